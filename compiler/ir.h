@@ -1,0 +1,267 @@
+/*
+ * ir.h - the one IR of onnx2c, and what every compiler file exports.
+ *
+ * A Graph is a topologically sorted list of Nodes connected by Tensors.
+ * Every pass is a free function `void pass_x(Graph *)` in a file of its own;
+ * main.c lists the pipeline.  Operators are described once, in ops.def.
+ *
+ * Batch: when the graph inputs have a symbolic first dimension, the graph is
+ * "batched": every tensor that depends on an input carries the batch on axis
+ * 0, and the IR stores its shape for ONE sample (d[0] == 1, batched == 1).
+ * The generated entry function loops over samples, so kernels only ever see
+ * per-sample shapes.  Ops that would mix samples (a Reshape/Transpose/Concat
+ * touching axis 0 of a batched tensor) are refused with a clear error.
+ *
+ * Memory: everything is allocated from one arena (xalloc) that lives until
+ * exit; the compiler never frees individual objects.
+ */
+#ifndef ONNX2C_IR_H
+#define ONNX2C_IR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ONNX2C_VERSION "0.1.0"
+#define MAX_RANK 8
+
+/* Symbolic batch value inside folded int64 shape tensors (Shape of a batched
+ * tensor).  Reshape understands it at position 0; arithmetic on it is an
+ * error. */
+#define SYM_BATCH INT64_MIN
+
+typedef struct Graph Graph;
+typedef struct Node Node;
+typedef struct Tensor Tensor;
+typedef struct Attr Attr;
+typedef struct Emit Emit;
+
+/* ---- util.c: arena, strings, errors -------------------------------- */
+
+void *xalloc(size_t n);               /* zeroed, never NULL, lives until exit */
+void *xrealloc_arr(void *p, size_t old_n, size_t new_n, size_t elem); /* arena grow */
+char *xstrdup(const char *s);
+char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t checked_mul(int64_t a, int64_t b, const char *what); /* fatal on overflow */
+
+/* Exit codes of the compiler. */
+enum { EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_UNSUPPORTED = 3 };
+
+/* Errors name the model file, the node (name and op type) and what is wrong. */
+extern const char *g_model_path;      /* for messages */
+extern int g_errors;                  /* non-fatal errors reported so far */
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void fatal_node(const Node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void error_node(const Node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void fatal_unsupported(const Node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void warn_node(const Node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void die_if_errors(int exit_code);    /* exit(exit_code) when g_errors > 0 */
+_Noreturn void internal_error(const char *file, int line, const char *msg);
+#define ASSERT(c) ((c) ? (void)0 : internal_error(__FILE__, __LINE__, #c))
+#define UNREACHABLE() internal_error(__FILE__, __LINE__, "unreachable")
+extern int g_verbose;
+void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* stderr, -v only */
+
+/* ---- types ---------------------------------------------------------- */
+
+/* Values follow onnx TensorProto.DataType. */
+typedef enum {
+	DT_UNDEFINED = 0, DT_FLOAT = 1, DT_UINT8 = 2, DT_INT8 = 3, DT_UINT16 = 4,
+	DT_INT16 = 5, DT_INT32 = 6, DT_INT64 = 7, DT_STRING = 8, DT_BOOL = 9,
+	DT_FLOAT16 = 10, DT_DOUBLE = 11, DT_UINT32 = 12, DT_UINT64 = 13,
+} DType;
+const char *dtype_name(DType t);
+size_t dtype_size(DType t);           /* 0 for unsupported/variable size */
+
+typedef struct Shape {
+	int rank;
+	int64_t d[MAX_RANK];
+} Shape;
+int64_t shape_numel(const Shape *s);  /* product of dims, overflow checked */
+char *shape_str(const Shape *s);      /* "[1,64,56,56]" (arena) */
+bool shape_eq(const Shape *a, const Shape *b);
+
+typedef enum { T_TEMP, T_INPUT, T_OUTPUT, T_CONST } TensorKind;
+
+struct Tensor {
+	const char *name;
+	DType dtype;
+	Shape shape;          /* per sample when batched (d[0] == 1) */
+	bool batched;         /* axis 0 is the run-time batch */
+	bool has_shape;       /* shape inferred/declared */
+	const char *dim_param[MAX_RANK]; /* graph inputs: symbolic dim names (NULL = fixed) */
+	TensorKind kind;
+	int io_index;         /* position among graph inputs/outputs */
+	void *data;           /* constant value (T_CONST), host layout, numel*dtype_size bytes */
+	Node *producer;       /* NULL for inputs and constants */
+	int nuses;            /* number of node inputs reading it (+1 if graph output) */
+
+	/* memory plan (plan.c) */
+	Tensor *alias;        /* this tensor lives inside `alias` (a view or a concat slice) */
+	int64_t alias_off;    /* byte offset inside alias */
+	int64_t arena_off;    /* byte offset in the workspace arena, -1 if none */
+	int64_t weight_off;   /* byte offset in the weights blob, -1 if not emitted */
+	int first_use, last_use; /* schedule positions (liveness) */
+};
+
+typedef enum {
+	AT_UNDEFINED = 0, AT_FLOAT = 1, AT_INT = 2, AT_STRING = 3, AT_TENSOR = 4,
+	AT_GRAPH = 5, AT_FLOATS = 6, AT_INTS = 7, AT_STRINGS = 8,
+} AttrType;
+
+struct Attr {
+	const char *name;
+	AttrType type;
+	int64_t i;
+	float f;
+	const char *s;        /* AT_STRING (NUL terminated) */
+	int64_t *ints; int nints;
+	float *floats; int nfloats;
+	Tensor *t;            /* AT_TENSOR (a T_CONST tensor, not in graph->tensors) */
+	const char *ref_attr; /* inside a function body: attribute refers to caller's */
+};
+
+/* Attribute getters: default when absent, fatal_node on a wrong type. */
+const Attr *attr_find(const Node *n, const char *name);
+int64_t attr_int(const Node *n, const char *name, int64_t def);
+float attr_float(const Node *n, const char *name, float def);
+const char *attr_string(const Node *n, const char *name, const char *def);
+/* Copies up to max ints into out, returns the count, or -1 when absent. */
+int attr_ints(const Node *n, const char *name, int64_t *out, int max);
+int attr_floats(const Node *n, const char *name, float *out, int max);
+
+/* Epilogue fused into a kernel (opt passes set it, kernels apply it):
+ * y = act(alpha_res * acc + bias + residual) - see templates. */
+typedef enum { ACT_NONE, ACT_RELU, ACT_CLIP, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH,
+	ACT_HARD_SIGMOID, ACT_HARD_SWISH } ActKind;
+typedef struct Act {
+	ActKind kind;
+	float a, b;           /* CLIP: min,max; LEAKY: alpha; HARD_SIGMOID: alpha,beta */
+} Act;
+const char *act_c_expr(const Act *a, const char *v); /* C expression applying it to v */
+
+struct Node {
+	const char *name;     /* ONNX node name ("" allowed in ONNX; loader names unnamed ones) */
+	const char *op_type;  /* ONNX op type as written */
+	const char *domain;
+	int op;               /* index into op_table, -1 when unsupported */
+	Tensor **in;  int nin;   /* NULL entry = omitted optional input */
+	Tensor **out; int nout;  /* NULL entry = omitted optional output */
+	Attr *attrs;  int nattrs;
+	int64_t opset;        /* opset of the node's domain */
+	void *p;              /* op-private parsed attributes (set by parse hook) */
+
+	/* fusion (opt passes): the ONNX nodes this kernel covers, for comments and --report */
+	const char **covers; int ncovers;
+	Act act;              /* fused activation */
+	Tensor *residual;     /* fused residual add operand (same shape as out[0]) */
+	bool dead;            /* removed by a pass; skipped by everything after */
+	int id;               /* position in the schedule */
+};
+
+struct Graph {
+	const char *path;     /* model file */
+	const char *producer; /* producer_name + version */
+	int64_t ir_version;
+	int64_t opset;        /* default-domain opset */
+	Node **nodes; int nnodes;         /* topological order after topo_sort */
+	Tensor **tensors; int ntensors;   /* every tensor, incl. constants */
+	Tensor **inputs; int ninputs;     /* graph inputs that are not initializers */
+	Tensor **outputs; int noutputs;
+	bool batched;
+	const char *batch_param; /* name of the symbolic batch dim ("N") */
+
+	/* filled by plan.c / emit */
+	int64_t arena_size;   /* bytes */
+	int64_t arena_lower_bound;
+	int64_t arena_naive;
+	int64_t weights_size; /* bytes */
+};
+
+/* ---- graph.c: building and querying the IR ------------------------- */
+
+Graph *graph_new(const char *path);
+Tensor *graph_tensor(Graph *g, const char *name);   /* find or create */
+Tensor *graph_find(const Graph *g, const char *name); /* NULL if none */
+Tensor *graph_const(Graph *g, const char *name, DType dt, const Shape *s, const void *data);
+Node *graph_add_node(Graph *g, const char *name, const char *op_type, int nin, int nout);
+void graph_set_input(Node *n, int i, Tensor *t);
+void graph_set_output(Node *n, int i, Tensor *t);
+void graph_recount(Graph *g);          /* recompute producer/nuses, drop dead nodes */
+void graph_replace_uses(Graph *g, Tensor *from, Tensor *to);
+bool tensor_is_const(const Tensor *t);
+const float *tensor_f32(const Tensor *t);
+const int64_t *tensor_i64(const Tensor *t);
+void graph_dump(const Graph *g, FILE *f); /* debug text form */
+
+/* ---- op table (ops.def / ops.c) ------------------------------------ */
+
+typedef struct OpDef {
+	const char *name;          /* ONNX op_type */
+	int min_in, max_in;        /* input count bounds */
+	int min_out, max_out;
+	bool view;                 /* output is the input reinterpreted (Reshape...) */
+	/* parse attributes (opset-aware) into n->p and validate them */
+	void (*parse)(Graph *g, Node *n);
+	/* set n->out[*] dtype/shape/batched from inputs; fatal_node on mismatch */
+	void (*infer)(Graph *g, Node *n);
+	/* when all inputs are constant: compute outputs into t->data and return
+	 * true (the node is then removed).  May be NULL. */
+	bool (*fold)(Graph *g, Node *n);
+	/* write the body of the node's C function; may be NULL for views */
+	void (*emit)(Emit *e, Node *n);
+} OpDef;
+
+enum {
+#define OP(name, pfx, min_in, max_in, min_out, max_out, view) OP_##name,
+#include "ops.def"
+#undef OP
+	OP_COUNT
+};
+extern const OpDef op_table[OP_COUNT];
+int op_lookup(const char *domain, const char *op_type); /* -1 if unsupported */
+
+/* ---- passes (one file each) ----------------------------------------- */
+
+Graph *onnx_load(const char *path);   /* onnx_load.c: parse + build IR + inline functions */
+void fix_dims(Graph *g, const char *name, int64_t value); /* --dim NAME=V, before infer */
+void bind_input(Graph *g, const char *name, const char *pb_path); /* --bind NAME=FILE.pb */
+void resolve_dims(Graph *g);          /* after --dim/--bind: batch detection, errors for other symbolic dims */
+void topo_sort(Graph *g);             /* topo.c: order nodes, fatal on cycles */
+void check_ops(Graph *g);             /* check.c: every op supported (all listed), arity */
+void infer_shapes(Graph *g);          /* infer.c: parse + infer + fold per node, in order */
+void fold_constants(Graph *g);        /* fold.c */
+void opt_dce(Graph *g);               /* opt_dce.c: remove nodes nothing reads */
+void opt_fold_bn(Graph *g);           /* opt_fold_bn.c: BatchNormalization into the Conv before it */
+void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
+void opt_fuse_act(Graph *g);          /* opt_fuse_act.c: activations into their producer's epilogue */
+void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written into their output slices */
+void plan_memory(Graph *g);           /* plan.c: liveness + arena offsets + views */
+int64_t node_macs(const Node *n);     /* report.c */
+void report(const Graph *g, int nodes_in, FILE *f); /* report.c: --report */
+void write_dot(const Graph *g, const char *path);   /* report.c: --dot */
+void emit_c(Graph *g, const char *c_path, const char *h_path, const char *prefix,
+            bool with_main, const char *cmdline); /* emit.c */
+
+/* ---- emit.c: what op emitters use ----------------------------------- */
+
+/* An op's emit hook writes the body of
+ *   static void kNN_op(const float *restrict in0, ..., float *restrict out0, ...)
+ * Parameters exist for every non-NULL, non-constant input (in<k>, k = ONNX
+ * input position) and every non-NULL output (out<k>); a fused residual is
+ * `res`.  Unused parameters are silenced by the framework.  Constant inputs
+ * (weights) are reached through emit_const(); data the op computes at
+ * compile time (packed or transformed weights) through emit_weights().
+ * Shapes are per sample; loop bounds are literals taken from the IR. */
+void emitf(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *emit_const(Emit *e, const Tensor *t);  /* C expr: const float * to t's data */
+const char *emit_weights(Emit *e, const float *data, size_t count); /* C expr for new data */
+void emit_need(Emit *e, const char *template_name); /* paste templates/NAME once */
+const char *emit_act(const Act *a, const char *v);   /* same as act_c_expr */
+
+/* ---- templates built into the binary (templates.c generated by CMake) */
+const char *template_text(const char *name); /* NULL if none */
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * main.c - the onnx2c command line and the compiler pipeline.
+ *
+ *   load -> bind/fix dims -> topo sort -> check ops -> infer shapes (+fold)
+ *        -> optimise -> plan memory -> emit C
+ *
+ * Each step is a free function in a file of its own (see ir.h).  Every
+ * optimisation can be switched off for bisecting: -O0 (all), --no-fuse=NAME.
+ */
+#include "ir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: onnx2c MODEL.onnx -o OUT.c [options]\n"
+"\n"
+"Compiles an ONNX model into standalone C99 (OUT.c and OUT.h).\n"
+"\n"
+"options:\n"
+"  -o FILE          output C file (the header is FILE with .h)\n"
+"  --name PREFIX    C symbol prefix (default: from the output file name)\n"
+"  --main           add a main(): ./prog IN_DIR OUT_DIR runs on ONNX test-data .pb files\n"
+"  --dim NAME=V     fix the symbolic dimension NAME to V (repeatable)\n"
+"  --bind NAME=F.pb make graph input NAME a constant read from a TensorProto file\n"
+"  -O0              no graph optimisations (plain node-by-node code)\n"
+"  --no-fuse=NAME   switch one pass off: dce, bn, residual, act, concat (repeatable)\n"
+"  --report         print every emitted kernel (covered nodes, shapes, MACs, memory) and totals\n"
+"  --dot FILE       write the optimised graph as Graphviz DOT\n"
+"  --dump-ir        print the IR after shape inference and after optimisation\n"
+"  -v               print a summary of what was compiled\n"
+"  --version        print the version\n"
+"  --help           this text\n");
+}
+
+static char *default_prefix(const char *out)
+{
+	const char *base = strrchr(out, '/');
+	base = base ? base + 1 : out;
+	char *p = xstrdup(base);
+	char *dot = strrchr(p, '.');
+	if (dot && dot != p)
+		*dot = 0;
+	for (char *q = p; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+			*q = '_';
+	if (*p >= '0' && *p <= '9')
+		p = xsprintf("m_%s", p);
+	return p;
+}
+
+static bool valid_ident(const char *s)
+{
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+typedef struct { const char *name; const char *value; } KV;
+
+/* The optimisation pipeline, in order; each pass can be switched off. */
+static const struct { const char *name; void (*run)(Graph *); } passes[] = {
+	{ "dce", opt_dce },
+	{ "bn", opt_fold_bn },
+	{ "residual", opt_fuse_residual },
+	{ "act", opt_fuse_act },
+	{ "concat", opt_concat_inplace },
+};
+#define NPASSES (int)(sizeof passes / sizeof passes[0])
+
+static KV split_kv(const char *opt, const char *arg)
+{
+	const char *eq = arg ? strchr(arg, '=') : NULL;
+	if (!eq || eq == arg || !eq[1]) {
+		fprintf(stderr, "onnx2c: %s takes NAME=VALUE, got '%s'\n", opt, arg ? arg : "");
+		exit(EXIT_USAGE);
+	}
+	char *name = xstrdup(arg);
+	name[eq - arg] = 0;
+	return (KV){ name, eq + 1 };
+}
+
+int main(int argc, char **argv)
+{
+	const char *model = NULL, *out = NULL, *prefix = NULL;
+	bool with_main = false, dump_ir = false, do_report = false;
+	bool pass_on[NPASSES];
+	const char *dot = NULL;
+	for (int p = 0; p < NPASSES; p++)
+		pass_on[p] = true;
+	KV dims[64], binds[64];
+	int ndims = 0, nbinds = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("onnx2c %s\n", ONNX2C_VERSION);
+			return 0;
+		} else if (!strcmp(a, "-o") && next) {
+			out = argv[++i];
+		} else if (!strcmp(a, "--name") && next) {
+			prefix = argv[++i];
+		} else if (!strcmp(a, "--main")) {
+			with_main = true;
+		} else if (!strcmp(a, "-O0")) {
+			for (int p = 0; p < NPASSES; p++)
+				pass_on[p] = false;
+		} else if (!strcmp(a, "-O1") || !strcmp(a, "-O2")) {
+			for (int p = 0; p < NPASSES; p++)
+				pass_on[p] = true;
+		} else if (!strncmp(a, "--no-fuse=", 10)) {
+			int p = 0;
+			while (p < NPASSES && strcmp(passes[p].name, a + 10))
+				p++;
+			if (p == NPASSES) {
+				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, bn, residual, act, concat)\n", a + 10);
+				return EXIT_USAGE;
+			}
+			pass_on[p] = false;
+		} else if (!strcmp(a, "--report")) {
+			do_report = true;
+		} else if (!strcmp(a, "--dot") && next) {
+			dot = argv[++i];
+		} else if (!strcmp(a, "--dump-ir")) {
+			dump_ir = true;
+		} else if (!strcmp(a, "-v")) {
+			g_verbose = 1;
+		} else if (!strcmp(a, "--dim") && next && ndims < 64) {
+			dims[ndims++] = split_kv(a, argv[++i]);
+		} else if (!strcmp(a, "--bind") && next && nbinds < 64) {
+			binds[nbinds++] = split_kv(a, argv[++i]);
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "onnx2c: unknown or incomplete option '%s' (see --help)\n", a);
+			return EXIT_USAGE;
+		} else if (!model) {
+			model = a;
+		} else {
+			fprintf(stderr, "onnx2c: more than one model given ('%s' and '%s')\n", model, a);
+			return EXIT_USAGE;
+		}
+	}
+	if (!model || !out) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!prefix)
+		prefix = default_prefix(out);
+	if (!valid_ident(prefix)) {
+		fprintf(stderr, "onnx2c: --name '%s' is not a C identifier\n", prefix);
+		return EXIT_USAGE;
+	}
+	size_t ol = strlen(out);
+	if (ol < 3 || strcmp(out + ol - 2, ".c")) {
+		fprintf(stderr, "onnx2c: the output file must end in .c (got '%s')\n", out);
+		return EXIT_USAGE;
+	}
+	char *hdr = xstrdup(out);
+	hdr[ol - 1] = 'h';
+
+	/* the command line goes into the generated banner */
+	char *cmdline = xstrdup("onnx2c");
+	for (int i = 1; i < argc; i++)
+		cmdline = xsprintf("%s %s", cmdline, argv[i]);
+
+	g_model_path = model;
+	Graph *g = onnx_load(model);
+	for (int i = 0; i < ndims; i++) {
+		char *end;
+		long long v = strtoll(dims[i].value, &end, 10);
+		if (*end || v < 1) {
+			fprintf(stderr, "onnx2c: --dim %s: '%s' is not a positive integer\n", dims[i].name, dims[i].value);
+			return EXIT_USAGE;
+		}
+		fix_dims(g, dims[i].name, v);
+	}
+	for (int i = 0; i < nbinds; i++)
+		bind_input(g, binds[i].name, binds[i].value);
+	resolve_dims(g);
+
+	topo_sort(g);
+	check_ops(g);
+	int nodes_in = g->nnodes;
+	infer_shapes(g);
+	if (dump_ir)
+		graph_dump(g, stderr);
+	for (int p = 0; p < NPASSES; p++)
+		if (pass_on[p])
+			passes[p].run(g);
+	if (dump_ir)
+		graph_dump(g, stderr);
+	plan_memory(g);
+	emit_c(g, out, hdr, prefix, with_main, cmdline);
+	if (do_report)
+		report(g, nodes_in, stdout);
+	if (dot)
+		write_dot(g, dot);
+	progress("wrote %s and %s", out, hdr);
+	return 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * ops.c - the operator table built from ops.def, and its lookup.
+ */
+#include "ops/ops.h"
+
+#include <string.h>
+
+const OpDef op_table[OP_COUNT] = {
+#define OP(name, pfx, a, b, c, d, view) \
+	{ #name, a, b, c, d, view, pfx##_parse, pfx##_infer, pfx##_fold, pfx##_emit },
+#include "ops.def"
+#undef OP
+};
+
+_Static_assert(sizeof op_table / sizeof op_table[0] == OP_COUNT, "op table and ops.def disagree");
+
+int op_lookup(const char *domain, const char *op_type)
+{
+	if (domain && *domain && strcmp(domain, "ai.onnx"))
+		return -1;
+	for (int i = 0; i < OP_COUNT; i++)
+		if (!strcmp(op_table[i].name, op_type))
+			return i;
+	return -1;
+}

@@ -1,0 +1,47 @@
+/*
+ * ops/ops.h - helpers shared by the operator files (compiler/ops/).
+ *
+ * Every operator implements the four hooks named in ops.def; these helpers
+ * keep the common checks (types, batch axis, broadcasting, constant inputs)
+ * in one place so the messages read the same everywhere.
+ */
+#ifndef ONNX2C_OPS_H
+#define ONNX2C_OPS_H
+
+#include "ir.h"
+
+/* Every op's hooks, declared from the table. */
+#define OP(name, pfx, a, b, c, d, view)      \
+	void pfx##_parse(Graph *g, Node *n); \
+	void pfx##_infer(Graph *g, Node *n); \
+	bool pfx##_fold(Graph *g, Node *n);  \
+	void pfx##_emit(Emit *e, Node *n);
+#include "ops.def"
+#undef OP
+
+/* No-op hooks, for ops with nothing to parse/fold/emit. */
+void parse_none(Graph *g, Node *n);
+bool fold_none(Graph *g, Node *n);
+void emit_none(Emit *e, Node *n);
+
+/* out[0] takes in[0]'s dtype, shape and batched flag. */
+void infer_same(Node *n);
+/* Sets out[i]'s dtype, shape and batched flag. */
+void set_out(Node *n, int i, DType dt, const Shape *s, bool batched);
+
+/* fatal_node unless input j is float ("a non-float tensor where float is needed"). */
+void require_float(const Node *n, int j);
+/* Normalises a possibly negative axis against rank, fatal when out of range. */
+int norm_axis(const Node *n, int64_t axis, int rank, const char *what);
+/* fatal_node when t is batched and axis is 0 (the op would mix samples). */
+void check_batch_axis(const Node *n, const Tensor *t, int axis, const char *what);
+/* Numpy-style broadcast of a and b into out; fatal_node when incompatible. */
+void broadcast_shape(const Node *n, const Shape *a, const Shape *b, Shape *out);
+/* Reads constant int64 input j (0..max values) into out and returns the count;
+ * fatal_node when it is not a compile-time constant.  Returns -1 when the
+ * optional input is absent. */
+int const_ints_input(const Node *n, int j, int64_t *out, int max);
+/* Same for a constant float scalar input (Clip min/max); returns false when absent. */
+bool const_float_input(const Node *n, int j, float *out);
+
+#endif

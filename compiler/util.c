@@ -1,0 +1,217 @@
+/*
+ * util.c - the compiler's arena allocator, string helpers and error reporting.
+ *
+ * All compiler memory comes from one arena reachable from a global, so it is
+ * never "leaked" in LeakSanitizer's sense and never freed piecemeal.  Errors
+ * name the model file, then the node and its op type, then what is wrong.
+ */
+#include "ir.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Chunk { struct Chunk *next; size_t used, cap; max_align_t data[]; } Chunk;
+static Chunk *arena;
+
+void *xalloc(size_t n)
+{
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (n == 0)
+		n = sizeof(max_align_t);
+	if (!arena || arena->cap - arena->used < n) {
+		size_t cap = n > (1u << 20) ? n : (1u << 20);
+		Chunk *c = calloc(1, sizeof(Chunk) + cap);
+		if (!c)
+			fatal("out of memory (allocating %zu bytes)", n);
+		c->cap = cap;
+		c->next = arena;
+		/* a big one-off allocation goes behind the current chunk so the
+		 * current chunk's free space is not wasted */
+		if (arena && n > (1u << 19)) {
+			c->next = arena->next;
+			arena->next = c;
+			c->used = n;
+			return c->data;
+		}
+		arena = c;
+	}
+	void *p = (char *)arena->data + arena->used;
+	arena->used += n;
+	return p;
+}
+
+void *xrealloc_arr(void *p, size_t old_n, size_t new_n, size_t elem)
+{
+	if (new_n <= old_n)
+		return p;
+	if (elem && new_n > SIZE_MAX / elem)
+		fatal("out of memory (array of %zu elements)", new_n);
+	void *q = xalloc(new_n * elem);
+	if (p && old_n)
+		memcpy(q, p, old_n * elem);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = xalloc(n);
+	memcpy(p, s, n);
+	return p;
+}
+
+char *xsprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = xalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+int64_t checked_mul(int64_t a, int64_t b, const char *what)
+{
+	int64_t r;
+	if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r) || r > ((int64_t)1 << 53))
+		fatal("%s: %s is too large (%lld x %lld overflows)", g_model_path, what,
+		      (long long)a, (long long)b);
+	return r;
+}
+
+const char *g_model_path = "onnx2c";
+int g_errors;
+int g_verbose;
+
+static void vreport(const char *kind, const Node *n, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s: ", g_model_path, kind);
+	if (n)
+		fprintf(stderr, "node '%s' (%s): ", n->name ? n->name : "", n->op_type ? n->op_type : "?");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("error", NULL, fmt, ap);
+	va_end(ap);
+	exit(EXIT_ERROR);
+}
+
+void fatal_node(const Node *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("error", n, fmt, ap);
+	va_end(ap);
+	exit(EXIT_ERROR);
+}
+
+void fatal_unsupported(const Node *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("unsupported", n, fmt, ap);
+	va_end(ap);
+	exit(EXIT_UNSUPPORTED);
+}
+
+void error_node(const Node *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("error", n, fmt, ap);
+	va_end(ap);
+	g_errors++;
+}
+
+void warn_node(const Node *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("warning", n, fmt, ap);
+	va_end(ap);
+}
+
+void die_if_errors(int exit_code)
+{
+	if (g_errors) {
+		fprintf(stderr, "%s: %d error%s\n", g_model_path, g_errors, g_errors == 1 ? "" : "s");
+		exit(exit_code);
+	}
+}
+
+void internal_error(const char *file, int line, const char *msg)
+{
+	fprintf(stderr, "%s: internal compiler error at %s:%d: %s\n", g_model_path, file, line, msg);
+	abort();
+}
+
+void progress(const char *fmt, ...)
+{
+	if (!g_verbose)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "onnx2c: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+const char *dtype_name(DType t)
+{
+	static const char *names[] = { "undefined", "float", "uint8", "int8", "uint16", "int16",
+		"int32", "int64", "string", "bool", "float16", "double", "uint32", "uint64" };
+	if ((unsigned)t < sizeof names / sizeof names[0])
+		return names[t];
+	return "unknown";
+}
+
+size_t dtype_size(DType t)
+{
+	switch (t) {
+	case DT_FLOAT: case DT_INT32: case DT_UINT32: return 4;
+	case DT_INT64: case DT_DOUBLE: case DT_UINT64: return 8;
+	case DT_UINT8: case DT_INT8: case DT_BOOL: return 1;
+	case DT_UINT16: case DT_INT16: case DT_FLOAT16: return 2;
+	default: return 0;
+	}
+}
+
+int64_t shape_numel(const Shape *s)
+{
+	int64_t n = 1;
+	for (int i = 0; i < s->rank; i++)
+		n = checked_mul(n, s->d[i], "tensor size");
+	return n;
+}
+
+char *shape_str(const Shape *s)
+{
+	char buf[32 * MAX_RANK + 4];
+	int k = 0;
+	buf[k++] = '[';
+	for (int i = 0; i < s->rank; i++)
+		k += snprintf(buf + k, sizeof buf - (size_t)k, i ? ",%lld" : "%lld", (long long)s->d[i]);
+	buf[k++] = ']';
+	buf[k] = 0;
+	return xstrdup(buf);
+}
+
+bool shape_eq(const Shape *a, const Shape *b)
+{
+	if (a->rank != b->rank)
+		return false;
+	for (int i = 0; i < a->rank; i++)
+		if (a->d[i] != b->d[i])
+			return false;
+	return true;
+}
