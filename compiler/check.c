@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_OPSET 7
+/* Opsets 1-6 are accepted where an op's meaning did not change; the one
+ * widespread legacy difference, Add/Mul/... with the `broadcast` attribute
+ * (axis-aligned broadcasting before opset 7), is refused below. */
+#define MIN_OPSET 1
 #define MAX_OPSET 21
 
 void check_ops(Graph *g)
@@ -39,6 +42,9 @@ void check_ops(Graph *g)
 			error_node(n, "has %d inputs, %s takes %d to %d", nin, d->name, d->min_in, d->max_in);
 		if (nout < d->min_out || nout > d->max_out)
 			error_node(n, "has %d outputs, %s takes %d to %d", nout, d->name, d->min_out, d->max_out);
+		if (n->opset < 7 && attr_find(n, "broadcast") && attr_int(n, "broadcast", 0))
+			fatal_unsupported(n, "legacy broadcasting (opset %lld, attribute broadcast=1) is not supported; "
+			                  "convert the model to opset 7 or newer", (long long)n->opset);
 		for (int j = 0; j < d->min_in && j < n->nin; j++)
 			if (!n->in[j])
 				error_node(n, "required input %d is missing", j);

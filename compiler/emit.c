@@ -132,6 +132,28 @@ static bool runtime(const Tensor *t)
 	return t && !tensor_is_const(t);
 }
 
+/* A C string literal for s. */
+static char *c_string(const char *s)
+{
+	size_t n = strlen(s);
+	char *p = xalloc(4 * n + 3), *q = p;
+	*q++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			*q++ = '\\';
+			*q++ = (char)c;
+		} else if (c < 0x20 || c > 0x7e || c == '?') {
+			q += sprintf(q, "\\%03o", c);
+		} else {
+			*q++ = (char)c;
+		}
+	}
+	*q++ = '"';
+	*q = 0;
+	return p;
+}
+
 /* ---- per-node functions --------------------------------------------- */
 
 static void attr_comment(FILE *f, const Node *n)
@@ -309,6 +331,10 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 					fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->out[j]));
 		}
 		fprintf(f, ");\n");
+		for (int j = 0; j < n->nout; j++)
+			if (n->out[j])
+				fprintf(f, "\t\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name),
+				        c_string(n->name), tensor_expr(e, n->out[j]), (long long)shape_numel(&n->out[j]->shape));
 	}
 	/* outputs that no kernel writes: constants and graph inputs passed through
 	 * (the planner never aliases a graph output into other memory) */
@@ -436,7 +462,7 @@ static void write_blob(FILE *f, const unsigned char *b, size_t n)
 		}
 		fprintf(f, "};\n");
 	}
-	fprintf(f, "static const float *const o2c_W = o2c_blob.f;\n\n");
+	fprintf(f, "O2C_UNUSED static const float *const o2c_W = o2c_blob.f;\n\n");
 }
 
 /* ---- --main ---------------------------------------------------------- */
@@ -447,11 +473,7 @@ static void emit_io_table(FILE *f, const Graph *g, bool outs)
 	fprintf(f, "static const o2c_io o2c_%s[%d] = {\n", outs ? "outputs" : "inputs", n ? n : 1);
 	for (int i = 0; i < n; i++) {
 		const Tensor *t = outs ? g->outputs[i] : g->inputs[i];
-		fprintf(f, "\t{\"");
-		for (const char *s = t->name; *s; s++)
-			fprintf(f, (*s == '"' || *s == '\\') ? "\\%c" : (*s < 0x20 || *s > 0x7e) ? "\\%03o" : "%c",
-			        (unsigned char)*s);
-		fprintf(f, "\", %d, {", t->shape.rank);
+		fprintf(f, "\t{%s, %d, {", c_string(t->name), t->shape.rank);
 		for (int k = 0; k < t->shape.rank; k++)
 			fprintf(f, "%s%lld", k ? ", " : "", (long long)t->shape.d[k]);
 		if (!t->shape.rank)
@@ -535,6 +557,11 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	write_blob(f, e.blob, e.blob_len);
 	fwrite(e.body_buf, 1, e.body_len, f);
 	fprintf(f, "/* ---- entry points ---- */\n\n");
+	fprintf(f, "#ifdef ONNX2C_DUMP\n/* Debug build: after each kernel, every tensor it wrote is passed to this\n"
+	           " * function, which the program linking the model provides (onnx2c verify does). */\n"
+	           "void onnx2c_dump(const char *tensor, const char *node, int sample, const float *data, long long numel);\n"
+	           "#define O2C_DUMP(t, nd, s, p, n) onnx2c_dump(t, nd, s, p, n)\n#else\n"
+	           "#define O2C_DUMP(t, nd, s, p, n) ((void)0)\n#endif\n\n");
 	/* entry emission may add constant outputs already in the blob: only references */
 	emit_entry(&e, f, P);
 	if (with_main)
