@@ -1,0 +1,160 @@
+/*
+ * ops/conv.c - Conv (opset 1..21): attributes and shapes, and the emitter
+ * that packs the weights at compile time for templates/conv.c.
+ *
+ * Three kernels serve every Conv: depthwise (group == C == M) reads W as
+ * given; a 1x1, stride-1, unpadded conv runs as a GEMM over the flattened
+ * image; everything else goes through the packed direct convolution.  The
+ * fused epilogue (bias, residual, activation) is applied inside the kernel
+ * when the activation is a clamp (Relu, Clip), else by a pass after it.
+ */
+#include "spatial.h"
+
+#include <math.h>
+#include <string.h>
+
+#define CONV_MR 8 /* must equal O2C_CONV_MR in templates/conv.c */
+
+typedef struct ConvP {
+	Window w;
+	int64_t group;
+} ConvP;
+
+void conv_parse(Graph *g, Node *n)
+{
+	(void)g;
+	ConvP *p = xalloc(sizeof *p);
+	require_float(n, 0);
+	require_float(n, 1);
+	require_float(n, 2);
+	if (!tensor_is_const(n->in[1]))
+		fatal_unsupported(n, "weight '%s' is computed at run time; only constant Conv weights are supported",
+		                  n->in[1]->name);
+	window_parse(n, &p->w, &n->in[0]->shape, &n->in[1]->shape, false, true);
+	p->group = attr_int(n, "group", 1);
+	if (p->group < 1)
+		fatal_node(n, "attribute group = %lld; must be at least 1", (long long)p->group);
+	n->p = p;
+}
+
+void conv_infer(Graph *g, Node *n)
+{
+	(void)g;
+	ConvP *p = n->p;
+	const Shape *x = &n->in[0]->shape, *wt = &n->in[1]->shape;
+	int64_t C = x->d[1], M = wt->d[0], G = p->group;
+	if (C % G)
+		fatal_node(n, "input has %lld channels, not divisible by group %lld", (long long)C, (long long)G);
+	if (M % G)
+		fatal_node(n, "weight has %lld output channels, not divisible by group %lld", (long long)M, (long long)G);
+	if (wt->d[1] != C / G)
+		fatal_node(n, "weight %s expects %lld input channels per group, but the input %s with group %lld has %lld",
+		           shape_str(wt), (long long)wt->d[1], shape_str(x), (long long)G, (long long)(C / G));
+	if (n->nin > 2 && n->in[2]) {
+		const Shape *b = &n->in[2]->shape;
+		if (b->rank != 1 || b->d[0] != M)
+			fatal_node(n, "bias '%s' has shape %s; [%lld] expected", n->in[2]->name, shape_str(b), (long long)M);
+	}
+	window_forward(n, &p->w);
+	Shape out;
+	window_out_shape(&p->w, x->d[0], M, &out);
+	set_out(n, 0, DT_FLOAT, &out, n->in[0]->batched);
+}
+
+bool conv_fold(Graph *g, Node *n) { return fold_none(g, n); }
+
+/* W [M][Cg][KH][KW] -> [G][nb][Cg*KH*KW][MR], zero past each group's Mg. */
+static float *conv_pack(const float *w, int64_t G, int64_t M, int64_t K, size_t *count)
+{
+	const int64_t Mg = M / G, nb = (Mg + CONV_MR - 1) / CONV_MR;
+	*count = (size_t)checked_mul(checked_mul(G * nb, K, "packed weights"), CONV_MR, "packed weights");
+	float *p = xalloc(*count * sizeof *p);
+	for (int64_t gi = 0; gi < G; gi++)
+		for (int64_t b = 0; b < nb; b++)
+			for (int64_t k = 0; k < K; k++)
+				for (int64_t r = 0; r < CONV_MR; r++) {
+					int64_t ocg = b * CONV_MR + r;
+					if (ocg < Mg)
+						p[((gi * nb + b) * K + k) * CONV_MR + r] = w[(gi * Mg + ocg) * K + k];
+				}
+	return p;
+}
+
+/* Splits n->act into the kernel's clamp [lo, hi] and what a pass after the
+ * kernel must still apply (false when the clamp covers it). */
+bool spatial_act_clamp(const Node *n, const char **lo, const char **hi)
+{
+	*lo = "-INFINITY";
+	*hi = "INFINITY";
+	switch (n->act.kind) {
+	case ACT_NONE:
+		return true;
+	case ACT_RELU:
+		*lo = "0.0f";
+		return true;
+	case ACT_CLIP:
+		*lo = spatial_flit(n->act.a);
+		*hi = spatial_flit(n->act.b);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The activation pass for activations the kernels cannot clamp. */
+void spatial_emit_act_pass(Emit *e, const Node *n, int64_t count)
+{
+	emitf(e, "\tfor (size_t i = 0; i < %lld; i++) {\n", (long long)count);
+	emitf(e, "\t\tfloat v = out0[i];\n");
+	emitf(e, "\t\tout0[i] = %s;\n", act_c_expr(&n->act, "v"));
+	emitf(e, "\t}\n");
+}
+
+void conv_emit(Emit *e, Node *n)
+{
+	const ConvP *p = n->p;
+	const Window *w = &p->w;
+	const Shape *x = &n->in[0]->shape;
+	const Tensor *wt = n->in[1], *bt = n->nin > 2 ? n->in[2] : NULL;
+	const int64_t N = x->d[0], C = x->d[1], M = wt->shape.d[0], G = p->group;
+	const int64_t H = w->in[0], W = w->in[1], OH = w->out[0], OW = w->out[1];
+	const char *bias = !bt ? "NULL" : tensor_is_const(bt) ? emit_const(e, bt) : "in2";
+	const char *res = n->residual ? "res" : "NULL";
+	const char *lo, *hi;
+	bool clamped = spatial_act_clamp(n, &lo, &hi);
+
+	emit_need(e, "conv.c");
+	if (G > 1 && G == C && M == C) {
+		emitf(e, "\t/* depthwise: one input channel per output channel */\n");
+		emitf(e, "\to2c_dwconv2d(in0, %s, %s, %s, out0, /*N*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, "
+		         "/*OH*/%lld, /*OW*/%lld,\n\t             /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, /*SW*/%lld, "
+		         "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		      emit_const(e, wt), bias, res, (long long)N, (long long)C, (long long)H, (long long)W,
+		      (long long)OH, (long long)OW, (long long)w->k[0], (long long)w->k[1], (long long)w->s[0],
+		      (long long)w->s[1], (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0],
+		      (long long)w->pb[1], lo, hi);
+	} else {
+		size_t count;
+		const int64_t K = wt->shape.d[1] * w->k[0] * w->k[1];
+		const float *packed = conv_pack(tensor_f32(wt), G, M, K, &count);
+		const char *wp = emit_weights(e, packed, count);
+		bool gemm = w->k[0] == 1 && w->k[1] == 1 && w->s[0] == 1 && w->s[1] == 1 && !w->pb[0] && !w->pb[1] &&
+		            !w->pe[0] && !w->pe[1];
+		int64_t h = H, ww = W, oh = OH, ow = OW;
+		if (gemm) {
+			emitf(e, "\t/* 1x1 stride 1: a GEMM over the %lld pixels, run as one %lld-wide row */\n",
+			      (long long)(H * W), (long long)(H * W));
+			h = oh = 1;
+			ww = ow = H * W;
+		}
+		emitf(e, "\to2c_conv2d(in0, %s, %s, %s, out0, /*N*/%lld, /*G*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, "
+		         "/*M*/%lld, /*OH*/%lld, /*OW*/%lld,\n\t           /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, "
+		         "/*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		      wp, bias, res, (long long)N, (long long)G, (long long)C, (long long)h, (long long)ww, (long long)M,
+		      (long long)oh, (long long)ow, (long long)w->k[0], (long long)w->k[1], (long long)w->s[0],
+		      (long long)w->s[1], (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0],
+		      (long long)w->pb[1], lo, hi);
+	}
+	if (!clamped)
+		spatial_emit_act_pass(e, n, shape_numel(&n->out[0]->shape));
+}

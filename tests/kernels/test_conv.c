@@ -1,0 +1,177 @@
+/*
+ * test_conv.c - every variant of templates/conv.c (generic, AVX2, AVX-512,
+ * depthwise) against naive convolution loops on the unpacked weights, at
+ * awkward sizes: odd channel counts, 1-pixel and 13-pixel images, strides,
+ * dilations, groups, asymmetric pads, residual and clamp epilogues.
+ */
+#include <CUnit/Basic.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.c"
+#include "conv.c"
+
+typedef struct Case {
+	int N, G, C, H, W, M, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR;
+	int bias, res;
+	float lo, hi;
+} Case;
+
+static int out_size(int in, int k, int s, int d, int pb, int pe) { return (in + pb + pe - (k - 1) * d - 1) / s + 1; }
+
+static float frand(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (float)((*s >> 9) & 0xffff) / 32768.0f - 1.0f;
+}
+
+/* The compiler's packing (compiler/ops/conv.c conv_pack), restated. */
+static float *pack(const float *w, int G, int C, int M, int KH, int KW)
+{
+	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, K = Cg * KH * KW;
+	float *p = calloc((size_t)G * nb * K * O2C_CONV_MR, sizeof *p);
+	for (int g = 0; g < G; g++)
+		for (int b = 0; b < nb; b++)
+			for (int k = 0; k < K; k++)
+				for (int r = 0; r < O2C_CONV_MR; r++) {
+					const int ocg = b * O2C_CONV_MR + r;
+					if (ocg < Mg)
+						p[(((size_t)g * nb + b) * K + k) * O2C_CONV_MR + r] = w[((size_t)g * Mg + ocg) * K + k];
+				}
+	return p;
+}
+
+typedef void (*ConvFn)(const float *, const float *, const float *, const float *, float *, int, int, int, int,
+                       int, int, int, int, int, int, int, int, int, int, int, int, float, float);
+
+static int run_case(const Case *c, const char *name, ConvFn fn, int depthwise)
+{
+	const int OH = out_size(c->H, c->KH, c->SH, c->DH, c->PT, c->PB);
+	const int OW = out_size(c->W, c->KW, c->SW, c->DW, c->PL, c->PR);
+	const int Cg = c->C / c->G, Mg = c->M / c->G;
+	const size_t nx = (size_t)c->N * c->C * c->H * c->W, nw = (size_t)c->M * Cg * c->KH * c->KW;
+	const size_t ny = (size_t)c->N * c->M * OH * OW;
+	unsigned seed = 12345u + (unsigned)(c->C * 7 + c->H * 13 + c->KW);
+	float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *bias = malloc((size_t)c->M * sizeof *bias);
+	float *res = malloc(ny * sizeof *res), *ref = malloc(ny * sizeof *ref), *mag = malloc(ny * sizeof *mag);
+	float *y = malloc((ny + 1) * sizeof *y);
+	for (size_t i = 0; i < nx; i++) x[i] = frand(&seed);
+	for (size_t i = 0; i < nw; i++) w[i] = frand(&seed);
+	for (int i = 0; i < c->M; i++) bias[i] = frand(&seed);
+	for (size_t i = 0; i < ny; i++) res[i] = frand(&seed);
+	for (int n = 0; n < c->N; n++)
+		for (int m = 0; m < c->M; m++)
+			for (int oy = 0; oy < OH; oy++)
+				for (int ox = 0; ox < OW; ox++) {
+					double acc = 0, a = 0;
+					const int g = m / Mg;
+					for (int ic = 0; ic < Cg; ic++)
+						for (int ky = 0; ky < c->KH; ky++)
+							for (int kx = 0; kx < c->KW; kx++) {
+								int iy = oy * c->SH + ky * c->DH - c->PT, ix = ox * c->SW + kx * c->DW - c->PL;
+								if (iy < 0 || iy >= c->H || ix < 0 || ix >= c->W)
+									continue;
+								double t = (double)x[(((size_t)n * c->C + g * Cg + ic) * c->H + iy) * c->W + ix] *
+								           w[(((size_t)m * Cg + ic) * c->KH + ky) * c->KW + kx];
+								acc += t;
+								a += fabs(t);
+							}
+					size_t o = (((size_t)n * c->M + m) * OH + oy) * OW + ox;
+					if (c->bias) acc += bias[m], a += fabs(bias[m]);
+					if (c->res) acc += res[o], a += fabs(res[o]);
+					acc = acc < c->lo ? c->lo : acc;
+					acc = acc > c->hi ? c->hi : acc;
+					ref[o] = (float)acc;
+					mag[o] = (float)a;
+				}
+	float *wp = depthwise ? w : pack(w, c->G, c->C, c->M, c->KH, c->KW);
+	y[ny] = 42.0f; /* guard: kernels must not write past the output */
+	if (depthwise)
+		o2c_dwconv2d(x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, OH, OW, c->KH,
+		             c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+	else
+		fn(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->G, c->C, c->H, c->W, c->M, OH, OW,
+		   c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+	int bad = 0;
+	for (size_t i = 0; i < ny; i++)
+		if (!(fabsf(y[i] - ref[i]) <= 2e-6f * mag[i] + 1e-6f)) {
+			if (bad++ < 3)
+				fprintf(stderr, "%s N%d G%d C%d %dx%d M%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d: y[%zu]=%.8g want %.8g\n",
+				        name, c->N, c->G, c->C, c->H, c->W, c->M, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT,
+				        c->PL, c->PB, c->PR, i, y[i], ref[i]);
+		}
+	if (y[ny] != 42.0f)
+		fprintf(stderr, "%s wrote past the output\n", name), bad++;
+	if (!depthwise) free(wp);
+	free(x); free(w); free(bias); free(res); free(ref); free(mag); free(y);
+	return bad;
+}
+
+static const Case cases[] = {
+	/* N  G  C   H   W   M  KH KW SH SW DH DW PT PL PB PR bias res lo hi */
+	{ 1, 1, 3, 13, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -INFINITY, INFINITY },
+	{ 2, 1, 5, 7, 7, 17, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 17, 1, 1, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },
+	{ 1, 1, 3, 13, 13, 8, 3, 3, 1, 1, 2, 2, 2, 0, 1, 3, 1, 0, 0.0f, 6.0f },
+	{ 1, 1, 4, 1, 37, 7, 1, 5, 1, 3, 1, 2, 0, 4, 0, 1, 1, 1, -INFINITY, INFINITY }, /* 1D */
+	{ 1, 3, 6, 9, 11, 9, 3, 2, 2, 1, 1, 1, 0, 1, 2, 0, 1, 0, -INFINITY, INFINITY }, /* groups */
+	{ 1, 1, 3, 23, 40, 16, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 0, 0.0f, INFINITY },   /* stem-like */
+	{ 1, 1, 16, 1, 3136, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0.0f, INFINITY }, /* 1x1 flattened */
+	{ 1, 1, 8, 14, 14, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 2, 5, 5, 3, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, -INFINITY, INFINITY }, /* 1x1 output */
+	{ 1, 1, 2, 4, 20, 3, 1, 17, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, -INFINITY, INFINITY }, /* KW > KWMAX */
+};
+static const Case dw_cases[] = {
+	{ 1, 5, 5, 13, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
+	{ 2, 17, 17, 7, 9, 17, 3, 3, 2, 2, 1, 1, 1, 0, 0, 1, 1, 0, -INFINITY, INFINITY },
+	{ 1, 3, 3, 1, 1, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, -INFINITY, INFINITY },
+	{ 1, 4, 4, 13, 13, 4, 5, 5, 2, 3, 2, 1, 4, 2, 1, 3, 1, 1, -INFINITY, INFINITY },
+};
+
+static void check_variant(const char *name, ConvFn fn)
+{
+	int bad = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		bad += run_case(&cases[i], name, fn, 0);
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static void test_generic(void) { check_variant("generic", o2c_conv2d_generic); }
+#if defined(__AVX2__) && defined(__FMA__)
+static void test_avx2(void) { check_variant("avx2", o2c_conv2d_avx2); }
+#endif
+#if defined(__AVX512F__)
+static void test_avx512(void) { check_variant("avx512", o2c_conv2d_avx512); }
+#endif
+static void test_depthwise(void)
+{
+	int bad = 0;
+	for (size_t i = 0; i < sizeof dw_cases / sizeof dw_cases[0]; i++)
+		bad += run_case(&dw_cases[i], "dwconv", NULL, 1);
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+int main(void)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite s = CU_add_suite("conv kernels", NULL, NULL);
+	CU_add_test(s, "generic", test_generic);
+#if defined(__AVX2__) && defined(__FMA__)
+	CU_add_test(s, "avx2", test_avx2);
+#else
+	fprintf(stderr, "note: AVX2 variant not built (no -mavx2 -mfma)\n");
+#endif
+#if defined(__AVX512F__)
+	CU_add_test(s, "avx512", test_avx512);
+#else
+	fprintf(stderr, "note: AVX-512 variant not built (no -mavx512f)\n");
+#endif
+	CU_add_test(s, "depthwise", test_depthwise);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	unsigned fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
