@@ -1,0 +1,254 @@
+/*
+ * test_passes.c - CUnit tests of the graph passes on small graphs built here:
+ * each checks the IR before and after one pass (which nodes die, what the
+ * surviving kernel covers, the folded numbers, the memory plan's offsets).
+ */
+#include <CUnit/Basic.h>
+#include <math.h>
+#include <string.h>
+
+#include "ir.h"
+
+static Graph *G;
+
+static Tensor *act_tensor(const char *name, int c, int h, int w)
+{
+	Tensor *t = graph_tensor(G, name);
+	t->dtype = DT_FLOAT;
+	t->shape = (Shape){ 4, { 1, c, h, w } };
+	t->has_shape = true;
+	return t;
+}
+
+static Tensor *input(const char *name, int c, int h, int w)
+{
+	Tensor *t = act_tensor(name, c, h, w);
+	t->kind = T_INPUT;
+	t->io_index = G->ninputs;
+	G->inputs = xrealloc_arr(G->inputs, (size_t)G->ninputs, (size_t)G->ninputs + 1, sizeof *G->inputs);
+	G->inputs[G->ninputs++] = t;
+	return t;
+}
+
+static void output(Tensor *t)
+{
+	t->kind = T_OUTPUT;
+	t->io_index = G->noutputs;
+	G->outputs = xrealloc_arr(G->outputs, (size_t)G->noutputs, (size_t)G->noutputs + 1, sizeof *G->outputs);
+	G->outputs[G->noutputs++] = t;
+}
+
+static Tensor *cfill(const char *name, Shape s, float v)
+{
+	Tensor *t = graph_const(G, name, DT_FLOAT, &s, NULL);
+	float *d = t->data;
+	for (int64_t i = 0; i < shape_numel(&s); i++)
+		d[i] = v + 0.01f * (float)i;
+	return t;
+}
+
+static Node *node(const char *name, const char *op, Tensor **in, int nin, Tensor *out)
+{
+	Node *n = graph_add_node(G, name, op, nin, 1);
+	for (int i = 0; i < nin; i++)
+		graph_set_input(n, i, in[i]);
+	graph_set_output(n, 0, out);
+	n->op = op_lookup("", op);
+	return n;
+}
+
+static Node *conv(const char *name, Tensor *x, int m, Tensor *out)
+{
+	Shape ws = { 4, { m, x->shape.d[1], 1, 1 } };
+	Tensor *in[2] = { x, cfill(xsprintf("%s.W", name), ws, 0.5f) };
+	return node(name, "Conv", in, 2, out);
+}
+
+static void setup(void)
+{
+	G = graph_new("test.onnx");
+	G->opset = 13;
+}
+
+static int live(void)
+{
+	int k = 0;
+	for (int i = 0; i < G->nnodes; i++)
+		k += !G->nodes[i]->dead;
+	return k;
+}
+
+/* conv -> BN: BN disappears, weights and bias carry its scale and shift */
+static void test_fold_bn(void)
+{
+	setup();
+	Tensor *x = input("x", 2, 4, 4);
+	Tensor *c = act_tensor("c", 3, 4, 4), *y = act_tensor("y", 3, 4, 4);
+	Node *cv = conv("conv", x, 3, c);
+	Shape s3 = { 1, { 3 } };
+	Tensor *bin[5] = { c, cfill("gamma", s3, 2.0f), cfill("beta", s3, 1.0f), cfill("mean", s3, 0.5f),
+		cfill("var", s3, 3.0f) };
+	node("bn", "BatchNormalization", bin, 5, y);
+	output(y);
+	topo_sort(G);
+	opt_fold_bn(G);
+	CU_ASSERT_EQUAL(live(), 1);
+	CU_ASSERT_PTR_EQUAL(cv->out[0], y);
+	CU_ASSERT_EQUAL(cv->nin, 3);
+	CU_ASSERT_EQUAL(cv->ncovers, 1);
+	const float *w = tensor_f32(cv->in[1]), *b = tensor_f32(cv->in[2]);
+	/* channel 1: gamma 2.01, var 3.01, mean 0.51, beta 1.01; W[1][0] = 0.5 + 0.01*2 */
+	double s = 2.01 / sqrt(3.01 + 1e-5);
+	CU_ASSERT_DOUBLE_EQUAL(w[2], (0.5 + 0.02) * s, 1e-5);
+	CU_ASSERT_DOUBLE_EQUAL(b[1], (0.0 - 0.51) * s + 1.01, 1e-5);
+}
+
+/* a conv output read twice cannot absorb the BN */
+static void test_fold_bn_refuses_shared(void)
+{
+	setup();
+	Tensor *x = input("x", 2, 4, 4);
+	Tensor *c = act_tensor("c", 3, 4, 4), *y = act_tensor("y", 3, 4, 4);
+	conv("conv", x, 3, c);
+	Shape s3 = { 1, { 3 } };
+	Tensor *bin[5] = { c, cfill("g", s3, 1), cfill("b", s3, 0), cfill("m", s3, 0), cfill("v", s3, 1) };
+	node("bn", "BatchNormalization", bin, 5, y);
+	output(y);
+	output(c);
+	topo_sort(G);
+	opt_fold_bn(G);
+	CU_ASSERT_EQUAL(live(), 2);
+}
+
+/* relu(conv(a) + conv(b)): the later conv takes the residual, then the relu */
+static void test_residual_then_act(void)
+{
+	setup();
+	Tensor *x = input("x", 2, 4, 4);
+	Tensor *a = act_tensor("a", 3, 4, 4), *b = act_tensor("b", 3, 4, 4);
+	Tensor *s = act_tensor("s", 3, 4, 4), *y = act_tensor("y", 3, 4, 4);
+	conv("ca", x, 3, a);
+	Node *cb = conv("cb", x, 3, b);
+	Tensor *ain[2] = { a, b };
+	node("add", "Add", ain, 2, s);
+	Tensor *rin[1] = { s };
+	node("relu", "Relu", rin, 1, y);
+	output(y);
+	topo_sort(G);
+	opt_fuse_residual(G);
+	CU_ASSERT_PTR_EQUAL(cb->residual, a);
+	CU_ASSERT_EQUAL(live(), 3);
+	opt_fuse_act(G);
+	CU_ASSERT_EQUAL(live(), 2);
+	CU_ASSERT_EQUAL(cb->act.kind, ACT_RELU);
+	CU_ASSERT_PTR_EQUAL(cb->out[0], y);
+	CU_ASSERT_EQUAL(cb->ncovers, 2);
+}
+
+/* relu(conv) + x: the conv already has an activation, so no residual fusion */
+static void test_no_residual_after_act(void)
+{
+	setup();
+	Tensor *x = input("x", 3, 4, 4);
+	Tensor *a = act_tensor("a", 3, 4, 4), *r = act_tensor("r", 3, 4, 4), *y = act_tensor("y", 3, 4, 4);
+	conv("c", x, 3, a);
+	Tensor *rin[1] = { a };
+	node("relu", "Relu", rin, 1, r);
+	Tensor *ain[2] = { r, x };
+	node("add", "Add", ain, 2, y);
+	output(y);
+	topo_sort(G);
+	opt_fuse_act(G);
+	opt_fuse_residual(G);
+	CU_ASSERT_EQUAL(live(), 2);
+}
+
+/* concat of two conv outputs: both placed in the output, concat gone, and the
+ * memory plan gives no overlap between what is live together */
+static void test_concat_inplace_and_plan(void)
+{
+	setup();
+	Tensor *x = input("x", 2, 4, 4);
+	Tensor *a = act_tensor("a", 3, 4, 4), *b = act_tensor("b", 5, 4, 4), *c = act_tensor("c", 8, 4, 4);
+	Tensor *y = act_tensor("y", 8, 4, 4);
+	conv("ca", x, 3, a);
+	conv("cb", x, 5, b);
+	Node *cat = node("cat", "Concat", (Tensor *[]){ a, b }, 2, c);
+	cat->attrs = xalloc(sizeof(Attr));
+	cat->attrs[0] = (Attr){ .name = "axis", .type = AT_INT, .i = 1 };
+	cat->nattrs = 1;
+	Tensor *rin[1] = { c };
+	node("relu", "Relu", rin, 1, y);
+	output(y);
+	topo_sort(G);
+	opt_concat_inplace(G);
+	CU_ASSERT(cat->dead);
+	CU_ASSERT_PTR_EQUAL(a->alias, c);
+	CU_ASSERT_PTR_EQUAL(b->alias, c);
+	CU_ASSERT_EQUAL(a->alias_off, 0);
+	CU_ASSERT_EQUAL(b->alias_off, 3 * 16 * 4);
+	plan_memory(G);
+	CU_ASSERT(c->arena_off >= 0);
+	CU_ASSERT_EQUAL(G->arena_size, 8 * 16 * 4);
+	CU_ASSERT_EQUAL(G->arena_naive, 8 * 16 * 4);
+}
+
+/* a chain a -> b -> c -> d: the plan reuses memory (two buffers suffice) */
+static void test_plan_reuse(void)
+{
+	setup();
+	Tensor *x = input("x", 16, 8, 8);
+	Tensor *t[4];
+	Tensor *prev = x;
+	for (int i = 0; i < 4; i++) {
+		t[i] = act_tensor(xsprintf("t%d", i), 16, 8, 8);
+		Tensor *in[1] = { prev };
+		node(xsprintf("r%d", i), "Relu", in, 1, t[i]);
+		prev = t[i];
+	}
+	output(t[3]);
+	topo_sort(G);
+	plan_memory(G);
+	int64_t sz = 16 * 8 * 8 * 4;
+	CU_ASSERT_EQUAL(G->arena_naive, 3 * sz);
+	CU_ASSERT_EQUAL(G->arena_lower_bound, 2 * sz);
+	CU_ASSERT_EQUAL(G->arena_size, 2 * sz);
+	CU_ASSERT_NOT_EQUAL(t[0]->arena_off, t[1]->arena_off);
+	CU_ASSERT_NOT_EQUAL(t[1]->arena_off, t[2]->arena_off);
+}
+
+/* dead branches go, live ones stay */
+static void test_dce(void)
+{
+	setup();
+	Tensor *x = input("x", 2, 2, 2);
+	Tensor *a = act_tensor("a", 2, 2, 2), *b = act_tensor("b", 2, 2, 2), *y = act_tensor("y", 2, 2, 2);
+	node("dead1", "Relu", (Tensor *[]){ x }, 1, a);
+	node("dead2", "Relu", (Tensor *[]){ a }, 1, b);
+	node("live", "Sigmoid", (Tensor *[]){ x }, 1, y);
+	output(y);
+	topo_sort(G);
+	opt_dce(G);
+	CU_ASSERT_EQUAL(G->nnodes, 1);
+	CU_ASSERT_STRING_EQUAL(G->nodes[0]->name, "live");
+}
+
+int main(void)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite s = CU_add_suite("passes", NULL, NULL);
+	CU_add_test(s, "fold BN into conv", test_fold_bn);
+	CU_add_test(s, "BN not folded into a shared conv", test_fold_bn_refuses_shared);
+	CU_add_test(s, "residual add then relu into conv", test_residual_then_act);
+	CU_add_test(s, "no residual fusion after an activation", test_no_residual_after_act);
+	CU_add_test(s, "concat in place + plan", test_concat_inplace_and_plan);
+	CU_add_test(s, "plan reuses memory", test_plan_reuse);
+	CU_add_test(s, "dead-node elimination", test_dce);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	unsigned fails = CU_get_number_of_failures();
+	unsigned run = CU_get_number_of_tests_run();
+	CU_cleanup_registry();
+	return fails || run == 0 ? 1 : 0;
+}
