@@ -296,7 +296,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 	for (int i = 0; i < g->noutputs; i++)
 		fprintf(f, "\tif (!outputs[%d])\n\t\treturn %s_EINVAL;\n", i, P);
 	fprintf(f, "\tunsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);\n");
-	fprintf(f, "\t(void)ws;\n");
+	fprintf(f, "\t(void)ws;\n\t(void)inputs;\n\t(void)outputs;\n");
 	fprintf(f, "\tfor (int n = 0; n < batch; n++) {\n");
 	for (int i = 0; i < g->ninputs; i++) {
 		Tensor *t = g->inputs[i];
@@ -308,6 +308,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 		Tensor *t = g->outputs[i];
 		fprintf(f, "\t\tfloat *y%d = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
 		        (long long)shape_numel(&t->shape), comment_safe(t->name), shape_str(&t->shape));
+		fprintf(f, "\t\t(void)y%d;\n", i);
 	}
 	for (int i = 0; i < g->nnodes; i++) {
 		Node *n = g->nodes[i];

@@ -299,6 +299,7 @@ void resolve_dims(Graph *g)
 	if (g->batched && !strcmp(g->batch_param, "?"))
 		g->batch_param = "N";
 
+	int nonfloat = 0;
 	for (int i = 0; i < g->ninputs; i++) {
 		Tensor *t = g->inputs[i];
 		if (t->shape.rank < 0) {
@@ -317,9 +318,13 @@ void resolve_dims(Graph *g)
 				           "(batch) dimension may be symbolic - fix it with --dim %s=VALUE", t->name,
 				           t->dim_param[k], k, t->dim_param[k]);
 		}
-		if (t->dtype != DT_FLOAT)
-			error_node(NULL, "graph input '%s' is %s; only float inputs exist at run time - make it a "
-			           "constant with --bind %s=FILE.pb", t->name, dtype_name(t->dtype), t->name);
+		if (t->dtype != DT_FLOAT) {
+			/* a valid model we cannot run as it is: "unsupported" (exit 3) */
+			fprintf(stderr, "%s: unsupported: graph input '%s' is %s; only float inputs exist at run time - "
+			        "make it a constant with --bind %s=FILE.pb\n", g_model_path, t->name,
+			        dtype_name(t->dtype), t->name);
+			nonfloat++;
+		}
 		int64_t n = 1;
 		bool over = false;
 		for (int k = 0; k < t->shape.rank; k++)
@@ -330,6 +335,8 @@ void resolve_dims(Graph *g)
 			           shape_str(&t->shape));
 	}
 	die_if_errors(EXIT_ERROR);
+	if (nonfloat)
+		exit(EXIT_UNSUPPORTED);
 	for (int i = 0; i < g->ninputs; i++)
 		g->inputs[i]->has_shape = true;
 }

@@ -49,8 +49,11 @@ void check_batch_axis(const Node *n, const Tensor *t, int axis, const char *what
 		           what, t->name);
 }
 
-void broadcast_shape(const Node *n, const Shape *a, const Shape *b, Shape *out)
+void broadcast_shape(const Node *n, const Shape *a_in, const Shape *b_in, Shape *out)
 {
+	/* copies, so out may be a or b */
+	Shape as = *a_in, bs = *b_in;
+	const Shape *a = &as, *b = &bs;
 	int r = a->rank > b->rank ? a->rank : b->rank;
 	out->rank = r;
 	for (int i = 0; i < r; i++) {
