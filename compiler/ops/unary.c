@@ -1,0 +1,228 @@
+/*
+ * ops/unary.c - one-input elementwise operators: the activations (Relu,
+ * Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish) and Elu, Exp,
+ * Sqrt, Neg, Abs.
+ *
+ * Activations are defined once, by act_c_expr (the C expression) and
+ * act_eval (its compile-time value); the same definition serves an
+ * activation fused into a Conv/Gemm epilogue and the standalone operator, so
+ * the two paths cannot drift apart.  The other unary operators sit in one
+ * small table next to them.  Neg, Abs and Relu also fold int64 constants.
+ */
+#include "elem.h"
+
+#include <float.h>
+#include <math.h>
+
+typedef enum { U_ACT, U_ELU, U_EXP, U_SQRT, U_NEG, U_ABS } UKind;
+
+typedef struct {
+	UKind kind;
+	Act act;       /* U_ACT */
+	float alpha;   /* U_ELU */
+} UnaryP;
+
+const char *act_c_expr(const Act *a, const char *v)
+{
+	switch (a->kind) {
+	case ACT_NONE:
+		return v;
+	case ACT_RELU:
+		return xsprintf("(%s > 0.0f ? %s : 0.0f)", v, v);
+	case ACT_CLIP: {
+		/* an infinite bound clips nothing */
+		const char *s = v;
+		if (!isinf(a->a) || a->a > 0)
+			s = xsprintf("o2c_maxf(%s, %s)", s, c_float(a->a));
+		if (!isinf(a->b) || a->b < 0)
+			s = xsprintf("o2c_minf(%s, %s)", s, c_float(a->b));
+		return s;
+	}
+	case ACT_LEAKY_RELU:
+		return xsprintf("(%s >= 0.0f ? %s : %s * %s)", v, v, c_float(a->a), v);
+	case ACT_SIGMOID:
+		return xsprintf("o2c_sigmoidf(%s)", v);
+	case ACT_TANH:
+		return xsprintf("tanhf(%s)", v);
+	case ACT_HARD_SIGMOID:
+		return xsprintf("o2c_maxf(0.0f, o2c_minf(1.0f, %s * %s + %s))", c_float(a->a), v, c_float(a->b));
+	case ACT_HARD_SWISH:
+		/* ONNX: x * max(0, min(1, alpha * x + beta)), alpha = 1/6, beta = 0.5 */
+		return xsprintf("(%s * o2c_maxf(0.0f, o2c_minf(1.0f, %s * %s + 0.5f)))", v, c_float(1.0f / 6.0f), v);
+	}
+	UNREACHABLE();
+}
+
+const char *emit_act(const Act *a, const char *v)
+{
+	return act_c_expr(a, v);
+}
+
+/* The compile-time twin of act_c_expr, in the same float arithmetic. */
+static float act_eval(const Act *a, float v)
+{
+	switch (a->kind) {
+	case ACT_NONE: return v;
+	case ACT_RELU: return v > 0.0f ? v : 0.0f;
+	case ACT_CLIP: return fminf(fmaxf(v, a->a), a->b);
+	case ACT_LEAKY_RELU: return v >= 0.0f ? v : a->a * v;
+	case ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+	case ACT_TANH: return tanhf(v);
+	case ACT_HARD_SIGMOID: return fmaxf(0.0f, fminf(1.0f, a->a * v + a->b));
+	case ACT_HARD_SWISH: return v * fmaxf(0.0f, fminf(1.0f, (1.0f / 6.0f) * v + 0.5f));
+	}
+	UNREACHABLE();
+}
+
+static const char *unary_expr(const UnaryP *p, const char *v)
+{
+	switch (p->kind) {
+	case U_ACT: return act_c_expr(&p->act, v);
+	case U_ELU: return xsprintf("(%s >= 0.0f ? %s : %s * (expf(%s) - 1.0f))", v, v, c_float(p->alpha), v);
+	case U_EXP: return xsprintf("expf(%s)", v);
+	case U_SQRT: return xsprintf("sqrtf(%s)", v);
+	case U_NEG: return xsprintf("(-%s)", v);
+	case U_ABS: return xsprintf("fabsf(%s)", v);
+	}
+	UNREACHABLE();
+}
+
+static float unary_eval(const UnaryP *p, float v)
+{
+	switch (p->kind) {
+	case U_ACT: return act_eval(&p->act, v);
+	case U_ELU: return v >= 0.0f ? v : p->alpha * (expf(v) - 1.0f);
+	case U_EXP: return expf(v);
+	case U_SQRT: return sqrtf(v);
+	case U_NEG: return -v;
+	case U_ABS: return fabsf(v);
+	}
+	UNREACHABLE();
+}
+
+/* Integer constants (shape arithmetic) fold through these three only. */
+static bool unary_int_ok(const UnaryP *p)
+{
+	return p->kind == U_NEG || p->kind == U_ABS || (p->kind == U_ACT && p->act.kind == ACT_RELU);
+}
+
+static UnaryP *unary_new(Node *n, UKind k, ActKind act)
+{
+	UnaryP *p = xalloc(sizeof *p);
+	p->kind = k;
+	p->act.kind = act;
+	n->p = p;
+	return p;
+}
+
+static void unary_infer(Graph *g, Node *n)
+{
+	(void)g;
+	const UnaryP *p = n->p;
+	const Tensor *x = n->in[0];
+	if (x->dtype != DT_FLOAT) {
+		if (!tensor_is_const(x))
+			require_float(n, 0);
+		if (!unary_int_ok(p) || (x->dtype != DT_INT64 && x->dtype != DT_INT32))
+			fatal_unsupported(n, "%s on a %s constant", n->op_type, dtype_name(x->dtype));
+	}
+	infer_same(n);
+}
+
+static bool unary_fold(Graph *g, Node *n)
+{
+	(void)g;
+	const UnaryP *p = n->p;
+	const Tensor *x = n->in[0];
+	Tensor *y = n->out[0];
+	int64_t cnt = shape_numel(&x->shape);
+	y->data = xalloc((size_t)cnt * dtype_size(x->dtype) + 1);
+	if (x->dtype == DT_FLOAT) {
+		for (int64_t i = 0; i < cnt; i++)
+			((float *)y->data)[i] = unary_eval(p, tensor_f32(x)[i]);
+		return true;
+	}
+	for (int64_t i = 0; i < cnt; i++) {
+		int64_t v = x->dtype == DT_INT64 ? ((const int64_t *)x->data)[i] : ((const int32_t *)x->data)[i];
+		check_not_batch(n, v);
+		int64_t r = p->kind == U_NEG ? -v : p->kind == U_ABS ? (v < 0 ? -v : v) : (v > 0 ? v : 0);
+		if (x->dtype == DT_INT64)
+			((int64_t *)y->data)[i] = r;
+		else
+			((int32_t *)y->data)[i] = (int32_t)r;
+	}
+	return true;
+}
+
+static void unary_emit(Emit *e, Node *n)
+{
+	EltOperand x = elt_input(e, n, 0);
+	emit_eltwise(e, n, &n->out[0]->shape, 1, &x, unary_expr(n->p, "x0"));
+}
+
+/* The hooks of each unary operator: its own parse, the shared rest. */
+#define UNARY_HOOKS(pfx)                                                   \
+	void pfx##_infer(Graph *g, Node *n) { unary_infer(g, n); }         \
+	bool pfx##_fold(Graph *g, Node *n) { return unary_fold(g, n); }    \
+	void pfx##_emit(Emit *e, Node *n) { unary_emit(e, n); }
+
+void relu_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ACT, ACT_RELU); }
+void sigmoid_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ACT, ACT_SIGMOID); }
+void tanh_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ACT, ACT_TANH); }
+void hardswish_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ACT, ACT_HARD_SWISH); }
+void exp_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_EXP, ACT_NONE); }
+void sqrt_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_SQRT, ACT_NONE); }
+void neg_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_NEG, ACT_NONE); }
+void abs_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ABS, ACT_NONE); }
+
+void leakyrelu_parse(Graph *g, Node *n)
+{
+	(void)g;
+	unary_new(n, U_ACT, ACT_LEAKY_RELU)->act.a = attr_float(n, "alpha", 0.01f);
+}
+
+void hardsigmoid_parse(Graph *g, Node *n)
+{
+	(void)g;
+	UnaryP *p = unary_new(n, U_ACT, ACT_HARD_SIGMOID);
+	p->act.a = attr_float(n, "alpha", 0.2f);
+	p->act.b = attr_float(n, "beta", 0.5f);
+}
+
+void elu_parse(Graph *g, Node *n)
+{
+	(void)g;
+	unary_new(n, U_ELU, ACT_NONE)->alpha = attr_float(n, "alpha", 1.0f);
+}
+
+/* Clip: bounds are attributes before opset 11 (defaulting to the float
+ * range) and optional constant inputs from 11 (absent: no bound). */
+void clip_parse(Graph *g, Node *n)
+{
+	(void)g;
+	UnaryP *p = unary_new(n, U_ACT, ACT_CLIP);
+	if (n->opset < 11) {
+		p->act.a = attr_float(n, "min", -FLT_MAX);
+		p->act.b = attr_float(n, "max", FLT_MAX);
+		return;
+	}
+	if (n->in[0]->dtype != DT_FLOAT)
+		fatal_unsupported(n, "Clip on %s (only float tensors at run time)", dtype_name(n->in[0]->dtype));
+	if (!const_float_input(n, 1, &p->act.a))
+		p->act.a = -INFINITY;
+	if (!const_float_input(n, 2, &p->act.b))
+		p->act.b = INFINITY;
+}
+
+UNARY_HOOKS(relu)
+UNARY_HOOKS(clip)
+UNARY_HOOKS(leakyrelu)
+UNARY_HOOKS(sigmoid)
+UNARY_HOOKS(tanh)
+UNARY_HOOKS(hardsigmoid)
+UNARY_HOOKS(hardswish)
+UNARY_HOOKS(elu)
+UNARY_HOOKS(exp)
+UNARY_HOOKS(sqrt)
+UNARY_HOOKS(neg)
+UNARY_HOOKS(abs)
