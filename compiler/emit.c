@@ -316,7 +316,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 			continue;
 		if (op_table[n->op].view && !node_is_copy_view(n))
 			continue;
-		fprintf(f, "\t\t%s(", kernel_name(n));
+		fprintf(f, "\t\tO2C_PROF(%d, %s(", n->id, kernel_name(n));
 		int np = 0;
 		if (node_is_copy_view(n)) {
 			fprintf(f, "%s, %s", tensor_expr(e, n->in[0]), tensor_expr(e, n->out[0]));
@@ -331,7 +331,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 				if (n->out[j])
 					fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->out[j]));
 		}
-		fprintf(f, ");\n");
+		fprintf(f, "));\n");
 		for (int j = 0; j < n->nout; j++)
 			if (n->out[j])
 				fprintf(f, "\t\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name),
@@ -370,6 +370,46 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 	if (!g->noutputs)
 		fprintf(f, "0");
 	fprintf(f, "};\n\treturn %s_run_v(workspace, batch, inputs, outputs);\n}\n\n", P);
+}
+
+/* ---- -DONNX2C_PROFILE ------------------------------------------------- */
+
+/* A profiling build times every kernel call and reports milliseconds and
+ * GFLOP/s per kernel; the default build compiles the timing away. */
+static void emit_profile(Emit *e, FILE *f, const char *P)
+{
+	Graph *g = e->g;
+	int nk = g->nnodes ? g->nnodes : 1;
+	fprintf(f, "#ifdef ONNX2C_PROFILE\n#include <stdio.h>\n#include <time.h>\n");
+	fprintf(f, "static double o2c_prof_sec[%d];\nstatic long long o2c_prof_calls[%d];\n", nk, nk);
+	fprintf(f, "static const char *const o2c_prof_name[%d] = {\n", nk);
+	for (int i = 0; i < g->nnodes; i++)
+		fprintf(f, "\t%s,\n", c_string(xsprintf("%s %s", g->nodes[i]->op_type, g->nodes[i]->name)));
+	if (!g->nnodes)
+		fprintf(f, "\t\"\",\n");
+	fprintf(f, "};\n/* floating-point operations per sample (2 per multiply-accumulate) */\n");
+	fprintf(f, "static const double o2c_prof_flops[%d] = {", nk);
+	for (int i = 0; i < g->nnodes; i++)
+		fprintf(f, "%s%.0f", i ? ", " : "", 2.0 * (double)node_macs(g->nodes[i]));
+	if (!g->nnodes)
+		fprintf(f, "0");
+	fprintf(f, "};\n");
+	fprintf(f, "static double o2c_now(void)\n{\n#ifdef _OPENMP\n\treturn omp_get_wtime();\n#else\n"
+	           "\treturn (double)clock() / CLOCKS_PER_SEC; /* CPU time: exact for one thread */\n#endif\n}\n");
+	fprintf(f, "#define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; "
+	           "o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } while (0)\n");
+	fprintf(f, "/* Prints the time spent in each kernel since the last reset, then resets. */\n");
+	fprintf(f, "void %s_profile_report(FILE *out);\nvoid %s_profile_report(FILE *out)\n{\n", P, P);
+	fprintf(f, "\tdouble total = 0, flops = 0;\n\tfor (int k = 0; k < %d; k++)\n\t\ttotal += o2c_prof_sec[k];\n", nk);
+	fprintf(f, "\tfprintf(out, \"%%-4s %%10s %%7s %%9s  %%s\\n\", \"#\", \"ms/call\", \"share\", \"GFLOP/s\", \"kernel\");\n");
+	fprintf(f, "\tfor (int k = 0; k < %d; k++) {\n\t\tif (!o2c_prof_calls[k])\n\t\t\tcontinue;\n", nk);
+	fprintf(f, "\t\tdouble ms = 1e3 * o2c_prof_sec[k] / (double)o2c_prof_calls[k];\n");
+	fprintf(f, "\t\tflops += o2c_prof_flops[k] * (double)o2c_prof_calls[k];\n");
+	fprintf(f, "\t\tfprintf(out, \"%%-4d %%10.3f %%6.1f%%%% %%9.1f  %%s\\n\", k, ms, 100.0 * o2c_prof_sec[k] / (total > 0 ? total : 1),\n"
+	           "\t\t        o2c_prof_flops[k] > 0 ? o2c_prof_flops[k] / (ms * 1e6) : 0.0, o2c_prof_name[k]);\n\t}\n");
+	fprintf(f, "\tfprintf(out, \"total %%.3f ms in kernels, %%.1f GFLOP/s overall\\n\", 1e3 * total, total > 0 ? flops / total / 1e9 : 0.0);\n");
+	fprintf(f, "\tmemset(o2c_prof_sec, 0, sizeof o2c_prof_sec);\n\tmemset(o2c_prof_calls, 0, sizeof o2c_prof_calls);\n}\n");
+	fprintf(f, "#else\n#define O2C_PROF(k, call) call\n#endif\n\n");
 }
 
 /* ---- header --------------------------------------------------------- */
@@ -558,6 +598,7 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	write_blob(f, e.blob, e.blob_len);
 	fwrite(e.body_buf, 1, e.body_len, f);
 	fprintf(f, "/* ---- entry points ---- */\n\n");
+	emit_profile(&e, f, P);
 	fprintf(f, "#ifdef ONNX2C_DUMP\n/* Debug build: after each kernel, every tensor it wrote is passed to this\n"
 	           " * function, which the program linking the model provides (onnx2c verify does). */\n"
 	           "void onnx2c_dump(const char *tensor, const char *node, int sample, const float *data, long long numel);\n"

@@ -861,6 +861,57 @@ static void k008_gemm(const float *restrict in0, float *restrict out0)
 
 /* ---- entry points ---- */
 
+#ifdef ONNX2C_PROFILE
+#include <stdio.h>
+#include <time.h>
+static double o2c_prof_sec[9];
+static long long o2c_prof_calls[9];
+static const char *const o2c_prof_name[9] = {
+	"Conv /stem/stem.0/Conv",
+	"MaxPool /stem/stem.3/MaxPool",
+	"Conv /block/conv1/Conv",
+	"Conv /block/conv2/Conv",
+	"Conv /b1/Conv",
+	"Conv /b3/Conv",
+	"GlobalAveragePool /GlobalAveragePool",
+	"Flatten /Flatten",
+	"Gemm /head/Gemm",
+};
+/* floating-point operations per sample (2 per multiply-accumulate) */
+static const double o2c_prof_flops[9] = {20736, 0, 41472, 41472, 2304, 20736, 0, 0, 160};
+static double o2c_now(void)
+{
+#ifdef _OPENMP
+	return omp_get_wtime();
+#else
+	return (double)clock() / CLOCKS_PER_SEC; /* CPU time: exact for one thread */
+#endif
+}
+#define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } while (0)
+/* Prints the time spent in each kernel since the last reset, then resets. */
+void tiny_cnn_profile_report(FILE *out);
+void tiny_cnn_profile_report(FILE *out)
+{
+	double total = 0, flops = 0;
+	for (int k = 0; k < 9; k++)
+		total += o2c_prof_sec[k];
+	fprintf(out, "%-4s %10s %7s %9s  %s\n", "#", "ms/call", "share", "GFLOP/s", "kernel");
+	for (int k = 0; k < 9; k++) {
+		if (!o2c_prof_calls[k])
+			continue;
+		double ms = 1e3 * o2c_prof_sec[k] / (double)o2c_prof_calls[k];
+		flops += o2c_prof_flops[k] * (double)o2c_prof_calls[k];
+		fprintf(out, "%-4d %10.3f %6.1f%% %9.1f  %s\n", k, ms, 100.0 * o2c_prof_sec[k] / (total > 0 ? total : 1),
+		        o2c_prof_flops[k] > 0 ? o2c_prof_flops[k] / (ms * 1e6) : 0.0, o2c_prof_name[k]);
+	}
+	fprintf(out, "total %.3f ms in kernels, %.1f GFLOP/s overall\n", 1e3 * total, total > 0 ? flops / total / 1e9 : 0.0);
+	memset(o2c_prof_sec, 0, sizeof o2c_prof_sec);
+	memset(o2c_prof_calls, 0, sizeof o2c_prof_calls);
+}
+#else
+#define O2C_PROF(k, call) call
+#endif
+
 #ifdef ONNX2C_DUMP
 /* Debug build: after each kernel, every tensor it wrote is passed to this
  * function, which the program linking the model provides (onnx2c verify does). */
@@ -895,21 +946,21 @@ int tiny_cnn_run_v(void *workspace, int batch, const float *const *inputs, float
 		(void)x0;
 		float *y0 = outputs[0] + (size_t)n * 10; /* 'logits' [1,10] */
 		(void)y0;
-		k000_conv(x0, (float *)(ws + 0));
+		O2C_PROF(0, k000_conv(x0, (float *)(ws + 0)));
 		O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, (float *)(ws + 0), 1152);
-		k001_maxpool((float *)(ws + 0), (float *)(ws + 4608));
+		O2C_PROF(1, k001_maxpool((float *)(ws + 0), (float *)(ws + 4608)));
 		O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, (float *)(ws + 4608), 288);
-		k002_conv((float *)(ws + 4608), (float *)(ws + 0));
+		O2C_PROF(2, k002_conv((float *)(ws + 4608), (float *)(ws + 0)));
 		O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, (float *)(ws + 0), 288);
-		k003_conv((float *)(ws + 0), (float *)(ws + 4608), (float *)(ws + 1152));
+		O2C_PROF(3, k003_conv((float *)(ws + 0), (float *)(ws + 4608), (float *)(ws + 1152)));
 		O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, (float *)(ws + 1152), 288);
-		k004_conv((float *)(ws + 1152), (float *)(ws + 0));
+		O2C_PROF(4, k004_conv((float *)(ws + 1152), (float *)(ws + 0)));
 		O2C_DUMP("/Relu_output_0", "/b1/Conv", n, (float *)(ws + 0), 144);
-		k005_conv((float *)(ws + 1152), (float *)(ws + 576));
+		O2C_PROF(5, k005_conv((float *)(ws + 1152), (float *)(ws + 576)));
 		O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, (float *)(ws + 576), 144);
-		k006_globalaveragepool((float *)(ws + 0), (float *)(ws + 1152));
+		O2C_PROF(6, k006_globalaveragepool((float *)(ws + 0), (float *)(ws + 1152)));
 		O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, (float *)(ws + 1152), 8);
-		k008_gemm((float *)(ws + 1152), y0);
+		O2C_PROF(8, k008_gemm((float *)(ws + 1152), y0));
 		O2C_DUMP("logits", "/head/Gemm", n, y0, 10);
 	}
 	return 0;
