@@ -398,9 +398,10 @@ static void emit_profile(Emit *e, FILE *f, const char *P)
 	           "\treturn (double)clock() / CLOCKS_PER_SEC; /* CPU time: exact for one thread */\n#endif\n}\n");
 	fprintf(f, "#define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; "
 	           "o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } while (0)\n");
-	fprintf(f, "/* Prints the time spent in each kernel since the last reset, then resets. */\n");
+	fprintf(f, "/* Prints the time spent in each kernel since the last reset, then resets (out NULL: reset only). */\n");
 	fprintf(f, "void %s_profile_report(FILE *out);\nvoid %s_profile_report(FILE *out)\n{\n", P, P);
-	fprintf(f, "\tdouble total = 0, flops = 0;\n\tfor (int k = 0; k < %d; k++)\n\t\ttotal += o2c_prof_sec[k];\n", nk);
+	fprintf(f, "\tdouble total = 0, flops = 0;\n\tif (!out) {\n\t\tmemset(o2c_prof_sec, 0, sizeof o2c_prof_sec);\n"
+	           "\t\tmemset(o2c_prof_calls, 0, sizeof o2c_prof_calls);\n\t\treturn;\n\t}\n\tfor (int k = 0; k < %d; k++)\n\t\ttotal += o2c_prof_sec[k];\n", nk);
 	fprintf(f, "\tfprintf(out, \"%%-4s %%10s %%7s %%9s  %%s\\n\", \"#\", \"ms/call\", \"share\", \"GFLOP/s\", \"kernel\");\n");
 	fprintf(f, "\tfor (int k = 0; k < %d; k++) {\n\t\tif (!o2c_prof_calls[k])\n\t\t\tcontinue;\n", nk);
 	fprintf(f, "\t\tdouble ms = 1e3 * o2c_prof_sec[k] / (double)o2c_prof_calls[k];\n");
@@ -536,6 +537,7 @@ static void emit_main(FILE *f, const Graph *g, const char *P)
 	fprintf(f, "#define O2C_NIN %d\n#define O2C_NOUT %d\n", g->ninputs, g->noutputs);
 	emit_io_table(f, g, false);
 	emit_io_table(f, g, true);
+	fprintf(f, "#ifdef ONNX2C_PROFILE\n#define O2C_PROFILE_REPORT(f) %s_profile_report(f)\n#endif\n", P);
 	fprintf(f, "static size_t o2c_workspace_size(int batch) { return %s_workspace_size(batch); }\n", P);
 	fprintf(f, "static int o2c_run(void *ws, int batch, const float *const *in, float *const *out)\n"
 	           "{\n\treturn %s_run_v(ws, batch, in, out);\n}\n\n", P);

@@ -642,6 +642,9 @@ int main(int argc, char **argv)
 			goto done;
 		}
 		rc = o2c_run(ws, (int)batch, in, out); /* warm-up: page faults, thread start */
+#ifdef O2C_PROFILE_REPORT
+		O2C_PROFILE_REPORT(NULL); /* drop the warm-up's timings */
+#endif
 		for (i = 0; rc == 0 && i < bench; i++) {
 			double t0 = o2c_rn_now();
 			rc = o2c_run(ws, (int)batch, in, out);
@@ -662,6 +665,9 @@ int main(int argc, char **argv)
 #endif
 			bench % 2 ? t[bench / 2] : 0.5 * (t[bench / 2 - 1] + t[bench / 2]), t[0], t[bench - 1]);
 		free(t);
+#ifdef O2C_PROFILE_REPORT
+		O2C_PROFILE_REPORT(stdout); /* built with -DONNX2C_PROFILE: per-kernel times */
+#endif
 		status = 0;
 		goto done;
 	}

@@ -888,11 +888,16 @@ static double o2c_now(void)
 #endif
 }
 #define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } while (0)
-/* Prints the time spent in each kernel since the last reset, then resets. */
+/* Prints the time spent in each kernel since the last reset, then resets (out NULL: reset only). */
 void tiny_cnn_profile_report(FILE *out);
 void tiny_cnn_profile_report(FILE *out)
 {
 	double total = 0, flops = 0;
+	if (!out) {
+		memset(o2c_prof_sec, 0, sizeof o2c_prof_sec);
+		memset(o2c_prof_calls, 0, sizeof o2c_prof_calls);
+		return;
+	}
 	for (int k = 0; k < 9; k++)
 		total += o2c_prof_sec[k];
 	fprintf(out, "%-4s %10s %7s %9s  %s\n", "#", "ms/call", "share", "GFLOP/s", "kernel");
@@ -986,6 +991,9 @@ static const o2c_io o2c_inputs[1] = {
 static const o2c_io o2c_outputs[1] = {
 	{"logits", 2, {1, 10}, 1, 10},
 };
+#ifdef ONNX2C_PROFILE
+#define O2C_PROFILE_REPORT(f) tiny_cnn_profile_report(f)
+#endif
 static size_t o2c_workspace_size(int batch) { return tiny_cnn_workspace_size(batch); }
 static int o2c_run(void *ws, int batch, const float *const *in, float *const *out)
 {
@@ -1636,6 +1644,9 @@ int main(int argc, char **argv)
 			goto done;
 		}
 		rc = o2c_run(ws, (int)batch, in, out); /* warm-up: page faults, thread start */
+#ifdef O2C_PROFILE_REPORT
+		O2C_PROFILE_REPORT(NULL); /* drop the warm-up's timings */
+#endif
 		for (i = 0; rc == 0 && i < bench; i++) {
 			double t0 = o2c_rn_now();
 			rc = o2c_run(ws, (int)batch, in, out);
@@ -1656,6 +1667,9 @@ int main(int argc, char **argv)
 #endif
 			bench % 2 ? t[bench / 2] : 0.5 * (t[bench / 2 - 1] + t[bench / 2]), t[0], t[bench - 1]);
 		free(t);
+#ifdef O2C_PROFILE_REPORT
+		O2C_PROFILE_REPORT(stdout); /* built with -DONNX2C_PROFILE: per-kernel times */
+#endif
 		status = 0;
 		goto done;
 	}
