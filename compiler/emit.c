@@ -80,7 +80,7 @@ const char *emit_weights(Emit *e, const float *data, size_t count)
 
 const char *emit_const(Emit *e, const Tensor *t)
 {
-	if (!tensor_is_const(t))
+	if (!t->data)
 		internal_error(__FILE__, __LINE__, xsprintf("emit_const on non-constant '%s'", t->name));
 	if (t->dtype != DT_FLOAT)
 		fatal_node(e->node, "constant '%s' is %s; only float constants reach run time", t->name,
@@ -252,6 +252,12 @@ static void emit_copy_node(Emit *e, Node *n)
 
 /* ---- the entry point ------------------------------------------------ */
 
+/* A graph output computed entirely at compile time: its bytes are in the blob. */
+static bool output_folded(const Tensor *t)
+{
+	return t->data && (!t->producer || t->producer->dead);
+}
+
 static Tensor *root_of(const Tensor *t, int64_t *off)
 {
 	*off = 0;
@@ -342,7 +348,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 	for (int i = 0; i < g->noutputs; i++) {
 		Tensor *t = g->outputs[i];
 		const char *src;
-		if (tensor_is_const(t))
+		if (output_folded(t))
 			src = emit_const(e, t);
 		else if (t->kind == T_INPUT)
 			src = xsprintf("x%d", t->io_index);
@@ -574,9 +580,14 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 		kernels++;
 	}
 	/* constants that end up as graph outputs get their bytes now */
-	for (int i = 0; i < g->noutputs; i++)
-		if (tensor_is_const(g->outputs[i]))
-			emit_const(&e, g->outputs[i]);
+	for (int i = 0; i < g->noutputs; i++) {
+		Tensor *t = g->outputs[i];
+		if (t->dtype != DT_FLOAT)
+			fatal_unsupported(NULL, "graph output '%s' is %s; only float outputs exist at run time", t->name,
+			                  dtype_name(t->dtype));
+		if (output_folded(t))
+			emit_const(&e, t);
+	}
 	fflush(e.body);
 	g->weights_size = (int64_t)e.blob_len;
 

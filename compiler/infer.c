@@ -37,7 +37,8 @@ void infer_shapes(Graph *g)
 				               n->op_type, j));
 			shape_numel(&t->shape); /* absurd sizes die here, with a message */
 		}
-		if (all_inputs_const(n) && d->fold(g, n)) {
+		/* Shape depends only on the input's shape, so it folds even at run time */
+		if ((all_inputs_const(n) || n->op == OP_Shape) && !n->dead && d->fold(g, n)) {
 			for (int j = 0; j < n->nout; j++)
 				if (n->out[j]) {
 					ASSERT(n->out[j]->data);

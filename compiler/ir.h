@@ -30,7 +30,7 @@
 /* Symbolic batch value inside folded int64 shape tensors (Shape of a batched
  * tensor).  Reshape understands it at position 0; arithmetic on it is an
  * error. */
-#define SYM_BATCH INT64_MIN
+#define SYM_BATCH (INT64_MIN + 0x5B1) /* not INT64_MIN(+1): Slice ends and exporters use those */
 
 typedef struct Graph Graph;
 typedef struct Node Node;
@@ -235,11 +235,14 @@ void infer_shapes(Graph *g);          /* infer.c: parse + infer + fold per node,
 void fold_constants(Graph *g);        /* fold.c */
 void opt_dce(Graph *g);               /* opt_dce.c: remove nodes nothing reads */
 void opt_fold_bn(Graph *g);           /* opt_fold_bn.c: BatchNormalization into the Conv before it */
+void opt_fold_scale(Graph *g);        /* opt_fold_scale.c: Mul by a constant into the Conv before it */
 void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
 void opt_fuse_act(Graph *g);          /* opt_fuse_act.c: activations into their producer's epilogue */
 void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written into their output slices */
 void plan_memory(Graph *g);           /* plan.c: liveness + arena offsets + views */
 int64_t node_macs(const Node *n);     /* report.c */
+int verify_main(int argc, char **argv); /* verify.c: `onnx2c verify ...` */
+void debug_corrupt_weight(Graph *g, const char *name); /* verify.c: test hook, perturbs one constant */
 void report(const Graph *g, int nodes_in, FILE *f); /* report.c: --report */
 void write_dot(const Graph *g, const char *path);   /* report.c: --dot */
 void emit_c(Graph *g, const char *c_path, const char *h_path, const char *prefix,

@@ -16,6 +16,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: onnx2c MODEL.onnx -o OUT.c [options]\n"
+"       onnx2c verify MODEL.onnx [options]   (compare with ONNX Runtime; see onnx2c verify --help)\n"
 "\n"
 "Compiles an ONNX model into standalone C99 (OUT.c and OUT.h).\n"
 "\n"
@@ -26,7 +27,7 @@ static void usage(FILE *f)
 "  --dim NAME=V     fix the symbolic dimension NAME to V (repeatable)\n"
 "  --bind NAME=F.pb make graph input NAME a constant read from a TensorProto file\n"
 "  -O0              no graph optimisations (plain node-by-node code)\n"
-"  --no-fuse=NAME   switch one pass off: dce, bn, residual, act, concat (repeatable)\n"
+"  --no-fuse=NAME   switch one pass off: dce, bn, scale, residual, act, concat (repeatable)\n"
 "  --report         print every emitted kernel (covered nodes, shapes, MACs, memory) and totals\n"
 "  --dot FILE       write the optimised graph as Graphviz DOT\n"
 "  --dump-ir        print the IR after shape inference and after optimisation\n"
@@ -67,6 +68,7 @@ typedef struct { const char *name; const char *value; } KV;
 static const struct { const char *name; void (*run)(Graph *); } passes[] = {
 	{ "dce", opt_dce },
 	{ "bn", opt_fold_bn },
+	{ "scale", opt_fold_scale },
 	{ "residual", opt_fuse_residual },
 	{ "act", opt_fuse_act },
 	{ "concat", opt_concat_inplace },
@@ -87,6 +89,9 @@ static KV split_kv(const char *opt, const char *arg)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "verify"))
+		return verify_main(argc - 1, argv + 1);
+
 	const char *model = NULL, *out = NULL, *prefix = NULL;
 	bool with_main = false, dump_ir = false, do_report = false;
 	bool pass_on[NPASSES];
@@ -95,6 +100,7 @@ int main(int argc, char **argv)
 		pass_on[p] = true;
 	KV dims[64], binds[64];
 	int ndims = 0, nbinds = 0;
+	const char *corrupt = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -122,7 +128,7 @@ int main(int argc, char **argv)
 			while (p < NPASSES && strcmp(passes[p].name, a + 10))
 				p++;
 			if (p == NPASSES) {
-				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, bn, residual, act, concat)\n", a + 10);
+				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, bn, scale, residual, act, concat)\n", a + 10);
 				return EXIT_USAGE;
 			}
 			pass_on[p] = false;
@@ -130,6 +136,8 @@ int main(int argc, char **argv)
 			do_report = true;
 		} else if (!strcmp(a, "--dot") && next) {
 			dot = argv[++i];
+		} else if (!strcmp(a, "--debug-corrupt-weight") && next) {
+			corrupt = argv[++i]; /* for testing `onnx2c verify` only */
 		} else if (!strcmp(a, "--dump-ir")) {
 			dump_ir = true;
 		} else if (!strcmp(a, "-v")) {
@@ -185,6 +193,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nbinds; i++)
 		bind_input(g, binds[i].name, binds[i].value);
 	resolve_dims(g);
+	if (corrupt)
+		debug_corrupt_weight(g, corrupt);
 
 	topo_sort(g);
 	check_ops(g);

@@ -1,9 +1,9 @@
 /*
  * opt_fuse_act.c - an activation (Relu, Clip, LeakyRelu, Sigmoid, Tanh,
  * HardSigmoid, HardSwish) folded into the epilogue of the kernel producing
- * its input, when that kernel supports epilogues (Conv, Gemm, MatMul with
- * a bias, BatchNormalization as scale-shift, Add) and its output has no
- * other reader.
+ * its input, when that kernel supports epilogues (Conv, Gemm, MatMul,
+ * BatchNormalization as scale-shift, Add) and its output has no other
+ * reader.
  */
 #include "ir.h"
 
@@ -16,7 +16,7 @@ static bool takes_act(const Node *p)
 	if (p->out[0]->nuses != 1 || p->out[0]->kind == T_OUTPUT || p->out[0]->alias)
 		return false;
 	switch (p->op) {
-	case OP_Conv: case OP_Gemm: case OP_BatchNormalization: case OP_Add:
+	case OP_Conv: case OP_Gemm: case OP_MatMul: case OP_BatchNormalization: case OP_Add:
 		return true;
 	default:
 		return false;

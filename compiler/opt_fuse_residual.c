@@ -1,6 +1,6 @@
 /*
  * opt_fuse_residual.c - a residual Add (or two-input Sum) folded into the
- * epilogue of the convolution that produces one operand:
+ * epilogue of the convolution (or Gemm) that produces one operand:
  *   y = conv(x) + shortcut   becomes   conv(x) with res = shortcut
  * The conv chosen is the operand computed last, so the shortcut is ready
  * when it runs; the conv must have no activation yet (act(conv)+s differs)
@@ -17,7 +17,7 @@ static void add_cover(Node *k, const Node *n)
 
 static bool takes_residual(const Node *p, const Tensor *other)
 {
-	if (!p || p->dead || p->op != OP_Conv || p->act.kind || p->residual)
+	if (!p || p->dead || (p->op != OP_Conv && p->op != OP_Gemm) || p->act.kind || p->residual)
 		return false;
 	if (p->out[0]->nuses != 1 || p->out[0]->kind == T_OUTPUT || p->out[0]->alias)
 		return false;

@@ -31,8 +31,10 @@ void infer_same(Node *n)
 void require_float(const Node *n, int j)
 {
 	const Tensor *t = n->in[j];
+	/* most ops accept other types in ONNX: a valid model we do not compile */
 	if (t && t->dtype != DT_FLOAT)
-		fatal_node(n, "input %d '%s' is %s; only float is supported here", j, t->name, dtype_name(t->dtype));
+		fatal_unsupported(n, "input %d '%s' is %s; only float is supported here", j, t->name,
+		                  dtype_name(t->dtype));
 }
 
 int norm_axis(const Node *n, int64_t axis, int rank, const char *what)

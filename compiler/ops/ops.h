@@ -29,7 +29,7 @@ void infer_same(Node *n);
 /* Sets out[i]'s dtype, shape and batched flag. */
 void set_out(Node *n, int i, DType dt, const Shape *s, bool batched);
 
-/* fatal_node unless input j is float ("a non-float tensor where float is needed"). */
+/* fatal_unsupported (exit 3) unless input j is float ("a non-float tensor where float is needed"). */
 void require_float(const Node *n, int j);
 /* Normalises a possibly negative axis against rank, fatal when out of range. */
 int norm_axis(const Node *n, int64_t axis, int rank, const char *what);
