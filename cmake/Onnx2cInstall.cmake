@@ -73,3 +73,8 @@ file(RELATIVE_PATH ONNX2C_PC_TO_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
 string(REGEX REPLACE "/$" "" ONNX2C_PC_TO_PREFIX "${ONNX2C_PC_TO_PREFIX}")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/onnx2c.pc.in ${PROJECT_BINARY_DIR}/cmake/onnx2c.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/onnx2c.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# `onnx2c verify` finds ONNX Runtime's runner in <prefix>/share/onnx2c/ort
+# (run `npm install --ignore-scripts` there once to fetch onnxruntime-node).
+install(FILES ${PROJECT_SOURCE_DIR}/tests/ort/ort_run.js ${PROJECT_SOURCE_DIR}/tests/ort/package.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/onnx2c/ort)
