@@ -1,0 +1,538 @@
+/*
+ * layers.c - forward/backward pairs for what a trainable head or an unfrozen
+ * ResNet/Inception block needs: linear, conv2d (stride, pad, dilation,
+ * groups), frozen BatchNorm, ReLU, residual add, channel concat, max/average/
+ * global pooling.  NCHW float32, portable C.
+ *
+ * Conventions (llm.c): outputs first, shapes in comments, forward stores what
+ * backward needs (maxpool's argmax; ReLU reads its output), backward
+ * ACCUMULATES with += so a tensor used twice (a residual branch) gets both
+ * contributions.  Every parallel loop is split so each thread owns the
+ * gradient elements it writes: no atomics, results independent of the thread
+ * count.  Convolutions are lowered to matrix products (im2col + a 4x16
+ * register-blocked product, portable C that the compiler vectorises); the
+ * other layers are direct loops.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onnx2c_rt.h"
+#include "rt_internal.h"
+
+/* ------------------------------------------------------------------ linear */
+
+void rt_linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C, int OC)
+{
+	/* out[B,OC], inp[B,C], weight[OC,C], bias[OC] */
+	RT_OMP(parallel for collapse(2) schedule(static))
+	for (int b = 0; b < B; b++)
+		for (int o = 0; o < OC; o++) {
+			const float *x = inp + (size_t)b * C, *w = weight + (size_t)o * C;
+			float acc = bias ? bias[o] : 0.0f;
+			for (int c = 0; c < C; c++)
+				acc += x[c] * w[c];
+			out[(size_t)b * OC + o] = acc;
+		}
+}
+
+void rt_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                        const float *weight, int B, int C, int OC)
+{
+	/* dinp[B,C], dweight[OC,C], dbias[OC], dout[B,OC], inp[B,C], weight[OC,C] */
+	if (dinp) {
+		RT_OMP(parallel for schedule(static)) /* each thread owns rows b of dinp */
+		for (int b = 0; b < B; b++) {
+			float *dx = dinp + (size_t)b * C;
+			for (int o = 0; o < OC; o++) {
+				const float d = dout[(size_t)b * OC + o], *w = weight + (size_t)o * C;
+				for (int c = 0; c < C; c++)
+					dx[c] += d * w[c];
+			}
+		}
+	}
+	if (dweight || dbias) {
+		RT_OMP(parallel for schedule(static)) /* each thread owns rows o of dweight and dbias */
+		for (int o = 0; o < OC; o++) {
+			for (int b = 0; b < B; b++) {
+				const float d = dout[(size_t)b * OC + o];
+				if (dweight) {
+					float *dw = dweight + (size_t)o * C;
+					const float *x = inp + (size_t)b * C;
+					for (int c = 0; c < C; c++)
+						dw[c] += d * x[c];
+				}
+				if (dbias)
+					dbias[o] += d;
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ conv2d */
+
+int rt_out_size(int in, int k, int stride, int pad_begin, int pad_end, int dil)
+{
+	return (in + pad_begin + pad_end - dil * (k - 1) - 1) / stride + 1;
+}
+
+/* The output positions o in [0, n_out) whose input o*s + off lies in [0, n_in): [*lo, *hi). */
+static void valid_range(int n_out, int n_in, int s, int off, int *lo, int *hi)
+{
+	int a = off >= 0 ? 0 : (-off + s - 1) / s;
+	int b = n_in - 1 - off < 0 ? 0 : (n_in - 1 - off) / s + 1;
+	*lo = a < n_out ? a : n_out;
+	*hi = b < n_out ? b : n_out;
+	if (*hi < *lo)
+		*hi = *lo;
+}
+
+/* The lowering to matrix products: for sample n and group grp, col[k][p] (K = Cg*KH*KW rows,
+ * P = OH*OW columns) holds the input pixel that weight k multiplies for output pixel p, 0 in
+ * the padding.  Then out = W . col, dW += dout . col^T and dcol = W^T . dout (scattered back
+ * to dinp).  Every inner loop runs along a contiguous row, so it vectorises without
+ * reassociating float sums. */
+static void im2col(float *col, const float *x, const RtConv *g, int c0)
+{
+	/* col[Cg*KH*KW, OH*OW], x[N-th sample][C,H,W] */
+	const int Cg = g->C / g->G, P = g->OH * g->OW;
+	for (int c = 0; c < Cg; c++)
+		for (int kh = 0; kh < g->KH; kh++)
+			for (int kw = 0; kw < g->KW; kw++) {
+				float *row = col + (size_t)((c * g->KH + kh) * g->KW + kw) * P;
+				const float *xc = x + (size_t)(c0 + c) * g->H * g->W;
+				int oh0, oh1, ow0, ow1;
+				valid_range(g->OH, g->H, g->SH, kh * g->DH - g->PH, &oh0, &oh1);
+				valid_range(g->OW, g->W, g->SW, kw * g->DW - g->PW, &ow0, &ow1);
+				for (int oh = 0; oh < g->OH; oh++) {
+					float *r = row + (size_t)oh * g->OW;
+					if (oh < oh0 || oh >= oh1) {
+						memset(r, 0, (size_t)g->OW * sizeof *r);
+						continue;
+					}
+					const float *xr = xc + (size_t)(oh * g->SH + kh * g->DH - g->PH) * g->W + kw * g->DW - g->PW;
+					for (int ow = 0; ow < ow0; ow++)
+						r[ow] = 0.0f;
+					for (int ow = ow0; ow < ow1; ow++)
+						r[ow] = xr[ow * g->SW];
+					for (int ow = ow1; ow < g->OW; ow++)
+						r[ow] = 0.0f;
+				}
+			}
+}
+
+/* dx[c0 .. c0+Cg planes] += the columns of dcol, the adjoint of im2col. */
+static void col2im_add(float *dx, const float *dcol, const RtConv *g, int c0)
+{
+	const int Cg = g->C / g->G, P = g->OH * g->OW;
+	for (int c = 0; c < Cg; c++)
+		for (int kh = 0; kh < g->KH; kh++)
+			for (int kw = 0; kw < g->KW; kw++) {
+				const float *row = dcol + (size_t)((c * g->KH + kh) * g->KW + kw) * P;
+				float *xc = dx + (size_t)(c0 + c) * g->H * g->W;
+				int oh0, oh1, ow0, ow1;
+				valid_range(g->OH, g->H, g->SH, kh * g->DH - g->PH, &oh0, &oh1);
+				valid_range(g->OW, g->W, g->SW, kw * g->DW - g->PW, &ow0, &ow1);
+				for (int oh = oh0; oh < oh1; oh++) {
+					float *xr = xc + (size_t)(oh * g->SH + kh * g->DH - g->PH) * g->W + kw * g->DW - g->PW;
+					const float *r = row + (size_t)oh * g->OW;
+					for (int ow = ow0; ow < ow1; ow++)
+						xr[ow * g->SW] += r[ow];
+				}
+			}
+}
+
+/* C[M,N] += A[M,K] . B[K,N]: A read through strides (rsa, csa) so W^T needs no copy; B and C
+ * row-major.  Register-blocked 4 x 16: the accumulators stay in registers across k and each
+ * B row is loaded once for four rows of C.  Per element the sum runs over k in order, as the
+ * naive loop does (no reassociation). */
+enum { GEMM_MR = 4, GEMM_NR = 16 };
+static void gemm_acc(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int ldb, float *C, int ldc)
+{
+	for (int i0 = 0; i0 < M; i0 += GEMM_MR)
+		for (int j0 = 0; j0 < N; j0 += GEMM_NR) {
+			const int mi = M - i0 < GEMM_MR ? M - i0 : GEMM_MR, nj = N - j0 < GEMM_NR ? N - j0 : GEMM_NR;
+			float acc[GEMM_MR][GEMM_NR];
+			if (mi == GEMM_MR && nj == GEMM_NR) { /* full tile: constant trip counts vectorise */
+				for (int i = 0; i < GEMM_MR; i++)
+					for (int j = 0; j < GEMM_NR; j++)
+						acc[i][j] = C[(size_t)(i0 + i) * ldc + j0 + j];
+				for (int k = 0; k < K; k++) {
+					const float *b = B + (size_t)k * ldb + j0;
+					for (int i = 0; i < GEMM_MR; i++) {
+						const float a = A[(size_t)(i0 + i) * rsa + (size_t)k * csa];
+						for (int j = 0; j < GEMM_NR; j++)
+							acc[i][j] += a * b[j];
+					}
+				}
+				for (int i = 0; i < GEMM_MR; i++)
+					for (int j = 0; j < GEMM_NR; j++)
+						C[(size_t)(i0 + i) * ldc + j0 + j] = acc[i][j];
+				continue;
+			}
+			for (int i = 0; i < mi; i++) /* edge tile */
+				for (int j = 0; j < nj; j++)
+					acc[i][j] = C[(size_t)(i0 + i) * ldc + j0 + j];
+			for (int k = 0; k < K; k++) {
+				const float *b = B + (size_t)k * ldb + j0;
+				for (int i = 0; i < mi; i++) {
+					const float a = A[(size_t)(i0 + i) * rsa + (size_t)k * csa];
+					for (int j = 0; j < nj; j++)
+						acc[i][j] += a * b[j];
+				}
+			}
+			for (int i = 0; i < mi; i++)
+				for (int j = 0; j < nj; j++)
+					C[(size_t)(i0 + i) * ldc + j0 + j] = acc[i][j];
+		}
+}
+
+int rt_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g)
+{
+	/* out[N,M,OH,OW], inp[N,C,H,W], weight[M,C/G,KH,KW], bias[M] */
+	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, P = g->OH * g->OW, NG = g->N * g->G;
+	float *cols = malloc((size_t)NG * K * P * sizeof *cols); /* one col matrix per (sample, group) */
+	if (!cols)
+		return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate %d x %d x %d floats of workspace", NG, K, P);
+	RT_OMP(parallel for schedule(static))
+	for (int ng = 0; ng < NG; ng++) {
+		const int n = ng / g->G, grp = ng % g->G;
+		float *col = cols + (size_t)ng * K * P;
+		im2col(col, inp + (size_t)n * g->C * g->H * g->W, g, grp * Cg);
+		float *y = out + ((size_t)n * g->M + grp * Mg) * P;
+		for (int m = 0; m < Mg; m++)
+			for (int p = 0; p < P; p++)
+				y[(size_t)m * P + p] = bias ? bias[grp * Mg + m] : 0.0f;
+		gemm_acc(Mg, P, K, weight + (size_t)grp * Mg * K, K, 1, col, P, y, P); /* y += W . col */
+	}
+	free(cols);
+	return RT_OK;
+}
+
+int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                       const float *weight, const RtConv *g)
+{
+	/* dinp[N,C,H,W], dweight[M,C/G,KH,KW], dbias[M], dout[N,M,OH,OW], inp[N,C,H,W], weight[M,C/G,KH,KW] */
+	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, P = g->OH * g->OW, NG = g->N * g->G;
+	float *cols = malloc((size_t)NG * K * P * sizeof *cols);
+	if (!cols)
+		return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate %d x %d x %d floats of workspace", NG, K, P);
+	if (dweight || dbias) {
+		/* columns of every (sample, group) first, so the dweight loop can own output channels */
+		if (dweight) {
+			/* stored transposed, colT[P][K], so dW += dout . colT is a row-major product; the dinp
+			 * part below reuses cols afterwards */
+			float *tmp = malloc((size_t)NG * K * P * sizeof *tmp);
+			if (!tmp) {
+				free(cols);
+				return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate %d x %d x %d floats", NG, K, P);
+			}
+			RT_OMP(parallel for schedule(static))
+			for (int ng = 0; ng < NG; ng++) {
+				float *colT = cols + (size_t)ng * K * P, *col = tmp + (size_t)ng * K * P;
+				im2col(col, inp + (size_t)(ng / g->G) * g->C * g->H * g->W, g, (ng % g->G) * Cg);
+				for (int k = 0; k < K; k++)
+					for (int p = 0; p < P; p++)
+						colT[(size_t)p * K + k] = col[(size_t)k * P + p];
+			}
+			free(tmp);
+		}
+		if (dbias) {
+			RT_OMP(parallel for schedule(static)) /* each thread owns output channels m */
+			for (int m = 0; m < g->M; m++)
+				for (int n = 0; n < g->N; n++) {
+					const float *dy = dout + ((size_t)n * g->M + m) * P;
+					float sum = 0.0f;
+					for (int p = 0; p < P; p++)
+						sum += dy[p];
+					dbias[m] += sum;
+				}
+		}
+		if (dweight) {
+			/* dW[rows, :] += dout[n, rows, :] . colT[n]: each thread owns blocks of GEMM_MR rows of dW
+			 * (blocks never straddle a group), summing the samples in order */
+			const int nb = (Mg + GEMM_MR - 1) / GEMM_MR;
+			RT_OMP(parallel for schedule(static))
+			for (int blk = 0; blk < g->G * nb; blk++) {
+				const int grp = blk / nb, m0 = grp * Mg + (blk % nb) * GEMM_MR;
+				const int mi = (grp + 1) * Mg - m0 < GEMM_MR ? (grp + 1) * Mg - m0 : GEMM_MR;
+				for (int n = 0; n < g->N; n++)
+					gemm_acc(mi, K, P, dout + ((size_t)n * g->M + m0) * P, P, 1,
+					         cols + ((size_t)n * g->G + grp) * K * P, K, dweight + (size_t)m0 * K, K);
+			}
+		}
+	}
+	if (dinp) {
+		RT_OMP(parallel for schedule(static)) /* each (sample, group) owns its input planes */
+		for (int ng = 0; ng < NG; ng++) {
+			const int n = ng / g->G, grp = ng % g->G;
+			float *dcol = cols + (size_t)ng * K * P;
+			memset(dcol, 0, (size_t)K * P * sizeof *dcol);
+			/* dcol[K,P] = W^T . dout: W[Mg,K] read transposed through its strides */
+			gemm_acc(K, P, Mg, weight + (size_t)grp * Mg * K, 1, K, dout + ((size_t)n * g->M + grp * Mg) * P, P, dcol, P);
+			col2im_add(dinp + (size_t)n * g->C * g->H * g->W, dcol, g, grp * Cg);
+		}
+	}
+	free(cols);
+	return RT_OK;
+}
+
+/* ------------------------------------------------------------- batchnorm */
+
+void rt_bn_fold(float *weight, float *bias, const float *gamma, const float *beta, const float *mean,
+                const float *var, float eps, int M, int K)
+{
+	/* weight[M,K], bias[M], gamma/beta/mean/var[M] */
+	for (int m = 0; m < M; m++) {
+		const float s = gamma[m] / sqrtf(var[m] + eps);
+		for (int k = 0; k < K; k++)
+			weight[(size_t)m * K + k] *= s;
+		bias[m] = (bias[m] - mean[m]) * s + beta[m];
+	}
+}
+
+void rt_bn_frozen_forward(float *out, const float *inp, const float *gamma, const float *beta, const float *mean,
+                          const float *var, float eps, int N, int C, int HW)
+{
+	/* out[N,C,HW], inp[N,C,HW], gamma/beta/mean/var[C]: the stored statistics, never batch ones */
+	RT_OMP(parallel for collapse(2) schedule(static))
+	for (int n = 0; n < N; n++)
+		for (int c = 0; c < C; c++) {
+			const float rstd = 1.0f / sqrtf(var[c] + eps), mu = mean[c], ga = gamma[c], be = beta[c];
+			const float *x = inp + ((size_t)n * C + c) * HW;
+			float *y = out + ((size_t)n * C + c) * HW;
+			for (int i = 0; i < HW; i++)
+				y[i] = (x[i] - mu) * rstd * ga + be;
+		}
+}
+
+void rt_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                           const float *gamma, const float *mean, const float *var, float eps, int N, int C, int HW)
+{
+	/* dinp[N,C,HW], dgamma/dbeta[C], dout[N,C,HW], inp[N,C,HW], gamma/mean/var[C].
+	 * The statistics are constants here, so there is no batch-mean term in dinp. */
+	RT_OMP(parallel for schedule(static)) /* each thread owns channels c (of dinp, dgamma, dbeta) */
+	for (int c = 0; c < C; c++) {
+		const float rstd = 1.0f / sqrtf(var[c] + eps), mu = mean[c], ga = gamma[c];
+		float sg = 0.0f, sb = 0.0f;
+		for (int n = 0; n < N; n++) {
+			const float *x = inp + ((size_t)n * C + c) * HW, *dy = dout + ((size_t)n * C + c) * HW;
+			float *dx = dinp ? dinp + ((size_t)n * C + c) * HW : NULL;
+			for (int i = 0; i < HW; i++) {
+				sg += dy[i] * (x[i] - mu) * rstd;
+				sb += dy[i];
+				if (dx)
+					dx[i] += dy[i] * ga * rstd;
+			}
+		}
+		if (dgamma)
+			dgamma[c] += sg;
+		if (dbeta)
+			dbeta[c] += sb;
+	}
+}
+
+/* ------------------------------------------------------ relu, add, concat */
+
+void rt_relu_forward(float *out, const float *inp, size_t n)
+{
+	RT_OMP(parallel for schedule(static))
+	for (size_t i = 0; i < n; i++)
+		out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+
+void rt_relu_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+	RT_OMP(parallel for schedule(static))
+	for (size_t i = 0; i < n; i++)
+		if (out[i] > 0.0f)
+			dinp[i] += dout[i];
+}
+
+void rt_add_forward(float *out, const float *a, const float *b, size_t n)
+{
+	RT_OMP(parallel for schedule(static))
+	for (size_t i = 0; i < n; i++)
+		out[i] = a[i] + b[i];
+}
+
+void rt_add_backward(float *da, float *db, const float *dout, size_t n)
+{
+	RT_OMP(parallel for schedule(static))
+	for (size_t i = 0; i < n; i++) {
+		if (da)
+			da[i] += dout[i];
+		if (db)
+			db[i] += dout[i];
+	}
+}
+
+void rt_concat_forward(float *out, const float *const *ins, const int *Cs, int k, int N, int HW)
+{
+	/* out[N, sum Cs, HW], ins[i][N, Cs[i], HW] */
+	int Ctot = 0;
+	for (int i = 0; i < k; i++)
+		Ctot += Cs[i];
+	for (int n = 0; n < N; n++) {
+		size_t off = (size_t)n * Ctot * HW;
+		for (int i = 0; i < k; i++) {
+			const size_t len = (size_t)Cs[i] * HW;
+			memcpy(out + off, ins[i] + (size_t)n * len, len * sizeof(float));
+			off += len;
+		}
+	}
+}
+
+void rt_concat_backward(float *const *dins, const float *dout, const int *Cs, int k, int N, int HW)
+{
+	int Ctot = 0;
+	for (int i = 0; i < k; i++)
+		Ctot += Cs[i];
+	for (int n = 0; n < N; n++) {
+		size_t off = (size_t)n * Ctot * HW;
+		for (int i = 0; i < k; i++) {
+			const size_t len = (size_t)Cs[i] * HW;
+			if (dins[i]) {
+				float *d = dins[i] + (size_t)n * len;
+				for (size_t j = 0; j < len; j++)
+					d[j] += dout[off + j];
+			}
+			off += len;
+		}
+	}
+}
+
+/* ------------------------------------------------------------- pooling */
+
+void rt_maxpool_forward(float *out, int *argmax, const float *inp, const RtConv *g)
+{
+	/* out[N,C,OH,OW], argmax[N,C,OH,OW], inp[N,C,H,W] */
+	RT_OMP(parallel for collapse(2) schedule(static))
+	for (int n = 0; n < g->N; n++)
+		for (int c = 0; c < g->C; c++) {
+			const float *x = inp + ((size_t)n * g->C + c) * g->H * g->W;
+			const size_t o = ((size_t)n * g->C + c) * g->OH * g->OW;
+			for (int oh = 0; oh < g->OH; oh++)
+				for (int ow = 0; ow < g->OW; ow++) {
+					float best = -INFINITY;
+					int arg = -1;
+					for (int kh = 0; kh < g->KH; kh++) {
+						const int ih = oh * g->SH - g->PH + kh * g->DH;
+						if (ih < 0 || ih >= g->H)
+							continue;
+						for (int kw = 0; kw < g->KW; kw++) {
+							const int iw = ow * g->SW - g->PW + kw * g->DW;
+							if (iw < 0 || iw >= g->W)
+								continue;
+							const float v = x[ih * g->W + iw];
+							/* NaN propagates, as in PyTorch */
+							if (arg < 0 || v > best || isnan(v)) {
+								best = v;
+								arg = ih * g->W + iw;
+								if (isnan(v))
+									goto done;
+							}
+						}
+					}
+				done:
+					out[o + (size_t)oh * g->OW + ow] = best;
+					argmax[o + (size_t)oh * g->OW + ow] = arg;
+				}
+		}
+}
+
+void rt_maxpool_backward(float *dinp, const float *dout, const int *argmax, const RtConv *g)
+{
+	RT_OMP(parallel for collapse(2) schedule(static)) /* each thread owns input planes */
+	for (int n = 0; n < g->N; n++)
+		for (int c = 0; c < g->C; c++) {
+			float *dx = dinp + ((size_t)n * g->C + c) * g->H * g->W;
+			const size_t o = ((size_t)n * g->C + c) * g->OH * g->OW;
+			for (size_t i = 0; i < (size_t)g->OH * g->OW; i++)
+				if (argmax[o + i] >= 0)
+					dx[argmax[o + i]] += dout[o + i];
+		}
+}
+
+/* Window [h0,h1) x [w0,w1) of output (oh,ow) clipped to the input, and its divisor. */
+static float avg_window(const RtConv *g, int oh, int ow, int count_include_pad, int *h0, int *h1, int *w0, int *w1)
+{
+	const int hs = oh * g->SH - g->PH, ws = ow * g->SW - g->PW;
+	const int he = hs + (g->KH - 1) * g->DH + 1, we = ws + (g->KW - 1) * g->DW + 1;
+	*h0 = hs < 0 ? 0 : hs;
+	*w0 = ws < 0 ? 0 : ws;
+	*h1 = he > g->H ? g->H : he;
+	*w1 = we > g->W ? g->W : we;
+	if (count_include_pad) {
+		/* PyTorch: the window clipped to the padded input [-PH, H+PH) (symmetric pads assumed) */
+		const int ph1 = he > g->H + g->PH ? g->H + g->PH : he, pw1 = we > g->W + g->PW ? g->W + g->PW : we;
+		return (float)((ph1 - hs) * (pw1 - ws));
+	}
+	return (float)((*h1 - *h0) * (*w1 - *w0));
+}
+
+void rt_avgpool_forward(float *out, const float *inp, const RtConv *g, int count_include_pad)
+{
+	/* out[N,C,OH,OW], inp[N,C,H,W]; dilation 1 expected for averages (DH, DW honoured in the extent only) */
+	RT_OMP(parallel for collapse(2) schedule(static))
+	for (int n = 0; n < g->N; n++)
+		for (int c = 0; c < g->C; c++) {
+			const float *x = inp + ((size_t)n * g->C + c) * g->H * g->W;
+			float *y = out + ((size_t)n * g->C + c) * g->OH * g->OW;
+			for (int oh = 0; oh < g->OH; oh++)
+				for (int ow = 0; ow < g->OW; ow++) {
+					int h0, h1, w0, w1;
+					const float div = avg_window(g, oh, ow, count_include_pad, &h0, &h1, &w0, &w1);
+					float s = 0.0f;
+					for (int ih = h0; ih < h1; ih++)
+						for (int iw = w0; iw < w1; iw++)
+							s += x[ih * g->W + iw];
+					y[oh * g->OW + ow] = div > 0.0f ? s / div : 0.0f;
+				}
+		}
+}
+
+void rt_avgpool_backward(float *dinp, const float *dout, const RtConv *g, int count_include_pad)
+{
+	RT_OMP(parallel for collapse(2) schedule(static)) /* each thread owns input planes */
+	for (int n = 0; n < g->N; n++)
+		for (int c = 0; c < g->C; c++) {
+			float *dx = dinp + ((size_t)n * g->C + c) * g->H * g->W;
+			const float *dy = dout + ((size_t)n * g->C + c) * g->OH * g->OW;
+			for (int oh = 0; oh < g->OH; oh++)
+				for (int ow = 0; ow < g->OW; ow++) {
+					int h0, h1, w0, w1;
+					const float div = avg_window(g, oh, ow, count_include_pad, &h0, &h1, &w0, &w1);
+					if (div <= 0.0f)
+						continue;
+					const float d = dy[oh * g->OW + ow] / div;
+					for (int ih = h0; ih < h1; ih++)
+						for (int iw = w0; iw < w1; iw++)
+							dx[ih * g->W + iw] += d;
+				}
+		}
+}
+
+void rt_gap_forward(float *out, const float *inp, int N, int C, int HW)
+{
+	/* out[N,C], inp[N,C,HW] */
+	RT_OMP(parallel for schedule(static))
+	for (int nc = 0; nc < N * C; nc++) {
+		const float *x = inp + (size_t)nc * HW;
+		float s = 0.0f;
+		for (int i = 0; i < HW; i++)
+			s += x[i];
+		out[nc] = s / (float)HW;
+	}
+}
+
+void rt_gap_backward(float *dinp, const float *dout, int N, int C, int HW)
+{
+	RT_OMP(parallel for schedule(static))
+	for (int nc = 0; nc < N * C; nc++) {
+		const float d = dout[nc] / (float)HW;
+		float *dx = dinp + (size_t)nc * HW;
+		for (int i = 0; i < HW; i++)
+			dx[i] += d;
+	}
+}
