@@ -294,7 +294,8 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 	           "\treturn (size_t)%lld + 64;\n}\n\n", P, (long long)g->arena_size);
 
 	fprintf(f, "int %s_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs)\n{\n", P);
-	fprintf(f, "\tif (batch < 1%s)\n\t\treturn %s_EINVAL;\n", g->batched ? "" : " || batch > 1", P);
+	/* a fixed-shape model runs exactly one "sample": the whole tensor */
+	fprintf(f, "\tif (batch %s)\n\t\treturn %s_EINVAL;\n", g->batched ? "< 1" : "!= 1", P);
 	fprintf(f, "\tif (!workspace%s%s)\n\t\treturn %s_EINVAL;\n", g->ninputs ? " || !inputs" : "",
 	        g->noutputs ? " || !outputs" : "", P);
 	for (int i = 0; i < g->ninputs; i++)
@@ -472,7 +473,10 @@ static void emit_header(Emit *e, FILE *f, const char *P, const char *banner)
 		fprintf(f, ", const float *in_%s", c_ident(g->inputs[i]->name));
 	for (int i = 0; i < g->noutputs; i++)
 		fprintf(f, ", float *out_%s", c_ident(g->outputs[i]->name));
-	fprintf(f, ");\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+	fprintf(f, ");\n\n");
+	if (g->train)
+		train_head_emit(g, NULL, f, P);
+	fprintf(f, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
 /* ---- weights -------------------------------------------------------- */
@@ -621,6 +625,8 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	emit_entry(&e, f, P);
 	if (with_main)
 		emit_main(f, g, P);
+	if (g->train)
+		train_head_emit(g, f, NULL, P);
 	if (fclose(f) != 0)
 		fatal("error writing '%s'", tmp);
 	if (rename(tmp, c_path) != 0)

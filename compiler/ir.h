@@ -178,6 +178,9 @@ struct Graph {
 	int64_t arena_lower_bound;
 	int64_t arena_naive;
 	int64_t weights_size; /* bytes */
+
+	/* --train-head (train_head.c): the classifier head cut off for training */
+	struct TrainHead *train;
 };
 
 /* ---- graph.c: building and querying the IR ------------------------- */
@@ -234,6 +237,7 @@ void check_ops(Graph *g);             /* check.c: every op supported (all listed
 void infer_shapes(Graph *g);          /* infer.c: parse + infer + fold per node, in order */
 void fold_constants(Graph *g);        /* fold.c */
 void opt_dce(Graph *g);               /* opt_dce.c: remove nodes nothing reads */
+void opt_fold_pad(Graph *g);          /* opt_fold_pad.c: zero Pad into the Conv/AveragePool after it */
 void opt_fold_bn(Graph *g);           /* opt_fold_bn.c: BatchNormalization into the Conv before it */
 void opt_fold_scale(Graph *g);        /* opt_fold_scale.c: Mul by a constant into the Conv before it */
 void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
@@ -242,6 +246,12 @@ void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written int
 void plan_memory(Graph *g);           /* plan.c: liveness + arena offsets + views */
 int64_t node_macs(const Node *n);     /* report.c */
 int verify_main(int argc, char **argv); /* verify.c: `onnx2c verify ...` */
+/* train_head.c: --train-head [--head-classes K] [--train-main]: cut the final
+ * classifier (Gemm/MatMul[+Add]) off the graph after shape inference, so the
+ * graph outputs the features; train_head_emit adds the head's description
+ * (and with --train-main a trainer main) to the generated files. */
+void train_head_cut(Graph *g, int64_t classes, bool with_main);
+void train_head_emit(Graph *g, FILE *c, FILE *h, const char *prefix);
 void debug_corrupt_weight(Graph *g, const char *name); /* verify.c: test hook, perturbs one constant */
 void report(const Graph *g, int nodes_in, FILE *f); /* report.c: --report */
 void write_dot(const Graph *g, const char *path);   /* report.c: --dot */

@@ -27,9 +27,13 @@ static void usage(FILE *f)
 "  --dim NAME=V     fix the symbolic dimension NAME to V (repeatable)\n"
 "  --bind NAME=F.pb make graph input NAME a constant read from a TensorProto file\n"
 "  -O0              no graph optimisations (plain node-by-node code)\n"
-"  --no-fuse=NAME   switch one pass off: dce, bn, scale, residual, act, concat (repeatable)\n"
+"  --no-fuse=NAME   switch one pass off: dce, pad, bn, scale, residual, act, concat (repeatable)\n"
 "  --report         print every emitted kernel (covered nodes, shapes, MACs, memory) and totals\n"
 "  --dot FILE       write the optimised graph as Graphviz DOT\n"
+"  --train-head     cut off the classifier head: the model outputs features, the header\n"
+"                   describes the head for the training runtime (see README)\n"
+"  --head-classes K with --train-head: a fresh K-way head replaces the model's\n"
+"  --train-main     with --train-head: add a main() that runs the trainer (link onnx2c_rt)\n"
 "  --dump-ir        print the IR after shape inference and after optimisation\n"
 "  -v               print a summary of what was compiled\n"
 "  --version        print the version\n"
@@ -67,6 +71,7 @@ typedef struct { const char *name; const char *value; } KV;
 /* The optimisation pipeline, in order; each pass can be switched off. */
 static const struct { const char *name; void (*run)(Graph *); } passes[] = {
 	{ "dce", opt_dce },
+	{ "pad", opt_fold_pad },
 	{ "bn", opt_fold_bn },
 	{ "scale", opt_fold_scale },
 	{ "residual", opt_fuse_residual },
@@ -101,6 +106,8 @@ int main(int argc, char **argv)
 	KV dims[64], binds[64];
 	int ndims = 0, nbinds = 0;
 	const char *corrupt = NULL;
+	bool train = false, train_main = false;
+	int64_t head_classes = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -128,7 +135,7 @@ int main(int argc, char **argv)
 			while (p < NPASSES && strcmp(passes[p].name, a + 10))
 				p++;
 			if (p == NPASSES) {
-				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, bn, scale, residual, act, concat)\n", a + 10);
+				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, pad, bn, scale, residual, act, concat)\n", a + 10);
 				return EXIT_USAGE;
 			}
 			pass_on[p] = false;
@@ -138,6 +145,17 @@ int main(int argc, char **argv)
 			dot = argv[++i];
 		} else if (!strcmp(a, "--debug-corrupt-weight") && next) {
 			corrupt = argv[++i]; /* for testing `onnx2c verify` only */
+		} else if (!strcmp(a, "--train-head")) {
+			train = true;
+		} else if (!strcmp(a, "--train-main")) {
+			train_main = true;
+		} else if (!strcmp(a, "--head-classes") && next) {
+			char *end;
+			head_classes = strtoll(argv[++i], &end, 10);
+			if (*end || head_classes < 1 || head_classes > 1000000) {
+				fprintf(stderr, "onnx2c: --head-classes takes a class count (1..1000000), got '%s'\n", argv[i]);
+				return EXIT_USAGE;
+			}
 		} else if (!strcmp(a, "--dump-ir")) {
 			dump_ir = true;
 		} else if (!strcmp(a, "-v")) {
@@ -158,6 +176,14 @@ int main(int argc, char **argv)
 	}
 	if (!model || !out) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((head_classes || train_main) && !train) {
+		fprintf(stderr, "onnx2c: --head-classes and --train-main need --train-head\n");
+		return EXIT_USAGE;
+	}
+	if (train_main && with_main) {
+		fprintf(stderr, "onnx2c: --main and --train-main both define main(); pick one\n");
 		return EXIT_USAGE;
 	}
 	if (!prefix)
@@ -202,6 +228,8 @@ int main(int argc, char **argv)
 	infer_shapes(g);
 	if (dump_ir)
 		graph_dump(g, stderr);
+	if (train)
+		train_head_cut(g, head_classes, train_main);
 	for (int p = 0; p < NPASSES; p++)
 		if (pass_on[p])
 			passes[p].run(g);

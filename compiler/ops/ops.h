@@ -44,4 +44,9 @@ int const_ints_input(const Node *n, int j, int64_t *out, int max);
 /* Same for a constant float scalar input (Clip min/max); returns false when absent. */
 bool const_float_input(const Node *n, int j, float *out);
 
+/* ops/pad.c: true when a parsed Pad is a zero fill of the spatial axes only
+ * (N and C unpadded, no crop) of a 3-D or 4-D tensor; begin/end per spatial
+ * axis, nsp = 1 or 2.  opt_fold_pad uses it. */
+bool pad_zero_spatial(const Node *n, int64_t begin[2], int64_t end[2], int *nsp);
+
 #endif

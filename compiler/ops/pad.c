@@ -197,3 +197,23 @@ void pad_emit(Emit *e, Node *n)
 		move_emit_fill(e, "out0", shape_numel(&n->out[0]->shape), (float)p->value);
 	move_emit(e, &m, "out0", move_input(e, n, 0));
 }
+
+bool pad_zero_spatial(const Node *n, int64_t begin[2], int64_t end[2], int *nsp)
+{
+	const PadP *p = n->p;
+	int r = n->in[0]->shape.rank;
+	if (!p || p->mode != PAD_CONSTANT || p->value != 0.0 || (r != 3 && r != 4))
+		return false;
+	*nsp = r - 2;
+	for (int d = 0; d < r; d++) {
+		if (p->begin[d] < 0 || p->end[d] < 0)
+			return false;
+		if (d < 2 && (p->begin[d] || p->end[d]))
+			return false;
+		if (d >= 2) {
+			begin[d - 2] = p->begin[d];
+			end[d - 2] = p->end[d];
+		}
+	}
+	return true;
+}

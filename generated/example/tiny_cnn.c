@@ -637,10 +637,16 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 					const int off = kx * DW - PL;
 					int lo, hi;
 					o2c_pool_cols(off, SW, W, OW, &lo, &hi);
-					for (int ox = lo; ox < hi; ox++) {
-						const float v = row[ox * SW + off];
-						y[ox] = v > y[ox] ? v : y[ox];
-					}
+					if (SW == 1) /* unit stride: a plain vector loop */
+						for (int ox = lo; ox < hi; ox++) {
+							const float v = row[ox + off];
+							y[ox] = v > y[ox] ? v : y[ox];
+						}
+					else
+						for (int ox = lo; ox < hi; ox++) {
+							const float v = row[ox * SW + off];
+							y[ox] = v > y[ox] ? v : y[ox];
+						}
 				}
 			}
 		}
@@ -649,10 +655,11 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 /* Number of taps k in [0, K) with start + k*D inside [lo, hi). */
 O2C_UNUSED static int o2c_pool_count(int start, int K, int D, int lo, int hi)
 {
-	int c = 0;
-	for (int k = 0; k < K; k++)
-		c += start + k * D >= lo && start + k * D < hi;
-	return c;
+	/* k from ceil((lo - start) / D) up to ceil((hi - start) / D), within [0, K) */
+	const int kmin = lo - start <= 0 ? 0 : (lo - start + D - 1) / D;
+	int kmax = hi - start <= 0 ? 0 : (hi - start + D - 1) / D;
+	kmax = kmax > K ? K : kmax;
+	return kmax > kmin ? kmax - kmin : 0;
 }
 
 /* count_include_pad: the divisor counts taps inside the padded input
@@ -678,8 +685,12 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 					const int off = kx * DW - PL;
 					int lo, hi;
 					o2c_pool_cols(off, SW, W, OW, &lo, &hi);
-					for (int ox = lo; ox < hi; ox++)
-						y[ox] += row[ox * SW + off];
+					if (SW == 1) /* unit stride: a plain vector loop */
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] += row[ox + off];
+					else
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] += row[ox * SW + off];
 				}
 			}
 			const int cy = include_pad ? o2c_pool_count(oy * SH - PT, KH, DH, -PT, H + PB)
