@@ -239,6 +239,7 @@ void fold_constants(Graph *g);        /* fold.c */
 void opt_dce(Graph *g);               /* opt_dce.c: remove nodes nothing reads */
 void opt_fold_pad(Graph *g);          /* opt_fold_pad.c: zero Pad into the Conv/AveragePool after it */
 void opt_fold_bn(Graph *g);           /* opt_fold_bn.c: BatchNormalization into the Conv before it */
+void opt_matmul_bias(Graph *g);       /* opt_matmul_bias.c: MatMul + constant Add into one Gemm */
 void opt_fold_scale(Graph *g);        /* opt_fold_scale.c: Mul by a constant into the Conv before it */
 void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
 void opt_fuse_act(Graph *g);          /* opt_fuse_act.c: activations into their producer's epilogue */

@@ -233,6 +233,54 @@ static void test_dce(void)
 	CU_ASSERT_STRING_EQUAL(G->nodes[0]->name, "live");
 }
 
+/* MatMul(x, B) + bias -> Gemm(x, B, bias); then the Relu joins it */
+static void test_matmul_bias(void)
+{
+	setup();
+	Tensor *x = graph_tensor(G, "x");
+	x->kind = T_INPUT;
+	x->dtype = DT_FLOAT;
+	x->shape = (Shape){ 2, { 1, 6 } };
+	x->has_shape = true;
+	x->batched = true;
+	G->inputs = xalloc(sizeof *G->inputs);
+	G->inputs[G->ninputs++] = x;
+	Tensor *m = graph_tensor(G, "m"), *a = graph_tensor(G, "a"), *y = graph_tensor(G, "y");
+	Tensor *B = cfill("B", (Shape){ 2, { 6, 4 } }, 0.1f), *c = cfill("c", (Shape){ 1, { 4 } }, 1.0f);
+	Node *mm = node("mm", "MatMul", (Tensor *[]){ x, B }, 2, m);
+	node("add", "Add", (Tensor *[]){ c, m }, 2, a);
+	node("relu", "Relu", (Tensor *[]){ a }, 1, y);
+	output(y);
+	topo_sort(G);
+	infer_shapes(G);
+	opt_matmul_bias(G);
+	CU_ASSERT_EQUAL(live(), 2);
+	CU_ASSERT_EQUAL(mm->op, OP_Gemm);
+	CU_ASSERT_PTR_EQUAL(mm->in[2], c);
+	CU_ASSERT_PTR_EQUAL(mm->out[0], a);
+	CU_ASSERT_EQUAL(mm->out[0]->shape.d[1], 4);
+	opt_fuse_act(G);
+	CU_ASSERT_EQUAL(live(), 1);
+	CU_ASSERT_EQUAL(mm->act.kind, ACT_RELU);
+}
+
+/* a [2,4] bias (a different row per row of A) is not a row vector: the pass leaves it */
+static void test_matmul_bias_refuses_matrix_bias(void)
+{
+	setup();
+	Tensor *x = input("x4", 1, 1, 1);
+	x->shape = (Shape){ 2, { 2, 6 } };
+	Tensor *m = graph_tensor(G, "m"), *a = graph_tensor(G, "a");
+	Tensor *B = cfill("B", (Shape){ 2, { 6, 4 } }, 0.1f), *c = cfill("c", (Shape){ 2, { 2, 4 } }, 1.0f);
+	node("mm", "MatMul", (Tensor *[]){ x, B }, 2, m);
+	node("add", "Add", (Tensor *[]){ m, c }, 2, a);
+	output(a);
+	topo_sort(G);
+	infer_shapes(G);
+	opt_matmul_bias(G);
+	CU_ASSERT_EQUAL(live(), 2);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -245,6 +293,8 @@ int main(void)
 	CU_add_test(s, "concat in place + plan", test_concat_inplace_and_plan);
 	CU_add_test(s, "plan reuses memory", test_plan_reuse);
 	CU_add_test(s, "dead-node elimination", test_dce);
+	CU_add_test(s, "MatMul + bias becomes Gemm", test_matmul_bias);
+	CU_add_test(s, "MatMul + matrix bias stays", test_matmul_bias_refuses_matrix_bias);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned fails = CU_get_number_of_failures();

@@ -1,0 +1,64 @@
+/*
+ * opt_matmul_bias.c - MatMul(A, B) followed by Add(., bias) with B and bias
+ * constant becomes one Gemm(A, B, bias), so the bias is added in the GEMM
+ * epilogue (and a following activation can join it, see opt_fuse_act).
+ * Only for a 2-D A ([M,K], per sample [1,K] in a batched graph) and a bias
+ * that broadcasts along the rows ([N] or [1,N]): the cases Gemm expresses.
+ */
+#include "ir.h"
+
+static bool row_bias(const Tensor *c, int64_t N)
+{
+	if (!tensor_is_const(c) || c->dtype != DT_FLOAT)
+		return false;
+	if (c->shape.rank == 1)
+		return c->shape.d[0] == N;
+	return c->shape.rank == 2 && c->shape.d[0] == 1 && c->shape.d[1] == N;
+}
+
+void opt_matmul_bias(Graph *g)
+{
+	int done = 0;
+	for (int i = 0; i < g->nnodes; i++) {
+		Node *add = g->nodes[i];
+		if (add->dead || add->op != OP_Add || !add->in[0] || !add->in[1])
+			continue;
+		for (int side = 0; side < 2; side++) {
+			Tensor *y = add->in[side], *c = add->in[1 - side];
+			Node *mm = y->producer;
+			if (!mm || mm->dead || mm->op != OP_MatMul || mm->act.kind || mm->residual)
+				continue;
+			if (y->nuses != 1 || y->kind == T_OUTPUT || y->alias)
+				continue;
+			const Tensor *A = mm->in[0], *B = mm->in[1];
+			if (A->shape.rank != 2 || B->shape.rank != 2 || !tensor_is_const(B))
+				continue;
+			if (!row_bias(c, B->shape.d[1]) || !shape_eq(&add->out[0]->shape, &y->shape))
+				continue;
+			/* rewrite the MatMul node into a Gemm with C = bias */
+			Node *gm = mm;
+			Tensor **in = xalloc(3 * sizeof *in);
+			in[0] = mm->in[0];
+			in[1] = mm->in[1];
+			in[2] = c;
+			gm->in = in;
+			gm->nin = 3;
+			gm->op = OP_Gemm;
+			gm->op_type = "Gemm";
+			gm->nattrs = 0; /* MatMul has none; Gemm's defaults: alpha=beta=1, no transposes */
+			gm->out[0] = add->out[0];
+			add->out[0]->producer = gm;
+			op_table[OP_Gemm].parse(g, gm);
+			op_table[OP_Gemm].infer(g, gm);
+			gm->covers = xrealloc_arr(gm->covers, (size_t)gm->ncovers, (size_t)gm->ncovers + 2,
+			                          sizeof *gm->covers);
+			gm->covers[gm->ncovers++] = xsprintf("MatMul '%s' (as Gemm)", gm->name);
+			gm->covers[gm->ncovers++] = xsprintf("%s '%s'", add->op_type, add->name);
+			add->dead = true;
+			done++;
+			break;
+		}
+	}
+	graph_recount(g);
+	progress("matmul-bias: %d MatMul + Add pairs became Gemm", done);
+}
