@@ -547,6 +547,12 @@ static void emit_main(FILE *f, const Graph *g, const char *P)
 	fprintf(f, "#define O2C_NIN %d\n#define O2C_NOUT %d\n", g->ninputs, g->noutputs);
 	emit_io_table(f, g, false);
 	emit_io_table(f, g, true);
+	/* input k is read from input_<file index>.pb: its position in the model as
+	 * written, so ONNX test-data folders work after --bind removed inputs */
+	fprintf(f, "static const int o2c_input_file[%d] = {", g->ninputs ? g->ninputs : 1);
+	for (int i = 0; i < g->ninputs; i++)
+		fprintf(f, "%s%d", i ? ", " : "", g->inputs[i]->file_index);
+	fprintf(f, "%s};\n#define O2C_INPUT_FILE(k) (o2c_input_file[k])\n", g->ninputs ? "" : "0");
 	fprintf(f, "#ifdef ONNX2C_PROFILE\n#define O2C_PROFILE_REPORT(f) %s_profile_report(f)\n#endif\n", P);
 	fprintf(f, "static size_t o2c_workspace_size(int batch) { return %s_workspace_size(batch); }\n", P);
 	fprintf(f, "static int o2c_run(void *ws, int batch, const float *const *in, float *const *out)\n"

@@ -94,6 +94,7 @@ struct Tensor {
 	const char *dim_param[MAX_RANK]; /* graph inputs: symbolic dim names (NULL = fixed) */
 	TensorKind kind;
 	int io_index;         /* position among graph inputs/outputs */
+	int file_index;       /* graph inputs: position in the model as written (before --bind) */
 	void *data;           /* constant value (T_CONST), host layout, numel*dtype_size bytes */
 	Node *producer;       /* NULL for inputs and constants */
 	int nuses;            /* number of node inputs reading it (+1 if graph output) */

@@ -159,6 +159,7 @@ Graph *onnx_load(const char *path)
 		t->kind = T_INPUT;
 		read_value_info(vi, xsprintf("graph input '%s'", vi->name), t);
 		t->io_index = g->ninputs;
+		t->file_index = g->ninputs; /* test-data files keep this numbering after --bind */
 		push(&g->inputs, &g->ninputs, t);
 	}
 

@@ -352,7 +352,11 @@ static int o2c_rn_read_input(const char *dir, int k, int64_t *batch, int *batch_
 {
 	const o2c_io *io = &o2c_inputs[k];
 	char want[O2C_RN_DIMS_BUF], got[O2C_RN_DIMS_BUF];
+#ifdef O2C_INPUT_FILE
+	char *path = o2c_rn_path(dir, "input", O2C_INPUT_FILE(k)); /* numbered as in the model */
+#else
 	char *path = o2c_rn_path(dir, "input", k);
+#endif
 	unsigned char *buf = NULL;
 	size_t len = 0, numel, i;
 	o2c_rn_tensor t;
