@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# run_model_test.sh - one whole-model test: torchvision -> ONNX -> onnx2c -> gcc -> run,
+# checked against ONNX Runtime on the same input.
+#
+#   run_model_test.sh export WORK [export_torchvision.py args...]
+#       Export the model to WORK/model.onnx with a test input in WORK/data/, run
+#       ONNX Runtime on it into WORK/ort/, and check ORT against PyTorch's own
+#       logits (so a bad export is caught here, not blamed on onnx2c).  Cached:
+#       skipped when WORK/export.stamp records the same arguments and script.
+#   run_model_test.sh run WORK ONNX2C [onnx2c args...]
+#       onnx2c WORK/model.onnx --main -> gcc -O2 -march=native -fopenmp -> run on
+#       WORK/data -> compare.py against WORK/ort (rel 1e-4, same arg-max).
+#       Prints one summary line and appends it to WORK/../model_summary.txt.
+#
+# Used by tests/models.cmake (CTest label `model`); runs by hand the same way.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+PY=/usr/bin/python3   # Debian's python3 with onnx/torch (not whatever is first on PATH)
+
+die() { echo "run_model_test: $*" >&2; exit 1; }
+
+cmd=${1:-}; work=${2:-}
+[[ -n "$cmd" && -n "$work" ]] || die "usage: $0 export|run WORK ..."
+shift 2
+mkdir -p "$work"
+
+case "$cmd" in
+export)
+	[[ -d "$HERE/ort/node_modules/onnxruntime-node" ]] || die "ONNX Runtime missing: run scripts/setup.sh"
+	stamp="$*|$(md5sum < "$ROOT/models/export_torchvision.py")|$(md5sum < "$HERE/ort/ort_run.js")"
+	if [[ -f "$work/export.stamp" && "$(cat "$work/export.stamp")" == "$stamp" && -f "$work/ort/output_0.pb" ]]; then
+		echo "export: cached in $work"
+		exit 0
+	fi
+	rm -rf "$work/model.onnx" "$work/data" "$work/ort" "$work/torch" "$work/export.stamp"
+	# torch.onnx's tracer warnings are noise here; errors still go to stderr
+	"$PY" -W ignore "$ROOT/models/export_torchvision.py" "$@" --out "$work/model.onnx" \
+		--data "$work/data/test_data_set_0" --torch-ref "$work/torch" --calib-cache "$(dirname "$work")/calib"
+	node "$HERE/ort/ort_run.js" "$work/model.onnx" "$work/data/test_data_set_0" "$work/ort"
+	echo "ONNX Runtime vs PyTorch:"
+	"$PY" "$HERE/compare.py" "$work/torch" "$work/ort" --rel 1e-4 || die "the export itself disagrees with PyTorch"
+	echo "$stamp" > "$work/export.stamp"
+	;;
+run)
+	onnx2c=${1:-}
+	[[ -x "$onnx2c" ]] || die "no onnx2c executable '$onnx2c'"
+	shift
+	[[ -f "$work/export.stamp" ]] || die "$work has no exported model (the export fixture failed?)"
+	name=$(basename "$work")
+	gen="$work/gen"
+	rm -rf "$gen" "$work/out"
+	mkdir -p "$gen"
+	now() { date +%s.%N; }
+
+	t0=$(now)
+	"$onnx2c" "$work/model.onnx" -o "$gen/m.c" --main "$@"
+	t_onnx2c=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+	printf 'onnx2c: %.2f s, m.c %s MB\n' "$t_onnx2c" "$(du -m "$gen/m.c" | cut -f1)"
+
+	/usr/bin/time -f '%e %M' -o "$gen/gcc.time" \
+		gcc -std=c99 -O2 -march=native -fopenmp -Wall -Wextra -Werror "$gen/m.c" -o "$gen/m" -lm
+	read -r t_gcc kb_gcc < "$gen/gcc.time"
+	echo "gcc: $t_gcc s, peak $((kb_gcc / 1024)) MB"
+
+	t0=$(now)
+	mkdir -p "$work/out"
+	"$gen/m" "$work/data/test_data_set_0" "$work/out"
+	t_run=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+
+	set +e
+	cmp_out=$("$PY" "$HERE/compare.py" "$work/ort" "$work/out" --rel 1e-4)
+	rc=$?
+	set -e
+	echo "$cmp_out"
+	diff=$(sed -n 's/.*max|diff| \([^ ]*\) max|ref| \([^ ]*\).*/\1 \2/p' <<<"$cmp_out" | head -1)
+	read -r maxdiff maxref <<<"${diff:-? ?}"
+	verdict=$([[ $rc == 0 ]] && echo PASS || echo FAIL)
+	line=$(printf '%-24s %s max|diff| %-9s max|ref| %-7s onnx2c %5.2f s  gcc %6.1f s %5d MB  run %.2f s' \
+		"$name" "$verdict" "$maxdiff" "$maxref" "$t_onnx2c" "$t_gcc" $((kb_gcc / 1024)) "$t_run")
+	echo "$line"
+	echo "$line" >> "$(dirname "$work")/model_summary.txt"
+	exit $rc
+	;;
+*)
+	die "unknown command '$cmd' (export or run)"
+	;;
+esac
