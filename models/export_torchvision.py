@@ -36,6 +36,9 @@ import torch
 import torchvision
 from onnx import numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pass_models import PASS_MODELS  # noqa: E402  (small models for the graph passes)
+
 MODELS = {
     # name: (constructor kwargs, input size)
     "resnet18": (dict(weights=None), 224),
@@ -74,7 +77,7 @@ def calibrate_bn(model, gen, size, batches, batch_size):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", required=True, choices=sorted(MODELS))
+    ap.add_argument("--model", required=True, choices=sorted(MODELS) + sorted(PASS_MODELS))
     ap.add_argument("--opset", type=int, default=13)
     ap.add_argument("--bn", choices=["fold", "keep"], default="fold")
     ap.add_argument("--dynamic-batch", action="store_true",
@@ -95,8 +98,12 @@ def main():
         ap.error("--batch must be >= 1")
 
     torch.manual_seed(a.seed)
-    kwargs, size = MODELS[a.model]
-    model = getattr(torchvision.models, a.model)(**kwargs)
+    if a.model in PASS_MODELS:
+        ctor, size = PASS_MODELS[a.model]
+        model = ctor()
+    else:
+        kwargs, size = MODELS[a.model]
+        model = getattr(torchvision.models, a.model)(**kwargs)
     cache = None
     if a.calib_cache:
         os.makedirs(a.calib_cache, exist_ok=True)

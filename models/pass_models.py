@@ -12,7 +12,8 @@ like the torchvision ones: seeded weights, calibrated BatchNorm):
   se_resnet       squeeze-excitation blocks: GlobalAveragePool -> 1x1 conv ->
                   ReLU -> 1x1 conv -> Sigmoid -> channel-wise Mul
 
-Each has its classifier in `fc`, like torchvision's ResNets.
+Each has its classifier in `fc`, like torchvision's ResNets (export_torchvision.py
+checks the logits against its bias).
 """
 import torch
 import torch.nn as nn

@@ -29,6 +29,25 @@ set(_mt_cases
   "inception_v3_keep_op13|--model inception_v3 --bn keep --opset 13|"
 )
 
+# The graph passes' own models (models/pass_models.py): pre-activation ResNet,
+# Inception-ResNet with a scaled residual, squeeze-excitation.
+list(APPEND _mt_cases
+  "preact_resnet_keep_op13|--model preact_resnet --bn keep --opset 13 --dynamic-batch --batch 2|"
+  "incres_keep_op13|--model incres --bn keep --opset 13|"
+  "se_resnet_keep_op13|--model se_resnet --bn keep --opset 13|"
+)
+
+# Variants: more onnx2c option sets on a case's export (test model.<case>.<variant>).
+# -O0 checks every model with all graph passes off, against the same reference.
+set(_mt_variants
+  "resnet50_keep_op13_dyn3|O0|-O0"
+  "googlenet_keep_op13|O0|-O0"
+  "inception_v3_keep_op13|O0|-O0"
+  "preact_resnet_keep_op13|O0|-O0"
+  "incres_keep_op13|O0|-O0"
+  "se_resnet_keep_op13|O0|-O0"
+)
+
 foreach(c ${_mt_cases})
   string(REPLACE "|" ";" parts "${c}")
   list(GET parts 0 name)
@@ -51,4 +70,16 @@ foreach(c ${_mt_cases})
     COMMAND bash ${_mt_script} run ${_mt_dir}/${name} $<TARGET_FILE:onnx2c> ${onnx2c_args})
   set_tests_properties(model.${name} PROPERTIES
     LABELS model FIXTURES_REQUIRED mt_${name} TIMEOUT 1200)
+endforeach()
+
+foreach(v ${_mt_variants})
+  string(REPLACE "|" ";" parts "${v}")
+  list(GET parts 0 base)
+  list(GET parts 1 variant)
+  list(GET parts 2 onnx2c_args)
+  separate_arguments(onnx2c_args UNIX_COMMAND "${onnx2c_args}")
+  add_test(NAME model.${base}.${variant}
+    COMMAND bash ${_mt_script} run ${_mt_dir}/${base} $<TARGET_FILE:onnx2c> --variant ${variant} ${onnx2c_args})
+  set_tests_properties(model.${base}.${variant} PROPERTIES
+    LABELS model FIXTURES_REQUIRED mt_${base} TIMEOUT 1200)
 endforeach()

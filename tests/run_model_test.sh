@@ -7,10 +7,12 @@
 #       ONNX Runtime on it into WORK/ort/, and check ORT against PyTorch's own
 #       logits (so a bad export is caught here, not blamed on onnx2c).  Cached:
 #       skipped when WORK/export.stamp records the same arguments and script.
-#   run_model_test.sh run WORK ONNX2C [onnx2c args...]
+#   run_model_test.sh run WORK ONNX2C [--variant V] [onnx2c args...]
 #       onnx2c WORK/model.onnx --main -> gcc -O2 -march=native -fopenmp -> run on
 #       WORK/data -> compare.py against WORK/ort (rel 1e-4, same arg-max).
 #       Prints one summary line and appends it to WORK/../model_summary.txt.
+#       --variant V builds in WORK/gen-V and WORK/out-V, so several onnx2c
+#       option sets (e.g. -O0) can run on one export side by side.
 #
 # Used by tests/models.cmake (CTest label `model`); runs by hand the same way.
 set -euo pipefail
@@ -49,8 +51,13 @@ run)
 	shift
 	[[ -f "$work/export.stamp" ]] || die "$work has no exported model (the export fixture failed?)"
 	name=$(basename "$work")
-	gen="$work/gen"
-	rm -rf "$gen" "$work/out"
+	gen="$work/gen" out="$work/out"
+	if [[ "${1:-}" == --variant ]]; then
+		[[ -n "${2:-}" ]] || die "--variant needs a name"
+		name="$name.$2" gen="$work/gen-$2" out="$work/out-$2"
+		shift 2
+	fi
+	rm -rf "$gen" "$out"
 	mkdir -p "$gen"
 	now() { date +%s.%N; }
 
@@ -65,12 +72,12 @@ run)
 	echo "gcc: $t_gcc s, peak $((kb_gcc / 1024)) MB"
 
 	t0=$(now)
-	mkdir -p "$work/out"
-	"$gen/m" "$work/data/test_data_set_0" "$work/out"
+	mkdir -p "$out"
+	"$gen/m" "$work/data/test_data_set_0" "$out"
 	t_run=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
 
 	set +e
-	cmp_out=$("$PY" "$HERE/compare.py" "$work/ort" "$work/out" --rel 1e-4)
+	cmp_out=$("$PY" "$HERE/compare.py" "$work/ort" "$out" --rel 1e-4)
 	rc=$?
 	set -e
 	echo "$cmp_out"
