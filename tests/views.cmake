@@ -1,0 +1,4 @@
+# Views at the graph's edges (a Flatten as the graph output), against ONNX Runtime.
+add_test(NAME verify.view_output
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/view_output.sh $<TARGET_FILE:onnx2c> ${CMAKE_CURRENT_BINARY_DIR}/view_output)
+set_tests_properties(verify.view_output PROPERTIES LABELS verify)
