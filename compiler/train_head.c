@@ -32,6 +32,8 @@ struct TrainHead {
 	const char *desc;      /* for the exporter: key=value lines, see describe() */
 };
 
+#define MAX_VIEWS 8
+
 static Node *producer_of(Graph *g, const Tensor *t)
 {
 	for (int i = 0; i < g->nnodes; i++) {
@@ -125,16 +127,27 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 		           softmax ? " (after skipping a Softmax)" : "");
 	}
 	Node *head = n ? n : matmul; /* the node whose name errors use */
+	Node *views[MAX_VIEWS];
+	int nviews = 0;
 	if (!tensor_is_const(w) || w->dtype != DT_FLOAT || w->shape.rank != 2)
 		fatal_node(head, "model has no classifier head to replace: its weight '%s' is not a constant 2-D float "
 		           "tensor", w->name);
 	if (tensor_is_const(feat) || feat->shape.rank != 2 || feat->shape.d[0] != 1)
 		fatal_node(head, "model has no classifier head to replace: its input '%s' has shape %s, not [batch, F]",
 		           feat->name, shape_str(&feat->shape));
+	/* A Flatten/Reshape/Squeeze between the trunk and the head only renames the
+	 * same contiguous floats: the features are its input, and the view goes too. */
+	for (Node *v = producer_of(g, feat); v && nviews < MAX_VIEWS && op_table[v->op].view && v->nout == 1 &&
+	     v->in[0] && !tensor_is_const(v->in[0]) && v->in[0]->kind == T_TEMP && v->in[0]->nuses == 1 &&
+	     v->in[0]->batched == feat->batched && shape_numel(&v->in[0]->shape) == shape_numel(&feat->shape) &&
+	     feat->nuses == 1; v = producer_of(g, feat)) {
+		views[nviews++] = v;
+		feat = v->in[0];
+	}
 	if (feat->kind == T_INPUT)
 		fatal_node(head, "the classifier reads the graph input '%s' directly: there is no trunk to compile",
 		           feat->name);
-	int64_t F = feat->shape.d[1];
+	int64_t F = shape_numel(&feat->shape);
 	int64_t K0 = kf ? w->shape.d[0] : w->shape.d[1];
 	if ((kf ? w->shape.d[1] : w->shape.d[0]) != F)
 		fatal_node(head, "classifier weight '%s' %s does not match the %lld features of '%s'", w->name,
@@ -186,6 +199,8 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 		matmul->dead = true;
 	if (softmax)
 		softmax->dead = true;
+	for (int i = 0; i < nviews; i++)
+		views[i]->dead = true;
 	out->kind = T_TEMP;
 	feat->kind = T_OUTPUT;
 	feat->io_index = 0;
@@ -232,7 +247,9 @@ static void write_floats(FILE *f, const char *name, const float *v, int64_t n)
 		float x = v[i];
 		if (isnan(x) || isinf(x))
 			fatal("--train-head: the classifier has a non-finite value");
-		fprintf(f, "%.9gf,%s", (double)x, i % 8 == 7 ? "" : " ");
+		fprintf(f, "%.8ef,", (double)x); /* 9 significant digits: the float round-trips */
+		if (i % 8 != 7 && i + 1 < n)
+			fputc(' ', f);
 	}
 	fputs("\n};\n", f);
 }
@@ -259,8 +276,13 @@ void train_head_emit(Graph *g, FILE *c, FILE *h, const char *P)
 	}
 	fprintf(c, "/* ---- --train-head: the classifier head (%lld -> %lld) ---- */\n", (long long)th->F,
 	        (long long)th->K);
-	write_floats(c, xsprintf("%s_head_weight", P), th->weight, th->K * th->F);
-	write_floats(c, xsprintf("%s_head_bias", P), th->bias, th->K);
+	if (th->replaced) { /* the trainer draws the fresh head; nothing to carry */
+		fprintf(c, "const float %s_head_weight[%lld] = {0};\n", P, (long long)(th->K * th->F));
+		fprintf(c, "const float %s_head_bias[%lld] = {0};\n", P, (long long)th->K);
+	} else {
+		write_floats(c, xsprintf("%s_head_weight", P), th->weight, th->K * th->F);
+		write_floats(c, xsprintf("%s_head_bias", P), th->bias, th->K);
+	}
 	fprintf(c, "const char %s_head_onnx[] =\n\t", P);
 	write_c_string(c, th->desc);
 	fprintf(c, ";\n\n");

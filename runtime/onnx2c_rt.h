@@ -293,6 +293,37 @@ int rt_log_epoch(RtLog *l, const RtLogRow *row);
 int rt_log_svg(const RtLog *l, const char *svg_path);
 void rt_log_close(RtLog *l);
 
+
+/* ---------------------------------------------------------- trainer (trainer.c, export_onnx.c) */
+
+/* What a model compiled with `onnx2c --train-head --train-main` tells the trainer: its
+ * frozen trunk (the generated entry point, which outputs features) and its classifier head. */
+typedef struct RtTrunk {
+	const char *name;        /* the model's C prefix */
+	const char *model_path;  /* the .onnx it was compiled from (for --export; --onnx overrides) */
+	int (*run)(void *workspace, int batch, const float *in, float *features); /* PREFIX_run */
+	size_t (*workspace_size)(int batch);
+	int batched;             /* 0: run takes exactly one sample at a time */
+	int in_rank;             /* rank of one input sample (3: C, H, W) */
+	const int *in_shape;     /* [in_rank] */
+	int features, classes;   /* F, K */
+	int replaced;            /* 1: a fresh K-way head is drawn (seeded); 0: train from head_weight */
+	int has_bias;            /* 0: the model's head has no bias; it stays zero */
+	const float *head_weight; /* [K][F] */
+	const float *head_bias;   /* [K] */
+	const char *head_onnx;   /* key=value lines naming the head in the .onnx (see train_head.c) */
+} RtTrunk;
+
+/* The command-line trainer (run it with --help).  Returns the process exit status:
+ * 0 on success, 1 on a failure (message on stderr), 2 on a usage error. */
+int rt_trainer_main(int argc, char **argv, const RtTrunk *t);
+
+/* Writes model_path's network to out_path (atomically) with the head described by head_onnx
+ * replaced by weight[K][F] and bias[K] (bias NULL: left as is).  When K differs from the model's
+ * class count, the initializers' and the class values' shapes change to K too. */
+int rt_export_onnx(const char *model_path, const char *out_path, const char *head_onnx, const float *weight,
+                   const float *bias, int K, int F);
+
 #ifdef __cplusplus
 }
 #endif

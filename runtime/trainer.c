@@ -1,0 +1,669 @@
+/*
+ * trainer.c - the command-line trainer behind `onnx2c --train-head --train-main`:
+ * fine-tunes the classifier head of a generated model on a frozen trunk.
+ *
+ * The generated main() describes the trunk (its run function outputs the
+ * features) and the head (RtTrunk) and calls rt_trainer_main.  Without
+ * augmentation every sample's features are computed once (the feature cache),
+ * and the epochs train the linear head on the cache: linear forward, fused
+ * softmax cross-entropy, linear backward, one optimizer step on the flat
+ * parameter buffer [W (K x F) | b (K)].  Validation features are always
+ * cached: the trunk is frozen, and validation images are never augmented.
+ *
+ * This is the one file of the runtime that prints (to stderr) and that
+ * chooses exit codes; the library calls it makes never do.  Backward through
+ * unfrozen trunk blocks is not here yet: it would make the trainable part a
+ * list of layers (rt_conv2d_*, rt_bn_*, ...) emitted by the compiler, with the
+ * cache then holding the input of the first unfrozen block instead of the
+ * features (see issue 5).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "onnx2c_rt.h"
+
+typedef struct Opts {
+	const char *data, *labels, *val, *val_labels;
+	double val_split;
+	int lo, hi, have_classes;
+	int epochs, batch, limit;
+	double lr, momentum, wd, smoothing;
+	int nesterov, no_shuffle, augment, resume;
+	const char *optim, *schedule;
+	unsigned long long seed;
+	int resize;
+	float mean[3], std[3];
+	const char *checkpoint, *log, *plot, *export_path, *onnx, *dump;
+} Opts;
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+"usage: %s --data DIR|IMAGES.idx [options]\n"
+"Fine-tunes the classifier head of this model on a frozen trunk.\n"
+"\n"
+"data:\n"
+"  --data DIR|IDX        training data: a folder of class folders (ImageFolder) or an IDX\n"
+"                        images file (its labels file is found by name, or --labels)\n"
+"  --labels IDX          labels of an IDX --data\n"
+"  --val DIR|IDX         validation data (--val-labels IDX for IDX)\n"
+"  --val-split F         or hold out a fraction F of --data for validation (seeded)\n"
+"  --classes LO:HI       IDX: keep labels LO..HI, relabelled 0..HI-LO\n"
+"  --limit N             use only the first N training samples (after --classes)\n"
+"  --resize S            resize the shorter image side to S (then centre crop to the model's input)\n"
+"  --mean M[,M,M] --std S[,S,S]  normalisation of x/255 (default 0 and 1)\n"
+"  --augment             random crop and flip (disables the feature cache)\n"
+"training:\n"
+"  --epochs N (10)  --batch B (64)  --lr LR (0.01)  --optim sgd|adamw (sgd)\n"
+"  --momentum M (0.9)  --nesterov  --wd W (0)  --label-smoothing E (0)\n"
+"  --schedule const|step:S:G|cosine|warmup-cosine:W   per-epoch learning rate (const)\n"
+"  --seed N (0)          head initialisation, shuffling, split and augmentation\n"
+"  --no-shuffle          keep the data order\n"
+"output:\n"
+"  --checkpoint FILE     save after each epoch (atomically); --resume continues from it\n"
+"  --log FILE.csv  --plot FILE.svg  --export OUT.onnx (--onnx MODEL.onnx: the original model)\n"
+"  --dump DIR            write features, the initial head, the first step and the final head\n"
+"                        as raw float32/int32 files (for the tests)\n",
+	        prog);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "\ntrainer: %s\n", what);
+	return 1;
+}
+
+static int bad_arg(const char *opt, const char *v, const char *want)
+{
+	fprintf(stderr, "trainer: %s: '%s' is not %s (see --help)\n", opt, v, want);
+	return 2;
+}
+
+static int parse_floats(const char *s, float *out)
+{
+	int n = 0;
+	char *end;
+	for (;;) {
+		double v = strtod(s, &end);
+		if (end == s || n == 3)
+			return -1;
+		out[n++] = (float)v;
+		if (!*end)
+			break;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
+	for (int i = n; i < 3; i++)
+		out[i] = out[n - 1];
+	return n;
+}
+
+static int parse_opts(Opts *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof *o);
+	o->epochs = 10;
+	o->batch = 64;
+	o->lr = 0.01;
+	o->momentum = 0.9;
+	o->optim = "sgd";
+	o->schedule = "const";
+	o->std[0] = o->std[1] = o->std[2] = 1.0f;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end = NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout, argv[0]);
+			return 1;
+		} else if (!strcmp(a, "--nesterov")) {
+			o->nesterov = 1;
+		} else if (!strcmp(a, "--augment")) {
+			o->augment = 1;
+		} else if (!strcmp(a, "--resume")) {
+			o->resume = 1;
+		} else if (!strcmp(a, "--no-shuffle")) {
+			o->no_shuffle = 1;
+		} else if (!v || strncmp(a, "--", 2)) {
+			fprintf(stderr, "trainer: unknown or incomplete option '%s' (see --help)\n", a);
+			return 2;
+		} else {
+			i++;
+			errno = 0;
+			if (!strcmp(a, "--data"))
+				o->data = v;
+			else if (!strcmp(a, "--labels"))
+				o->labels = v;
+			else if (!strcmp(a, "--val"))
+				o->val = v;
+			else if (!strcmp(a, "--val-labels"))
+				o->val_labels = v;
+			else if (!strcmp(a, "--optim"))
+				o->optim = v;
+			else if (!strcmp(a, "--schedule"))
+				o->schedule = v;
+			else if (!strcmp(a, "--checkpoint"))
+				o->checkpoint = v;
+			else if (!strcmp(a, "--log"))
+				o->log = v;
+			else if (!strcmp(a, "--plot"))
+				o->plot = v;
+			else if (!strcmp(a, "--export"))
+				o->export_path = v;
+			else if (!strcmp(a, "--onnx"))
+				o->onnx = v;
+			else if (!strcmp(a, "--dump"))
+				o->dump = v;
+			else if (!strcmp(a, "--classes")) {
+				if (sscanf(v, "%d:%d", &o->lo, &o->hi) != 2 || o->lo < 0 || o->hi < o->lo)
+					return bad_arg(a, v, "a label range LO:HI");
+				o->have_classes = 1;
+			} else if (!strcmp(a, "--mean") || !strcmp(a, "--std")) {
+				float *dst = a[2] == 'm' ? o->mean : o->std;
+				if (parse_floats(v, dst) < 0 || (dst == o->std && (dst[0] <= 0 || dst[1] <= 0 || dst[2] <= 0)))
+					return bad_arg(a, v, "1 or 3 comma-separated numbers (std > 0)");
+			} else if (!strcmp(a, "--epochs") || !strcmp(a, "--batch") || !strcmp(a, "--limit") ||
+			           !strcmp(a, "--resize")) {
+				long x = strtol(v, &end, 10);
+				if (*end || errno || x < (strcmp(a, "--epochs") && strcmp(a, "--batch") ? 0 : 1) || x > 100000000)
+					return bad_arg(a, v, "a positive integer");
+				*(!strcmp(a, "--epochs") ? &o->epochs : !strcmp(a, "--batch") ? &o->batch
+				  : !strcmp(a, "--limit") ? &o->limit : &o->resize) = (int)x;
+			} else if (!strcmp(a, "--seed")) {
+				o->seed = strtoull(v, &end, 10);
+				if (*end || errno || *v == '-')
+					return bad_arg(a, v, "a non-negative integer");
+			} else {
+				double x = strtod(v, &end);
+				double *dst = !strcmp(a, "--lr") ? &o->lr : !strcmp(a, "--momentum") ? &o->momentum
+				            : !strcmp(a, "--wd") ? &o->wd : !strcmp(a, "--label-smoothing") ? &o->smoothing
+				            : !strcmp(a, "--val-split") ? &o->val_split : NULL;
+				if (!dst) {
+					fprintf(stderr, "trainer: unknown option '%s' (see --help)\n", a);
+					return 2;
+				}
+				if (*end || errno || !(x >= 0) || isinf(x))
+					return bad_arg(a, v, "a non-negative number");
+				*dst = x;
+			}
+		}
+	}
+	if (!o->data) {
+		fprintf(stderr, "trainer: --data is required (see --help)\n");
+		return 2;
+	}
+	if (o->val && o->val_split > 0) {
+		fprintf(stderr, "trainer: give --val or --val-split, not both\n");
+		return 2;
+	}
+	if (o->val_split >= 1 || o->smoothing >= 1 || o->momentum >= 1) {
+		fprintf(stderr, "trainer: --val-split, --label-smoothing and --momentum must be below 1\n");
+		return 2;
+	}
+	if (strcmp(o->optim, "sgd") && strcmp(o->optim, "adamw")) {
+		fprintf(stderr, "trainer: --optim '%s': sgd or adamw\n", o->optim);
+		return 2;
+	}
+	if (o->nesterov && (o->momentum <= 0 || strcmp(o->optim, "sgd"))) {
+		fprintf(stderr, "trainer: --nesterov needs --optim sgd with --momentum > 0\n");
+		return 2;
+	}
+	if (o->resume && !o->checkpoint) {
+		fprintf(stderr, "trainer: --resume needs --checkpoint FILE\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* IDX labels next to IDX images: "...images-idx3-ubyte[.gz]" -> "...labels-idx1-ubyte[.gz]". */
+static char *idx_labels_for(const char *images)
+{
+	const char *k = strstr(images, "images-idx3");
+	if (!k)
+		return NULL;
+	char *s = malloc(strlen(images) + 1);
+	if (!s)
+		return NULL;
+	strcpy(s, images);
+	memcpy(s + (k - images), "labels-idx1", 11);
+	return s;
+}
+
+static int open_data(RtDataset *d, const char *path, const char *labels, const Opts *o, const RtTrunk *t,
+                     const char *what)
+{
+	char msg[1024];
+	struct stat st;
+	memset(d, 0, sizeof *d);
+	if (stat(path, &st) != 0) {
+		snprintf(msg, sizeof msg, "%s '%s': %s", what, path, strerror(errno));
+		return fail(msg);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (rt_imagefolder_open(d, path))
+			return fail(rt_error());
+	} else {
+		char *lab = labels ? NULL : idx_labels_for(path);
+		if (!labels && !lab) {
+			snprintf(msg, sizeof msg, "%s '%s' is a file: an IDX images file needs its labels (--%slabels IDX)",
+			         what, path, strcmp(what, "--val") ? "" : "val-");
+			return fail(msg);
+		}
+		int rc = rt_idx_open(d, path, labels ? labels : lab, 0);
+		free(lab);
+		if (rc)
+			return fail(rt_error());
+		if (o->have_classes && rt_dataset_filter(d, o->lo, o->hi))
+			return fail(rt_error());
+	}
+	if (d->n == 0) {
+		snprintf(msg, sizeof msg, "%s '%s': no samples", what, path);
+		return fail(msg);
+	}
+	for (int i = 0; i < d->n; i++)
+		if (d->labels[i] < 0 || d->labels[i] >= t->classes) {
+			snprintf(msg, sizeof msg, "%s '%s': sample %d has label %d, outside the head's %d classes "
+			         "(select a label range with --classes LO:HI, or compile with --head-classes %d)",
+			         what, path, i, d->labels[i], t->classes, d->nclasses);
+			return fail(msg);
+		}
+	return 0;
+}
+
+/* Trunk features of samples idx[0..n) of d into feat[n][F], in chunks of `chunk`. */
+typedef struct Trunk {
+	const RtTrunk *t;
+	RtTransform tf;
+	size_t in_numel;
+	int chunk;
+	float *in;
+	void *ws;
+} Trunk;
+
+static int trunk_features(Trunk *k, const RtDataset *d, const int *idx, int n, RtRng *rng, float *feat, int *labels)
+{
+	for (int s = 0; s < n; s += k->chunk) {
+		const int b = n - s < k->chunk ? n - s : k->chunk;
+		for (int j = 0; j < b; j++)
+			if (rt_dataset_load(d, idx[s + j], &k->tf, rng, k->in + (size_t)j * k->in_numel, &labels[s + j]))
+				return fail(rt_error());
+		const size_t F = (size_t)k->t->features;
+		if (k->t->batched) {
+			if (k->t->run(k->ws, b, k->in, feat + (size_t)s * F))
+				return fail("the model's run function failed");
+		} else {
+			for (int j = 0; j < b; j++)
+				if (k->t->run(k->ws, 1, k->in + (size_t)j * k->in_numel, feat + (size_t)(s + j) * F))
+					return fail("the model's run function failed");
+		}
+	}
+	return 0;
+}
+
+/* Features of every sample of the list, once; prints a progress line. */
+static int cache_all(Trunk *k, const RtDataset *d, const int *idx, int n, float *feat, int *labels, const char *what)
+{
+	const double t0 = now();
+	for (int s = 0; s < n; s += 256) {
+		const int b = n - s < 256 ? n - s : 256;
+		int rc = trunk_features(k, d, idx + s, b, NULL, feat + (size_t)s * k->t->features, labels + s);
+		if (rc)
+			return rc;
+		fprintf(stderr, "\rfeatures (%s): %d/%d", what, s + b, n);
+	}
+	const double dt = now() - t0;
+	fprintf(stderr, "\rfeatures (%s): %d samples in %.2f s (%.0f samples/s)\n", what, n, dt, n / (dt > 0 ? dt : 1e-9));
+	return 0;
+}
+
+static int dump(const Opts *o, const char *name, const void *data, size_t bytes)
+{
+	if (!o->dump)
+		return 0;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", o->dump, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, bytes, f) != bytes || fclose(f) != 0) {
+		char msg[4200];
+		snprintf(msg, sizeof msg, "--dump: cannot write '%s'", path);
+		return fail(msg);
+	}
+	return 0;
+}
+
+/* Mean loss, top-1 and top-5 counts of the head on cached features. */
+static void evaluate(const float *W, const float *bias, const float *feat, const int *labels, int n, int F, int K,
+                     float *logits, double *loss, int *top1, int *top5)
+{
+	double sum = 0;
+	*top1 = *top5 = 0;
+	for (int s = 0; s < n; s += 256) {
+		const int b = n - s < 256 ? n - s : 256;
+		float l = 0;
+		rt_linear_forward(logits, feat + (size_t)s * F, W, bias, b, F, K);
+		rt_softmax_xent(&l, NULL, NULL, logits, labels + s, b, K, 0.0f);
+		sum += (double)l * b;
+		*top1 += rt_topk_correct(logits, labels + s, b, K, 1);
+		*top5 += K >= 5 ? rt_topk_correct(logits, labels + s, b, K, 5) : 0;
+	}
+	*loss = n ? sum / n : NAN;
+}
+
+/* Schedule spec with the epoch count filled in where the CLI lets it be implied. */
+static int make_schedule(RtSched *s, const Opts *o)
+{
+	char spec[256];
+	if (!strcmp(o->schedule, "cosine"))
+		snprintf(spec, sizeof spec, "cosine:%d", o->epochs);
+	else if (!strncmp(o->schedule, "warmup-cosine:", 14) && !strchr(o->schedule + 14, ':'))
+		snprintf(spec, sizeof spec, "%s:%d", o->schedule, o->epochs);
+	else
+		snprintf(spec, sizeof spec, "%s", o->schedule);
+	if (rt_sched_parse(s, spec, o->lr)) {
+		fprintf(stderr, "trainer: --schedule '%s': %s\n", o->schedule, rt_error());
+		return 2;
+	}
+	return 0;
+}
+
+typedef struct State {
+	RtDataset train, val;
+	int *train_idx, *val_idx, ntrain, nval;
+	float *train_feat, *val_feat, *batch_feat, *logits, *dlogits;
+	int *train_lab, *val_lab, *order, *batch_lab;
+	float *params, *grads, *W, *b, *dW, *db;
+	size_t nparams;
+	RtOptim opt;
+	RtLog log;
+	Trunk trunk;
+} State;
+
+static void state_free(State *s)
+{
+	rt_dataset_free(&s->train);
+	rt_dataset_free(&s->val);
+	free(s->train_idx);
+	free(s->val_idx);
+	free(s->train_feat);
+	free(s->val_feat);
+	free(s->batch_feat);
+	free(s->logits);
+	free(s->dlogits);
+	free(s->train_lab);
+	free(s->val_lab);
+	free(s->order);
+	free(s->batch_lab);
+	rt_free(s->params);
+	rt_free(s->grads);
+	rt_optim_free(&s->opt);
+	rt_log_close(&s->log);
+	free(s->trunk.in);
+	free(s->trunk.ws);
+}
+
+static int run(const Opts *o, const RtTrunk *t, State *s)
+{
+	const int F = t->features, K = t->classes;
+	char msg[1024];
+	int rc;
+	if (t->in_rank != 3 || (t->in_shape[0] != 1 && t->in_shape[0] != 3))
+		return fail("this model's input is not an image [C, H, W] with 1 or 3 channels");
+
+	/* ---- data ---- */
+	if ((rc = open_data(&s->train, o->data, o->labels, o, t, "--data")))
+		return rc;
+	if (o->val && (rc = open_data(&s->val, o->val, o->val_labels, o, t, "--val")))
+		return rc;
+	if (o->val && s->train.classes && s->val.classes) {
+		int same = s->train.nclasses == s->val.nclasses;
+		for (int c = 0; same && c < s->train.nclasses; c++)
+			same = !strcmp(s->train.classes[c], s->val.classes[c]);
+		if (!same)
+			return fail("--data and --val do not have the same class folders");
+	}
+	int n = s->train.n;
+	if (o->limit > 0 && o->limit < n)
+		n = o->limit;
+	s->train_idx = malloc(sizeof(int) * (size_t)n);
+	s->val_idx = malloc(sizeof(int) * (size_t)(o->val ? s->val.n : n));
+	if (!s->train_idx || !s->val_idx)
+		return fail("out of memory");
+	const RtDataset *vd = o->val ? &s->val : &s->train;
+	if (o->val_split > 0) {
+		if (rt_split(n, o->val_split, o->seed, s->train_idx, &s->ntrain, s->val_idx, &s->nval))
+			return fail(rt_error());
+	} else {
+		s->ntrain = n;
+		for (int i = 0; i < n; i++)
+			s->train_idx[i] = i;
+		s->nval = o->val ? s->val.n : 0;
+		for (int i = 0; i < s->nval; i++)
+			s->val_idx[i] = i;
+	}
+	const int nclasses = s->train.nclasses;
+	fprintf(stderr, "model %s: %d features -> %d classes (%s head); data: %d train, %d validation samples, %d classes\n",
+	        t->name, F, K, t->replaced ? "fresh" : "the model's", s->ntrain, s->nval, nclasses);
+	if (nclasses != K)
+		fprintf(stderr, "note: the data has %d classes, the head %d outputs\n", nclasses, K);
+
+	/* ---- trunk ---- */
+	Trunk *k = &s->trunk;
+	k->t = t;
+	k->tf.channels = t->in_shape[0];
+	k->tf.crop_h = t->in_shape[1];
+	k->tf.crop_w = t->in_shape[2];
+	k->tf.resize = o->resize;
+	memcpy(k->tf.mean, o->mean, sizeof o->mean);
+	memcpy(k->tf.std, o->std, sizeof o->std);
+	k->in_numel = (size_t)t->in_shape[0] * t->in_shape[1] * t->in_shape[2];
+	k->chunk = t->batched ? 64 : 1;
+	k->in = malloc(sizeof(float) * k->in_numel * (size_t)k->chunk);
+	k->ws = malloc(t->workspace_size(k->chunk) + 1);
+	const int B = o->batch;
+	s->batch_feat = malloc(sizeof(float) * (size_t)B * F);
+	s->batch_lab = malloc(sizeof(int) * (size_t)B);
+	s->logits = malloc(sizeof(float) * (size_t)(B > 256 ? B : 256) * K);
+	s->dlogits = malloc(sizeof(float) * (size_t)B * K);
+	s->order = malloc(sizeof(int) * (size_t)s->ntrain);
+	s->train_lab = malloc(sizeof(int) * (size_t)s->ntrain);
+	s->val_lab = malloc(sizeof(int) * (size_t)(s->nval ? s->nval : 1));
+	s->val_feat = malloc(sizeof(float) * (size_t)(s->nval ? s->nval : 1) * F);
+	if (!o->augment)
+		s->train_feat = malloc(sizeof(float) * (size_t)s->ntrain * F);
+	if (!k->in || !k->ws || !s->batch_feat || !s->batch_lab || !s->logits || !s->dlogits || !s->order ||
+	    !s->train_lab || !s->val_lab || !s->val_feat || (!o->augment && !s->train_feat))
+		return fail("out of memory (features)");
+
+	/* ---- the one-time feature pass ---- */
+	const double t_feat = now();
+	if (!o->augment && (rc = cache_all(k, &s->train, s->train_idx, s->ntrain, s->train_feat, s->train_lab, "train")))
+		return rc;
+	if (o->augment) /* labels still come from the data, without decoding images */
+		for (int i = 0; i < s->ntrain; i++)
+			s->train_lab[i] = s->train.labels[s->train_idx[i]];
+	if (s->nval && (rc = cache_all(k, vd, s->val_idx, s->nval, s->val_feat, s->val_lab, "validation")))
+		return rc;
+	const double feat_seconds = now() - t_feat;
+	if (dump(o, "train_feat.f32", s->train_feat ? s->train_feat : s->val_feat,
+	         s->train_feat ? sizeof(float) * (size_t)s->ntrain * F : 0) ||
+	    dump(o, "train_labels.i32", s->train_lab, sizeof(int) * (size_t)s->ntrain) ||
+	    dump(o, "val_feat.f32", s->val_feat, sizeof(float) * (size_t)s->nval * F))
+		return 1;
+
+	/* ---- parameters [W | b], gradients, optimizer ---- */
+	float *pp[2], *gp[2];
+	const size_t sizes[2] = { (size_t)K * F, (size_t)K };
+	size_t total = 0;
+	s->params = rt_flat_alloc(pp, sizes, 2, &total);
+	s->grads = rt_flat_alloc(gp, sizes, 2, &total);
+	if (!s->params || !s->grads)
+		return fail("out of memory (parameters)");
+	s->nparams = total;
+	s->W = pp[0], s->b = pp[1], s->dW = gp[0], s->db = gp[1];
+	RtRng rng;
+	rt_rng_seed(&rng, o->seed);
+	if (t->replaced) { /* torch.nn.Linear's default: U(-1/sqrt(F), 1/sqrt(F)) for weight and bias */
+		const float bound = 1.0f / sqrtf((float)F);
+		for (size_t i = 0; i < sizes[0]; i++)
+			s->W[i] = (2.0f * rt_rng_float(&rng) - 1.0f) * bound;
+		for (int i = 0; i < K; i++)
+			s->b[i] = t->has_bias ? (2.0f * rt_rng_float(&rng) - 1.0f) * bound : 0.0f;
+	} else {
+		memcpy(s->W, t->head_weight, sizeof(float) * sizes[0]);
+		memcpy(s->b, t->head_bias, sizeof(float) * (size_t)K);
+	}
+	rc = !strcmp(o->optim, "sgd") ? rt_sgd_init(&s->opt, total, o->momentum, 0.0, o->nesterov, o->wd)
+	                              : rt_adamw_init(&s->opt, total, 0.9, 0.999, 1e-8, o->wd);
+	if (rc)
+		return fail(rt_error());
+	RtGroup only_w = { 0, sizes[0], 1.0, o->wd };
+	if (!t->has_bias) { /* the model's head has no bias to export: train the weight only */
+		s->opt.groups = &only_w;
+		s->opt.ngroups = 1;
+	}
+	RtSched sched;
+	if ((rc = make_schedule(&sched, o)))
+		return rc;
+
+	long epoch0 = 0, step = 0;
+	if (o->resume) {
+		struct stat st;
+		if (stat(o->checkpoint, &st) != 0) {
+			fprintf(stderr, "note: --resume: no checkpoint '%s' yet, starting from epoch 1\n", o->checkpoint);
+		} else {
+			if (rt_checkpoint_load(o->checkpoint, s->params, total, s->opt.state, rt_optim_state_size(&s->opt),
+			                       &epoch0, &step, &rng))
+				return fail(rt_error());
+			s->opt.step = step;
+			fprintf(stderr, "resumed from '%s' after epoch %ld (step %ld)\n", o->checkpoint, epoch0, step);
+		}
+	}
+	if (dump(o, "head0.f32", s->params, sizeof(float) * total))
+		return 1;
+	if (rt_log_open(&s->log, o->log))
+		return fail(rt_error());
+
+	/* ---- epochs ---- */
+	const long steps = (s->ntrain + B - 1) / B;
+	double train_seconds = 0;
+	for (long e = epoch0; e < o->epochs; e++) {
+		const double t0 = now(), lr = rt_sched_lr(&sched, e);
+		for (int i = 0; i < s->ntrain; i++)
+			s->order[i] = i;
+		if (!o->no_shuffle)
+			rt_shuffle(s->order, s->ntrain, &rng);
+		if (o->dump) {
+			char name[64];
+			snprintf(name, sizeof name, "order_%ld.i32", e);
+			if (dump(o, name, s->order, sizeof(int) * (size_t)s->ntrain))
+				return 1;
+		}
+		double loss_sum = 0;
+		long correct = 0;
+		for (long st = 0; st < steps; st++) {
+			const int s0 = (int)(st * B), b = s->ntrain - s0 < B ? s->ntrain - s0 : B;
+			if (o->augment) {
+				int idx[4096], lab[4096];
+				for (int j = 0; j < b; j += 4096) {
+					const int m = b - j < 4096 ? b - j : 4096;
+					for (int q = 0; q < m; q++)
+						idx[q] = s->train_idx[s->order[s0 + j + q]];
+					k->tf.random_crop = k->tf.random_flip = 1;
+					rc = trunk_features(k, &s->train, idx, m, &rng, s->batch_feat + (size_t)j * F, lab);
+					k->tf.random_crop = k->tf.random_flip = 0;
+					if (rc)
+						return rc;
+					memcpy(s->batch_lab + j, lab, sizeof(int) * (size_t)m);
+				}
+			} else {
+				for (int j = 0; j < b; j++) {
+					const int i = s->order[s0 + j];
+					memcpy(s->batch_feat + (size_t)j * F, s->train_feat + (size_t)i * F, sizeof(float) * (size_t)F);
+					s->batch_lab[j] = s->train_lab[i];
+				}
+			}
+			float loss;
+			rt_linear_forward(s->logits, s->batch_feat, s->W, s->b, b, F, K);
+			if (rt_softmax_xent(&loss, NULL, s->dlogits, s->logits, s->batch_lab, b, K, (float)o->smoothing))
+				return fail(rt_error());
+			memset(s->grads, 0, sizeof(float) * total);
+			rt_linear_backward(NULL, s->dW, t->has_bias ? s->db : NULL, s->dlogits, s->batch_feat, s->W, b, F, K);
+			if (o->dump && e == 0 && st == 0 &&
+			    (dump(o, "step0_logits.f32", s->logits, sizeof(float) * (size_t)b * K) ||
+			     dump(o, "step0_loss.f32", &loss, sizeof loss) || dump(o, "step0_grad.f32", s->grads, sizeof(float) * total)))
+				return 1;
+			rt_optim_step(&s->opt, s->params, s->grads, lr);
+			step++;
+			loss_sum += (double)loss * b;
+			correct += rt_topk_correct(s->logits, s->batch_lab, b, K, 1);
+			if (st % 16 == 15 || st + 1 == steps)
+				rt_progress(stderr, (int)e + 1, o->epochs, st + 1, steps, loss_sum / (s0 + b),
+				            100.0 * (double)correct / (s0 + b));
+		}
+		const double dt = now() - t0;
+		train_seconds += dt;
+		RtLogRow row = { (int)e + 1, loss_sum / s->ntrain, 100.0 * (double)correct / s->ntrain, NAN, NAN, lr, dt };
+		int top1 = 0, top5 = 0;
+		if (s->nval) {
+			evaluate(s->W, s->b, s->val_feat, s->val_lab, s->nval, F, K, s->logits, &row.val_loss, &top1, &top5);
+			row.val_acc = 100.0 * top1 / s->nval;
+		}
+		fprintf(stderr, "epoch %ld/%d: train loss %.4f acc %.2f%%", e + 1, o->epochs, row.train_loss, row.train_acc);
+		if (s->nval) {
+			fprintf(stderr, " | val loss %.4f acc %.2f%%", row.val_loss, row.val_acc);
+			if (K >= 5)
+				fprintf(stderr, " top-5 %.2f%%", 100.0 * top5 / s->nval);
+		}
+		fprintf(stderr, " | lr %.3g | %.3f s\n", lr, dt);
+		if (rt_log_epoch(&s->log, &row))
+			return fail(rt_error());
+		if (o->checkpoint) {
+			RtCheckpoint c = { s->params, total, s->opt.state, rt_optim_state_size(&s->opt), e + 1, step, rng };
+			if (rt_checkpoint_save(o->checkpoint, &c))
+				return fail(rt_error());
+		}
+		if (o->plot && rt_log_svg(&s->log, o->plot))
+			return fail(rt_error());
+	}
+	if (dump(o, "head_final.f32", s->params, sizeof(float) * total))
+		return 1;
+	const long ep = o->epochs - epoch0;
+	/* machine-readable summary on stdout (the demo script reads it) */
+	printf("feature_pass_seconds %.4f\n", feat_seconds);
+	printf("epochs %ld\nseconds_per_epoch %.6f\n", ep, ep > 0 ? train_seconds / (double)ep : 0.0);
+	if (s->nval && ep > 0)
+		printf("val_acc %.4f\n", s->log.rows[s->log.n - 1].val_acc);
+	if (o->export_path) {
+		const char *src = o->onnx ? o->onnx : t->model_path;
+		if (rt_export_onnx(src, o->export_path, t->head_onnx, s->W, t->has_bias ? s->b : NULL, K, F)) {
+			snprintf(msg, sizeof msg, "--export: %s", rt_error());
+			return fail(msg);
+		}
+		fprintf(stderr, "wrote %s\n", o->export_path);
+	}
+	return 0;
+}
+
+int rt_trainer_main(int argc, char **argv, const RtTrunk *t)
+{
+	Opts o;
+	int rc = parse_opts(&o, argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	State s;
+	memset(&s, 0, sizeof s);
+	rc = run(&o, t, &s);
+	state_free(&s);
+	return rc;
+}
