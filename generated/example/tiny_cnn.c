@@ -991,6 +991,8 @@ static const o2c_io o2c_inputs[1] = {
 static const o2c_io o2c_outputs[1] = {
 	{"logits", 2, {1, 10}, 1, 10},
 };
+static const int o2c_input_file[1] = {0};
+#define O2C_INPUT_FILE(k) (o2c_input_file[k])
 #ifdef ONNX2C_PROFILE
 #define O2C_PROFILE_REPORT(f) tiny_cnn_profile_report(f)
 #endif
@@ -1354,7 +1356,11 @@ static int o2c_rn_read_input(const char *dir, int k, int64_t *batch, int *batch_
 {
 	const o2c_io *io = &o2c_inputs[k];
 	char want[O2C_RN_DIMS_BUF], got[O2C_RN_DIMS_BUF];
+#ifdef O2C_INPUT_FILE
+	char *path = o2c_rn_path(dir, "input", O2C_INPUT_FILE(k)); /* numbered as in the model */
+#else
 	char *path = o2c_rn_path(dir, "input", k);
+#endif
 	unsigned char *buf = NULL;
 	size_t len = 0, numel, i;
 	o2c_rn_tensor t;
