@@ -180,6 +180,32 @@ void graph_replace_uses(Graph *g, Tensor *from, Tensor *to)
 	}
 }
 
+void node_add_cover(Node *k, const Node *n)
+{
+	k->covers = xrealloc_arr(k->covers, (size_t)k->ncovers, (size_t)k->ncovers + 1, sizeof *k->covers);
+	k->covers[k->ncovers++] = xsprintf("%s '%s'", n->op_type, n->name);
+}
+
+void node_absorb(Node *k, Node *n)
+{
+	k->out[0] = n->out[0];
+	n->out[0]->producer = k;
+	node_add_cover(k, n);
+	n->dead = true;
+}
+
+void node_set_params(Node *k, Tensor *w, Tensor *b)
+{
+	if (k->nin < 3) {
+		Tensor **in = xalloc(3 * sizeof *in);
+		memcpy(in, k->in, (size_t)k->nin * sizeof *in);
+		k->in = in;
+		k->nin = 3;
+	}
+	k->in[1] = w;
+	k->in[2] = b;
+}
+
 bool tensor_is_const(const Tensor *t)
 {
 	return t && t->kind == T_CONST && t->data;

@@ -195,6 +195,11 @@ void graph_set_input(Node *n, int i, Tensor *t);
 void graph_set_output(Node *n, int i, Tensor *t);
 void graph_recount(Graph *g);          /* recompute producer/nuses, drop dead nodes */
 void graph_replace_uses(Graph *g, Tensor *from, Tensor *to);
+/* Fusion: kernel k takes over n's output, n's name joins k's covers, n dies. */
+void node_absorb(Node *k, Node *n);
+void node_add_cover(Node *k, const Node *n);
+/* A Conv (or Gemm) gets new constant weight and bias inputs (in[1], in[2]). */
+void node_set_params(Node *k, Tensor *w, Tensor *b);
 bool tensor_is_const(const Tensor *t);
 const float *tensor_f32(const Tensor *t);
 const int64_t *tensor_i64(const Tensor *t);

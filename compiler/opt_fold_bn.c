@@ -9,7 +9,6 @@
 #include "ir.h"
 
 #include <math.h>
-#include <string.h>
 
 static bool foldable(const Node *bn, const Node *conv)
 {
@@ -61,20 +60,8 @@ void opt_fold_bn(Graph *g)
 					w[m * per + k] = (float)((double)w[m * per + k] * s);
 				nb[m] = (float)(((b ? (double)b[m] : 0.0) - (double)mean[m]) * s + (double)bet[m]);
 			}
-			if (conv->nin < 3) {
-				Tensor **in = xalloc(3 * sizeof *in);
-				memcpy(in, conv->in, (size_t)conv->nin * sizeof *in);
-				conv->in = in;
-				conv->nin = 3;
-			}
-			conv->in[1] = nW;
-			conv->in[2] = nB;
-			conv->out[0] = bn->out[0];
-			bn->out[0]->producer = conv;
-			conv->covers = xrealloc_arr(conv->covers, (size_t)conv->ncovers, (size_t)conv->ncovers + 1,
-			                            sizeof *conv->covers);
-			conv->covers[conv->ncovers++] = xsprintf("%s '%s'", bn->op_type, bn->name);
-			bn->dead = true;
+			node_set_params(conv, nW, nB);
+			node_absorb(conv, bn);
 			folded++;
 		}
 	next:;

@@ -72,8 +72,7 @@ void opt_fold_pad(Graph *g)
 		op_table[c->op].parse(g, c);
 		op_table[c->op].infer(g, c);
 		ASSERT(shape_eq(&before, &c->out[0]->shape));
-		c->covers = xrealloc_arr(c->covers, (size_t)c->ncovers, (size_t)c->ncovers + 1, sizeof *c->covers);
-		c->covers[c->ncovers++] = xsprintf("%s '%s'", pad->op_type, pad->name);
+		node_add_cover(c, pad);
 		pad->dead = true;
 		folded++;
 	}

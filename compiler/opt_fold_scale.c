@@ -7,8 +7,6 @@
  */
 #include "ir.h"
 
-#include <string.h>
-
 /* The per-channel factor c[m] for m < M when c broadcasts as a scalar or as
  * [M,1,1] / [1,M,1,1] against the conv output [1,M,H,W]; NULL otherwise. */
 static const float *channel_scale(const Tensor *c, const Tensor *y, int64_t M, bool *scalar)
@@ -66,20 +64,8 @@ void opt_fold_scale(Graph *g)
 					w[m * per + k] *= f;
 				nb[m] = b ? b[m] * f : 0.0f;
 			}
-			if (conv->nin < 3) {
-				Tensor **in = xalloc(3 * sizeof *in);
-				memcpy(in, conv->in, (size_t)conv->nin * sizeof *in);
-				conv->in = in;
-				conv->nin = 3;
-			}
-			conv->in[1] = nW;
-			conv->in[2] = nB;
-			conv->out[0] = mul->out[0];
-			mul->out[0]->producer = conv;
-			conv->covers = xrealloc_arr(conv->covers, (size_t)conv->ncovers, (size_t)conv->ncovers + 1,
-			                            sizeof *conv->covers);
-			conv->covers[conv->ncovers++] = xsprintf("%s '%s'", mul->op_type, mul->name);
-			mul->dead = true;
+			node_set_params(conv, nW, nB);
+			node_absorb(conv, mul);
 			folded++;
 			break;
 		}

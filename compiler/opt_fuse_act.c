@@ -78,11 +78,7 @@ void opt_fuse_act(Graph *g)
 		if (!takes_act(p))
 			continue;
 		p->act = a;
-		p->out[0] = n->out[0];
-		n->out[0]->producer = p;
-		p->covers = xrealloc_arr(p->covers, (size_t)p->ncovers, (size_t)p->ncovers + 1, sizeof *p->covers);
-		p->covers[p->ncovers++] = xsprintf("%s '%s'", n->op_type, n->name);
-		n->dead = true;
+		node_absorb(p, n);
 		fused++;
 	}
 	graph_recount(g);

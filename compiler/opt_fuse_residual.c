@@ -9,12 +9,6 @@
  */
 #include "ir.h"
 
-static void add_cover(Node *k, const Node *n)
-{
-	k->covers = xrealloc_arr(k->covers, (size_t)k->ncovers, (size_t)k->ncovers + 1, sizeof *k->covers);
-	k->covers[k->ncovers++] = xsprintf("%s '%s'", n->op_type, n->name);
-}
-
 static bool takes_residual(const Node *p, const Tensor *other)
 {
 	if (!p || p->dead || (p->op != OP_Conv && p->op != OP_Gemm) || p->act.kind || p->residual)
@@ -47,10 +41,7 @@ void opt_fuse_residual(Graph *g)
 			continue;
 		Node *k = pick == 0 ? a : b;
 		k->residual = n->in[1 - pick];
-		k->out[0] = n->out[0];
-		n->out[0]->producer = k;
-		add_cover(k, n);
-		n->dead = true;
+		node_absorb(k, n);
 		fused++;
 	}
 	graph_recount(g);

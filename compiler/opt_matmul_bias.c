@@ -43,18 +43,13 @@ void opt_matmul_bias(Graph *g)
 			in[2] = c;
 			gm->in = in;
 			gm->nin = 3;
+			node_add_cover(gm, gm); /* "MatMul 'name'": the kernel's comment says what it was */
 			gm->op = OP_Gemm;
 			gm->op_type = "Gemm";
 			gm->nattrs = 0; /* MatMul has none; Gemm's defaults: alpha=beta=1, no transposes */
-			gm->out[0] = add->out[0];
-			add->out[0]->producer = gm;
+			node_absorb(gm, add);
 			op_table[OP_Gemm].parse(g, gm);
 			op_table[OP_Gemm].infer(g, gm);
-			gm->covers = xrealloc_arr(gm->covers, (size_t)gm->ncovers, (size_t)gm->ncovers + 2,
-			                          sizeof *gm->covers);
-			gm->covers[gm->ncovers++] = xsprintf("MatMul '%s' (as Gemm)", gm->name);
-			gm->covers[gm->ncovers++] = xsprintf("%s '%s'", add->op_type, add->name);
-			add->dead = true;
 			done++;
 			break;
 		}

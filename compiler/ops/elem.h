@@ -2,22 +2,11 @@
  * ops/elem.h - what the elementwise operator files (unary.c, binary.c, bn.c,
  * softmax.c, misc.c) share: the broadcasting loop emitter, broadcasting
  * index helpers for folding, and C float literals.
- *
- * It also declares every operator hook from ops.def, so that the op files
- * define them against a prototype (-Wmissing-prototypes).
  */
 #ifndef ONNX2C_ELEM_H
 #define ONNX2C_ELEM_H
 
 #include "ops.h"
-
-#define OP(name, pfx, a, b, c, d, view)      \
-	void pfx##_parse(Graph *g, Node *n); \
-	void pfx##_infer(Graph *g, Node *n); \
-	bool pfx##_fold(Graph *g, Node *n);  \
-	void pfx##_emit(Emit *e, Node *n);
-#include "ops.def"
-#undef OP
 
 /* Loops at least this long get an OpenMP parallel for. */
 #define ELT_PAR_MIN 65536
