@@ -9,6 +9,8 @@
  * plain strided max/add the compiler vectorises.  NC = N*C planes.
  */
 
+#define O2C_POOL_KWMAX 32 /* taps per row whose column ranges are precomputed */
+
 /* Output columns [*lo, *hi) whose tap at input offset `off` (ix = ox*SW + off)
  * lands in [0, W). */
 O2C_UNUSED static void o2c_pool_cols(int off, int SW, int W, int OW, int *lo, int *hi)
@@ -22,6 +24,10 @@ O2C_UNUSED static void o2c_pool_cols(int off, int SW, int W, int OW, int *lo, in
 O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH,
                                      int KW, int SH, int SW, int DH, int DW, int PT, int PL)
 {
+	/* each tap's column range, once per call rather than per row (it divides) */
+	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
+	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
+		o2c_pool_cols(kx * DW - PL, SW, W, OW, &clo[kx], &chi[kx]);
 	O2C_OMP(parallel for collapse(2) schedule(static))
 	for (int nc = 0; nc < NC; nc++)
 		for (int oy = 0; oy < OH; oy++) {
@@ -36,8 +42,9 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 				const float *row = x + (size_t)iy * W;
 				for (int kx = 0; kx < KW; kx++) {
 					const int off = kx * DW - PL;
-					int lo, hi;
-					o2c_pool_cols(off, SW, W, OW, &lo, &hi);
+					int lo = clo[kx], hi = chi[kx];
+					if (kx >= O2C_POOL_KWMAX)
+						o2c_pool_cols(off, SW, W, OW, &lo, &hi);
 					for (int ox = lo; ox < hi; ox++) {
 						const float v = row[ox * SW + off];
 						y[ox] = v > y[ox] ? v : y[ox];
@@ -50,10 +57,15 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 /* Number of taps k in [0, K) with start + k*D inside [lo, hi). */
 O2C_UNUSED static int o2c_pool_count(int start, int K, int D, int lo, int hi)
 {
-	int c = 0;
-	for (int k = 0; k < K; k++)
-		c += start + k * D >= lo && start + k * D < hi;
-	return c;
+	if (D == 1) { /* the usual case, without the divisions */
+		const int kmin = lo - start > 0 ? lo - start : 0, kmax = hi - start < K ? hi - start : K;
+		return kmax > kmin ? kmax - kmin : 0;
+	}
+	/* k from ceil((lo - start) / D) up to ceil((hi - start) / D), within [0, K) */
+	const int kmin = lo - start <= 0 ? 0 : (lo - start + D - 1) / D;
+	int kmax = hi - start <= 0 ? 0 : (hi - start + D - 1) / D;
+	kmax = kmax > K ? K : kmax;
+	return kmax > kmin ? kmax - kmin : 0;
 }
 
 /* count_include_pad: the divisor counts taps inside the padded input
@@ -63,6 +75,10 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
                                      int KW, int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR,
                                      int include_pad)
 {
+	/* each tap's column range, once per call rather than per row (it divides) */
+	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
+	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
+		o2c_pool_cols(kx * DW - PL, SW, W, OW, &clo[kx], &chi[kx]);
 	O2C_OMP(parallel for collapse(2) schedule(static))
 	for (int nc = 0; nc < NC; nc++)
 		for (int oy = 0; oy < OH; oy++) {
@@ -77,19 +93,33 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 				const float *row = x + (size_t)iy * W;
 				for (int kx = 0; kx < KW; kx++) {
 					const int off = kx * DW - PL;
-					int lo, hi;
-					o2c_pool_cols(off, SW, W, OW, &lo, &hi);
+					int lo = clo[kx], hi = chi[kx];
+					if (kx >= O2C_POOL_KWMAX)
+						o2c_pool_cols(off, SW, W, OW, &lo, &hi);
 					for (int ox = lo; ox < hi; ox++)
 						y[ox] += row[ox * SW + off];
 				}
 			}
 			const int cy = include_pad ? o2c_pool_count(oy * SH - PT, KH, DH, -PT, H + PB)
 			                           : o2c_pool_count(oy * SH - PT, KH, DH, 0, H);
-			for (int ox = 0; ox < OW; ox++) {
-				const int cx = include_pad ? o2c_pool_count(ox * SW - PL, KW, DW, -PL, W + PR)
-				                           : o2c_pool_count(ox * SW - PL, KW, DW, 0, W);
-				const int cnt = cy * cx;
-				y[ox] = cnt ? y[ox] / (float)cnt : 0.0f;
+			if (DW == 1) {
+				/* o2c_pool_count without branches, so the loop vectorises; an
+				 * empty window has the sum 0, and 0 / 1 is the 0 it must give */
+				const int xlo = include_pad ? -PL : 0, xhi = include_pad ? W + PR : W;
+				for (int ox = 0; ox < OW; ox++) {
+					const int start = ox * SW - PL;
+					const int kmin = xlo - start > 0 ? xlo - start : 0;
+					const int kmax = xhi - start < KW ? xhi - start : KW;
+					const int cnt = cy * (kmax > kmin ? kmax - kmin : 0);
+					y[ox] = y[ox] / (float)(cnt > 0 ? cnt : 1);
+				}
+			} else {
+				for (int ox = 0; ox < OW; ox++) {
+					const int cx = include_pad ? o2c_pool_count(ox * SW - PL, KW, DW, -PL, W + PR)
+					                           : o2c_pool_count(ox * SW - PL, KW, DW, 0, W);
+					const int cnt = cy * cx;
+					y[ox] = cnt ? y[ox] / (float)cnt : 0.0f;
+				}
 			}
 		}
 }

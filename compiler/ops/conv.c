@@ -2,9 +2,11 @@
  * ops/conv.c - Conv (opset 1..21): attributes and shapes, and the emitter
  * that packs the weights at compile time for templates/conv.c.
  *
- * Three kernels serve every Conv: depthwise (group == C == M) reads W as
- * given; a 1x1, stride-1, unpadded conv runs as a GEMM over the flattened
- * image; everything else goes through the packed direct convolution.  The
+ * Four kernels serve every Conv: depthwise (group == C == M) reads W as
+ * given; a 3x3 stride-1 conv with enough channels runs as Winograd
+ * F(2x2,3x3) on weights transformed here; a 1x1, stride-1, unpadded conv
+ * runs as a GEMM over the flattened image; everything else goes through
+ * the packed direct convolution (an implicit GEMM).  The
  * fused epilogue (bias, residual, activation) is applied inside the kernel
  * when the activation is a clamp (Relu, Clip), else by a pass after it.
  */
@@ -46,14 +48,17 @@ void conv_infer(Graph *g, Node *n)
 	if (C % G)
 		fatal_node(n, "input has %lld channels, not divisible by group %lld", (long long)C, (long long)G);
 	if (M % G)
-		fatal_node(n, "weight has %lld output channels, not divisible by group %lld", (long long)M, (long long)G);
+		fatal_node(n, "weight has %lld output channels, not divisible by group %lld", (long long)M,
+		           (long long)G);
 	if (wt->d[1] != C / G)
-		fatal_node(n, "weight %s expects %lld input channels per group, but the input %s with group %lld has %lld",
+		fatal_node(n,
+		           "weight %s expects %lld input channels per group, but the input %s with group %lld has %lld",
 		           shape_str(wt), (long long)wt->d[1], shape_str(x), (long long)G, (long long)(C / G));
 	if (n->nin > 2 && n->in[2]) {
 		const Shape *b = &n->in[2]->shape;
 		if (b->rank != 1 || b->d[0] != M)
-			fatal_node(n, "bias '%s' has shape %s; [%lld] expected", n->in[2]->name, shape_str(b), (long long)M);
+			fatal_node(n, "bias '%s' has shape %s; [%lld] expected", n->in[2]->name, shape_str(b),
+			           (long long)M);
 	}
 	window_forward(n, &p->w);
 	Shape out;
@@ -61,7 +66,10 @@ void conv_infer(Graph *g, Node *n)
 	set_out(n, 0, DT_FLOAT, &out, n->in[0]->batched);
 }
 
-bool conv_fold(Graph *g, Node *n) { return fold_none(g, n); }
+bool conv_fold(Graph *g, Node *n)
+{
+	return fold_none(g, n);
+}
 
 /* W [M][Cg][KH][KW] -> [G][nb][Cg*KH*KW][MR], zero past each group's Mg. */
 static float *conv_pack(const float *w, int64_t G, int64_t M, int64_t K, size_t *count)
@@ -78,6 +86,43 @@ static float *conv_pack(const float *w, int64_t G, int64_t M, int64_t K, size_t 
 						p[((gi * nb + b) * K + k) * CONV_MR + r] = w[(gi * Mg + ocg) * K + k];
 				}
 	return p;
+}
+
+/* Winograd F(2x2,3x3) weights for templates/conv.c o2c_conv2d_wino3:
+ * U[xi][b][c][r] = (G g G^T)[xi] for g = W[b*MR + r][c] (3x3), zero past M,
+ * with G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].  Computed in double. */
+static float *conv_wino_pack(const float *w, int64_t C, int64_t M, size_t *count)
+{
+	static const double Gm[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+	const int64_t nb = (M + CONV_MR - 1) / CONV_MR;
+	*count = (size_t)checked_mul(checked_mul(16 * nb, C, "Winograd weights"), CONV_MR, "Winograd weights");
+	float *u = xalloc(*count * sizeof *u);
+	for (int64_t m = 0; m < M; m++)
+		for (int64_t c = 0; c < C; c++) {
+			const float *g = w + (m * C + c) * 9;
+			for (int i = 0; i < 4; i++)
+				for (int k = 0; k < 4; k++) {
+					double v = 0;
+					for (int a = 0; a < 3; a++)
+						for (int b = 0; b < 3; b++)
+							v += Gm[i][a] * g[a * 3 + b] * Gm[k][b];
+					u[(((i * 4 + k) * nb + m / CONV_MR) * C + c) * CONV_MR + m % CONV_MR] =
+					    (float)v;
+				}
+		}
+	return u;
+}
+
+/* Winograd pays when the GEMMs dominate its transforms: enough channels on
+ * both sides, and enough output pixels (>= 14x14) that its 16/9 larger
+ * weights are reused: at 8x8 or 7x7 the layer streams its weights from
+ * memory once per tile group and the direct path wins in the whole model.
+ * Its transformed input must fit the kernel's stack panel (C <= 512,
+ * O2C_WINO_VMAX). */
+static bool conv_use_wino(const Window *w, int64_t G, int64_t C, int64_t M)
+{
+	return G == 1 && w->k[0] == 3 && w->k[1] == 3 && w->s[0] == 1 && w->s[1] == 1 && w->d[0] == 1 && w->d[1] == 1 &&
+	       C >= 16 && C <= 512 && M >= 16 && w->out[0] * w->out[1] >= 196;
 }
 
 /* Splits n->act into the kernel's clamp [lo, hi] and what a pass after the
@@ -126,13 +171,24 @@ void conv_emit(Emit *e, Node *n)
 	emit_need(e, "conv.c");
 	if (G > 1 && G == C && M == C) {
 		emitf(e, "\t/* depthwise: one input channel per output channel */\n");
-		emitf(e, "\to2c_dwconv2d(in0, %s, %s, %s, out0, /*N*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, "
-		         "/*OH*/%lld, /*OW*/%lld,\n\t             /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, /*SW*/%lld, "
-		         "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		emitf(e,
+		      "\to2c_dwconv2d(in0, %s, %s, %s, out0, /*N*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, "
+		      "/*OH*/%lld, /*OW*/%lld,\n\t             /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, /*SW*/%lld, "
+		      "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
 		      emit_const(e, wt), bias, res, (long long)N, (long long)C, (long long)H, (long long)W,
 		      (long long)OH, (long long)OW, (long long)w->k[0], (long long)w->k[1], (long long)w->s[0],
 		      (long long)w->s[1], (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0],
 		      (long long)w->pb[1], lo, hi);
+	} else if (conv_use_wino(w, G, C, M)) {
+		size_t count;
+		const float *u = conv_wino_pack(tensor_f32(wt), C, M, &count);
+		emitf(e, "\t/* 3x3 stride 1: Winograd F(2x2,3x3), weights transformed at compile time */\n");
+		emitf(
+		    e,
+		    "\to2c_conv2d_wino3(in0, %s, %s, %s, out0, /*N*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, /*M*/%lld, "
+		    "/*OH*/%lld, /*OW*/%lld,\n\t                 /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		    emit_weights(e, u, count), bias, res, (long long)N, (long long)C, (long long)H, (long long)W,
+		    (long long)M, (long long)OH, (long long)OW, (long long)w->pb[0], (long long)w->pb[1], lo, hi);
 	} else {
 		size_t count;
 		const int64_t K = wt->shape.d[1] * w->k[0] * w->k[1];
@@ -147,13 +203,14 @@ void conv_emit(Emit *e, Node *n)
 			h = oh = 1;
 			ww = ow = H * W;
 		}
-		emitf(e, "\to2c_conv2d(in0, %s, %s, %s, out0, /*N*/%lld, /*G*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, "
-		         "/*M*/%lld, /*OH*/%lld, /*OW*/%lld,\n\t           /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, "
-		         "/*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
-		      wp, bias, res, (long long)N, (long long)G, (long long)C, (long long)h, (long long)ww, (long long)M,
-		      (long long)oh, (long long)ow, (long long)w->k[0], (long long)w->k[1], (long long)w->s[0],
-		      (long long)w->s[1], (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0],
-		      (long long)w->pb[1], lo, hi);
+		emitf(e,
+		      "\to2c_conv2d(in0, %s, %s, %s, out0, /*N*/%lld, /*G*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, "
+		      "/*M*/%lld, /*OH*/%lld, /*OW*/%lld,\n\t           /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, "
+		      "/*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		      wp, bias, res, (long long)N, (long long)G, (long long)C, (long long)h, (long long)ww,
+		      (long long)M, (long long)oh, (long long)ow, (long long)w->k[0], (long long)w->k[1],
+		      (long long)w->s[0], (long long)w->s[1], (long long)w->d[0], (long long)w->d[1],
+		      (long long)w->pb[0], (long long)w->pb[1], lo, hi);
 	}
 	if (!clamped)
 		spatial_emit_act_pass(e, n, shape_numel(&n->out[0]->shape));

@@ -1,8 +1,10 @@
 /*
- * test_conv.c - every variant of templates/conv.c (generic, AVX2, AVX-512,
- * depthwise) against naive convolution loops on the unpacked weights, at
- * awkward sizes: odd channel counts, 1-pixel and 13-pixel images, strides,
- * dilations, groups, asymmetric pads, residual and clamp epilogues.
+ * test_conv.c - every variant of templates/conv.c (the generic reference,
+ * the packed path with its scalar, AVX2 and AVX-512 microkernels, depthwise)
+ * against naive convolution loops on the unpacked weights, at awkward sizes:
+ * odd channel counts, 1-pixel and 13-pixel images, strides, dilations,
+ * groups, asymmetric pads, residual and clamp epilogues, panels split in
+ * K chunks, images spanning several pixel tiles.
  */
 #include <CUnit/Basic.h>
 #include <math.h>
@@ -42,11 +44,39 @@ static float *pack(const float *w, int G, int C, int M, int KH, int KW)
 	return p;
 }
 
+/* Winograd F(2x2,3x3) weights as the compiler makes them (compiler/ops/conv.c
+ * conv_wino_pack), restated: U[xi][b][c][r] = (G g G^T)[xi] of W[b*MR+r][c]. */
+static float *wino_pack(const float *w, int C, int M)
+{
+	static const float Gm[4][3] = { { 1, 0, 0 }, { 0.5f, 0.5f, 0.5f }, { 0.5f, -0.5f, 0.5f }, { 0, 0, 1 } };
+	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR;
+	float *u = calloc((size_t)16 * nb * C * O2C_CONV_MR, sizeof *u);
+	for (int m = 0; m < M; m++)
+		for (int c = 0; c < C; c++) {
+			const float *g = w + ((size_t)m * C + c) * 9;
+			for (int i = 0; i < 4; i++)
+				for (int k = 0; k < 4; k++) {
+					double v = 0;
+					for (int a = 0; a < 3; a++)
+						for (int b = 0; b < 3; b++)
+							v += (double)Gm[i][a] * g[a * 3 + b] * Gm[k][b];
+					u[((((size_t)(i * 4 + k)) * nb + m / O2C_CONV_MR) * C + c) * O2C_CONV_MR + m % O2C_CONV_MR] =
+						(float)v;
+				}
+		}
+	return u;
+}
+
+static o2c_conv_tile_fn wino_tile; /* the microkernel the Winograd cases run with */
+
 typedef void (*ConvFn)(const float *, const float *, const float *, const float *, float *, int, int, int, int,
                        int, int, int, int, int, int, int, int, int, int, int, int, float, float);
 
-static int run_case(const Case *c, const char *name, ConvFn fn, int depthwise)
+enum { DIRECT, DEPTHWISE, WINOGRAD };
+
+static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 {
+	const int depthwise = kind == DEPTHWISE;
 	const int OH = out_size(c->H, c->KH, c->SH, c->DH, c->PT, c->PB);
 	const int OW = out_size(c->W, c->KW, c->SW, c->DW, c->PL, c->PR);
 	const int Cg = c->C / c->G, Mg = c->M / c->G;
@@ -85,17 +115,22 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int depthwise)
 					ref[o] = (float)acc;
 					mag[o] = (float)a;
 				}
-	float *wp = depthwise ? w : pack(w, c->G, c->C, c->M, c->KH, c->KW);
+	float *wp = depthwise ? w : kind == WINOGRAD ? wino_pack(w, c->C, c->M) : pack(w, c->G, c->C, c->M, c->KH, c->KW);
+	/* Winograd adds and subtracts transformed values before multiplying: a few more roundings */
+	const float tol = kind == WINOGRAD ? 1e-5f : 2e-6f;
 	y[ny] = 42.0f; /* guard: kernels must not write past the output */
 	if (depthwise)
 		o2c_dwconv2d(x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, OH, OW, c->KH,
 		             c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+	else if (kind == WINOGRAD)
+		o2c_conv2d_wino(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH, OW,
+		                c->PT, c->PL, c->lo, c->hi, wino_tile);
 	else
 		fn(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->G, c->C, c->H, c->W, c->M, OH, OW,
 		   c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
 	int bad = 0;
 	for (size_t i = 0; i < ny; i++)
-		if (!(fabsf(y[i] - ref[i]) <= 2e-6f * mag[i] + 1e-6f)) {
+		if (!(fabsf(y[i] - ref[i]) <= tol * mag[i] + 1e-6f)) {
 			if (bad++ < 3)
 				fprintf(stderr, "%s N%d G%d C%d %dx%d M%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d: y[%zu]=%.8g want %.8g\n",
 				        name, c->N, c->G, c->C, c->H, c->W, c->M, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT,
@@ -120,7 +155,16 @@ static const Case cases[] = {
 	{ 1, 1, 16, 1, 3136, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0.0f, INFINITY }, /* 1x1 flattened */
 	{ 1, 1, 8, 14, 14, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 1, 1, 2, 5, 5, 3, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, -INFINITY, INFINITY }, /* 1x1 output */
-	{ 1, 1, 2, 4, 20, 3, 1, 17, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, -INFINITY, INFINITY }, /* KW > KWMAX */
+	{ 1, 1, 2, 4, 20, 3, 1, 17, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, -INFINITY, INFINITY }, /* 17 taps wide */
+	{ 1, 1, 1, 3, 40, 2, 3, 17, 1, 1, 1, 1, 1, 8, 1, 8, 1, 0, -INFINITY, INFINITY }, /* KHW > KHWMAX */
+	/* K chunks (3x3 with 61 channels = 549 taps > KC; 1x1 with 600), 7x7 and 14x14 images across tiles */
+	{ 1, 1, 61, 7, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 600, 1, 49, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
+	{ 1, 1, 33, 14, 14, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0.0f, INFINITY },
+	{ 2, 1, 9, 15, 15, 40, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY }, /* 1x1 stride 2 */
+	{ 1, 1, 6, 17, 17, 72, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1, 0, 0.0f, INFINITY },     /* 1x7, many blocks */
+	{ 1, 2, 10, 9, 9, 16, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },  /* groups, valid */
+	{ 1, 1, 2, 9, 75, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0.0f, INFINITY },      /* stride 2, rows of 38 */
 };
 static const Case dw_cases[] = {
 	{ 1, 5, 5, 13, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
@@ -129,15 +173,43 @@ static const Case dw_cases[] = {
 	{ 1, 4, 4, 13, 13, 4, 5, 5, 2, 3, 2, 1, 4, 2, 1, 3, 1, 1, -INFINITY, INFINITY },
 };
 
+/* 3x3 stride 1 only; pads 0..2 on any side, odd sizes, many channels (small tile groups) */
+static const Case wino_cases[] = {
+	{ 1, 1, 3, 13, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -INFINITY, INFINITY },
+	{ 2, 1, 7, 9, 6, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 5, 8, 11, 8, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 0, 1, -INFINITY, 0.5f },
+	{ 1, 1, 300, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 64, 30, 17, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 2, 3, 3, 3, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -INFINITY, INFINITY }, /* one output pixel */
+	{ 1, 1, 16, 5, 4, 12, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 1, 0, -INFINITY, INFINITY },
+};
+
+static int check_wino(const char *name, o2c_conv_tile_fn tile)
+{
+	int bad = 0;
+	wino_tile = tile;
+	for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++)
+		bad += run_case(&wino_cases[i], name, NULL, WINOGRAD);
+	return bad;
+}
+
 static void check_variant(const char *name, ConvFn fn)
 {
 	int bad = 0;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		bad += run_case(&cases[i], name, fn, 0);
+		bad += run_case(&cases[i], name, fn, DIRECT);
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
 static void test_generic(void) { check_variant("generic", o2c_conv2d_generic); }
+static void test_wino_generic(void) { CU_ASSERT_EQUAL(check_wino("winograd generic", o2c_conv_tile_generic), 0); }
+#if defined(__AVX2__) && defined(__FMA__)
+static void test_wino_avx2(void) { CU_ASSERT_EQUAL(check_wino("winograd avx2", o2c_conv_tile_avx2), 0); }
+#endif
+#if defined(__AVX512F__)
+static void test_wino_avx512(void) { CU_ASSERT_EQUAL(check_wino("winograd avx512", o2c_conv_tile_avx512), 0); }
+#endif
+static void test_scalar(void) { check_variant("scalar", o2c_conv2d_scalar); }
 #if defined(__AVX2__) && defined(__FMA__)
 static void test_avx2(void) { check_variant("avx2", o2c_conv2d_avx2); }
 #endif
@@ -148,7 +220,7 @@ static void test_depthwise(void)
 {
 	int bad = 0;
 	for (size_t i = 0; i < sizeof dw_cases / sizeof dw_cases[0]; i++)
-		bad += run_case(&dw_cases[i], "dwconv", NULL, 1);
+		bad += run_case(&dw_cases[i], "dwconv", NULL, DEPTHWISE);
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
@@ -158,6 +230,7 @@ int main(void)
 		return 1;
 	CU_pSuite s = CU_add_suite("conv kernels", NULL, NULL);
 	CU_add_test(s, "generic", test_generic);
+	CU_add_test(s, "scalar", test_scalar);
 #if defined(__AVX2__) && defined(__FMA__)
 	CU_add_test(s, "avx2", test_avx2);
 #else
@@ -169,6 +242,13 @@ int main(void)
 	fprintf(stderr, "note: AVX-512 variant not built (no -mavx512f)\n");
 #endif
 	CU_add_test(s, "depthwise", test_depthwise);
+	CU_add_test(s, "winograd generic", test_wino_generic);
+#if defined(__AVX2__) && defined(__FMA__)
+	CU_add_test(s, "winograd avx2", test_wino_avx2);
+#endif
+#if defined(__AVX512F__)
+	CU_add_test(s, "winograd avx512", test_wino_avx512);
+#endif
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned fails = CU_get_number_of_failures();

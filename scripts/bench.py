@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""bench.py - onnx2c's generated code against ONNX Runtime on the same CPU.
+
+    /usr/bin/python3 scripts/bench.py [--models resnet18,resnet50,googlenet,inception_v3]
+        [--batches 1,8] [--threads 1,2] [--rounds 3] [--runs 5] [--no-spin] [--work DIR] [--quick]
+
+A benchmark, not a test: nothing here passes or fails on a time.
+
+For each model and batch it exports the torchvision model (models/export_torchvision.py,
+random weights, BatchNorm kept; cached in --work), compiles it with onnx2c, builds the
+generated C with `gcc -O3 -march=native -fopenmp`, and then, for each thread count, runs
+ours and ONNX Runtime (tests/ort/ort_bench.js: onnxruntime-node, intraOpNumThreads = T,
+interOpNumThreads = 1, graph optimisations 'all', sequential) ALTERNATELY for --rounds
+rounds, each round timing --runs inferences inside the process after a warm-up (start-up
+and weight loading are not timed).  The machine may be shared and noisy, so only ratios
+from one run mean anything; the median of the round medians is reported.
+
+--no-spin makes idle threads sleep instead of spin in both: OMP_WAIT_POLICY=passive for
+ours, session.intra_op.allow_spinning = 0 for ORT.  On a machine shared with other work
+this decides the 2-thread numbers: a thread spinning at the end of one layer's parallel
+loop holds a core the other thread needs to finish it.
+
+It prints the measured FMA peak (bench/peak.c) and a markdown table: median latency of each,
+ours/ORT, achieved GFLOP/s (2 x the MACs onnx2c --report counts for the fixed-batch model,
+/ latency),
+that as a share of the peak for the thread count, and each process's max RSS
+(/usr/bin/time -f %M, largest over the rounds).  --quick is --models resnet18 --batches 1
+--rounds 2 --runs 3.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = ["resnet18", "resnet50", "googlenet", "inception_v3"]
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, env=None, timeout=None):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, timeout=timeout)
+    if r.returncode:
+        sys.exit(f"bench: {' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-3000:]}")
+    return r
+
+
+def find_onnx2c():
+    cands = [os.path.join(ROOT, d, "compiler", "onnx2c") for d in sorted(os.listdir(ROOT)) if d.startswith("build")]
+    cands = [c for c in cands if os.access(c, os.X_OK)]
+    if not cands:
+        sys.exit("bench: no build*/compiler/onnx2c; build the compiler first or pass --onnx2c")
+    return max(cands, key=os.path.getmtime)
+
+
+def newer(target, *sources):
+    return os.path.exists(target) and all(os.path.getmtime(target) >= os.path.getmtime(s) for s in sources)
+
+
+def prepare(a, model, batch):
+    """Exports (cached), compiles with onnx2c and builds; returns (binary, onnx, input.pb, input dir, GMACs/sample)."""
+    stem = f"{model}_b{batch}"
+    onnx = os.path.join(a.work, stem + ".onnx")
+    data = os.path.join(a.work, stem + "_in")
+    if a.onnx:
+        onnx, data = os.path.abspath(a.onnx), os.path.abspath(a.data)
+    elif not os.path.exists(onnx) or not os.path.exists(os.path.join(data, "input_0.pb")):
+        log(f"exporting {stem}")
+        run([sys.executable, os.path.join(ROOT, "models", "export_torchvision.py"), "--model", model, "--bn", "keep",
+             "--opset", "13", "--batch", str(batch), "--out", onnx, "--data", data,
+             "--calib-cache", os.path.join(a.work, "calib")])
+    csrc = os.path.join(a.work, stem + ".c")
+    exe = os.path.join(a.work, stem)
+    # generated into new/ under the same file name (the name sets the C prefix), then compared
+    fresh = os.path.join(a.work, "new", stem + ".c")
+    os.makedirs(os.path.dirname(fresh), exist_ok=True)
+    r = run([a.onnx2c, onnx, "-o", fresh, "--main", "--report"])
+    m = re.search(r"([0-9.]+) GMACs per sample", r.stdout + r.stderr)
+    if not m:
+        sys.exit(f"bench: no 'GMACs per sample' in onnx2c --report for {onnx}")
+    gmacs = float(m.group(1))
+    # rebuild only when the generated C changed (the gcc step takes a minute per model)
+    if os.path.exists(csrc) and open(csrc, "rb").read() == open(fresh, "rb").read() and newer(exe, csrc):
+        os.remove(fresh)
+    else:
+        os.replace(fresh, csrc)
+        os.replace(fresh[:-2] + ".h", csrc[:-2] + ".h")
+        log(f"building {stem} (gcc -O3 -march=native -fopenmp)")
+        run([a.cc, "-std=c99", "-O3", "-march=native", "-fopenmp", csrc, "-o", exe, "-lm"])
+    return exe, onnx, os.path.join(data, "input_0.pb"), data, gmacs
+
+
+def timed(cmd, threads, passive):
+    """Runs cmd under /usr/bin/time; returns (median ms it printed, max RSS in MB)."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    if passive:
+        env["OMP_WAIT_POLICY"] = "passive"
+    r = run(["/usr/bin/time", "-f", "maxrss_kb %M"] + cmd, env=env)
+    ms = re.search(r"median ([0-9.]+) ms", r.stdout)
+    rss = re.search(r"maxrss_kb (\d+)", r.stderr)
+    if not ms or not rss:
+        sys.exit(f"bench: cannot parse the output of {' '.join(cmd)}:\n{r.stdout}\n{r.stderr[-2000:]}")
+    return float(ms.group(1)), int(rss.group(1)) / 1024.0
+
+
+def peak(a, threads):
+    exe = os.path.join(a.work, "peak")
+    src = os.path.join(ROOT, "bench", "peak.c")
+    if not newer(exe, src):
+        run([a.cc, "-O2", "-march=native", "-fopenmp", src, "-o", exe])
+    out = run([exe] + [str(t) for t in threads]).stdout
+    best = {}
+    for isa, t, gf in re.findall(r"(\w+) threads (\d+) peak ([0-9.]+) GFLOP/s", out):
+        best[int(t)] = max(best.get(int(t), 0.0), float(gf))
+    return out.strip(), best
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--batches", default="1,8")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5, help="timed inferences per process")
+    ap.add_argument("--work", default=os.path.join(ROOT, "build-bench"), help="models, generated C, binaries")
+    ap.add_argument("--onnx2c", help="compiler binary (default: newest build*/compiler/onnx2c)")
+    ap.add_argument("--cc", default="gcc")
+    ap.add_argument("--no-spin", action="store_true", help="idle threads sleep (OMP_WAIT_POLICY=passive, ORT "
+                    "allow_spinning=0)")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--onnx", help="bench this model file instead (its batch is that of --data; for a smoke test)")
+    ap.add_argument("--data", help="with --onnx: the directory holding its input_0.pb")
+    a = ap.parse_args()
+    if a.quick:
+        a.models, a.batches, a.rounds, a.runs = "resnet18", "1", 2, 3
+    if a.onnx:
+        if not a.data:
+            sys.exit("bench: --onnx needs --data DIR with input_0.pb")
+        a.models, a.batches = os.path.basename(a.onnx)[:-5], "1"
+    models = [m for m in a.models.split(",") if m]
+    for m in models:
+        if m not in MODELS and not a.onnx:
+            sys.exit(f"bench: unknown model '{m}'; choose from {', '.join(MODELS)}")
+    batches = [int(b) for b in a.batches.split(",")]
+    threads = [int(t) for t in a.threads.split(",")]
+    a.onnx2c = a.onnx2c or find_onnx2c()
+    os.makedirs(a.work, exist_ok=True)
+    ort_js = os.path.join(ROOT, "tests", "ort", "ort_bench.js")
+    node = shutil.which("node") or sys.exit("bench: node not found (ONNX Runtime runs under onnxruntime-node)")
+
+    peak_text, peaks = peak(a, threads)
+    log(peak_text)
+    rows = []
+    for model in models:
+        for batch in batches:
+            exe, onnx, inp, data, gmacs = prepare(a, model, batch)
+            # the exported models have a fixed batch, so onnx2c's "per sample" count is the whole batch
+            gflop = 2.0 * gmacs
+            for t in threads:
+                ours, ort, rss_o, rss_r = [], [], 0.0, 0.0
+                for rd in range(a.rounds):
+                    ms, rss = timed([exe, "--bench", str(a.runs), data], t, a.no_spin)
+                    ours.append(ms)
+                    rss_o = max(rss_o, rss)
+                    ms, rss = timed([node, ort_js, onnx, inp, str(t), str(a.runs)] + (["nospin"] if a.no_spin else []),
+                                    t, False)
+                    ort.append(ms)
+                    rss_r = max(rss_r, rss)
+                mo, mr = statistics.median(ours), statistics.median(ort)
+                log(f"{model} batch {batch} threads {t}: ours {ours} ms, ORT {ort} ms")
+                gf = gflop / (mo / 1e3)
+                rows.append((model, batch, t, mo, mr, mo / mr, gf, gflop / (mr / 1e3),
+                             100.0 * gf / peaks[t] if t in peaks else float("nan"), rss_o, rss_r))
+
+    print(f"\nFMA peak (bench/peak.c, best ISA): " +
+          ", ".join(f"{t} thread{'s' if t > 1 else ''} {peaks[t]:.1f} GFLOP/s" for t in sorted(peaks)))
+    print(f"{a.rounds} rounds x {a.runs} runs each, alternating ours / ORT; medians of the round medians; "
+          f"idle threads {'sleep (--no-spin)' if a.no_spin else 'spin (library defaults)'}\n")
+    print("| model | batch | threads | onnx2c ms | ORT ms | onnx2c/ORT | onnx2c GFLOP/s | ORT GFLOP/s "
+          "| onnx2c % of peak | onnx2c max RSS MB | ORT max RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.2f} | {r[6]:.1f} | {r[7]:.1f} "
+              f"| {r[8]:.0f}% | {r[9]:.0f} | {r[10]:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
