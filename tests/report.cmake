@@ -1,0 +1,27 @@
+# --report and --dot (label `report`): the kernel counts the graph passes must
+# reach, and DOT that Graphviz renders.  The big models use the exports of the
+# whole-model tests (tests/models.cmake).
+set(_rep ${CMAKE_CURRENT_SOURCE_DIR}/report.sh)
+add_test(NAME report.tiny_cnn
+  COMMAND bash ${_rep} $<TARGET_FILE:onnx2c> ${PROJECT_SOURCE_DIR}/models/tiny_cnn.onnx
+          ${CMAKE_CURRENT_BINARY_DIR}/report_tiny "Conv=5 MaxPool=1 GlobalAveragePool=1 Gemm=1"
+          BatchNormalization Relu Add Concat)
+set_tests_properties(report.tiny_cnn PROPERTIES LABELS report)
+
+if(ONNX2C_MODEL_TESTS)
+  # case | expected kernels | forbidden stand-alone kernels
+  foreach(c
+      "resnet50_keep_op13_dyn3|Conv=53 MaxPool=1 GlobalAveragePool=1 Gemm=1|BatchNormalization Relu Add"
+      "googlenet_keep_op13|Conv=57 MaxPool=13 GlobalAveragePool=1 Gemm=1|Concat BatchNormalization Relu"
+      "inception_v3_keep_op13|Conv=94 MaxPool=4 AveragePool=9 GlobalAveragePool=1 Gemm=1|Concat Pad BatchNormalization Relu")
+    string(REPLACE "|" ";" parts "${c}")
+    list(GET parts 0 name)
+    list(GET parts 1 want)
+    list(GET parts 2 forbid)
+    separate_arguments(forbid UNIX_COMMAND "${forbid}")
+    add_test(NAME report.${name}
+      COMMAND bash ${_rep} $<TARGET_FILE:onnx2c> ${CMAKE_BINARY_DIR}/model_tests/${name}/model.onnx
+              ${CMAKE_CURRENT_BINARY_DIR}/report_${name} "${want}" ${forbid})
+    set_tests_properties(report.${name} PROPERTIES LABELS "report;model" FIXTURES_REQUIRED mt_${name})
+  endforeach()
+endif()
