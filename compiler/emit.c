@@ -234,17 +234,10 @@ static void emit_node(Emit *e, Node *n)
 	e->node = NULL;
 }
 
-static Tensor *root_of(const Tensor *t, int64_t *off);
-
-/* A view node needs a kernel only when the planner could not alias it: its
- * output has no alias and its input was not placed in the output either
- * (a view that is a graph output gets its input written there directly). */
+/* A view node needs a kernel (a copy) only when the planner could not alias it. */
 static bool node_is_copy_view(const Node *n)
 {
-	int64_t off;
-	if (!op_table[n->op].view || !n->out[0] || n->out[0]->alias)
-		return false;
-	return root_of(n->in[0], &off) != n->out[0];
+	return op_table[n->op].view && n->out[0] && !node_is_free_view(n);
 }
 
 static void emit_copy_node(Emit *e, Node *n)

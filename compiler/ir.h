@@ -251,6 +251,7 @@ void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv 
 void opt_fuse_act(Graph *g);          /* opt_fuse_act.c: activations into their producer's epilogue */
 void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written into their output slices */
 void plan_memory(Graph *g);           /* plan.c: liveness + arena offsets + views */
+bool node_is_free_view(const Node *n); /* plan.c: a view op the plan aliased (no kernel) */
 int64_t node_macs(const Node *n);     /* report.c */
 int verify_main(int argc, char **argv); /* verify.c: `onnx2c verify ...` */
 /* train_head.c: --train-head [--head-classes K] [--train-main]: cut the final

@@ -68,6 +68,15 @@ static void alias_views(Graph *g)
 	}
 }
 
+bool node_is_free_view(const Node *n)
+{
+	if (!op_table[n->op].view || !n->out[0])
+		return false;
+	/* either the output lives in the input's memory, or (a view that is a
+	 * graph output) the input was placed in the output buffer */
+	return n->out[0]->alias || root(n->in[0], NULL) == n->out[0];
+}
+
 typedef struct { Tensor *t; int64_t size; } Item;
 
 static int by_size_desc(const void *a, const void *b)

@@ -66,7 +66,7 @@ void report(const Graph *g, int nodes_in, FILE *f)
 		const Node *n = g->nodes[i];
 		if (n->dead)
 			continue;
-		bool view = op_table[n->op].view && n->out[0] && n->out[0]->alias;
+		bool view = node_is_free_view(n);
 		int64_t m = node_macs(n), p = params_of(n);
 		if (!view)
 			kernels++;
@@ -87,7 +87,7 @@ void report(const Graph *g, int nodes_in, FILE *f)
 	        (long long)g->arena_size, (long long)g->arena_lower_bound, (long long)g->arena_naive);
 	int counts[OP_COUNT] = { 0 };
 	for (int i = 0; i < g->nnodes; i++)
-		if (!g->nodes[i]->dead && !(op_table[g->nodes[i]->op].view && g->nodes[i]->out[0]->alias))
+		if (!g->nodes[i]->dead && !node_is_free_view(g->nodes[i]))
 			counts[g->nodes[i]->op]++;
 	fprintf(f, "        kernels by op:");
 	for (int o = 0; o < OP_COUNT; o++)
