@@ -63,6 +63,7 @@ _Noreturn void internal_error(const char *file, int line, const char *msg);
 #define UNREACHABLE() internal_error(__FILE__, __LINE__, "unreachable")
 extern int g_verbose;
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* stderr, -v only */
+void write_c_bytes(FILE *f, const unsigned char *b, size_t n); /* as string literal lines */
 
 /* ---- types ---------------------------------------------------------- */
 
@@ -182,6 +183,8 @@ struct Graph {
 
 	/* --train-head (train_head.c): the classifier head cut off for training */
 	struct TrainHead *train;
+	/* --unfreeze / --trainable-from (train_block.c): the trainable block cut off after it */
+	struct TrainBlock *train_block;
 };
 
 /* ---- graph.c: building and querying the IR ------------------------- */
@@ -260,6 +263,12 @@ int verify_main(int argc, char **argv); /* verify.c: `onnx2c verify ...` */
  * (and with --train-main a trainer main) to the generated files. */
 void train_head_cut(Graph *g, int64_t classes, bool with_main);
 void train_head_emit(Graph *g, FILE *c, FILE *h, const char *prefix);
+void train_write_c_string(FILE *f, const char *s); /* a C string literal, escaped */
+/* train_block.c: --unfreeze N / --trainable-from NAME, after train_head_cut: the
+ * last blocks of the trunk leave the graph too and are emitted (by
+ * train_head_emit) as forward/backward C over the training runtime's layers. */
+void train_block_cut(Graph *g, int64_t nblocks, const char *from);
+void train_block_emit(Graph *g, FILE *c, FILE *h, const char *prefix, const char *upper_prefix);
 void debug_corrupt_weight(Graph *g, const char *name); /* verify.c: test hook, perturbs one constant */
 void report(const Graph *g, int nodes_in, FILE *f); /* report.c: --report */
 void write_dot(const Graph *g, const char *path);   /* report.c: --dot */

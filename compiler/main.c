@@ -34,6 +34,9 @@ static void usage(FILE *f)
 "                   describes the head for the training runtime (see README)\n"
 "  --head-classes K with --train-head: a fresh K-way head replaces the model's\n"
 "  --train-main     with --train-head: add a main() that runs the trainer (link onnx2c_rt)\n"
+"  --unfreeze N     with --train-head: the last N blocks before the head train too\n"
+"                   (a block: a stretch between single-tensor cuts holding parameters)\n"
+"  --trainable-from NODE  with --train-head: train from NODE's input (or a tensor) on\n"
 "  --dump-ir        print the IR after shape inference and after optimisation\n"
 "  -v               print a summary of what was compiled\n"
 "  --version        print the version\n"
@@ -108,7 +111,8 @@ int main(int argc, char **argv)
 	int ndims = 0, nbinds = 0;
 	const char *corrupt = NULL;
 	bool train = false, train_main = false;
-	int64_t head_classes = 0;
+	int64_t head_classes = 0, unfreeze = 0;
+	const char *trainable_from = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -157,6 +161,15 @@ int main(int argc, char **argv)
 				fprintf(stderr, "onnx2c: --head-classes takes a class count (1..1000000), got '%s'\n", argv[i]);
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(a, "--unfreeze") && next) {
+			char *end;
+			unfreeze = strtoll(argv[++i], &end, 10);
+			if (*end || unfreeze < 1 || unfreeze > 100000) {
+				fprintf(stderr, "onnx2c: --unfreeze takes a block count (1..100000), got '%s'\n", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(a, "--trainable-from") && next) {
+			trainable_from = argv[++i];
 		} else if (!strcmp(a, "--dump-ir")) {
 			dump_ir = true;
 		} else if (!strcmp(a, "-v")) {
@@ -181,6 +194,14 @@ int main(int argc, char **argv)
 	}
 	if ((head_classes || train_main) && !train) {
 		fprintf(stderr, "onnx2c: --head-classes and --train-main need --train-head\n");
+		return EXIT_USAGE;
+	}
+	if ((unfreeze || trainable_from) && !train) {
+		fprintf(stderr, "onnx2c: --unfreeze and --trainable-from need --train-head\n");
+		return EXIT_USAGE;
+	}
+	if (unfreeze && trainable_from) {
+		fprintf(stderr, "onnx2c: give --unfreeze or --trainable-from, not both\n");
 		return EXIT_USAGE;
 	}
 	if (train_main && with_main) {
@@ -231,6 +252,8 @@ int main(int argc, char **argv)
 		graph_dump(g, stderr);
 	if (train)
 		train_head_cut(g, head_classes, train_main);
+	if (unfreeze || trainable_from)
+		train_block_cut(g, unfreeze, trainable_from);
 	for (int p = 0; p < NPASSES; p++)
 		if (pass_on[p])
 			passes[p].run(g);

@@ -11,9 +11,8 @@
  *
  * This is not the backward of the trunk: the trunk stays plain inference code,
  * optimised as usual, and the head is a small linear layer the runtime trains
- * on (cached) features.  Unfreezing later blocks would cut deeper here: the
- * trainable part becomes a list of nodes whose parameters and backward calls
- * train_head_emit writes (see the report of issue 5).
+ * on (cached) features.  Unfreezing later blocks cuts deeper (train_block.c);
+ * train_head_emit writes that block's code too.
  */
 #include "ir.h"
 
@@ -221,7 +220,7 @@ static char *upper(const char *s)
 	return u;
 }
 
-static void write_c_string(FILE *f, const char *s)
+void train_write_c_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -272,6 +271,7 @@ void train_head_emit(Graph *g, FILE *c, FILE *h, const char *P)
 		fprintf(h, "/* For the ONNX exporter: key=value lines naming the head's node, initializers\n"
 		           " * and the values whose last dimension is the class count. */\n");
 		fprintf(h, "extern const char %s_head_onnx[];\n\n", P);
+		train_block_emit(g, NULL, h, P, U);
 		return;
 	}
 	fprintf(c, "/* ---- --train-head: the classifier head (%lld -> %lld) ---- */\n", (long long)th->F,
@@ -284,8 +284,9 @@ void train_head_emit(Graph *g, FILE *c, FILE *h, const char *P)
 		write_floats(c, xsprintf("%s_head_bias", P), th->bias, th->K);
 	}
 	fprintf(c, "const char %s_head_onnx[] =\n\t", P);
-	write_c_string(c, th->desc);
+	train_write_c_string(c, th->desc);
 	fprintf(c, ";\n\n");
+	train_block_emit(g, c, NULL, P, U);
 	if (!th->with_main)
 		return;
 	if (g->ninputs != 1)
@@ -295,20 +296,24 @@ void train_head_emit(Graph *g, FILE *c, FILE *h, const char *P)
 		fatal("--train-main: input '%s' has shape %s; the trainer feeds [batch, C, H, W] images", in->name,
 		      shape_str(&in->shape));
 	fprintf(c, "/* ---- --train-main: the command-line trainer (link onnx2c_rt) ---- */\n");
-	fprintf(c, "#include \"onnx2c_rt.h\"\n\n");
+	if (!g->train_block)
+		fprintf(c, "#include \"onnx2c_rt.h\"\n\n");
 	fprintf(c, "int main(int argc, char **argv)\n{\n");
 	fprintf(c, "\tstatic const int in_shape[] = {");
 	for (int k = 1; k < in->shape.rank; k++)
 		fprintf(c, "%s%lld", k > 1 ? ", " : "", (long long)in->shape.d[k]);
 	fprintf(c, "};\n\tstatic const RtTrunk t = {\n\t\t.name = \"%s\",\n\t\t.model_path = ", P);
-	write_c_string(c, g->path);
+	train_write_c_string(c, g->path);
 	fprintf(c, ",\n\t\t.run = %s_run,\n\t\t.workspace_size = %s_workspace_size,\n", P, P);
 	fprintf(c, "\t\t.batched = %d,\n\t\t.in_rank = %d,\n\t\t.in_shape = in_shape,\n", g->batched ? 1 : 0,
 	        in->shape.rank - 1);
 	fprintf(c, "\t\t.features = %s_HEAD_IN,\n\t\t.classes = %s_HEAD_OUT,\n\t\t.replaced = %s_HEAD_REPLACED,\n", U, U,
 	        U);
 	fprintf(c, "\t\t.has_bias = %d,\n", th->has_bias ? 1 : 0);
-	fprintf(c, "\t\t.head_weight = %s_head_weight,\n\t\t.head_bias = %s_head_bias,\n\t\t.head_onnx = %s_head_onnx,\n"
-	           "\t};\n", P, P, P);
+	fprintf(c, "\t\t.head_weight = %s_head_weight,\n\t\t.head_bias = %s_head_bias,\n\t\t.head_onnx = %s_head_onnx,\n",
+	        P, P, P);
+	if (g->train_block)
+		fprintf(c, "\t\t.block = &%s_block,\n", P);
+	fprintf(c, "\t};\n");
 	fprintf(c, "\treturn rt_trainer_main(argc, argv, &t);\n}\n");
 }

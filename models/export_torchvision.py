@@ -84,6 +84,7 @@ def main():
                     help="make axis 0 of input and output symbolic ('N')")
     ap.add_argument("--batch", type=int, default=1, help="batch of the test input (and of a fixed-batch model)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--size", type=int, default=0, help="input height and width (default: the model's own)")
     ap.add_argument("--calib-batches", type=int, default=4)
     ap.add_argument("--calib-cache", metavar="DIR",
                     help="keep calibrated weights in DIR, so fold/keep/opset variants of a model calibrate once")
@@ -104,6 +105,8 @@ def main():
     else:
         kwargs, size = MODELS[a.model]
         model = getattr(torchvision.models, a.model)(**kwargs)
+    if a.size:
+        size = a.size
     cache = None
     if a.calib_cache:
         os.makedirs(a.calib_cache, exist_ok=True)

@@ -11,6 +11,11 @@ every step runs the frozen trunk forward (no feature cache).  Validation: the t1
 split, classes 5-9.  Prints `key value` lines for the demo script.
 
     /usr/bin/python3 models/torch_head.py [--epochs 5] [--lr 0.05] [--batch 64] [--wd 1e-4] [--threads 2]
+        [--unfreeze] [--block-lr-scale 0.1]
+
+--unfreeze also trains the last residual block (layer3: its convs and its BatchNorms' scale
+and bias, BN still on its stored statistics) at --block-lr-scale times the rate, the recipe of
+`onnx2c --unfreeze 1` and the C trainer's --block-lr-scale.
 """
 import argparse
 import os
@@ -37,6 +42,8 @@ def main():
     ap.add_argument("--wd", type=float, default=1e-4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--unfreeze", action="store_true", help="also train layer3 (the last block)")
+    ap.add_argument("--block-lr-scale", type=float, default=0.1)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -60,7 +67,12 @@ def main():
     xt, yt = load("train", [5, 6, 7, 8, 9])
     xv, yv = load("t10k", [5, 6, 7, 8, 9])
     yt, yv = yt - 5, yv - 5
-    opt = torch.optim.SGD(model.fc.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.wd)
+    groups = [{"params": list(model.fc.parameters())}]
+    if args.unfreeze:
+        for p in model.layer3.parameters():
+            p.requires_grad_(True)
+        groups.append({"params": list(model.layer3.parameters()), "lr": args.lr * args.block_lr_scale})
+    opt = torch.optim.SGD(groups, lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.wd)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     times = []
     for epoch in range(args.epochs):
@@ -85,7 +97,9 @@ def main():
         for i in range(0, len(xt), 256):
             model.layer3(model.layer2(model.layer1(model.stem(xt[i:i + 256]))))
     print(f"trunk_forward_seconds {time.time() - t0:.4f}")
+    steps = (len(xt) + args.batch - 1) // args.batch
     print(f"epochs {args.epochs}\nseconds_per_epoch {sum(times) / len(times):.6f}\nval_acc {acc:.4f}")
+    print(f"seconds_per_step {sum(times) / len(times) / steps:.6f}")
 
 
 if __name__ == "__main__":

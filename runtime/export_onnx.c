@@ -201,26 +201,24 @@ static void put_float_le(Buf *b, float x)
 	put(b, t, 4);
 }
 
-/* A new TensorProto for initializer `name`: the original dims with the class axis set to K,
- * float data (raw, little-endian).  is_weight: layout KF/FK [K,F]/[F,K]; else the bias. */
-static int new_initializer(Buf *out, const Field *init, const Head *h, int is_weight, const char *name)
+/* The dims and data type of an initializer (a TensorProto). */
+static int initializer_dims(const Field *init, const char *name, int64_t *dims, int *nd)
 {
-	int64_t dims[8];
-	int nd = 0;
 	const unsigned char *p = init->data, *end = init->data + init->len;
 	Field f;
 	int r;
 	uint64_t dtype = 0;
+	*nd = 0;
 	while ((r = next_field(&p, end, &f)) > 0) {
-		if (f.num == 1 && f.wt == 0 && nd < 8) {
-			dims[nd++] = (int64_t)f.v;
+		if (f.num == 1 && f.wt == 0 && *nd < 8) {
+			dims[(*nd)++] = (int64_t)f.v;
 		} else if (f.num == 1 && f.wt == 2) { /* packed */
 			const unsigned char *q = f.data, *qe = f.data + f.len;
 			uint64_t v;
-			while (q < qe && nd < 8) {
+			while (q < qe && *nd < 8) {
 				if (get_varint(&q, qe, &v))
 					return rt_fail(RT_ERR_FORMAT, "export: initializer '%s': bad dims", name);
-				dims[nd++] = (int64_t)v;
+				dims[(*nd)++] = (int64_t)v;
 			}
 		} else if (f.num == 2 && f.wt == 0) {
 			dtype = f.v;
@@ -231,7 +229,44 @@ static int new_initializer(Buf *out, const Field *init, const Head *h, int is_we
 	if (dtype != 1)
 		return rt_fail(RT_ERR_FORMAT, "export: initializer '%s' is not float32 (data type %llu)", name,
 		               (unsigned long long)dtype);
+	return RT_OK;
+}
+
+/* Writes TensorProto{dims, FLOAT, name, raw_data = v[count]} as field `num` of out. */
+static int put_tensor(Buf *out, int num, const int64_t *dims, int nd, const char *name, const float *v,
+                      size_t count, const Head *h, int head_weight)
+{
 	Buf t = { 0 };
+	for (int i = 0; i < nd; i++) {
+		put_varint(&t, 1 << 3 | 0);
+		put_varint(&t, (uint64_t)dims[i]);
+	}
+	put_varint(&t, 2 << 3 | 0);
+	put_varint(&t, 1);
+	put_len_field(&t, 8, name, strlen(name));
+	put_varint(&t, 9 << 3 | 2);
+	put_varint(&t, count * 4);
+	for (size_t i = 0; i < count; i++) /* head weight stored [F,K]: element (f,k) = w[k][f] */
+		put_float_le(&t, head_weight && strcmp(h->layout, "KF")
+		                 ? v[(i % (size_t)h->K) * (size_t)h->F + i / (size_t)h->K] : v[i]);
+	if (t.oom) {
+		free(t.p);
+		return rt_fail(RT_ERR_NOMEM, "export: out of memory");
+	}
+	put_len_field(out, num, t.p, t.n);
+	free(t.p);
+	return RT_OK;
+}
+
+/* A new TensorProto for initializer `name`: the original dims with the class axis set to K,
+ * float data (raw, little-endian).  is_weight: layout KF/FK [K,F]/[F,K]; else the bias. */
+static int new_initializer(Buf *out, const Field *init, const Head *h, int is_weight, const char *name)
+{
+	int64_t dims[8];
+	int nd;
+	int rc = initializer_dims(init, name, dims, &nd);
+	if (rc)
+		return rc;
 	if (is_weight) {
 		if (nd != 2)
 			return rt_fail(RT_ERR_FORMAT, "export: head weight '%s' has %d dims, not 2", name, nd);
@@ -243,33 +278,25 @@ static int new_initializer(Buf *out, const Field *init, const Head *h, int is_we
 		else
 			dims[nd - 1] = h->K;
 	}
-	for (int i = 0; i < nd; i++) {
-		put_varint(&t, 1 << 3 | 0);
-		put_varint(&t, (uint64_t)dims[i]);
-	}
-	put_varint(&t, 2 << 3 | 0);
-	put_varint(&t, 1);
-	put_len_field(&t, 8, name, strlen(name));
-	put_varint(&t, 9 << 3 | 2);
-	size_t count = is_weight ? (size_t)h->K * h->F : (size_t)h->K;
-	put_varint(&t, count * 4);
-	for (size_t i = 0; i < count; i++) {
-		float x;
-		if (!is_weight)
-			x = h->b[i];
-		else if (!strcmp(h->layout, "KF"))
-			x = h->w[i];
-		else /* [F,K]: element (f,k) = w[k][f] */
-			x = h->w[(i % (size_t)h->K) * (size_t)h->F + i / (size_t)h->K];
-		put_float_le(&t, x);
-	}
-	if (t.oom) {
-		free(t.p);
-		return rt_fail(RT_ERR_NOMEM, "export: out of memory");
-	}
-	put_len_field(out, init->num, t.p, t.n);
-	free(t.p);
-	return RT_OK;
+	return put_tensor(out, init->num, dims, nd, name, is_weight ? h->w : h->b,
+	                  is_weight ? (size_t)h->K * h->F : (size_t)h->K, h, is_weight);
+}
+
+/* An unfrozen block's initializer: same dims, the fine-tuned values. */
+static int block_initializer(Buf *out, const Field *init, const RtParam *p, const float *params)
+{
+	int64_t dims[8];
+	int nd;
+	int rc = initializer_dims(init, p->name, dims, &nd);
+	if (rc)
+		return rc;
+	int64_t n = 1;
+	for (int i = 0; i < nd; i++)
+		n *= dims[i];
+	if (n != (int64_t)p->count)
+		return rt_fail(RT_ERR_MISMATCH, "export: initializer '%s' has %lld values in the model, the block %zu",
+		               p->name, (long long)n, p->count);
+	return put_tensor(out, init->num, dims, nd, p->name, params + p->offset, p->count, NULL, 0);
 }
 
 /* Copies message m to out, descending into field path[0] (path[0] < 0: its LAST occurrence,
@@ -316,7 +343,8 @@ static int rewrite_path(Buf *out, const unsigned char *m, size_t n, const int *p
 	return r < 0 ? -1 : done;
 }
 
-static int rewrite_graph(Buf *out, const unsigned char *g, size_t n, Head *h)
+static int rewrite_graph(Buf *out, const unsigned char *g, size_t n, Head *h, const RtBlock *blk,
+                         const float *params, unsigned char *found)
 {
 	const unsigned char *p = g, *end = g + n;
 	Field f;
@@ -326,6 +354,17 @@ static int rewrite_graph(Buf *out, const unsigned char *g, size_t n, Head *h)
 		if (f.wt == 2 && f.num == 5) { /* initializer */
 			if (message_string(f.data, f.len, 8, name, sizeof name) < 0)
 				return rt_fail(RT_ERR_FORMAT, "export: corrupt initializer");
+			int bp = -1;
+			for (int i = 0; blk && i < blk->ntensors && bp < 0; i++)
+				if (!strcmp(name, blk->params[i].name))
+					bp = i;
+			if (bp >= 0) {
+				int rc = block_initializer(out, &f, &blk->params[bp], params);
+				if (rc)
+					return rc;
+				found[bp] = 1;
+				continue;
+			}
 			int is_w = !strcmp(name, h->weight), is_b = h->b && h->bias[0] && !strcmp(name, h->bias);
 			if (is_w || is_b) {
 				int rc = new_initializer(out, &f, h, is_w, name);
@@ -387,9 +426,9 @@ static int read_file(const char *path, unsigned char **data, size_t *n)
 }
 
 int rt_export_onnx(const char *model_path, const char *out_path, const char *head_onnx, const float *weight,
-                   const float *bias, int K, int F)
+                   const float *bias, int K, int F, const RtBlock *block, const float *params)
 {
-	if (!model_path || !out_path || !head_onnx || !weight || K < 1 || F < 1)
+	if (!model_path || !out_path || !head_onnx || !weight || K < 1 || F < 1 || (block && !params))
 		return rt_fail(RT_ERR_ARG, "export: bad arguments");
 	Head h;
 	memset(&h, 0, sizeof h);
@@ -400,10 +439,15 @@ int rt_export_onnx(const char *model_path, const char *out_path, const char *hea
 	h.b = bias;
 	h.K = K;
 	h.F = F;
+	unsigned char *found = calloc(block ? (size_t)block->ntensors + 1 : 1, 1);
+	if (!found)
+		return rt_fail(RT_ERR_NOMEM, "export: out of memory");
 	unsigned char *model;
 	size_t n;
-	if ((rc = read_file(model_path, &model, &n)))
+	if ((rc = read_file(model_path, &model, &n))) {
+		free(found);
 		return rc;
+	}
 	Buf out = { 0 };
 	const unsigned char *p = model, *end = model + n;
 	Field f;
@@ -411,7 +455,7 @@ int rt_export_onnx(const char *model_path, const char *out_path, const char *hea
 	while ((r = next_field(&p, end, &f)) > 0) {
 		if (f.num == 7 && f.wt == 2) {
 			Buf g = { 0 };
-			rc = rewrite_graph(&g, f.data, f.len, &h);
+			rc = rewrite_graph(&g, f.data, f.len, &h, block, params, found);
 			if (!rc)
 				put_len_field(&out, 7, g.p, g.n);
 			free(g.p);
@@ -430,6 +474,11 @@ int rt_export_onnx(const char *model_path, const char *out_path, const char *hea
 		             h.weight);
 	if (!rc && bias && h.bias[0] && !h.found_b)
 		rc = rt_fail(RT_ERR_FORMAT, "%s: the head bias '%s' is not an initializer of the model", model_path, h.bias);
+	for (int i = 0; !rc && block && i < block->ntensors; i++)
+		if (!found[i])
+			rc = rt_fail(RT_ERR_FORMAT, "%s: the block parameter '%s' is not an initializer of the model",
+			             model_path, block->params[i].name);
+	free(found);
 	if (!rc && out.oom)
 		rc = rt_fail(RT_ERR_NOMEM, "export: out of memory");
 	if (rc) {

@@ -296,6 +296,31 @@ void rt_log_close(RtLog *l);
 
 /* ---------------------------------------------------------- trainer (trainer.c, export_onnx.c) */
 
+/* A trainable parameter tensor of a block: its ONNX initializer and its floats in the block's buffer. */
+typedef struct RtParam {
+	const char *name;
+	size_t offset, count;
+} RtParam;
+
+/* The trainable block of a model compiled with --unfreeze N / --trainable-from NODE: the C that
+ * onnx2c generated from the ONNX nodes between the cut (the frozen trunk's output) and the
+ * features (the head's input), over a flat parameter buffer.  Activations per batch:
+ * acts_size(batch) floats for acts, as many for dacts.  Both return RT_OK or an RtStatus. */
+typedef struct RtBlock {
+	const char *cut;         /* the tensor the trunk now ends at */
+	int in_numel;            /* its floats a sample */
+	size_t nparams;          /* floats of the parameter buffer (tensors 16-float aligned) */
+	const float *init;       /* [nparams] the model's values */
+	const RtParam *params;   /* [ntensors] */
+	int ntensors;
+	size_t (*acts_size)(int batch);
+	/* feat[batch, features] from x[batch, in_numel]; keeps every activation in acts */
+	int (*forward)(float *acts, const float *params, int batch, const float *x, float *feat);
+	/* grads[nparams] += d loss/d params, from dfeat and the forward's acts (dacts: scratch) */
+	int (*backward)(float *grads, float *dacts, const float *acts, const float *params, int batch, const float *x,
+	                const float *dfeat);
+} RtBlock;
+
 /* What a model compiled with `onnx2c --train-head --train-main` tells the trainer: its
  * frozen trunk (the generated entry point, which outputs features) and its classifier head. */
 typedef struct RtTrunk {
@@ -312,6 +337,7 @@ typedef struct RtTrunk {
 	const float *head_weight; /* [K][F] */
 	const float *head_bias;   /* [K] */
 	const char *head_onnx;   /* key=value lines naming the head in the .onnx (see train_head.c) */
+	const RtBlock *block;    /* --unfreeze: run outputs the block's input; NULL: head only */
 } RtTrunk;
 
 /* The command-line trainer (run it with --help).  Returns the process exit status:
@@ -320,9 +346,11 @@ int rt_trainer_main(int argc, char **argv, const RtTrunk *t);
 
 /* Writes model_path's network to out_path (atomically) with the head described by head_onnx
  * replaced by weight[K][F] and bias[K] (bias NULL: left as is).  When K differs from the model's
- * class count, the initializers' and the class values' shapes change to K too. */
+ * class count, the initializers' and the class values' shapes change to K too.  block (may be
+ * NULL): the initializers of an unfrozen block get new values, params[p.offset ...] for each of
+ * its RtParams (same shapes; a missing initializer or a size mismatch is an error). */
 int rt_export_onnx(const char *model_path, const char *out_path, const char *head_onnx, const float *weight,
-                   const float *bias, int K, int F);
+                   const float *bias, int K, int F, const RtBlock *block, const float *params);
 
 #ifdef __cplusplus
 }

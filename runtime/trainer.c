@@ -10,12 +10,14 @@
  * parameter buffer [W (K x F) | b (K)].  Validation features are always
  * cached: the trunk is frozen, and validation images are never augmented.
  *
+ * With --unfreeze (RtTrunk.block), the trunk ends earlier, at the cut, and
+ * the cache holds each sample's cut tensor; every step then runs the block's
+ * generated forward, the head, and both backwards, and the optimizer updates
+ * [W | b | block] with the block at --block-lr-scale times the rate.
+ * Validation features go through the block with its current parameters.
+ *
  * This is the one file of the runtime that prints (to stderr) and that
- * chooses exit codes; the library calls it makes never do.  Backward through
- * unfrozen trunk blocks is not here yet: it would make the trainable part a
- * list of layers (rt_conv2d_*, rt_bn_*, ...) emitted by the compiler, with the
- * cache then holding the input of the first unfrozen block instead of the
- * features (see issue 5).
+ * chooses exit codes; the library calls it makes never do.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -32,7 +34,7 @@ typedef struct Opts {
 	double val_split;
 	int lo, hi, have_classes;
 	int epochs, batch, limit;
-	double lr, momentum, wd, smoothing;
+	double lr, momentum, wd, smoothing, block_lr;
 	int nesterov, no_shuffle, augment, resume;
 	const char *optim, *schedule;
 	unsigned long long seed;
@@ -61,6 +63,7 @@ static void usage(FILE *f, const char *prog)
 "training:\n"
 "  --epochs N (10)  --batch B (64)  --lr LR (0.01)  --optim sgd|adamw (sgd)\n"
 "  --momentum M (0.9)  --nesterov  --wd W (0)  --label-smoothing E (0)\n"
+"  --block-lr-scale S (0.1)  models compiled with --unfreeze: the block's rate is S x the head's\n"
 "  --schedule const|step:S:G|cosine|warmup-cosine:W   per-epoch learning rate (const)\n"
 "  --seed N (0)          head initialisation, shuffling, split and augmentation\n"
 "  --no-shuffle          keep the data order\n"
@@ -118,6 +121,7 @@ static int parse_opts(Opts *o, int argc, char **argv)
 	o->batch = 64;
 	o->lr = 0.01;
 	o->momentum = 0.9;
+	o->block_lr = 0.1;
 	o->optim = "sgd";
 	o->schedule = "const";
 	o->std[0] = o->std[1] = o->std[2] = 1.0f;
@@ -188,7 +192,8 @@ static int parse_opts(Opts *o, int argc, char **argv)
 				double x = strtod(v, &end);
 				double *dst = !strcmp(a, "--lr") ? &o->lr : !strcmp(a, "--momentum") ? &o->momentum
 				            : !strcmp(a, "--wd") ? &o->wd : !strcmp(a, "--label-smoothing") ? &o->smoothing
-				            : !strcmp(a, "--val-split") ? &o->val_split : NULL;
+				            : !strcmp(a, "--val-split") ? &o->val_split
+			            : !strcmp(a, "--block-lr-scale") ? &o->block_lr : NULL;
 				if (!dst) {
 					fprintf(stderr, "trainer: unknown option '%s' (see --help)\n", a);
 					return 2;
@@ -286,6 +291,7 @@ typedef struct Trunk {
 	const RtTrunk *t;
 	RtTransform tf;
 	size_t in_numel;
+	size_t D;        /* floats a sample of the trunk's output: the features, or the block's input */
 	int chunk;
 	float *in;
 	void *ws;
@@ -298,7 +304,7 @@ static int trunk_features(Trunk *k, const RtDataset *d, const int *idx, int n, R
 		for (int j = 0; j < b; j++)
 			if (rt_dataset_load(d, idx[s + j], &k->tf, rng, k->in + (size_t)j * k->in_numel, &labels[s + j]))
 				return fail(rt_error());
-		const size_t F = (size_t)k->t->features;
+		const size_t F = k->D;
 		if (k->t->batched) {
 			if (k->t->run(k->ws, b, k->in, feat + (size_t)s * F))
 				return fail("the model's run function failed");
@@ -317,13 +323,14 @@ static int cache_all(Trunk *k, const RtDataset *d, const int *idx, int n, float 
 	const double t0 = now();
 	for (int s = 0; s < n; s += 256) {
 		const int b = n - s < 256 ? n - s : 256;
-		int rc = trunk_features(k, d, idx + s, b, NULL, feat + (size_t)s * k->t->features, labels + s);
+		int rc = trunk_features(k, d, idx + s, b, NULL, feat + (size_t)s * k->D, labels + s);
 		if (rc)
 			return rc;
-		fprintf(stderr, "\rfeatures (%s): %d/%d", what, s + b, n);
+		fprintf(stderr, "\r%s (%s): %d/%d", k->t->block ? "block inputs" : "features", what, s + b, n);
 	}
 	const double dt = now() - t0;
-	fprintf(stderr, "\rfeatures (%s): %d samples in %.2f s (%.0f samples/s)\n", what, n, dt, n / (dt > 0 ? dt : 1e-9));
+	fprintf(stderr, "\r%s (%s): %d samples in %.2f s (%.0f samples/s)\n", k->t->block ? "block inputs" : "features",
+	        what, n, dt, n / (dt > 0 ? dt : 1e-9));
 	return 0;
 }
 
@@ -383,6 +390,8 @@ typedef struct State {
 	float *train_feat, *val_feat, *batch_feat, *logits, *dlogits;
 	int *train_lab, *val_lab, *order, *batch_lab;
 	float *params, *grads, *W, *b, *dW, *db;
+	float *bp, *bg;                  /* the block's parameters and gradients (inside params/grads) */
+	float *acts, *dacts, *bfeat, *dfeat, *val_f; /* block: activations, features of a batch, val features */
 	size_t nparams;
 	RtOptim opt;
 	RtLog log;
@@ -404,6 +413,11 @@ static void state_free(State *s)
 	free(s->val_lab);
 	free(s->order);
 	free(s->batch_lab);
+	free(s->acts);
+	free(s->dacts);
+	free(s->bfeat);
+	free(s->dfeat);
+	free(s->val_f);
 	rt_free(s->params);
 	rt_free(s->grads);
 	rt_optim_free(&s->opt);
@@ -412,9 +426,25 @@ static void state_free(State *s)
 	free(s->trunk.ws);
 }
 
+/* --dump: the cut, and where each parameter tensor is in the flat buffer (name, offset, count; tab-separated). */
+static int dump_layout(const Opts *o, const State *s, const RtBlock *blk, int K, int F)
+{
+	char text[65536];
+	int n = snprintf(text, sizeof text, "cut\t%s\nhead.weight\t%zu\t%d\nhead.bias\t%zu\t%d\n", blk ? blk->cut : "",
+	                 (size_t)(s->W - s->params), K * F, (size_t)(s->b - s->params), K);
+	for (int i = 0; blk && i < blk->ntensors && n < (int)sizeof text; i++)
+		n += snprintf(text + n, sizeof text - (size_t)n, "%s\t%zu\t%zu\n", blk->params[i].name,
+		              (size_t)(s->bp - s->params) + blk->params[i].offset, blk->params[i].count);
+	if (n >= (int)sizeof text)
+		return fail("--dump: the parameter layout is too long");
+	return dump(o, "layout.txt", text, (size_t)n);
+}
+
 static int run(const Opts *o, const RtTrunk *t, State *s)
 {
 	const int F = t->features, K = t->classes;
+	const RtBlock *blk = t->block;
+	const int D = blk ? blk->in_numel : F; /* what the trunk outputs and the cache holds a sample */
 	char msg[1024];
 	int rc;
 	if (t->in_rank != 3 || (t->in_shape[0] != 1 && t->in_shape[0] != 3))
@@ -454,6 +484,9 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	const int nclasses = s->train.nclasses;
 	fprintf(stderr, "model %s: %d features -> %d classes (%s head); data: %d train, %d validation samples, %d classes\n",
 	        t->name, F, K, t->replaced ? "fresh" : "the model's", s->ntrain, s->nval, nclasses);
+	if (blk)
+		fprintf(stderr, "unfrozen block from '%s' (%d floats a sample): %zu parameters at %g x the rate\n", blk->cut, D,
+		        blk->nparams, o->block_lr);
 	if (nclasses != K)
 		fprintf(stderr, "note: the data has %d classes, the head %d outputs\n", nclasses, K);
 
@@ -467,20 +500,30 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	memcpy(k->tf.mean, o->mean, sizeof o->mean);
 	memcpy(k->tf.std, o->std, sizeof o->std);
 	k->in_numel = (size_t)t->in_shape[0] * t->in_shape[1] * t->in_shape[2];
+	k->D = (size_t)D;
 	k->chunk = t->batched ? 64 : 1;
 	k->in = malloc(sizeof(float) * k->in_numel * (size_t)k->chunk);
 	k->ws = malloc(t->workspace_size(k->chunk) + 1);
 	const int B = o->batch;
-	s->batch_feat = malloc(sizeof(float) * (size_t)B * F);
+	s->batch_feat = malloc(sizeof(float) * (size_t)B * D);
 	s->batch_lab = malloc(sizeof(int) * (size_t)B);
 	s->logits = malloc(sizeof(float) * (size_t)(B > 256 ? B : 256) * K);
 	s->dlogits = malloc(sizeof(float) * (size_t)B * K);
 	s->order = malloc(sizeof(int) * (size_t)s->ntrain);
 	s->train_lab = malloc(sizeof(int) * (size_t)s->ntrain);
 	s->val_lab = malloc(sizeof(int) * (size_t)(s->nval ? s->nval : 1));
-	s->val_feat = malloc(sizeof(float) * (size_t)(s->nval ? s->nval : 1) * F);
+	s->val_feat = malloc(sizeof(float) * (size_t)(s->nval ? s->nval : 1) * D);
 	if (!o->augment)
-		s->train_feat = malloc(sizeof(float) * (size_t)s->ntrain * F);
+		s->train_feat = malloc(sizeof(float) * (size_t)s->ntrain * D);
+	if (blk) {
+		s->acts = malloc(sizeof(float) * blk->acts_size(B) + 1);
+		s->dacts = malloc(sizeof(float) * blk->acts_size(B) + 1);
+		s->bfeat = malloc(sizeof(float) * (size_t)B * F);
+		s->dfeat = malloc(sizeof(float) * (size_t)B * F);
+		s->val_f = malloc(sizeof(float) * (size_t)(s->nval ? s->nval : 1) * F);
+		if (!s->acts || !s->dacts || !s->bfeat || !s->dfeat || !s->val_f)
+			return fail("out of memory (block activations)");
+	}
 	if (!k->in || !k->ws || !s->batch_feat || !s->batch_lab || !s->logits || !s->dlogits || !s->order ||
 	    !s->train_lab || !s->val_lab || !s->val_feat || (!o->augment && !s->train_feat))
 		return fail("out of memory (features)");
@@ -496,21 +539,26 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 		return rc;
 	const double feat_seconds = now() - t_feat;
 	if (dump(o, "train_feat.f32", s->train_feat ? s->train_feat : s->val_feat,
-	         s->train_feat ? sizeof(float) * (size_t)s->ntrain * F : 0) ||
+	         s->train_feat ? sizeof(float) * (size_t)s->ntrain * D : 0) ||
 	    dump(o, "train_labels.i32", s->train_lab, sizeof(int) * (size_t)s->ntrain) ||
-	    dump(o, "val_feat.f32", s->val_feat, sizeof(float) * (size_t)s->nval * F))
+	    dump(o, "val_feat.f32", s->val_feat, sizeof(float) * (size_t)s->nval * D))
 		return 1;
 
-	/* ---- parameters [W | b], gradients, optimizer ---- */
-	float *pp[2], *gp[2];
-	const size_t sizes[2] = { (size_t)K * F, (size_t)K };
+	/* ---- parameters [W | b | block], gradients, optimizer ---- */
+	float *pp[3], *gp[3];
+	const size_t sizes[3] = { (size_t)K * F, (size_t)K, blk ? blk->nparams : 0 };
+	const int ntensors = blk ? 3 : 2;
 	size_t total = 0;
-	s->params = rt_flat_alloc(pp, sizes, 2, &total);
-	s->grads = rt_flat_alloc(gp, sizes, 2, &total);
+	s->params = rt_flat_alloc(pp, sizes, ntensors, &total);
+	s->grads = rt_flat_alloc(gp, sizes, ntensors, &total);
 	if (!s->params || !s->grads)
 		return fail("out of memory (parameters)");
 	s->nparams = total;
 	s->W = pp[0], s->b = pp[1], s->dW = gp[0], s->db = gp[1];
+	if (blk) {
+		s->bp = pp[2], s->bg = gp[2];
+		memcpy(s->bp, blk->init, sizeof(float) * blk->nparams);
+	}
 	RtRng rng;
 	rt_rng_seed(&rng, o->seed);
 	if (t->replaced) { /* torch.nn.Linear's default: U(-1/sqrt(F), 1/sqrt(F)) for weight and bias */
@@ -527,10 +575,14 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	                              : rt_adamw_init(&s->opt, total, 0.9, 0.999, 1e-8, o->wd);
 	if (rc)
 		return fail(rt_error());
-	RtGroup only_w = { 0, sizes[0], 1.0, o->wd };
-	if (!t->has_bias) { /* the model's head has no bias to export: train the weight only */
-		s->opt.groups = &only_w;
-		s->opt.ngroups = 1;
+	/* the head at the rate (without a bias in the model, only its weight: there is nothing to export a
+	 * bias into); the block at block_lr times it */
+	RtGroup groups[2] = { { 0, t->has_bias ? (size_t)(s->b - s->params) + (size_t)K : sizes[0], 1.0, o->wd },
+	                      { blk ? (size_t)(s->bp - s->params) : 0, blk ? (size_t)(s->bp - s->params) + blk->nparams : 0,
+	                        o->block_lr, o->wd } };
+	if (!t->has_bias || blk) {
+		s->opt.groups = groups;
+		s->opt.ngroups = blk ? 2 : 1;
 	}
 	RtSched sched;
 	if ((rc = make_schedule(&sched, o)))
@@ -549,7 +601,7 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 			fprintf(stderr, "resumed from '%s' after epoch %ld (step %ld)\n", o->checkpoint, epoch0, step);
 		}
 	}
-	if (dump(o, "head0.f32", s->params, sizeof(float) * total))
+	if (dump(o, "head0.f32", s->params, sizeof(float) * total) || dump_layout(o, s, blk, K, F))
 		return 1;
 	if (rt_log_open(&s->log, o->log))
 		return fail(rt_error());
@@ -580,7 +632,7 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 					for (int q = 0; q < m; q++)
 						idx[q] = s->train_idx[s->order[s0 + j + q]];
 					k->tf.random_crop = k->tf.random_flip = 1;
-					rc = trunk_features(k, &s->train, idx, m, &rng, s->batch_feat + (size_t)j * F, lab);
+					rc = trunk_features(k, &s->train, idx, m, &rng, s->batch_feat + (size_t)j * D, lab);
 					k->tf.random_crop = k->tf.random_flip = 0;
 					if (rc)
 						return rc;
@@ -589,16 +641,26 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 			} else {
 				for (int j = 0; j < b; j++) {
 					const int i = s->order[s0 + j];
-					memcpy(s->batch_feat + (size_t)j * F, s->train_feat + (size_t)i * F, sizeof(float) * (size_t)F);
+					memcpy(s->batch_feat + (size_t)j * D, s->train_feat + (size_t)i * D, sizeof(float) * (size_t)D);
 					s->batch_lab[j] = s->train_lab[i];
 				}
 			}
 			float loss;
-			rt_linear_forward(s->logits, s->batch_feat, s->W, s->b, b, F, K);
+			const float *feat = s->batch_feat;
+			if (blk) {
+				if ((rc = blk->forward(s->acts, s->bp, b, s->batch_feat, s->bfeat)))
+					return fail(rt_error());
+				feat = s->bfeat;
+				memset(s->dfeat, 0, sizeof(float) * (size_t)b * F);
+			}
+			rt_linear_forward(s->logits, feat, s->W, s->b, b, F, K);
 			if (rt_softmax_xent(&loss, NULL, s->dlogits, s->logits, s->batch_lab, b, K, (float)o->smoothing))
 				return fail(rt_error());
 			memset(s->grads, 0, sizeof(float) * total);
-			rt_linear_backward(NULL, s->dW, t->has_bias ? s->db : NULL, s->dlogits, s->batch_feat, s->W, b, F, K);
+			rt_linear_backward(blk ? s->dfeat : NULL, s->dW, t->has_bias ? s->db : NULL, s->dlogits, feat, s->W, b, F,
+			                   K);
+			if (blk && (rc = blk->backward(s->bg, s->dacts, s->acts, s->bp, b, s->batch_feat, s->dfeat)))
+				return fail(rt_error());
 			if (o->dump && e == 0 && st == 0 &&
 			    (dump(o, "step0_logits.f32", s->logits, sizeof(float) * (size_t)b * K) ||
 			     dump(o, "step0_loss.f32", &loss, sizeof loss) || dump(o, "step0_grad.f32", s->grads, sizeof(float) * total)))
@@ -616,7 +678,16 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 		RtLogRow row = { (int)e + 1, loss_sum / s->ntrain, 100.0 * (double)correct / s->ntrain, NAN, NAN, lr, dt };
 		int top1 = 0, top5 = 0;
 		if (s->nval) {
-			evaluate(s->W, s->b, s->val_feat, s->val_lab, s->nval, F, K, s->logits, &row.val_loss, &top1, &top5);
+			const float *vf = s->val_feat;
+			if (blk) { /* the block changed: its features of the cached validation inputs, anew */
+				for (int v = 0; v < s->nval; v += B) {
+					const int m = s->nval - v < B ? s->nval - v : B;
+					if ((rc = blk->forward(s->acts, s->bp, m, s->val_feat + (size_t)v * D, s->val_f + (size_t)v * F)))
+						return fail(rt_error());
+				}
+				vf = s->val_f;
+			}
+			evaluate(s->W, s->b, vf, s->val_lab, s->nval, F, K, s->logits, &row.val_loss, &top1, &top5);
 			row.val_acc = 100.0 * top1 / s->nval;
 		}
 		fprintf(stderr, "epoch %ld/%d: train loss %.4f acc %.2f%%", e + 1, o->epochs, row.train_loss, row.train_acc);
@@ -642,11 +713,12 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	/* machine-readable summary on stdout (the demo script reads it) */
 	printf("feature_pass_seconds %.4f\n", feat_seconds);
 	printf("epochs %ld\nseconds_per_epoch %.6f\n", ep, ep > 0 ? train_seconds / (double)ep : 0.0);
+	printf("seconds_per_step %.6f\n", ep > 0 ? train_seconds / (double)(ep * steps) : 0.0);
 	if (s->nval && ep > 0)
 		printf("val_acc %.4f\n", s->log.rows[s->log.n - 1].val_acc);
 	if (o->export_path) {
 		const char *src = o->onnx ? o->onnx : t->model_path;
-		if (rt_export_onnx(src, o->export_path, t->head_onnx, s->W, t->has_bias ? s->b : NULL, K, F)) {
+		if (rt_export_onnx(src, o->export_path, t->head_onnx, s->W, t->has_bias ? s->b : NULL, K, F, blk, s->bp)) {
 			snprintf(msg, sizeof msg, "--export: %s", rt_error());
 			return fail(msg);
 		}

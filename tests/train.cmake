@@ -13,3 +13,23 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
 else()
   message(STATUS "dataset-fashion-mnist not installed: the train tests are not registered")
 endif()
+# Unfrozen blocks (--unfreeze): the fashion model's last block and resnet18's layer4,
+# gradients and 10 SGD steps against PyTorch (models/onnx_torch.py on the same .onnx),
+# cut tensors and the exported model against ONNX Runtime.
+if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
+  add_test(NAME train.unfreeze
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train/check_unfreeze.py
+            $<TARGET_FILE:onnx2c> $<TARGET_FILE_DIR:onnx2c_rt> ${PROJECT_SOURCE_DIR}
+            ${CMAKE_CURRENT_BINARY_DIR}/train_unfreeze_work)
+  set_tests_properties(train.unfreeze PROPERTIES LABELS train TIMEOUT 900)
+endif()
+# The README's image-folder demonstration at a small size: resnet50 exported, compiled with a
+# fresh 5-way head, the head trained from PNG class folders and exported (smoke: it must run
+# to the end and report a validation accuracy; the correctness checks are train.head/unfreeze).
+if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz AND ONNX2C_MODEL_TESTS)
+  add_test(NAME train.resnet50_folder
+    COMMAND ${CMAKE_COMMAND} -E env WORK=${CMAKE_CURRENT_BINARY_DIR}/train_r50_work
+            sh ${PROJECT_SOURCE_DIR}/scripts/demo_resnet50_folder.sh ${CMAKE_BINARY_DIR} 8 2)
+  set_tests_properties(train.resnet50_folder PROPERTIES LABELS "train;model" TIMEOUT 1500
+                       PASS_REGULAR_EXPRESSION "[(]files in ")
+endif()

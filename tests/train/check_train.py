@@ -22,9 +22,7 @@
    classifier head - each a clear message and a non-zero exit.
 Exits 1 on any mismatch.
 """
-import gzip
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -33,76 +31,30 @@ import torch
 import torch.nn.functional as F
 from onnx import helper, numpy_helper, TensorProto
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import DATA, MEAN, STD, check, fromfile, rel_err, run  # noqa: E402
+
 ONNX2C, RT_LIB, SRC, WORK = sys.argv[1:5]
 MODEL = os.path.join(SRC, "models/fashion_resnet_0to4.onnx")
-DATA = "/usr/share/datasets/fashion-mnist"
-MEAN, STD = 0.2860, 0.3530
 N, BATCH = 640, 64          # 10 steps in one epoch
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {name} {detail}", flush=True)
-    if not ok:
-        failures.append(name)
-
-
-def rel_err(a, b):
-    """max |a - b| over max |b| (scale-relative: elementwise relative errors of values near 0 mean nothing)."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30))
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def ort(model_path, x, tag):
-    d_in, d_out = os.path.join(WORK, tag + "_in"), os.path.join(WORK, tag + "_out")
-    os.makedirs(d_in, exist_ok=True)
-    os.makedirs(d_out, exist_ok=True)
-    with open(os.path.join(d_in, "input_0.pb"), "wb") as f:
-        f.write(numpy_helper.from_array(x, "input").SerializeToString())
-    r = run(["node", os.path.join(SRC, "tests/ort/ort_run.js"), model_path, d_in, d_out])
-    if r.returncode:
-        sys.exit(f"ONNX Runtime failed on {model_path}: {r.stderr}")
-    return numpy_helper.to_array(onnx.load_tensor(os.path.join(d_out, "output_0.pb")))
-
-
-def fromfile(d, name, dtype=np.float32):
-    return np.fromfile(os.path.join(d, name), dtype=dtype)
+    return common.ort(SRC, WORK, model_path, x, tag)
 
 
 def main():
     os.makedirs(WORK, exist_ok=True)
     # ---- 1. compile and build
     c = os.path.join(WORK, "fr.c")
-    r = run([ONNX2C, MODEL, "-o", c, "--train-head", "--head-classes", "5", "--train-main"])
-    if r.returncode:
-        sys.exit("onnx2c failed: " + r.stderr)
     exe = os.path.join(WORK, "fr_train")
-    r = run(["cc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fopenmp", c, "-I", os.path.join(SRC, "runtime"),
-             "-L", RT_LIB, "-lonnx2c_rt", "-lz", "-lm", "-o", exe])
-    if r.returncode:
-        sys.exit("building the trainer failed: " + r.stderr)
+    common.build_trainer(ONNX2C, RT_LIB, SRC, MODEL, c, exe, ["--head-classes", "5"])
 
     # ---- the images, as the C trainer sees them (first N of classes 5-9, relabelled)
-    x = read_idx(f"{DATA}/train-images-idx3-ubyte.gz")
-    y = read_idx(f"{DATA}/train-labels-idx1-ubyte.gz")
-    keep = (y >= 5) & (y <= 9)
-    xs = x[keep][:N].astype(np.float32)
-    xs = (xs * np.float32(1.0 / (255.0 * STD)) - np.float32(MEAN / STD))[:, None].astype(np.float32)
-    ys = y[keep][:N].astype(np.int64) - 5
+    xs, ys = common.fashion("train", 5, 9, N)
 
-    common = ["--data", f"{DATA}/train-images-idx3-ubyte.gz", "--classes", "5:9", "--limit", str(N),
+    base = ["--data", f"{DATA}/train-images-idx3-ubyte.gz", "--classes", "5:9", "--limit", str(N),
               "--batch", str(BATCH), "--epochs", "1", "--mean", str(MEAN), "--std", str(STD), "--seed", "7"]
     runs = {
         "sgd": (["--optim", "sgd", "--lr", "0.05", "--momentum", "0.9", "--nesterov", "--wd", "0.001"],
@@ -115,7 +67,7 @@ def main():
         d = os.path.join(WORK, "dump_" + name)
         os.makedirs(d, exist_ok=True)
         extra = ["--export", os.path.join(WORK, "exported.onnx")] if name == "sgd" else []
-        r = run([exe] + common + opts + ["--dump", d] + extra)
+        r = run([exe] + base + opts + ["--dump", d] + extra)
         if r.returncode:
             sys.exit(f"trainer ({name}) failed: {r.stderr}")
         K, Fd = 5, 64
@@ -209,10 +161,7 @@ def main():
     check("bad input: model without a classifier head",
           r.returncode != 0 and "no classifier head" in r.stderr and "only_relu" in r.stderr, r.stderr.strip())
 
-    if failures:
-        print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
-        sys.exit(1)
-    print("all checks passed")
+    common.finish()
 
 
 if __name__ == "__main__":

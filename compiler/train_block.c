@@ -1,0 +1,585 @@
+/*
+ * train_block.c - --unfreeze N / --trainable-from NAME: open the last blocks
+ * of the trunk for fine-tuning.
+ *
+ * After train_head_cut, the graph outputs the features the head reads.  Here
+ * the graph is cut again, deeper, at one tensor X (the "cut"): the nodes from X
+ * to the features become the trainable block and leave the graph, so the
+ * frozen trunk (up to X) is still optimised and planned exactly as for plain
+ * inference and its output is X.  The block is emitted as C that calls the
+ * training runtime's layers (runtime/onnx2c_rt.h): a forward that keeps every
+ * activation, and a backward in reverse order that accumulates into flat
+ * parameter gradients (llm.c style).  Its BatchNorms are not folded: they
+ * train their scale and bias on their stored statistics (frozen BN), as in
+ * PyTorch's model.eval(), and their convs keep the model's own weights.
+ *
+ * The cut must be a single tensor that every path to the features passes
+ * through.  --unfreeze N finds it by counting blocks back from the head: a
+ * block is a stretch of the schedule between two such single-tensor cuts that
+ * holds trainable parameters (in a ResNet, one residual block).
+ *
+ * Parameters are the block's constant Conv/BatchNormalization inputs that are
+ * ONNX initializers (found by their data: folded Identity/Reshape outputs
+ * share it), one slot per initializer, so the exporter can write them back.
+ */
+#include "ir.h"
+#include "ops/spatial.h"
+
+#include <string.h>
+
+typedef struct BParam {
+	const float *data;    /* the initializer's values (identity of the parameter) */
+	const char *name;     /* its ONNX initializer name */
+	int64_t count, off;   /* floats, offset in the block's parameter buffer */
+} BParam;
+
+struct TrainBlock {
+	Tensor *x;            /* the cut: the trunk's output, the block's input */
+	Tensor *feat;         /* the block's output (the head's input) */
+	Node **nodes; int nnodes;
+	BParam *params; int nparams;
+	int64_t nfloats;      /* parameter buffer size */
+	Tensor **slots; int64_t *slot_off; int nslots; /* activations, per-sample offsets */
+	int64_t acts;         /* per-sample floats of the activation buffer */
+	int nblocks;          /* --unfreeze N as given (0 for --trainable-from) */
+};
+
+static bool is_view(const Node *n)
+{
+	return op_table[n->op].view;
+}
+
+static bool has_params(const Node *n)
+{
+	return n->op == OP_Conv || n->op == OP_BatchNormalization || n->op == OP_Gemm;
+}
+
+static Node *producer(Graph *g, const Tensor *t)
+{
+	for (int i = 0; i < g->nnodes; i++) {
+		Node *n = g->nodes[i];
+		for (int j = 0; !n->dead && j < n->nout; j++)
+			if (n->out[j] == t)
+				return n;
+	}
+	return NULL;
+}
+
+/* Position in g->nodes of the live node producing t, -1 for inputs/constants. */
+static int position(Graph *g, const Tensor *t)
+{
+	Node *p = producer(g, t);
+	for (int i = 0; p && i < g->nnodes; i++)
+		if (g->nodes[i] == p)
+			return i;
+	return -1;
+}
+
+/* The single-tensor cuts before the features: cut[i] is the only run-time
+ * tensor crossing the boundary after live node i (NULL if several cross). */
+static Tensor **single_cuts(Graph *g, int end)
+{
+	Tensor **cut = xalloc(sizeof(Tensor *) * (size_t)(end + 1));
+	for (int i = 0; i < end; i++) {
+		Tensor *only = NULL;
+		int count = 0;
+		/* a tensor crosses after i when produced at or before i (or an input) and read after i */
+		for (int k = i + 1; k <= end && count < 2; k++) {
+			Node *n = g->nodes[k];
+			if (n->dead)
+				continue;
+			for (int j = 0; j < n->nin && count < 2; j++) {
+				Tensor *t = n->in[j];
+				if (!t || tensor_is_const(t) || t == only)
+					continue;
+				int pos = position(g, t);
+				if (pos <= i) {
+					only = t;
+					count++;
+				}
+			}
+		}
+		cut[i] = count == 1 ? only : NULL;
+	}
+	return cut;
+}
+
+/* --unfreeze N: the cut N parameter-holding stretches back from the features. */
+static Tensor *cut_by_blocks(Graph *g, int end, int64_t nblocks)
+{
+	Tensor **cut = single_cuts(g, end);
+	int64_t found = 0;
+	bool params = false;
+	for (int i = end; i >= 0; i--) {
+		Node *n = g->nodes[i];
+		if (!n->dead && has_params(n))
+			params = true;
+		Tensor *c = i > 0 ? cut[i - 1] : NULL;
+		if (i == 0 || !c)
+			continue;
+		if (params && ++found == nblocks)
+			return c;
+		if (params)
+			params = false;
+	}
+	fatal("%s: --unfreeze %lld: the trunk has only %lld block%s before the head (a block is a stretch between "
+	      "single-tensor cuts that holds Conv/BatchNormalization parameters); use --trainable-from NODE",
+	      g->path, (long long)nblocks, (long long)found, found == 1 ? "" : "s");
+}
+
+/* --trainable-from NAME: a node (the cut is its first run-time input) or a tensor. */
+static Tensor *cut_by_name(Graph *g, const char *name)
+{
+	for (int i = 0; i < g->nnodes; i++) {
+		Node *n = g->nodes[i];
+		if (n->dead || strcmp(n->name, name))
+			continue;
+		for (int j = 0; j < n->nin; j++)
+			if (n->in[j] && !tensor_is_const(n->in[j]))
+				return n->in[j];
+		fatal_node(n, "--trainable-from: the node has no run-time input to cut at");
+	}
+	Tensor *t = graph_find(g, name);
+	if (t && !tensor_is_const(t))
+		return t;
+	fatal("%s: --trainable-from '%s': no live node or run-time tensor of that name (node names are in "
+	      "`onnx2c MODEL -o m.c --report`)", g->path, name);
+}
+
+static const char *initializer_name(Graph *g, const Tensor *t)
+{
+	for (int i = 0; i < g->ntensors; i++) {
+		const Tensor *u = g->tensors[i];
+		if (u->kind == T_CONST && u->data == t->data && !u->producer)
+			return u->name;
+	}
+	return NULL;
+}
+
+static int64_t add_param(Graph *g, struct TrainBlock *b, const Node *n, const Tensor *t)
+{
+	if (t->dtype != DT_FLOAT)
+		fatal_unsupported(n, "--unfreeze: parameter '%s' is %s, not float", t->name, dtype_name(t->dtype));
+	for (int i = 0; i < b->nparams; i++)
+		if (b->params[i].data == t->data)
+			return b->params[i].off; /* tied: one initializer read twice */
+	const char *name = initializer_name(g, t);
+	if (!name)
+		fatal_unsupported(n, "--unfreeze: '%s' is not an ONNX initializer (it is computed), so its fine-tuned "
+		                  "value could not be exported", t->name);
+	b->params = xrealloc_arr(b->params, (size_t)b->nparams, (size_t)b->nparams + 1, sizeof *b->params);
+	BParam *p = &b->params[b->nparams++];
+	p->data = tensor_f32(t);
+	p->name = name;
+	p->count = shape_numel(&t->shape);
+	p->off = b->nfloats;
+	b->nfloats += (p->count + 15) / 16 * 16; /* 64-byte aligned like rt_flat_alloc */
+	return p->off;
+}
+
+static bool in_block(const struct TrainBlock *b, const Node *n)
+{
+	for (int i = 0; i < b->nnodes; i++)
+		if (b->nodes[i] == n)
+			return true;
+	return false;
+}
+
+static void check_node(const Node *n)
+{
+	switch (n->op) {
+	case OP_Conv: case OP_BatchNormalization: case OP_Relu: case OP_Add: case OP_Concat: case OP_MaxPool:
+	case OP_AveragePool: case OP_GlobalAveragePool:
+		break;
+	default:
+		if (is_view(n))
+			break;
+		fatal_unsupported(n, "--unfreeze: the trainable block contains %s, which has no backward in the "
+		                  "runtime (Conv, BatchNormalization, Relu, Add, Concat, MaxPool, AveragePool, "
+		                  "GlobalAveragePool and reshaping views have); cut later with --trainable-from", n->op_type);
+	}
+	if (n->op == OP_Add && (tensor_is_const(n->in[0]) || tensor_is_const(n->in[1]) ||
+	                        !shape_eq(&n->in[0]->shape, &n->in[1]->shape)))
+		fatal_unsupported(n, "--unfreeze: only the residual Add of two same-shaped activations has a backward");
+	if (n->op == OP_Concat) {
+		int64_t ax = attr_int(n, "axis", 1);
+		if (ax < 0)
+			ax += n->out[0]->shape.rank;
+		if (ax != 1)
+			fatal_unsupported(n, "--unfreeze: only a channel Concat (axis 1) has a backward");
+		for (int j = 0; j < n->nin; j++)
+			if (tensor_is_const(n->in[j]))
+				fatal_unsupported(n, "--unfreeze: Concat of a constant has no backward");
+	}
+	if (n->op == OP_BatchNormalization && n->opset < 9 && attr_int(n, "spatial", 1) == 0)
+		fatal_unsupported(n, "--unfreeze: BatchNormalization with spatial=0 has no backward");
+	if (n->op == OP_Conv && !tensor_is_const(n->in[1]))
+		fatal_unsupported(n, "--unfreeze: the Conv weight is computed at run time");
+}
+
+void train_block_cut(Graph *g, int64_t nblocks, const char *from)
+{
+	if (!g->train)
+		fatal("--unfreeze and --trainable-from need --train-head");
+	Tensor *feat = g->outputs[0];
+	int end = position(g, feat);
+	if (end < 0)
+		fatal("%s: the features '%s' are not computed by a node: nothing to unfreeze", g->path, feat->name);
+	Tensor *x = from ? cut_by_name(g, from) : cut_by_blocks(g, end, nblocks);
+	if (x->kind == T_INPUT)
+		fatal("%s: the cut '%s' is the graph input: everything would train and nothing stay frozen; onnx2c "
+		      "fine-tunes later blocks of a frozen trunk (cut later)", g->path, x->name);
+	if (x == feat)
+		fatal("%s: the cut '%s' is the feature tensor itself: that is head-only training (drop --unfreeze)",
+		      g->path, x->name);
+	struct TrainBlock *b = xalloc(sizeof *b);
+	b->x = x;
+	b->feat = feat;
+	b->nblocks = from ? 0 : (int)nblocks;
+
+	/* the block: every live node between x and the features, found backwards */
+	Tensor **work = xalloc(sizeof(Tensor *) * (size_t)(g->ntensors + 1));
+	int nwork = 0;
+	work[nwork++] = feat;
+	while (nwork) {
+		Tensor *t = work[--nwork];
+		if (t == x || tensor_is_const(t))
+			continue;
+		Node *p = producer(g, t);
+		if (!p)
+			fatal("%s: '%s' (read by the trainable block) is a graph input, not computed from the cut '%s': every "
+			      "path to the head must pass through the cut", g->path, t->name, x->name);
+		if (in_block(b, p))
+			continue;
+		b->nodes = xrealloc_arr(b->nodes, (size_t)b->nnodes, (size_t)b->nnodes + 1, sizeof *b->nodes);
+		b->nodes[b->nnodes++] = p;
+		for (int j = 0; j < p->nin; j++)
+			if (p->in[j])
+				work[nwork++] = p->in[j];
+	}
+	/* into schedule order; a node reading a trunk tensor other than x means x is no cut */
+	Node **ordered = xalloc(sizeof(Node *) * (size_t)b->nnodes);
+	int k = 0;
+	for (int i = 0; i < g->nnodes; i++)
+		if (in_block(b, g->nodes[i]))
+			ordered[k++] = g->nodes[i];
+	ASSERT(k == b->nnodes);
+	b->nodes = ordered;
+	for (int i = 0; i < b->nnodes; i++) {
+		Node *n = b->nodes[i];
+		check_node(n);
+		for (int j = 0; j < n->nout; j++)
+			if (n->out[j] && n->out[j] != feat && n->out[j]->kind == T_OUTPUT)
+				fatal_node(n, "--unfreeze: output '%s' is also a graph output; it would leave the frozen model",
+				           n->out[j]->name);
+	}
+	for (int i = 0; i < g->nnodes; i++) { /* x must be the only way in */
+		Node *n = g->nodes[i];
+		if (n->dead || in_block(b, n))
+			continue;
+		for (int j = 0; j < n->nout; j++)
+			for (int q = 0; n->out[j] && n->out[j] != x && q < b->nnodes; q++)
+				for (int r = 0; r < b->nodes[q]->nin; r++)
+					if (b->nodes[q]->in[r] == n->out[j])
+						fatal_node(b->nodes[q], "--unfreeze: reads '%s' from the frozen trunk besides the cut '%s'; "
+						           "choose a cut every path to the head passes through", n->out[j]->name,
+						           x->name);
+	}
+
+	/* parameters and activation slots (views share their input's slot) */
+	for (int i = 0; i < b->nnodes; i++) {
+		Node *n = b->nodes[i];
+		if (n->op == OP_Conv) {
+			add_param(g, b, n, n->in[1]);
+			if (n->nin > 2 && n->in[2])
+				add_param(g, b, n, n->in[2]);
+		} else if (n->op == OP_BatchNormalization) {
+			add_param(g, b, n, n->in[1]);
+			add_param(g, b, n, n->in[2]);
+		}
+		if (is_view(n))
+			continue;
+		int nout = n->op == OP_MaxPool ? 2 : 1; /* MaxPool: its output, then the argmax indices */
+		for (int j = 0; j < nout; j++) {
+			b->slots = xrealloc_arr(b->slots, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slots);
+			b->slot_off = xrealloc_arr(b->slot_off, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slot_off);
+			b->slots[b->nslots] = j == 0 ? n->out[0] : NULL;
+			b->slot_off[b->nslots++] = b->acts;
+			b->acts += (shape_numel(&n->out[0]->shape) + 15) / 16 * 16;
+		}
+	}
+	if (!b->nparams)
+		fatal("%s: the block from '%s' to the head has no Conv/BatchNormalization parameters to train", g->path,
+		      x->name);
+
+	/* cut: the trunk now ends at x */
+	for (int i = 0; i < b->nnodes; i++)
+		b->nodes[i]->dead = true;
+	feat->kind = T_TEMP;
+	x->kind = T_OUTPUT;
+	x->io_index = 0;
+	g->outputs[0] = x;
+	graph_recount(g);
+	g->train_block = b;
+	progress("--unfreeze: trainable from '%s' %s: %d nodes, %lld parameters", x->name, shape_str(&x->shape),
+	         b->nnodes, (long long)b->nfloats);
+}
+
+/* ---- emission ------------------------------------------------------------ */
+
+/* Slot of a tensor: "x" (the cut) or an offset into the activations. */
+static const char *act_ptr(const struct TrainBlock *b, const Tensor *t, const char *base)
+{
+	for (;;) {
+		if (t == b->x)
+			return strcmp(base, "acts") ? "NULL" : "x";
+		for (int i = 0; i < b->nslots; i++)
+			if (b->slots[i] == t)
+				return xsprintf("%s + (size_t)batch * %lld", base, (long long)b->slot_off[i]);
+		/* a view: the slot of its input */
+		Node *v = NULL;
+		for (int i = 0; i < b->nnodes && !v; i++)
+			if (is_view(b->nodes[i]) && b->nodes[i]->out[0] == t)
+				v = b->nodes[i];
+		ASSERT(v);
+		t = v->in[0];
+	}
+}
+
+static const char *argmax_ptr(const struct TrainBlock *b, const Tensor *t)
+{
+	for (int i = 0; i + 1 < b->nslots; i++)
+		if (b->slots[i] == t)
+			return xsprintf("(int *)(acts + (size_t)batch * %lld)", (long long)b->slot_off[i + 1]);
+	UNREACHABLE();
+}
+
+static int64_t param_off(const struct TrainBlock *b, const Tensor *t)
+{
+	for (int i = 0; i < b->nparams; i++)
+		if (b->params[i].data == t->data)
+			return b->params[i].off;
+	UNREACHABLE();
+}
+
+/* A name inside a C comment: no comment end in it. */
+static const char *comment_safe(const char *s)
+{
+	char *t = xstrdup(s);
+	for (char *q = t; *q; q++)
+		if ((q[0] == '*' && q[1] == '/') || (q[0] == '/' && q[1] == '*') || *q == '\n')
+			*q = '_';
+	return t;
+}
+
+static void write_floats(FILE *f, const float *v, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++) {
+		if (i % 8 == 0)
+			fputs("\n\t", f);
+		fprintf(f, "%.9g%s", (double)v[i], i + 1 < n ? "f, " : "f");
+	}
+}
+
+/* RtConv initialiser (N set at run time) for a Conv or pool node. */
+static const char *geometry(const Node *n)
+{
+	Window w;
+	const Shape *x = &n->in[0]->shape;
+	bool conv = n->op == OP_Conv;
+	window_parse(n, &w, x, conv ? &n->in[1]->shape : NULL, !conv && n->opset >= 10, conv || n->opset >= 10);
+	window_forward(n, &w);
+	int64_t M = n->out[0]->shape.d[1], G = conv ? attr_int(n, "group", 1) : 1;
+	return xsprintf("{ batch, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
+	                "%lld }", (long long)x->d[1], (long long)w.in[0], (long long)w.in[1], (long long)M,
+	                (long long)w.out[0], (long long)w.out[1], (long long)w.k[0], (long long)w.k[1], (long long)w.s[0],
+	                (long long)w.s[1], (long long)w.pb[0], (long long)w.pb[1], (long long)w.d[0], (long long)w.d[1],
+	                (long long)G);
+}
+
+static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, int idx, bool fwd, const char *P)
+{
+	const Tensor *in = n->in[0], *out = n->out[0];
+	int64_t numel = shape_numel(&out->shape), C = out->shape.rank > 1 ? out->shape.d[1] : 1;
+	const char *X = act_ptr(b, in, "acts"), *Y = act_ptr(b, out, "acts");
+	const char *dX = act_ptr(b, in, "dacts"), *dY = act_ptr(b, out, "dacts");
+	fprintf(c, "\t/* %s '%s' */\n", n->op_type, comment_safe(n->name));
+	if (!fwd && !strcmp(dX, "NULL") && n->op != OP_Conv && n->op != OP_BatchNormalization && n->op != OP_Add &&
+	    n->op != OP_Concat) {
+		fprintf(c, "\t/* reads the cut only: no gradient to pass on */\n");
+		return;
+	}
+	switch (n->op) {
+	case OP_Conv: {
+		int64_t w = param_off(b, n->in[1]);
+		bool bias = n->nin > 2 && n->in[2];
+		int64_t bo = bias ? param_off(b, n->in[2]) : 0;
+		fprintf(c, "\t{\n\t\tconst RtConv g = %s;\n", geometry(n));
+		if (fwd)
+			fprintf(c, "\t\tif ((rc = rt_conv2d_forward(%s, %s, params + %lld, %s, &g)))\n\t\t\treturn rc;\n", Y, X,
+			        (long long)w, bias ? xsprintf("params + %lld", (long long)bo) : "NULL");
+		else
+			fprintf(c, "\t\tif ((rc = rt_conv2d_backward(%s, grads + %lld, %s, %s, %s, params + %lld, &g)))\n"
+			           "\t\t\treturn rc;\n", dX, (long long)w,
+			        bias ? xsprintf("grads + %lld", (long long)bo) : "NULL", dY, X, (long long)w);
+		fprintf(c, "\t}\n");
+		break;
+	}
+	case OP_BatchNormalization: {
+		float eps = attr_float(n, "epsilon", 1e-5f);
+		int64_t s = param_off(b, n->in[1]), t = param_off(b, n->in[2]);
+		if (fwd)
+			fprintf(c, "\trt_bn_frozen_forward(%s, %s, params + %lld, params + %lld, %s_b%d_mean, %s_b%d_var, "
+			           "%.9gf, batch, %lld, %lld);\n", Y, X, (long long)s, (long long)t, P, idx, P, idx, (double)eps,
+			        (long long)C, (long long)(numel / C));
+		else
+			fprintf(c, "\trt_bn_frozen_backward(%s, grads + %lld, grads + %lld, %s, %s, params + %lld, %s_b%d_mean, "
+			           "%s_b%d_var, %.9gf, batch, %lld, %lld);\n", dX, (long long)s, (long long)t, dY, X,
+			        (long long)s, P, idx, P, idx, (double)eps, (long long)C, (long long)(numel / C));
+		break;
+	}
+	case OP_Relu:
+		if (fwd)
+			fprintf(c, "\trt_relu_forward(%s, %s, (size_t)batch * %lld);\n", Y, X, (long long)numel);
+		else
+			fprintf(c, "\trt_relu_backward(%s, %s, %s, (size_t)batch * %lld);\n", dX, dY, Y,
+			        (long long)numel);
+		break;
+	case OP_Add:
+		if (fwd)
+			fprintf(c, "\trt_add_forward(%s, %s, %s, (size_t)batch * %lld);\n", Y, X, act_ptr(b, n->in[1], "acts"),
+			        (long long)numel);
+		else
+			fprintf(c, "\trt_add_backward(%s, %s, %s, (size_t)batch * %lld);\n", dX, act_ptr(b, n->in[1], "dacts"),
+			        dY, (long long)numel);
+		break;
+	case OP_Concat: {
+		fprintf(c, "\t{\n\t\tstatic const int Cs[%d] = {", n->nin);
+		for (int j = 0; j < n->nin; j++)
+			fprintf(c, "%s%lld", j ? ", " : " ", (long long)n->in[j]->shape.d[1]);
+		fprintf(c, " };\n");
+		if (fwd) {
+			fprintf(c, "\t\tconst float *ins[%d] = {", n->nin);
+			for (int j = 0; j < n->nin; j++)
+				fprintf(c, "%s%s", j ? ", " : " ", act_ptr(b, n->in[j], "acts"));
+			fprintf(c, " };\n\t\trt_concat_forward(%s, ins, Cs, %d, batch, %lld);\n", Y, n->nin,
+			        (long long)(numel / C));
+		} else {
+			fprintf(c, "\t\tfloat *dins[%d] = {", n->nin);
+			for (int j = 0; j < n->nin; j++)
+				fprintf(c, "%s%s", j ? ", " : " ", act_ptr(b, n->in[j], "dacts"));
+			fprintf(c, " };\n\t\trt_concat_backward(dins, %s, Cs, %d, batch, %lld);\n", dY, n->nin,
+			        (long long)(numel / C));
+		}
+		fprintf(c, "\t}\n");
+		break;
+	}
+	case OP_MaxPool:
+	case OP_AveragePool: {
+		fprintf(c, "\t{\n\t\tconst RtConv g = %s;\n", geometry(n));
+		if (n->op == OP_MaxPool && fwd)
+			fprintf(c, "\t\trt_maxpool_forward(%s, %s, %s, &g);\n", Y, argmax_ptr(b, out), X);
+		else if (n->op == OP_MaxPool)
+			fprintf(c, "\t\trt_maxpool_backward(%s, %s, %s, &g);\n", dX, dY, argmax_ptr(b, out));
+		else {
+			int inc = (int)attr_int(n, "count_include_pad", 0);
+			if (fwd)
+				fprintf(c, "\t\trt_avgpool_forward(%s, %s, &g, %d);\n", Y, X, inc);
+			else
+				fprintf(c, "\t\trt_avgpool_backward(%s, %s, &g, %d);\n", dX, dY, inc);
+		}
+		fprintf(c, "\t}\n");
+		break;
+	}
+	case OP_GlobalAveragePool: {
+		int64_t HW = shape_numel(&in->shape) / in->shape.d[1];
+		if (fwd)
+			fprintf(c, "\trt_gap_forward(%s, %s, batch, %lld, %lld);\n", Y, X, (long long)in->shape.d[1],
+			        (long long)HW);
+		else
+			fprintf(c, "\trt_gap_backward(%s, %s, batch, %lld, %lld);\n", dX, dY,
+			        (long long)in->shape.d[1], (long long)HW);
+		break;
+	}
+	default:
+		fprintf(c, "\t/* a view: shares its input's memory */\n");
+	}
+}
+
+void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
+{
+	const struct TrainBlock *b = g->train_block;
+	if (!b)
+		return;
+	if (h) {
+		fprintf(h, "/* --unfreeze: the trunk ends at '%s'; the trainable block from there to the\n"
+		           " * features is %s_block (runtime/onnx2c_rt.h: RtBlock), in C that calls the\n"
+		           " * training runtime (link onnx2c_rt). */\n", b->x->name, P);
+		fprintf(h, "#define %s_BLOCK_IN %lld /* floats a sample of the cut '%s' %s */\n", U,
+		        (long long)shape_numel(&b->x->shape), b->x->name, shape_str(&b->x->shape));
+		fprintf(h, "#define %s_BLOCK_PARAMS %lld /* floats in the block's parameter buffer */\n", U,
+		        (long long)b->nfloats);
+		fprintf(h, "struct RtBlock;\nextern const struct RtBlock %s_block;\n\n", P);
+		return;
+	}
+	fprintf(c, "/* ---- --unfreeze: the trainable block '%s' %s -> '%s' %s ----\n", b->x->name,
+	        shape_str(&b->x->shape), b->feat->name, shape_str(&b->feat->shape));
+	fprintf(c, " * %d ONNX nodes, %d parameter tensors (%lld floats); BatchNorm on its stored statistics. */\n",
+	        b->nnodes, b->nparams, (long long)b->nfloats);
+	fprintf(c, "#include \"onnx2c_rt.h\"\n\n");
+	/* the initial parameters (the model's values) and their ONNX names */
+	/* the initial parameters (the model's values, padded to 16-float slots) as a string literal,
+	 * which compiles far faster than a float initializer list; their names follow */
+	float *init = xalloc(sizeof(float) * (size_t)(b->nfloats + 1));
+	for (int i = 0; i < b->nparams; i++)
+		memcpy(init + b->params[i].off, b->params[i].data, sizeof(float) * (size_t)b->params[i].count);
+	fprintf(c, "static const union { unsigned char b[%lld]; float f[%lld]; } %s_block_init = {\n",
+	        (long long)(4 * b->nfloats), (long long)b->nfloats, P);
+	write_c_bytes(c, (const unsigned char *)init, (size_t)(4 * b->nfloats));
+	fprintf(c, "};\n");
+	fprintf(c, "static const RtParam %s_block_params[%d] = {\n", P, b->nparams);
+	for (int i = 0; i < b->nparams; i++) {
+		fputs("\t{ ", c);
+		train_write_c_string(c, b->params[i].name);
+		fprintf(c, ", %lld, %lld },\n", (long long)b->params[i].off, (long long)b->params[i].count);
+	}
+	fprintf(c, "};\n");
+	/* frozen BatchNorm statistics */
+	for (int i = 0; i < b->nnodes; i++) {
+		const Node *n = b->nodes[i];
+		if (n->op != OP_BatchNormalization)
+			continue;
+		for (int s = 3; s <= 4; s++) {
+			fprintf(c, "static const float %s_b%d_%s[%lld] = {", P, i, s == 3 ? "mean" : "var",
+			        (long long)shape_numel(&n->in[s]->shape));
+			write_floats(c, tensor_f32(n->in[s]), shape_numel(&n->in[s]->shape));
+			fprintf(c, "\n};\n");
+		}
+	}
+	int64_t F = shape_numel(&b->feat->shape);
+	fprintf(c, "\nstatic size_t %s_block_acts_size(int batch)\n{\n\treturn (size_t)batch * %lld;\n}\n\n", P,
+	        (long long)b->acts);
+	fprintf(c, "/* x [batch, %lld] -> feat [batch, %lld]; every activation stays in acts for the backward. */\n",
+	        (long long)shape_numel(&b->x->shape), (long long)F);
+	fprintf(c, "static int %s_block_forward(float *acts, const float *params, int batch, const float *x, "
+	           "float *feat)\n{\n\tint rc = RT_OK;\n", P);
+	for (int i = 0; i < b->nnodes; i++)
+		emit_node(c, b, b->nodes[i], i, true, P);
+	fprintf(c, "\tmemcpy(feat, %s, sizeof(float) * (size_t)batch * %lld);\n\treturn rc;\n}\n\n",
+	        act_ptr(b, b->feat, "acts"), (long long)F);
+	fprintf(c, "/* Accumulates d loss/d params into grads from dfeat, in reverse order (dacts is scratch). */\n");
+	fprintf(c, "static int %s_block_backward(float *grads, float *dacts, const float *acts, const float *params, "
+	           "int batch, const float *x, const float *dfeat)\n{\n\tint rc = RT_OK;\n", P);
+	fprintf(c, "\tmemset(dacts, 0, sizeof(float) * %s_block_acts_size(batch));\n", P);
+	fprintf(c, "\tmemcpy(%s, dfeat, sizeof(float) * (size_t)batch * %lld);\n", act_ptr(b, b->feat, "dacts"),
+	        (long long)F);
+	for (int i = b->nnodes - 1; i >= 0; i--)
+		emit_node(c, b, b->nodes[i], i, false, P);
+	fprintf(c, "\t(void)x;\n\treturn rc;\n}\n\n");
+	fprintf(c, "const RtBlock %s_block = {\n\t.cut = ", P);
+	train_write_c_string(c, b->x->name);
+	fprintf(c, ",\n\t.in_numel = %s_BLOCK_IN,\n\t.nparams = %lld,\n"
+	           "\t.init = %s_block_init.f,\n\t.params = %s_block_params,\n\t.ntensors = %d,\n"
+	           "\t.acts_size = %s_block_acts_size,\n\t.forward = %s_block_forward,\n\t.backward = %s_block_backward,\n"
+	           "};\n\n", U, (long long)b->nfloats, P, P, b->nparams, P, P, P);
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""check_unfreeze.py - training with unfrozen trunk blocks (onnx2c --unfreeze N), checked
+against PyTorch and ONNX Runtime.
+
+    /usr/bin/python3 tests/train/check_unfreeze.py ONNX2C RT_LIB_DIR SOURCE_DIR WORK_DIR [CASE...]
+
+Cases (all by default):
+  fashion   models/fashion_resnet_0to4.onnx --unfreeze 1 (its last residual block, layer3),
+            Fashion-MNIST classes 5-9 from the IDX files
+  resnet18  torchvision resnet18 (seeded random weights, BatchNorm kept, 64x64 input)
+            --unfreeze 2 (layer4: two basic blocks with the strided projection), a folder
+            of PNG images (ImageFolder) written here
+For each: compile with --train-head --head-classes 5 --unfreeze N --train-main, build the
+trainer, run 10 steps of SGD (Nesterov momentum, weight decay; the block at 0.1x the rate)
+with --dump, and then in PyTorch (models/onnx_torch.py: the same ONNX graph from the cut on,
+interpreted with torch.nn.functional, frozen BN) replay the same steps from the C trainer's
+cut tensors and initial head:
+  - the cut tensors the C trunk computed vs ONNX Runtime's                 rel 1e-4
+  - step-0 logits and loss                                                 rel 1e-5
+  - step-0 gradient of every trainable tensor (head and block)             rel 1e-4
+  - every parameter after 10 steps                                         rel 1e-4
+(gradients of deep convs sum thousands of products in another order than PyTorch's, so
+1e-4 of the tensor's largest value; measured values are printed).  Then the exported .onnx:
+ONNX Runtime on it gives the C model's logits, and only the head and the block changed.
+Bad input: a cut that is not a single tensor (--trainable-from inside a residual block).
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import DATA, MEAN, STD, check, fromfile, rel_err, run  # noqa: E402
+
+ONNX2C, RT_LIB, SRC, WORK = sys.argv[1:5]
+CASES = sys.argv[5:] or ["fashion", "resnet18"]
+sys.path.insert(0, os.path.join(SRC, "models"))
+from onnx_torch import OnnxBlock  # noqa: E402
+
+N, BATCH, K = 80, 8, 5       # 10 steps in one epoch
+LR, MOM, WD, BLOCK_LR = 0.05, 0.9, 1e-4, 0.1
+
+
+def layout(d):
+    cut, params = None, {}
+    for line in open(os.path.join(d, "layout.txt")):
+        f = line.rstrip("\n").split("\t")
+        if f[0] == "cut":
+            cut = f[1]
+        else:
+            params[f[0]] = (int(f[1]), int(f[2]))
+    return cut, params
+
+
+def png_folder(root, n, size, classes):
+    """n seeded random RGB images (smooth blobs + noise) in root/<class>/; returns them [n,3,size,size]/255."""
+    from PIL import Image
+    rng = np.random.default_rng(3)
+    per = n // classes
+    imgs = []
+    for c in range(classes):
+        os.makedirs(os.path.join(root, f"class{c}"), exist_ok=True)
+        for i in range(per):
+            low = rng.random((3, 4, 4)) * 255
+            big = np.kron(low, np.ones((size // 4, size // 4)))
+            img = np.clip(0.7 * big + 0.3 * rng.random((3, size, size)) * 255, 0, 255).astype(np.uint8)
+            Image.fromarray(img.transpose(1, 2, 0)).save(os.path.join(root, f"class{c}", f"img{i:03d}.png"))
+            imgs.append(img)
+    # ImageFolder order: classes sorted, files sorted
+    return np.stack(imgs).astype(np.float32) / np.float32(255.0)
+
+
+def case_inputs(name):
+    """(model, --unfreeze N, trainer data options, the images as the trainer normalises them)"""
+    if name == "fashion":
+        xs, _ = common.fashion("train", 5, 9, N)
+        return (os.path.join(SRC, "models/fashion_resnet_0to4.onnx"), 1,
+                ["--data", f"{DATA}/train-images-idx3-ubyte.gz", "--classes", "5:9", "--limit", str(N),
+                 "--mean", str(MEAN), "--std", str(STD)], xs)
+    model = os.path.join(WORK, "resnet18_64.onnx")
+    if not os.path.exists(model):
+        r = run(["/usr/bin/python3", os.path.join(SRC, "models/export_torchvision.py"), "--model", "resnet18",
+                 "--bn", "keep", "--dynamic-batch", "--size", "64", "--out", model])
+        if r.returncode:
+            sys.exit("export failed: " + r.stderr)
+    xs = png_folder(os.path.join(WORK, "images"), N, 64, K)
+    return model, 2, ["--data", os.path.join(WORK, "images")], xs
+
+
+def check_case(name):
+    model, nblocks, data, xs = case_inputs(name)
+    c, exe = os.path.join(WORK, name + ".c"), os.path.join(WORK, name + "_train")
+    common.build_trainer(ONNX2C, RT_LIB, SRC, model, c, exe, ["--head-classes", str(K), "--unfreeze", str(nblocks)])
+    d = os.path.join(WORK, name + "_dump")
+    os.makedirs(d, exist_ok=True)
+    exported = os.path.join(WORK, name + "_finetuned.onnx")
+    r = run([exe] + data + ["--batch", str(BATCH), "--epochs", "1", "--seed", "11", "--optim", "sgd", "--lr", str(LR),
+                            "--momentum", str(MOM), "--nesterov", "--wd", str(WD), "--block-lr-scale", str(BLOCK_LR),
+                            "--dump", d, "--export", exported])
+    if r.returncode:
+        sys.exit(f"{name}: trainer failed: {r.stderr}")
+    cut, lay = layout(d)
+    nparams = len([k for k in lay if not k.startswith("head.")])
+    print(f"{name}: cut at '{cut}', {nparams} block parameter tensors", flush=True)
+
+    # the cut tensors: C trunk vs ONNX Runtime (the model with the cut as its output)
+    m = onnx.load(model)
+    del m.graph.output[:]
+    m.graph.output.append(helper.make_empty_tensor_value_info(cut))
+    cut_model = os.path.join(WORK, name + "_cut.onnx")
+    onnx.save(m, cut_model)
+    xc = fromfile(d, "train_feat.f32").reshape(N, -1)
+    ref = common.ort(SRC, WORK, cut_model, xs, name + "_cut").reshape(N, -1)
+    e = rel_err(xc, ref)
+    check(f"{name}: cut tensors vs ONNX Runtime", e < 1e-4, f"(rel {e:.2e})")
+
+    # PyTorch replays the steps on the C trainer's cut tensors, from its initial parameters
+    p0, pend, g0 = fromfile(d, "head0.f32"), fromfile(d, "head_final.f32"), fromfile(d, "step0_grad.f32")
+
+    def part(buf, key):
+        off, cnt = lay[key]
+        return buf[off:off + cnt]
+
+    F_ = lay["head.weight"][1] // K
+    blk = OnnxBlock(model, cut, part(p0, "head.weight").reshape(K, F_), part(p0, "head.bias"))
+    missing = [k for k in blk.params if k not in lay]
+    extra = [k for k in lay if k not in blk.params]
+    check(f"{name}: the same trainable tensors", not missing and not extra, f"(missing {missing[:3]}, extra {extra[:3]})")
+    with torch.no_grad():
+        for k, p in blk.params.items():
+            if k in lay:
+                p.copy_(torch.from_numpy(part(p0, k).reshape(p.shape)))
+    head = [blk.params["head.weight"], blk.params["head.bias"]]
+    body = [p for k, p in blk.params.items() if not k.startswith("head.")]
+    opt = torch.optim.SGD([{"params": head}, {"params": body, "lr": LR * BLOCK_LR}], lr=LR, momentum=MOM,
+                          nesterov=True, weight_decay=WD)
+    x_all = torch.from_numpy(xc.copy())
+    labels = torch.from_numpy(fromfile(d, "train_labels.i32", np.int32).astype(np.int64))
+    order = fromfile(d, "order_0.i32", np.int32)
+    check(f"{name}: order is a permutation", sorted(order.tolist()) == list(range(N)))
+    chw = CUT_SHAPES[name]
+    worst_g = 0.0
+    for step in range(N // BATCH):
+        idx = torch.from_numpy(order[step * BATCH:(step + 1) * BATCH].astype(np.int64))
+        logits = blk(x_all[idx].reshape((BATCH,) + chw))
+        loss = F.cross_entropy(logits, labels[idx])
+        opt.zero_grad()
+        loss.backward()
+        if step == 0:
+            e = rel_err(fromfile(d, "step0_logits.f32").reshape(BATCH, K), logits.detach().numpy())
+            check(f"{name}: step-0 logits", e < 1e-5, f"(rel {e:.2e})")
+            e = abs(float(fromfile(d, "step0_loss.f32")[0]) - loss.item()) / abs(loss.item())
+            check(f"{name}: step-0 loss", e < 1e-5, f"(rel {e:.2e}, loss {loss.item():.6f})")
+            bad = []
+            for k, p in blk.params.items():
+                e = rel_err(part(g0, k), p.grad.numpy().ravel())
+                worst_g = max(worst_g, e)
+                if e >= 1e-4:
+                    bad.append(f"{k} {e:.2e}")
+            check(f"{name}: step-0 gradients of all {len(blk.params)} tensors", not bad,
+                  f"(worst rel {worst_g:.2e}{'; ' + ', '.join(bad[:4]) if bad else ''})")
+        opt.step()
+    worst, bad = 0.0, []
+    for k, p in blk.params.items():
+        e = rel_err(part(pend, k), p.detach().numpy().ravel())
+        worst = max(worst, e)
+        if e >= 1e-4:
+            bad.append(f"{k} {e:.2e}")
+    check(f"{name}: parameters after 10 steps", not bad, f"(worst rel {worst:.2e}{'; ' + ', '.join(bad[:4]) if bad else ''})")
+    keys = [k for k in lay if not k.startswith("head.")]
+    moved = rel_err(np.concatenate([part(pend, k) for k in keys]), np.concatenate([part(p0, k) for k in keys]))
+    check(f"{name}: the block moved", moved > 1e-5, f"(largest change {moved:.2e} of the largest value)")
+
+    # the exported model: ONNX Runtime gives the C model's logits; only the head and the block changed
+    onnx.checker.check_model(onnx.load(exported))
+    ex, orig = onnx.load(exported), onnx.load(model)
+    inits = {t.name: numpy_helper.to_array(t) for t in ex.graph.initializer}
+    head_names = ("fc.weight", "fc.bias")
+    changed = {t.name for t in orig.graph.initializer if t.name not in head_names
+               and not np.array_equal(numpy_helper.to_array(t), inits[t.name])}
+    check(f"{name}: export changes only the block and the head", changed <= set(lay) and len(changed) > 0,
+          f"({len(changed)} block tensors changed)")
+    same = all(np.array_equal(inits[k], part(pend, k).reshape(inits[k].shape)) for k in lay if not k.startswith("head."))
+    check(f"{name}: export holds the fine-tuned block", same)
+    with torch.no_grad():
+        for k, p in blk.params.items():
+            p.copy_(torch.from_numpy(part(pend, k).reshape(p.shape)))
+        logits_c = blk(x_all.reshape((N,) + chw)).numpy()
+    logits_ort = common.ort(SRC, WORK, exported, xs, name + "_exp")
+    e = rel_err(logits_ort, logits_c)
+    check(f"{name}: export: ONNX Runtime logits vs the fine-tuned network", e < 1e-4, f"(rel {e:.2e})")
+    check(f"{name}: export: same predictions", np.array_equal(logits_ort.argmax(1), logits_c.argmax(1)))
+
+
+# [C, H, W] of the cut tensor of each case
+CUT_SHAPES = {"fashion": (32, 14, 14), "resnet18": (256, 4, 4)}
+
+
+def main():
+    os.makedirs(WORK, exist_ok=True)
+    for name in CASES:
+        check_case(name)
+    # bad input: a cut inside a residual block (the shortcut also reads the block's input)
+    r = run([ONNX2C, os.path.join(SRC, "models/fashion_resnet_0to4.onnx"), "-o", os.path.join(WORK, "bad.c"),
+             "--train-head", "--trainable-from", "/layer3/bn1/BatchNormalization"])
+    check("bad input: a cut that is not a single tensor", r.returncode == 1 and "every path to the head must pass through the cut" in r.stderr,
+          r.stderr.strip())
+    r = run([ONNX2C, os.path.join(SRC, "models/fashion_resnet_0to4.onnx"), "-o", os.path.join(WORK, "bad.c"),
+             "--train-head", "--unfreeze", "50"])
+    check("bad input: more blocks than the trunk has", r.returncode == 1 and "only" in r.stderr, r.stderr.strip())
+    r = run([ONNX2C, os.path.join(SRC, "models/fashion_resnet_0to4.onnx"), "-o", os.path.join(WORK, "bad.c"),
+             "--unfreeze", "1"])
+    check("bad input: --unfreeze without --train-head", r.returncode == 2, r.stderr.strip())
+    common.finish()
+
+
+if __name__ == "__main__":
+    main()
