@@ -205,6 +205,26 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     for name in CASES:
         check_case(name)
+    # resume: 1 epoch + checkpoint, then --resume to epoch 2, equals 2 epochs straight (same thread count,
+    # the runtime's reductions have a fixed order); and --augment (no cache: the trunk runs every step)
+    exe = os.path.join(WORK, "fashion_train")
+    if os.path.exists(exe):
+        base = ["--data", f"{DATA}/train-images-idx3-ubyte.gz", "--classes", "5:9", "--limit", str(N), "--mean",
+                str(MEAN), "--std", str(STD), "--batch", str(BATCH), "--seed", "5", "--lr", "0.05", "--nesterov"]
+        ck, da, dc = (os.path.join(WORK, n) for n in ("resume.ckpt", "straight_dump", "resumed_dump"))
+        for d in (da, dc):
+            os.makedirs(d, exist_ok=True)
+        if os.path.exists(ck):
+            os.remove(ck)
+        r1 = run([exe] + base + ["--epochs", "2", "--dump", da])
+        r2 = run([exe] + base + ["--epochs", "1", "--checkpoint", ck])
+        r3 = run([exe] + base + ["--epochs", "2", "--checkpoint", ck, "--resume", "--dump", dc])
+        ok = not (r1.returncode or r2.returncode or r3.returncode) and "resumed from" in r3.stderr
+        check("fashion: --resume continues to the same parameters", ok and np.array_equal(
+            fromfile(da, "head_final.f32"), fromfile(dc, "head_final.f32")), (r1.stderr + r3.stderr)[-300:] if not ok else "")
+        r = run([exe] + base + ["--epochs", "1", "--augment", "--val-split", "0.25"])
+        check("fashion: --augment with an unfrozen block runs", r.returncode == 0 and "val_acc" in r.stdout,
+              r.stderr[-300:])
     # bad input: a cut inside a residual block (the shortcut also reads the block's input)
     r = run([ONNX2C, os.path.join(SRC, "models/fashion_resnet_0to4.onnx"), "-o", os.path.join(WORK, "bad.c"),
              "--train-head", "--trainable-from", "/layer3/bn1/BatchNormalization"])
