@@ -9,15 +9,19 @@
  * ACCUMULATES with += so a tensor used twice (a residual branch) gets both
  * contributions.  Every parallel loop is split so each thread owns the
  * gradient elements it writes: no atomics, results independent of the thread
- * count.  Convolutions are lowered to matrix products (im2col + a 4x16
- * register-blocked product, portable C that the compiler vectorises); the
- * other layers are direct loops.
+ * count.  Convolutions are lowered to matrix products over the whole batch
+ * (im2col + rt_sgemm, gemm.c: packed, register-blocked, SIMD where the build
+ * allows, portable C otherwise); the other layers are direct loops.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "onnx2c_rt.h"
+#include "rt_gemm.h"
 #include "rt_internal.h"
 
 /* ------------------------------------------------------------------ linear */
@@ -87,19 +91,24 @@ static void valid_range(int n_out, int n_in, int s, int off, int *lo, int *hi)
 		*hi = *lo;
 }
 
-/* The lowering to matrix products: for sample n and group grp, col[k][p] (K = Cg*KH*KW rows,
- * P = OH*OW columns) holds the input pixel that weight k multiplies for output pixel p, 0 in
- * the padding.  Then out = W . col, dW += dout . col^T and dcol = W^T . dout (scattered back
- * to dinp).  Every inner loop runs along a contiguous row, so it vectorises without
- * reassociating float sums. */
-static void im2col(float *col, const float *x, const RtConv *g, int c0)
+/* The lowering to matrix products, over the whole batch at once: for group grp, col[k][n*P + p]
+ * (K = Cg*KH*KW rows, N*P columns) holds the input pixel of sample n that weight k multiplies
+ * for output pixel p, 0 in the padding.  Then out = W . col, dW += dout . col^T and
+ * dcol = W^T . dout (scattered back to dinp), each ONE product with N*P columns (so the
+ * microkernel's tiles are full; per sample there would be only P of them).  dout is first
+ * gathered into the same [Mg][N*P] layout.  The buffers are rt_workspace slots kept between
+ * calls, so the conv functions are not reentrant (one trainer per process). */
+enum { WS_COL, WS_DOUT, WS_Y, WS_DCOL };
+
+/* col[., n*P ...] (row stride ldcol) for sample x: rows c*KH*KW + kh*KW + kw of channels c0.. */
+static void im2col(float *col, size_t ldcol, const float *x, const RtConv *g, int c0)
 {
-	/* col[Cg*KH*KW, OH*OW], x[N-th sample][C,H,W] */
-	const int Cg = g->C / g->G, P = g->OH * g->OW;
+	/* col[Cg*KH*KW, ldcol], x[one sample][C,H,W] */
+	const int Cg = g->C / g->G;
 	for (int c = 0; c < Cg; c++)
 		for (int kh = 0; kh < g->KH; kh++)
 			for (int kw = 0; kw < g->KW; kw++) {
-				float *row = col + (size_t)((c * g->KH + kh) * g->KW + kw) * P;
+				float *row = col + (size_t)((c * g->KH + kh) * g->KW + kw) * ldcol;
 				const float *xc = x + (size_t)(c0 + c) * g->H * g->W;
 				int oh0, oh1, ow0, ow1;
 				valid_range(g->OH, g->H, g->SH, kh * g->DH - g->PH, &oh0, &oh1);
@@ -113,22 +122,25 @@ static void im2col(float *col, const float *x, const RtConv *g, int c0)
 					const float *xr = xc + (size_t)(oh * g->SH + kh * g->DH - g->PH) * g->W + kw * g->DW - g->PW;
 					for (int ow = 0; ow < ow0; ow++)
 						r[ow] = 0.0f;
-					for (int ow = ow0; ow < ow1; ow++)
-						r[ow] = xr[ow * g->SW];
+					if (g->SW == 1)
+						memcpy(r + ow0, xr + ow0, (size_t)(ow1 - ow0) * sizeof *r);
+					else
+						for (int ow = ow0; ow < ow1; ow++)
+							r[ow] = xr[ow * g->SW];
 					for (int ow = ow1; ow < g->OW; ow++)
 						r[ow] = 0.0f;
 				}
 			}
 }
 
-/* dx[c0 .. c0+Cg planes] += the columns of dcol, the adjoint of im2col. */
-static void col2im_add(float *dx, const float *dcol, const RtConv *g, int c0)
+/* dx[c0 .. c0+Cg planes of one sample] += the columns of dcol (row stride ldcol): the adjoint of im2col. */
+static void col2im_add(float *dx, const float *dcol, size_t ldcol, const RtConv *g, int c0)
 {
-	const int Cg = g->C / g->G, P = g->OH * g->OW;
+	const int Cg = g->C / g->G;
 	for (int c = 0; c < Cg; c++)
 		for (int kh = 0; kh < g->KH; kh++)
 			for (int kw = 0; kw < g->KW; kw++) {
-				const float *row = dcol + (size_t)((c * g->KH + kh) * g->KW + kw) * P;
+				const float *row = dcol + (size_t)((c * g->KH + kh) * g->KW + kw) * ldcol;
 				float *xc = dx + (size_t)(c0 + c) * g->H * g->W;
 				int oh0, oh1, ow0, ow1;
 				valid_range(g->OH, g->H, g->SH, kh * g->DH - g->PH, &oh0, &oh1);
@@ -142,70 +154,56 @@ static void col2im_add(float *dx, const float *dcol, const RtConv *g, int c0)
 			}
 }
 
-/* C[M,N] += A[M,K] . B[K,N]: A read through strides (rsa, csa) so W^T needs no copy; B and C
- * row-major.  Register-blocked 4 x 16: the accumulators stay in registers across k and each
- * B row is loaded once for four rows of C.  Per element the sum runs over k in order, as the
- * naive loop does (no reassociation). */
-enum { GEMM_MR = 4, GEMM_NR = 16 };
-static void gemm_acc(int M, int N, int K, const float *A, int rsa, int csa, const float *B, int ldb, float *C, int ldc)
+/* This thread's share [*lo, *hi) of n items, cut at multiples of `align` (the whole range
+ * outside a parallel region).  Shares depend on the thread count, results do not: every
+ * output element is computed by the same sequence of operations whichever thread owns it. */
+static void thread_share(int n, int align, int *lo, int *hi)
 {
-	for (int i0 = 0; i0 < M; i0 += GEMM_MR)
-		for (int j0 = 0; j0 < N; j0 += GEMM_NR) {
-			const int mi = M - i0 < GEMM_MR ? M - i0 : GEMM_MR, nj = N - j0 < GEMM_NR ? N - j0 : GEMM_NR;
-			float acc[GEMM_MR][GEMM_NR];
-			if (mi == GEMM_MR && nj == GEMM_NR) { /* full tile: constant trip counts vectorise */
-				for (int i = 0; i < GEMM_MR; i++)
-					for (int j = 0; j < GEMM_NR; j++)
-						acc[i][j] = C[(size_t)(i0 + i) * ldc + j0 + j];
-				for (int k = 0; k < K; k++) {
-					const float *b = B + (size_t)k * ldb + j0;
-					for (int i = 0; i < GEMM_MR; i++) {
-						const float a = A[(size_t)(i0 + i) * rsa + (size_t)k * csa];
-						for (int j = 0; j < GEMM_NR; j++)
-							acc[i][j] += a * b[j];
-					}
-				}
-				for (int i = 0; i < GEMM_MR; i++)
-					for (int j = 0; j < GEMM_NR; j++)
-						C[(size_t)(i0 + i) * ldc + j0 + j] = acc[i][j];
-				continue;
-			}
-			for (int i = 0; i < mi; i++) /* edge tile */
-				for (int j = 0; j < nj; j++)
-					acc[i][j] = C[(size_t)(i0 + i) * ldc + j0 + j];
-			for (int k = 0; k < K; k++) {
-				const float *b = B + (size_t)k * ldb + j0;
-				for (int i = 0; i < mi; i++) {
-					const float a = A[(size_t)(i0 + i) * rsa + (size_t)k * csa];
-					for (int j = 0; j < nj; j++)
-						acc[i][j] += a * b[j];
-				}
-			}
-			for (int i = 0; i < mi; i++)
-				for (int j = 0; j < nj; j++)
-					C[(size_t)(i0 + i) * ldc + j0 + j] = acc[i][j];
-		}
+	int t = 0, nt = 1;
+#ifdef _OPENMP
+	t = omp_get_thread_num();
+	nt = omp_get_num_threads();
+#endif
+	const long units = (n + align - 1) / align;
+	const long a = units * t / nt * align, b = units * (t + 1) / nt * align;
+	*lo = (int)(a < n ? a : n);
+	*hi = (int)(b < n ? b : n);
 }
+
+/* Threads for a conv only when it is worth a fork: about a million multiply-adds. */
+#define CONV_PARALLEL(macs) ((double)(macs) > 1e6)
 
 int rt_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g)
 {
 	/* out[N,M,OH,OW], inp[N,C,H,W], weight[M,C/G,KH,KW], bias[M] */
-	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, P = g->OH * g->OW, NG = g->N * g->G;
-	float *cols = malloc((size_t)NG * K * P * sizeof *cols); /* one col matrix per (sample, group) */
-	if (!cols)
-		return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate %d x %d x %d floats of workspace", NG, K, P);
-	RT_OMP(parallel for schedule(static))
-	for (int ng = 0; ng < NG; ng++) {
-		const int n = ng / g->G, grp = ng % g->G;
-		float *col = cols + (size_t)ng * K * P;
-		im2col(col, inp + (size_t)n * g->C * g->H * g->W, g, grp * Cg);
-		float *y = out + ((size_t)n * g->M + grp * Mg) * P;
-		for (int m = 0; m < Mg; m++)
-			for (int p = 0; p < P; p++)
-				y[(size_t)m * P + p] = bias ? bias[grp * Mg + m] : 0.0f;
-		gemm_acc(Mg, P, K, weight + (size_t)grp * Mg * K, K, 1, col, P, y, P); /* y += W . col */
+	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, P = g->OH * g->OW, NP = g->N * P;
+	float *col = rt_workspace(WS_COL, (size_t)K * NP), *y = rt_workspace(WS_Y, (size_t)Mg * NP);
+	if (!col || !y || rt_sgemm_reserve())
+		return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate %d x %d + %d x %d floats of workspace", K, NP, Mg, NP);
+	int fail = 0;
+	/* One parallel region, no barrier: each thread owns the samples [n0, n1), i.e. the columns
+	 * [n0*P, n1*P) of col and y and its samples' outputs. */
+	RT_OMP(parallel if(CONV_PARALLEL((double)NP * K * g->M)) reduction(|:fail))
+	{
+		int n0, n1;
+		thread_share(g->N, 1, &n0, &n1);
+		for (int grp = 0; grp < g->G && n0 < n1; grp++) {
+			for (int n = n0; n < n1; n++)
+				im2col(col + (size_t)n * P, (size_t)NP, inp + (size_t)n * g->C * g->H * g->W, g, grp * Cg);
+			/* y[Mg][own columns] = W_grp . col[K][own columns] */
+			fail |= rt_sgemm(Mg, (n1 - n0) * P, K, weight + (size_t)grp * Mg * K, K, 1, col + (size_t)n0 * P, NP, 1,
+			                 y + (size_t)n0 * P, NP, 0);
+			for (int n = n0; n < n1; n++) /* back to NCHW, plus the bias */
+				for (int m = 0; m < Mg; m++) {
+					const float b = bias ? bias[grp * Mg + m] : 0.0f, *ym = y + (size_t)m * NP + (size_t)n * P;
+					float *o = out + ((size_t)n * g->M + grp * Mg + m) * P;
+					for (int p = 0; p < P; p++)
+						o[p] = ym[p] + b;
+				}
+		}
 	}
-	free(cols);
+	if (fail)
+		return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate the matrix product's buffers");
 	return RT_OK;
 }
 
@@ -213,67 +211,68 @@ int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *d
                        const float *weight, const RtConv *g)
 {
 	/* dinp[N,C,H,W], dweight[M,C/G,KH,KW], dbias[M], dout[N,M,OH,OW], inp[N,C,H,W], weight[M,C/G,KH,KW] */
-	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, P = g->OH * g->OW, NG = g->N * g->G;
-	float *cols = malloc((size_t)NG * K * P * sizeof *cols);
-	if (!cols)
-		return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate %d x %d x %d floats of workspace", NG, K, P);
-	if (dweight || dbias) {
-		/* columns of every (sample, group) first, so the dweight loop can own output channels */
-		if (dweight) {
-			/* stored transposed, colT[P][K], so dW += dout . colT is a row-major product; the dinp
-			 * part below reuses cols afterwards */
-			float *tmp = malloc((size_t)NG * K * P * sizeof *tmp);
-			if (!tmp) {
-				free(cols);
-				return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate %d x %d x %d floats", NG, K, P);
+	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, P = g->OH * g->OW, NP = g->N * P;
+	if (dbias) {
+		RT_OMP(parallel for schedule(static) if(CONV_PARALLEL((double)g->M * NP))) /* each thread owns channels m */
+		for (int m = 0; m < g->M; m++)
+			for (int n = 0; n < g->N; n++) {
+				const float *dy = dout + ((size_t)n * g->M + m) * P;
+				float sum = 0.0f;
+				for (int p = 0; p < P; p++)
+					sum += dy[p];
+				dbias[m] += sum;
 			}
-			RT_OMP(parallel for schedule(static))
-			for (int ng = 0; ng < NG; ng++) {
-				float *colT = cols + (size_t)ng * K * P, *col = tmp + (size_t)ng * K * P;
-				im2col(col, inp + (size_t)(ng / g->G) * g->C * g->H * g->W, g, (ng % g->G) * Cg);
-				for (int k = 0; k < K; k++)
-					for (int p = 0; p < P; p++)
-						colT[(size_t)p * K + k] = col[(size_t)k * P + p];
+	}
+	if (!dweight && !dinp)
+		return RT_OK;
+	float *col = dweight ? rt_workspace(WS_COL, (size_t)K * NP) : NULL, *dy = rt_workspace(WS_DOUT, (size_t)Mg * NP);
+	float *dcol = dinp ? rt_workspace(WS_DCOL, (size_t)K * NP) : NULL;
+	if ((dweight && !col) || !dy || (dinp && !dcol) || rt_sgemm_reserve())
+		return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate %d x %d + %d x %d floats of workspace", K,
+		               NP, Mg, NP);
+	int fail = 0;
+	/* One parallel region.  Each thread first lays out its own samples' columns of dy[Mg][N*P]
+	 * (dout of the group, samples side by side) and col; after one barrier, dW is split by
+	 * columns k (rows m when K is narrow) and summed over ALL samples by its owner, while dcol
+	 * and dinp stay per sample. */
+	RT_OMP(parallel if(CONV_PARALLEL((double)NP * K * g->M)) reduction(|:fail))
+	{
+		int n0, n1;
+		thread_share(g->N, 1, &n0, &n1);
+		for (int grp = 0; grp < g->G; grp++) {
+			const float *w = weight + (size_t)grp * Mg * K;
+			for (int n = n0; n < n1; n++) {
+				for (int m = 0; m < Mg; m++)
+					memcpy(dy + (size_t)m * NP + (size_t)n * P, dout + ((size_t)n * g->M + grp * Mg + m) * P,
+					       (size_t)P * sizeof *dy);
+				if (dweight)
+					im2col(col + (size_t)n * P, (size_t)NP, inp + (size_t)n * g->C * g->H * g->W, g, grp * Cg);
 			}
-			free(tmp);
-		}
-		if (dbias) {
-			RT_OMP(parallel for schedule(static)) /* each thread owns output channels m */
-			for (int m = 0; m < g->M; m++)
-				for (int n = 0; n < g->N; n++) {
-					const float *dy = dout + ((size_t)n * g->M + m) * P;
-					float sum = 0.0f;
-					for (int p = 0; p < P; p++)
-						sum += dy[p];
-					dbias[m] += sum;
+			if (dweight) {
+				RT_OMP(barrier) /* dy and col complete */
+				float *dw = dweight + (size_t)grp * Mg * K;
+				int a, b;
+				if (K >= 64) { /* dW[:, a..b) += dy . col[a..b)^T: col read transposed through its strides */
+					thread_share(K, 32, &a, &b);
+					fail |= rt_sgemm(Mg, b - a, NP, dy, NP, 1, col + (size_t)a * NP, 1, NP, dw + a, K, 1);
+				} else {
+					thread_share(Mg, 8, &a, &b);
+					fail |= rt_sgemm(b - a, K, NP, dy + (size_t)a * NP, NP, 1, col, 1, NP, dw + (size_t)a * K, K, 1);
 				}
-		}
-		if (dweight) {
-			/* dW[rows, :] += dout[n, rows, :] . colT[n]: each thread owns blocks of GEMM_MR rows of dW
-			 * (blocks never straddle a group), summing the samples in order */
-			const int nb = (Mg + GEMM_MR - 1) / GEMM_MR;
-			RT_OMP(parallel for schedule(static))
-			for (int blk = 0; blk < g->G * nb; blk++) {
-				const int grp = blk / nb, m0 = grp * Mg + (blk % nb) * GEMM_MR;
-				const int mi = (grp + 1) * Mg - m0 < GEMM_MR ? (grp + 1) * Mg - m0 : GEMM_MR;
-				for (int n = 0; n < g->N; n++)
-					gemm_acc(mi, K, P, dout + ((size_t)n * g->M + m0) * P, P, 1,
-					         cols + ((size_t)n * g->G + grp) * K * P, K, dweight + (size_t)m0 * K, K);
+			}
+			if (dinp && n0 < n1) {
+				/* dcol[K][own columns] = W_grp^T . dy (W read transposed), scattered to own samples */
+				fail |= rt_sgemm(K, (n1 - n0) * P, Mg, w, 1, K, dy + (size_t)n0 * P, NP, 1, dcol + (size_t)n0 * P, NP, 0);
+				for (int n = n0; n < n1; n++)
+					col2im_add(dinp + (size_t)n * g->C * g->H * g->W, dcol + (size_t)n * P, (size_t)NP, g, grp * Cg);
+			}
+			if (dweight && grp + 1 < g->G) {
+				RT_OMP(barrier) /* others may still read dy and col of this group */
 			}
 		}
 	}
-	if (dinp) {
-		RT_OMP(parallel for schedule(static)) /* each (sample, group) owns its input planes */
-		for (int ng = 0; ng < NG; ng++) {
-			const int n = ng / g->G, grp = ng % g->G;
-			float *dcol = cols + (size_t)ng * K * P;
-			memset(dcol, 0, (size_t)K * P * sizeof *dcol);
-			/* dcol[K,P] = W^T . dout: W[Mg,K] read transposed through its strides */
-			gemm_acc(K, P, Mg, weight + (size_t)grp * Mg * K, 1, K, dout + ((size_t)n * g->M + grp * Mg) * P, P, dcol, P);
-			col2im_add(dinp + (size_t)n * g->C * g->H * g->W, dcol, g, grp * Cg);
-		}
-	}
-	free(cols);
+	if (fail)
+		return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate the matrix product's buffers");
 	return RT_OK;
 }
 

@@ -79,8 +79,9 @@ typedef struct RtConv {
 int rt_out_size(int in, int k, int stride, int pad_begin, int pad_end, int dil);
 
 /* Conv2d with bias (BN folded or not): out = conv(inp, weight) + bias (bias may be NULL).
- * Lowered to matrix products through an im2col workspace of N*G*(C/G*KH*KW)*(OH*OW) floats,
- * allocated per call: returns RT_OK or RT_ERR_NOMEM. */
+ * Lowered to one packed matrix product over the whole batch (runtime/gemm.c) through an im2col
+ * workspace of G*(C/G*KH*KW)*(N*OH*OW) floats, kept between calls (runtime-internal): the conv
+ * functions are not reentrant, one trainer per process.  Returns RT_OK or RT_ERR_NOMEM. */
 int rt_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g);
 /* dinp, dweight, dbias accumulate (+=); any may be NULL.  Same workspace and status. */
 int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
@@ -121,6 +122,11 @@ void rt_maxpool_backward(float *dinp, const float *dout, const int *argmax, cons
  * clipped to the padded input, 0: by the number of real pixels). */
 void rt_avgpool_forward(float *out, const float *inp, const RtConv *g, int count_include_pad);
 void rt_avgpool_backward(float *dinp, const float *dout, const RtConv *g, int count_include_pad);
+
+/* Zero padding (pad.c): out[N,C,H+pt+pb,W+pl+pr] = inp[N,C,H,W] placed at (pt, pl), zeros around.
+ * Backward: dinp += the interior of dout. */
+void rt_pad2d_forward(float *out, const float *inp, int N, int C, int H, int W, int pt, int pl, int pb, int pr);
+void rt_pad2d_backward(float *dinp, const float *dout, int N, int C, int H, int W, int pt, int pl, int pb, int pr);
 
 /* Global average pool: out[N,C] = mean over HW of inp[N,C,HW]. */
 void rt_gap_forward(float *out, const float *inp, int N, int C, int HW);
