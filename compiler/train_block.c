@@ -23,14 +23,16 @@
  * share it), one slot per initializer, so the exporter can write them back.
  */
 #include "ir.h"
-#include "ops/spatial.h"
+#include "ops/spatial.h" /* window_parse, and ops.h's pad_zero_spatial */
 
 #include <string.h>
 
 typedef struct BParam {
 	const float *data;    /* the initializer's values (identity of the parameter) */
-	const char *name;     /* its ONNX initializer name */
-	int64_t count, off;   /* floats, offset in the block's parameter buffer */
+	const char *name;     /* its ONNX initializer name (NULL for a frozen constant that has none) */
+	int64_t count, off;   /* floats, offset in the parameter buffer (or in the constants when frozen) */
+	bool frozen;          /* BN statistics, and initializers the frozen trunk reads too */
+	bool warned;          /* the user was told why it is frozen */
 } BParam;
 
 struct TrainBlock {
@@ -39,6 +41,9 @@ struct TrainBlock {
 	Node **nodes; int nnodes;
 	BParam *params; int nparams;
 	int64_t nfloats;      /* parameter buffer size */
+	int64_t nconst;       /* the block's constants (frozen), floats */
+	int ntrain;           /* trainable parameter tensors */
+	const char *P;        /* emission: the C prefix */
 	Tensor **slots; int64_t *slot_off; int nslots; /* activations, per-sample offsets */
 	int64_t acts;         /* per-sample floats of the activation buffer */
 	int nblocks;          /* --unfreeze N as given (0 for --trainable-from) */
@@ -156,15 +161,39 @@ static const char *initializer_name(Graph *g, const Tensor *t)
 	return NULL;
 }
 
-static int64_t add_param(Graph *g, struct TrainBlock *b, const Node *n, const Tensor *t)
+static bool in_block(const struct TrainBlock *b, const Node *n);
+
+/* Does a node outside the block read this constant data (an initializer tied across the cut)? */
+static const Node *read_outside(Graph *g, const struct TrainBlock *b, const void *data)
+{
+	for (int i = 0; i < g->nnodes; i++) {
+		const Node *n = g->nodes[i];
+		for (int j = 0; !n->dead && !in_block(b, n) && j < n->nin; j++)
+			if (n->in[j] && tensor_is_const(n->in[j]) && n->in[j]->data == data)
+				return n;
+	}
+	return NULL;
+}
+
+/* A constant input of a block node: a trainable parameter, or (frozen) a constant. */
+static void add_param(Graph *g, struct TrainBlock *b, const Node *n, const Tensor *t, bool trainable)
 {
 	if (t->dtype != DT_FLOAT)
 		fatal_unsupported(n, "--unfreeze: parameter '%s' is %s, not float", t->name, dtype_name(t->dtype));
 	for (int i = 0; i < b->nparams; i++)
-		if (b->params[i].data == t->data)
-			return b->params[i].off; /* tied: one initializer read twice */
+		if (b->params[i].data == t->data) { /* tied: one initializer read twice */
+			if (trainable && b->params[i].frozen && !b->params[i].warned) {
+				warn_node(n, "--unfreeze: '%s' stays frozen: it is also a BatchNorm statistic", t->name);
+				b->params[i].warned = true;
+			}
+			return;
+		}
 	const char *name = initializer_name(g, t);
-	if (!name)
+	const Node *outside = trainable ? read_outside(g, b, t->data) : NULL;
+	if (outside) /* training it would change the frozen trunk too (the exported .onnx has one tensor) */
+		warn_node(n, "--unfreeze: '%s' stays frozen: the frozen trunk reads it too (node '%s')", name ? name : t->name,
+		          outside->name);
+	if (trainable && !outside && !name)
 		fatal_unsupported(n, "--unfreeze: '%s' is not an ONNX initializer (it is computed), so its fine-tuned "
 		                  "value could not be exported", t->name);
 	b->params = xrealloc_arr(b->params, (size_t)b->nparams, (size_t)b->nparams + 1, sizeof *b->params);
@@ -172,9 +201,12 @@ static int64_t add_param(Graph *g, struct TrainBlock *b, const Node *n, const Te
 	p->data = tensor_f32(t);
 	p->name = name;
 	p->count = shape_numel(&t->shape);
-	p->off = b->nfloats;
-	b->nfloats += (p->count + 15) / 16 * 16; /* 64-byte aligned like rt_flat_alloc */
-	return p->off;
+	p->frozen = !trainable || outside;
+	p->warned = outside != NULL;
+	int64_t *size = p->frozen ? &b->nconst : &b->nfloats;
+	p->off = *size;
+	*size += (p->count + 15) / 16 * 16; /* 64-byte aligned like rt_flat_alloc */
+	b->ntrain += !p->frozen;
 }
 
 static bool in_block(const struct TrainBlock *b, const Node *n)
@@ -189,14 +221,15 @@ static void check_node(const Node *n)
 {
 	switch (n->op) {
 	case OP_Conv: case OP_BatchNormalization: case OP_Relu: case OP_Add: case OP_Concat: case OP_MaxPool:
-	case OP_AveragePool: case OP_GlobalAveragePool:
+	case OP_AveragePool: case OP_GlobalAveragePool: case OP_Pad:
 		break;
 	default:
 		if (is_view(n))
 			break;
 		fatal_unsupported(n, "--unfreeze: the trainable block contains %s, which has no backward in the "
 		                  "runtime (Conv, BatchNormalization, Relu, Add, Concat, MaxPool, AveragePool, "
-		                  "GlobalAveragePool and reshaping views have); cut later with --trainable-from", n->op_type);
+		                  "GlobalAveragePool, zero Pad and reshaping views have); cut later with --trainable-from",
+		                  n->op_type);
 	}
 	if (n->op == OP_Add && (tensor_is_const(n->in[0]) || tensor_is_const(n->in[1]) ||
 	                        !shape_eq(&n->in[0]->shape, &n->in[1]->shape)))
@@ -211,6 +244,10 @@ static void check_node(const Node *n)
 			if (tensor_is_const(n->in[j]))
 				fatal_unsupported(n, "--unfreeze: Concat of a constant has no backward");
 	}
+	int64_t pb[2], pe[2];
+	int nsp;
+	if (n->op == OP_Pad && !pad_zero_spatial(n, pb, pe, &nsp))
+		fatal_unsupported(n, "--unfreeze: only a zero Pad of the spatial axes has a backward");
 	if (n->op == OP_BatchNormalization && n->opset < 9 && attr_int(n, "spatial", 1) == 0)
 		fatal_unsupported(n, "--unfreeze: BatchNormalization with spatial=0 has no backward");
 	if (n->op == OP_Conv && !tensor_is_const(n->in[1]))
@@ -289,14 +326,6 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 	/* parameters and activation slots (views share their input's slot) */
 	for (int i = 0; i < b->nnodes; i++) {
 		Node *n = b->nodes[i];
-		if (n->op == OP_Conv) {
-			add_param(g, b, n, n->in[1]);
-			if (n->nin > 2 && n->in[2])
-				add_param(g, b, n, n->in[2]);
-		} else if (n->op == OP_BatchNormalization) {
-			add_param(g, b, n, n->in[1]);
-			add_param(g, b, n, n->in[2]);
-		}
 		if (is_view(n))
 			continue;
 		int nout = n->op == OP_MaxPool ? 2 : 1; /* MaxPool: its output, then the argmax indices */
@@ -308,7 +337,17 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 			b->acts += (shape_numel(&n->out[0]->shape) + 15) / 16 * 16;
 		}
 	}
-	if (!b->nparams)
+	/* constants first (BN statistics), so a trainable use tied to one stays frozen with it */
+	for (int i = 0; i < b->nnodes; i++)
+		for (int j = 3; j < 5 && b->nodes[i]->op == OP_BatchNormalization; j++)
+			add_param(g, b, b->nodes[i], b->nodes[i]->in[j], false);
+	for (int i = 0; i < b->nnodes; i++) {
+		Node *n = b->nodes[i];
+		for (int j = 1; j < (n->op == OP_Conv ? 3 : n->op == OP_BatchNormalization ? 3 : 0); j++)
+			if (j < n->nin && n->in[j]) /* Conv weight and bias, BN scale and bias */
+				add_param(g, b, n, n->in[j], true);
+	}
+	if (!b->ntrain)
 		fatal("%s: the block from '%s' to the head has no Conv/BatchNormalization parameters to train", g->path,
 		      x->name);
 
@@ -354,12 +393,26 @@ static const char *argmax_ptr(const struct TrainBlock *b, const Tensor *t)
 	UNREACHABLE();
 }
 
-static int64_t param_off(const struct TrainBlock *b, const Tensor *t)
+static const BParam *param_of(const struct TrainBlock *b, const Tensor *t)
 {
 	for (int i = 0; i < b->nparams; i++)
 		if (b->params[i].data == t->data)
-			return b->params[i].off;
+			return &b->params[i];
 	UNREACHABLE();
+}
+
+/* The C expression of a parameter's values, and of its gradient (NULL when frozen). */
+static const char *pval(const struct TrainBlock *b, const Tensor *t)
+{
+	const BParam *p = param_of(b, t);
+	return p->frozen ? xsprintf("%s_block_const.f + %lld", b->P, (long long)p->off)
+	                 : xsprintf("params + %lld", (long long)p->off);
+}
+
+static const char *pgrad(const struct TrainBlock *b, const Tensor *t)
+{
+	const BParam *p = param_of(b, t);
+	return p->frozen ? "NULL" : xsprintf("grads + %lld", (long long)p->off);
 }
 
 /* A name inside a C comment: no comment end in it. */
@@ -370,15 +423,6 @@ static const char *comment_safe(const char *s)
 		if ((q[0] == '*' && q[1] == '/') || (q[0] == '/' && q[1] == '*') || *q == '\n')
 			*q = '_';
 	return t;
-}
-
-static void write_floats(FILE *f, const float *v, int64_t n)
-{
-	for (int64_t i = 0; i < n; i++) {
-		if (i % 8 == 0)
-			fputs("\n\t", f);
-		fprintf(f, "%.9g%s", (double)v[i], i + 1 < n ? "f, " : "f");
-	}
 }
 
 /* RtConv initialiser (N set at run time) for a Conv or pool node. */
@@ -397,7 +441,7 @@ static const char *geometry(const Node *n)
 	                (long long)G);
 }
 
-static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, int idx, bool fwd, const char *P)
+static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool fwd)
 {
 	const Tensor *in = n->in[0], *out = n->out[0];
 	int64_t numel = shape_numel(&out->shape), C = out->shape.rank > 1 ? out->shape.d[1] : 1;
@@ -411,31 +455,27 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, int id
 	}
 	switch (n->op) {
 	case OP_Conv: {
-		int64_t w = param_off(b, n->in[1]);
 		bool bias = n->nin > 2 && n->in[2];
-		int64_t bo = bias ? param_off(b, n->in[2]) : 0;
 		fprintf(c, "\t{\n\t\tconst RtConv g = %s;\n", geometry(n));
 		if (fwd)
-			fprintf(c, "\t\tif ((rc = rt_conv2d_forward(%s, %s, params + %lld, %s, &g)))\n\t\t\treturn rc;\n", Y, X,
-			        (long long)w, bias ? xsprintf("params + %lld", (long long)bo) : "NULL");
+			fprintf(c, "\t\tif ((rc = rt_conv2d_forward(%s, %s, %s, %s, &g)))\n\t\t\treturn rc;\n", Y, X,
+			        pval(b, n->in[1]), bias ? pval(b, n->in[2]) : "NULL");
 		else
-			fprintf(c, "\t\tif ((rc = rt_conv2d_backward(%s, grads + %lld, %s, %s, %s, params + %lld, &g)))\n"
-			           "\t\t\treturn rc;\n", dX, (long long)w,
-			        bias ? xsprintf("grads + %lld", (long long)bo) : "NULL", dY, X, (long long)w);
+			fprintf(c, "\t\tif ((rc = rt_conv2d_backward(%s, %s, %s, %s, %s, %s, &g)))\n\t\t\treturn rc;\n", dX,
+			        pgrad(b, n->in[1]), bias ? pgrad(b, n->in[2]) : "NULL", dY, X, pval(b, n->in[1]));
 		fprintf(c, "\t}\n");
 		break;
 	}
 	case OP_BatchNormalization: {
 		float eps = attr_float(n, "epsilon", 1e-5f);
-		int64_t s = param_off(b, n->in[1]), t = param_off(b, n->in[2]);
 		if (fwd)
-			fprintf(c, "\trt_bn_frozen_forward(%s, %s, params + %lld, params + %lld, %s_b%d_mean, %s_b%d_var, "
-			           "%.9gf, batch, %lld, %lld);\n", Y, X, (long long)s, (long long)t, P, idx, P, idx, (double)eps,
+			fprintf(c, "\trt_bn_frozen_forward(%s, %s, %s, %s, %s, %s, %.9gf, batch, %lld, %lld);\n", Y, X,
+			        pval(b, n->in[1]), pval(b, n->in[2]), pval(b, n->in[3]), pval(b, n->in[4]), (double)eps,
 			        (long long)C, (long long)(numel / C));
 		else
-			fprintf(c, "\trt_bn_frozen_backward(%s, grads + %lld, grads + %lld, %s, %s, params + %lld, %s_b%d_mean, "
-			           "%s_b%d_var, %.9gf, batch, %lld, %lld);\n", dX, (long long)s, (long long)t, dY, X,
-			        (long long)s, P, idx, P, idx, (double)eps, (long long)C, (long long)(numel / C));
+			fprintf(c, "\trt_bn_frozen_backward(%s, %s, %s, %s, %s, %s, %s, %s, %.9gf, batch, %lld, %lld);\n", dX,
+			        pgrad(b, n->in[1]), pgrad(b, n->in[2]), dY, X, pval(b, n->in[1]), pval(b, n->in[3]),
+			        pval(b, n->in[4]), (double)eps, (long long)C, (long long)(numel / C));
 		break;
 	}
 	case OP_Relu:
@@ -491,6 +531,26 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, int id
 		fprintf(c, "\t}\n");
 		break;
 	}
+	case OP_Pad: {
+		int64_t pb[2] = { 0, 0 }, pe[2] = { 0, 0 }, H = 1, W = in->shape.d[in->shape.rank - 1];
+		int nsp;
+		bool zero = pad_zero_spatial(n, pb, pe, &nsp);
+		ASSERT(zero); /* check_node refused the others */
+		if (nsp == 1) { /* 1-D: the one spatial axis is W */
+			pb[1] = pb[0], pe[1] = pe[0];
+			pb[0] = pe[0] = 0;
+		} else {
+			H = in->shape.d[2];
+		}
+		const char *args = xsprintf("batch, %lld, %lld, %lld, %lld, %lld, %lld, %lld", (long long)in->shape.d[1],
+		                            (long long)H, (long long)W, (long long)pb[0], (long long)pb[1], (long long)pe[0],
+		                            (long long)pe[1]);
+		if (fwd)
+			fprintf(c, "\trt_pad2d_forward(%s, %s, %s);\n", Y, X, args);
+		else
+			fprintf(c, "\trt_pad2d_backward(%s, %s, %s);\n", dX, dY, args);
+		break;
+	}
 	case OP_GlobalAveragePool: {
 		int64_t HW = shape_numel(&in->shape) / in->shape.d[1];
 		if (fwd)
@@ -508,9 +568,10 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, int id
 
 void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 {
-	const struct TrainBlock *b = g->train_block;
+	struct TrainBlock *b = g->train_block;
 	if (!b)
 		return;
+	b->P = P;
 	if (h) {
 		fprintf(h, "/* --unfreeze: the trunk ends at '%s'; the trainable block from there to the\n"
 		           " * features is %s_block (runtime/onnx2c_rt.h: RtBlock), in C that calls the\n"
@@ -524,38 +585,32 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	}
 	fprintf(c, "/* ---- --unfreeze: the trainable block '%s' %s -> '%s' %s ----\n", b->x->name,
 	        shape_str(&b->x->shape), b->feat->name, shape_str(&b->feat->shape));
-	fprintf(c, " * %d ONNX nodes, %d parameter tensors (%lld floats); BatchNorm on its stored statistics. */\n",
-	        b->nnodes, b->nparams, (long long)b->nfloats);
+	fprintf(c, " * %d ONNX nodes, %d trainable tensors (%lld floats); BatchNorm on its stored statistics. */\n",
+	        b->nnodes, b->ntrain, (long long)b->nfloats);
 	fprintf(c, "#include \"onnx2c_rt.h\"\n\n");
-	/* the initial parameters (the model's values) and their ONNX names */
-	/* the initial parameters (the model's values, padded to 16-float slots) as a string literal,
-	 * which compiles far faster than a float initializer list; their names follow */
-	float *init = xalloc(sizeof(float) * (size_t)(b->nfloats + 1));
-	for (int i = 0; i < b->nparams; i++)
-		memcpy(init + b->params[i].off, b->params[i].data, sizeof(float) * (size_t)b->params[i].count);
-	fprintf(c, "static const union { unsigned char b[%lld]; float f[%lld]; } %s_block_init = {\n",
-	        (long long)(4 * b->nfloats), (long long)b->nfloats, P);
-	write_c_bytes(c, (const unsigned char *)init, (size_t)(4 * b->nfloats));
-	fprintf(c, "};\n");
-	fprintf(c, "static const RtParam %s_block_params[%d] = {\n", P, b->nparams);
+	/* the initial parameters (the model's values) and the frozen constants, padded to 16-float
+	 * slots, as string literals (they compile far faster than float initializer lists) */
+	for (int frozen = 0; frozen < 2; frozen++) {
+		int64_t n = frozen ? b->nconst : b->nfloats;
+		float *v = xalloc(sizeof(float) * (size_t)(n + 1));
+		for (int i = 0; i < b->nparams; i++)
+			if (b->params[i].frozen == (frozen == 1))
+				memcpy(v + b->params[i].off, b->params[i].data, sizeof(float) * (size_t)b->params[i].count);
+		fprintf(c, "static const union { unsigned char b[%lld]; float f[%lld]; } %s_block_%s = {\n",
+		        (long long)(4 * n + 4), (long long)(n + 1), P, frozen ? "const" : "init");
+		write_c_bytes(c, (const unsigned char *)v, (size_t)(4 * n + 4));
+		fprintf(c, "};\n");
+	}
+	fprintf(c, "/* the trainable tensors: ONNX initializer, offset, floats */\n");
+	fprintf(c, "static const RtParam %s_block_params[%d] = {\n", P, b->ntrain);
 	for (int i = 0; i < b->nparams; i++) {
+		if (b->params[i].frozen)
+			continue;
 		fputs("\t{ ", c);
 		train_write_c_string(c, b->params[i].name);
 		fprintf(c, ", %lld, %lld },\n", (long long)b->params[i].off, (long long)b->params[i].count);
 	}
 	fprintf(c, "};\n");
-	/* frozen BatchNorm statistics */
-	for (int i = 0; i < b->nnodes; i++) {
-		const Node *n = b->nodes[i];
-		if (n->op != OP_BatchNormalization)
-			continue;
-		for (int s = 3; s <= 4; s++) {
-			fprintf(c, "static const float %s_b%d_%s[%lld] = {", P, i, s == 3 ? "mean" : "var",
-			        (long long)shape_numel(&n->in[s]->shape));
-			write_floats(c, tensor_f32(n->in[s]), shape_numel(&n->in[s]->shape));
-			fprintf(c, "\n};\n");
-		}
-	}
 	int64_t F = shape_numel(&b->feat->shape);
 	fprintf(c, "\nstatic size_t %s_block_acts_size(int batch)\n{\n\treturn (size_t)batch * %lld;\n}\n\n", P,
 	        (long long)b->acts);
@@ -564,7 +619,7 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	fprintf(c, "static int %s_block_forward(float *acts, const float *params, int batch, const float *x, "
 	           "float *feat)\n{\n\tint rc = RT_OK;\n", P);
 	for (int i = 0; i < b->nnodes; i++)
-		emit_node(c, b, b->nodes[i], i, true, P);
+		emit_node(c, b, b->nodes[i], true);
 	fprintf(c, "\tmemcpy(feat, %s, sizeof(float) * (size_t)batch * %lld);\n\treturn rc;\n}\n\n",
 	        act_ptr(b, b->feat, "acts"), (long long)F);
 	fprintf(c, "/* Accumulates d loss/d params into grads from dfeat, in reverse order (dacts is scratch). */\n");
@@ -574,12 +629,12 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	fprintf(c, "\tmemcpy(%s, dfeat, sizeof(float) * (size_t)batch * %lld);\n", act_ptr(b, b->feat, "dacts"),
 	        (long long)F);
 	for (int i = b->nnodes - 1; i >= 0; i--)
-		emit_node(c, b, b->nodes[i], i, false, P);
+		emit_node(c, b, b->nodes[i], false);
 	fprintf(c, "\t(void)x;\n\treturn rc;\n}\n\n");
 	fprintf(c, "const RtBlock %s_block = {\n\t.cut = ", P);
 	train_write_c_string(c, b->x->name);
 	fprintf(c, ",\n\t.in_numel = %s_BLOCK_IN,\n\t.nparams = %lld,\n"
 	           "\t.init = %s_block_init.f,\n\t.params = %s_block_params,\n\t.ntensors = %d,\n"
 	           "\t.acts_size = %s_block_acts_size,\n\t.forward = %s_block_forward,\n\t.backward = %s_block_backward,\n"
-	           "};\n\n", U, (long long)b->nfloats, P, P, b->nparams, P, P, P);
+	           "};\n\n", U, (long long)b->nfloats, P, P, b->ntrain, P, P, P);
 }

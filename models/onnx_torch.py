@@ -6,7 +6,8 @@ It interprets the ONNX nodes between the cut and the graph output with torch.nn.
 so PyTorch trains exactly the network in the .onnx file (the same one onnx2c compiled), not a
 re-written copy of it.  The initializers the block reads become leaf tensors with
 requires_grad (one per initializer: an initializer read twice, directly or through an
-Identity, is one tied parameter, as in the ONNX graph).  BatchNormalization runs on its
+Identity, is one tied parameter, as in the ONNX graph), except those tied to something frozen:
+read by the frozen trunk too, or also a BatchNorm statistic (onnx2c's rule, derived here anew).  BatchNormalization runs on its
 stored statistics (eval mode: frozen BN), its scale and bias trainable.  The final
 classifier Gemm can be given new weights (a fresh K-way head).
 
@@ -29,6 +30,9 @@ class OnnxBlock:
     def __init__(self, path, cut, head_weight=None, head_bias=None):
         g = onnx.load(path).graph
         self.inits = {t.name: numpy_helper.to_array(t).copy() for t in g.initializer}
+        for n in g.node:                     # Constant nodes are initializers too (e.g. Pad's pads)
+            if n.op_type == "Constant" and n.attribute[0].name == "value":
+                self.inits[n.output[0]] = numpy_helper.to_array(n.attribute[0].t).copy()
         self.alias = {}                      # Identity of an initializer -> the initializer
         producer = {o: n for n in g.node for o in n.output}
         for n in g.node:
@@ -53,15 +57,19 @@ class OnnxBlock:
         self.nodes = sorted(need, key=lambda n: order[id(n)])
         self.cut = cut
         self.head = [n for n in self.nodes if n.op_type == "Gemm"][-1] if head_weight is not None else None
+        # Trainable: the block's Conv weights/biases and BN scales/biases, except initializers that
+        # stay frozen with a tie: read by a node outside the block (the frozen trunk), or also a BN
+        # statistic (Identity nodes of initializers are not readers: they only rename)
+        inside = {id(n) for n in self.nodes}
+        frozen = {self._root(i) for n in g.node if id(n) not in inside and n.op_type != "Identity"
+                  for i in n.input if self._root(i) in self.inits}
+        frozen |= {self._root(n.input[j]) for n in self.nodes if n.op_type == "BatchNormalization" for j in (3, 4)}
         self.params = {}
         for n in self.nodes:
-            if n.op_type == "Conv":
-                self._param(n.input[1])
-                if len(n.input) > 2 and n.input[2]:
-                    self._param(n.input[2])
-            elif n.op_type == "BatchNormalization":
-                self._param(n.input[1])
-                self._param(n.input[2])
+            k = {"Conv": len(n.input), "BatchNormalization": 3}.get(n.op_type, 0)
+            for i in n.input[1:min(k, 3)]:
+                if i and self._root(i) not in frozen:
+                    self._param(i)
         if self.head is not None:
             self.params["head.weight"] = torch.tensor(np.asarray(head_weight, np.float32), requires_grad=True)
             self.params["head.bias"] = torch.tensor(np.asarray(head_bias, np.float32), requires_grad=True)
@@ -110,6 +118,11 @@ class OnnxBlock:
                 y = F.avg_pool2d(v[0], a["kernel_shape"], a.get("strides", [1, 1]), pads[:2],
                                  ceil_mode=bool(a.get("ceil_mode", 0)),
                                  count_include_pad=bool(a.get("count_include_pad", 0)))
+            elif op == "Pad":
+                pads = a["pads"] if "pads" in a else [int(p) for p in v[1].tolist()]
+                r = len(pads) // 2   # ONNX: all begins, then all ends; F.pad: (last begin, last end, ...)
+                tp = [q for i in reversed(range(r)) for q in (pads[i], pads[i + r])]
+                y = F.pad(v[0], tp, value=0.0)
             elif op == "GlobalAveragePool":
                 y = v[0].mean(dim=(2, 3), keepdim=True)
             elif op == "Flatten":

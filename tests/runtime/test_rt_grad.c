@@ -1,6 +1,6 @@
 /*
  * test_rt_grad.c - finite-difference checks of every backward in
- * runtime/layers.c and of the cross-entropy gradient.
+ * runtime/layers.c and pad.c, and of the cross-entropy gradient.
  *
  * For a random R, L(x) = sum(forward(x) * R) is accumulated in double; the
  * backward given dout = R must equal the central difference
@@ -259,6 +259,34 @@ static void test_concat(void)
 	free(k.out), free(R);
 }
 
+/* ---------------------------------------------------------------- pad */
+
+typedef struct PadCtx { float *out, *x; int N, C, H, W, pt, pl, pb, pr; } PadCtx;
+static void pad_fwd(void *c)
+{
+	PadCtx *k = c;
+	rt_pad2d_forward(k->out, k->x, k->N, k->C, k->H, k->W, k->pt, k->pl, k->pb, k->pr);
+}
+
+static void test_pad(void)
+{
+	RtRng r;
+	rt_rng_seed(&r, 9);
+	PadCtx k = {NULL, NULL, 2, 3, 4, 5, 1, 2, 0, 3}; /* asymmetric, one side unpadded */
+	const int OH = k.H + k.pt + k.pb, OW = k.W + k.pl + k.pr;
+	const size_t nx = (size_t)k.N * k.C * k.H * k.W, ny = (size_t)k.N * k.C * OH * OW;
+	k.x = rt_test_randn(nx, &r, 1);
+	k.out = filled(ny, 7.0f); /* the forward must write the zeros itself */
+	float *R = rt_test_randn(ny, &r, 1), *dx = filled(nx, PRE);
+	Probe p = {pad_fwd, &k, k.out, R, ny};
+	probe_loss(&p);
+	CU_ASSERT(k.out[0] == 0.0f && k.out[(size_t)k.pt * OW + k.pl] == k.x[0]);
+	CU_ASSERT(k.out[ny - 1] == 0.0f && k.out[(size_t)(k.pt + k.H - 1) * OW + k.pl + k.W - 1] == k.x[k.H * k.W - 1]);
+	rt_pad2d_backward(dx, R, k.N, k.C, k.H, k.W, k.pt, k.pl, k.pb, k.pr);
+	CU_ASSERT(fd_check("pad dx", &p, k.x, dx, nx, 0.25f, 1e-4));
+	free(k.out), free(k.x), free(R), free(dx);
+}
+
 /* ------------------------------------------------------------- pooling */
 
 typedef struct PoolCtx { float *out, *x; int *arg; RtConv g; int kind, cip; } PoolCtx;
@@ -375,6 +403,7 @@ int main(void)
 	CU_add_test(s, "batchnorm folded into conv", test_bn_fold);
 	CU_add_test(s, "relu and residual add", test_relu_add);
 	CU_add_test(s, "channel concat", test_concat);
+	CU_add_test(s, "zero padding", test_pad);
 	CU_add_test(s, "max, average and global pooling", test_pool);
 	CU_add_test(s, "average pooling divisor", test_avgpool_divisor);
 	CU_add_test(s, "softmax cross-entropy", test_xent);
