@@ -28,6 +28,10 @@
 #include <time.h>
 
 #include "onnx2c_rt.h"
+#include "rt_internal.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 typedef struct Opts {
 	const char *data, *labels, *val, *val_labels;
@@ -286,33 +290,45 @@ static int open_data(RtDataset *d, const char *path, const char *labels, const O
 	return 0;
 }
 
-/* Trunk features of samples idx[0..n) of d into feat[n][F], in chunks of `chunk`. */
+/* Trunk features of samples idx[0..n) of d into feat[n][F]: decoded in chunks of `chunk`, and each
+ * chunk's samples split over the threads, each thread running the generated model on its part with
+ * its own workspace (the model's kernels then run single-threaded inside: OpenMP does not nest by
+ * default).  Many small independent inferences scale far better this way than one sample at a
+ * time with every kernel forking and joining, above all on a shared machine. */
 typedef struct Trunk {
 	const RtTrunk *t;
 	RtTransform tf;
 	size_t in_numel;
 	size_t D;        /* floats a sample of the trunk's output: the features, or the block's input */
 	int chunk;
+	int nthreads;
 	float *in;
-	void *ws;
+	void **ws;       /* [nthreads] workspaces for per = ceil(chunk / nthreads) samples (1 if not batched) */
 } Trunk;
 
 static int trunk_features(Trunk *k, const RtDataset *d, const int *idx, int n, RtRng *rng, float *feat, int *labels)
 {
+	const size_t F = k->D;
 	for (int s = 0; s < n; s += k->chunk) {
 		const int b = n - s < k->chunk ? n - s : k->chunk;
 		for (int j = 0; j < b; j++)
 			if (rt_dataset_load(d, idx[s + j], &k->tf, rng, k->in + (size_t)j * k->in_numel, &labels[s + j]))
 				return fail(rt_error());
-		const size_t F = k->D;
-		if (k->t->batched) {
-			if (k->t->run(k->ws, b, k->in, feat + (size_t)s * F))
-				return fail("the model's run function failed");
-		} else {
-			for (int j = 0; j < b; j++)
-				if (k->t->run(k->ws, 1, k->in + (size_t)j * k->in_numel, feat + (size_t)(s + j) * F))
-					return fail("the model's run function failed");
+		const int per = (b + k->nthreads - 1) / k->nthreads;
+		int bad = 0;
+		RT_OMP(parallel for schedule(static, 1) num_threads(k->nthreads) reduction(| : bad))
+		for (int th = 0; th < k->nthreads; th++) {
+			const int j0 = th * per, m = b - j0 < per ? b - j0 : per;
+			if (m <= 0)
+				continue;
+			if (k->t->batched)
+				bad |= k->t->run(k->ws[th], m, k->in + (size_t)j0 * k->in_numel, feat + (size_t)(s + j0) * F) != 0;
+			else
+				for (int j = j0; j < j0 + m; j++)
+					bad |= k->t->run(k->ws[th], 1, k->in + (size_t)j * k->in_numel, feat + (size_t)(s + j) * F) != 0;
 		}
+		if (bad)
+			return fail("the model's run function failed");
 	}
 	return 0;
 }
@@ -423,6 +439,8 @@ static void state_free(State *s)
 	rt_optim_free(&s->opt);
 	rt_log_close(&s->log);
 	free(s->trunk.in);
+	for (int i = 0; s->trunk.ws && i < s->trunk.nthreads; i++)
+		free(s->trunk.ws[i]);
 	free(s->trunk.ws);
 }
 
@@ -501,9 +519,16 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	memcpy(k->tf.std, o->std, sizeof o->std);
 	k->in_numel = (size_t)t->in_shape[0] * t->in_shape[1] * t->in_shape[2];
 	k->D = (size_t)D;
-	k->chunk = t->batched ? 64 : 1;
+	k->chunk = 64;
+	k->nthreads = 1;
+#ifdef _OPENMP
+	k->nthreads = omp_get_max_threads() < 64 ? omp_get_max_threads() : 64;
+#endif
 	k->in = malloc(sizeof(float) * k->in_numel * (size_t)k->chunk);
-	k->ws = malloc(t->workspace_size(k->chunk) + 1);
+	k->ws = calloc((size_t)k->nthreads, sizeof *k->ws);
+	for (int i = 0; k->ws && i < k->nthreads; i++)
+		if (!(k->ws[i] = malloc(t->workspace_size(t->batched ? (k->chunk + k->nthreads - 1) / k->nthreads : 1) + 1)))
+			return fail("out of memory (model workspaces)");
 	const int B = o->batch;
 	s->batch_feat = malloc(sizeof(float) * (size_t)B * D);
 	s->batch_lab = malloc(sizeof(int) * (size_t)B);
