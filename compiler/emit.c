@@ -489,29 +489,7 @@ static void write_blob(FILE *f, const unsigned char *b, size_t n)
 	if (!n) {
 		fprintf(f, "\t{0}\n};\n");
 	} else {
-		/* printable bytes as themselves, others as 3-digit octal escapes
-		 * (fixed width, so a following digit can never join the escape) */
-		char line[8192];
-		size_t k = 0;
-		for (size_t i = 0; i < n; i++) {
-			unsigned c = b[i];
-			if (k == 0)
-				line[k++] = '"';
-			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
-				line[k++] = (char)c;
-			} else {
-				line[k++] = '\\';
-				line[k++] = (char)('0' + ((c >> 6) & 7));
-				line[k++] = (char)('0' + ((c >> 3) & 7));
-				line[k++] = (char)('0' + (c & 7));
-			}
-			if (k > 4000 || i + 1 == n) {
-				line[k++] = '"';
-				line[k++] = '\n';
-				fwrite(line, 1, k, f);
-				k = 0;
-			}
-		}
+		write_c_bytes(f, b, n);
 		fprintf(f, "};\n");
 	}
 	fprintf(f, "O2C_UNUSED static const float *const o2c_W = o2c_blob.f;\n\n");

@@ -21,9 +21,82 @@ O2C_UNUSED static void o2c_pool_cols(int off, int SW, int W, int OW, int *lo, in
 	*hi = h > OW ? OW : h;
 }
 
-O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH,
-                                     int KW, int SH, int SW, int DH, int DW, int PT, int PL)
+/*
+ * Stride 1, dilation 1, output as large as the input ("same" padding: the
+ * Inception branch pools).  Row by row, 3x3 windows over a 14-pixel row
+ * spend their time in loop overhead, so each plane is pooled separably with
+ * flat loops over the whole plane: along rows, t[i] = op over kx of
+ * x[i + kx - PL] (a tap at a row's end strays into the next row: the first
+ * PL and last KW-1-PL columns of each row are redone after); then down the
+ * columns, y[i] = op over ky of t[i + (ky - PT) * W], each tap over the
+ * whole rows where it is inside.  op is max, or a sum that average pooling
+ * divides by the tap counts after.
+ */
+#define O2C_POOL_PLANE 16384 /* largest plane on this path: 64 KB of stack */
+#define O2C_POOL_ROWMAX 1024 /* and widest row, for average pooling */
+
+static int o2c_pool_same_ok(int H, int W, int OH, int OW, int SH, int SW, int DH, int DW)
 {
+	return SH == 1 && SW == 1 && DH == 1 && DW == 1 && OH == H && OW == W && H * W <= O2C_POOL_PLANE;
+}
+
+/* One plane; avg: 0 max, 1 sum (the caller divides). */
+static void o2c_pool_same(const float *x, float *y, int H, int W, int KH, int KW, int PT, int PL, int avg)
+{
+	float t[O2C_POOL_PLANE];
+	const int n = H * W, rlo = PL < W ? PL : W, rhi = W - (KW - 1 - PL) > 0 ? W - (KW - 1 - PL) : 0;
+	memcpy(t, x, (size_t)n * sizeof *t); /* tap kx = PL: the pixel itself */
+	for (int kx = 0; kx < KW; kx++) {
+		const int d = kx - PL, i0 = d < 0 ? -d : 0, i1 = d > 0 ? n - d : n;
+		if (d == 0)
+			continue;
+		if (avg)
+			for (int i = i0; i < i1; i++)
+				t[i] += x[i + d];
+		else
+			for (int i = i0; i < i1; i++)
+				t[i] = x[i + d] > t[i] ? x[i + d] : t[i];
+	}
+	for (int r = 0; r < H; r++) { /* the columns whose windows pass a row end */
+		const float *xr = x + (size_t)r * W;
+		for (int ox = 0; ox < W; ox++) {
+			if (ox == rlo && rlo < rhi)
+				ox = rhi;
+			if (ox >= W)
+				break;
+			float v = xr[ox];
+			for (int kx = 0; kx < KW; kx++) {
+				const int ix = ox + kx - PL;
+				if (ix < 0 || ix >= W || ix == ox)
+					continue;
+				v = avg ? v + xr[ix] : xr[ix] > v ? xr[ix] : v;
+			}
+			t[(size_t)r * W + ox] = v;
+		}
+	}
+	memcpy(y, t, (size_t)n * sizeof *y); /* tap ky = PT */
+	for (int ky = 0; ky < KH; ky++) {
+		const int d = (ky - PT) * W, i0 = d < 0 ? -d : 0, i1 = d > 0 ? n - d : n;
+		if (d == 0)
+			continue;
+		if (avg)
+			for (int i = i0; i < i1; i++)
+				y[i] += t[i + d];
+		else
+			for (int i = i0; i < i1; i++)
+				y[i] = t[i + d] > y[i] ? t[i + d] : y[i];
+	}
+}
+
+O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH, int KW,
+                                     int SH, int SW, int DH, int DW, int PT, int PL)
+{
+	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW)) {
+		O2C_OMP(parallel for schedule(static))
+		for (int nc = 0; nc < NC; nc++)
+			o2c_pool_same(in + (size_t)nc * H * W, out + (size_t)nc * H * W, H, W, KH, KW, PT, PL, 0);
+		return;
+	}
 	/* each tap's column range, once per call rather than per row (it divides) */
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
@@ -45,10 +118,16 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 					int lo = clo[kx], hi = chi[kx];
 					if (kx >= O2C_POOL_KWMAX)
 						o2c_pool_cols(off, SW, W, OW, &lo, &hi);
-					for (int ox = lo; ox < hi; ox++) {
-						const float v = row[ox * SW + off];
-						y[ox] = v > y[ox] ? v : y[ox];
-					}
+					/* literal strides, so the compiler vectorises them */
+					if (SW == 1)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = row[ox + off] > y[ox] ? row[ox + off] : y[ox];
+					else if (SW == 2)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = row[2 * ox + off] > y[ox] ? row[2 * ox + off] : y[ox];
+					else
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = row[ox * SW + off] > y[ox] ? row[ox * SW + off] : y[ox];
 				}
 			}
 		}
@@ -71,10 +150,30 @@ O2C_UNUSED static int o2c_pool_count(int start, int K, int D, int lo, int hi)
 /* count_include_pad: the divisor counts taps inside the padded input
  * [-PT, H+PB) (a ceil_mode window hanging past it is not padded further);
  * otherwise only taps inside the input. */
-O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH,
-                                     int KW, int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR,
-                                     int include_pad)
+O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH, int KW,
+                                     int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR, int include_pad)
 {
+	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW) && W <= O2C_POOL_ROWMAX) {
+		O2C_OMP(parallel for schedule(static))
+		for (int nc = 0; nc < NC; nc++) {
+			float *y = out + (size_t)nc * H * W;
+			float rx[O2C_POOL_ROWMAX]; /* the taps inside each column's window */
+			o2c_pool_same(in + (size_t)nc * H * W, y, H, W, KH, KW, PT, PL, 1);
+			for (int ox = 0; ox < W; ox++) {
+				const int cx = include_pad ? o2c_pool_count(ox - PL, KW, 1, -PL, W + PR)
+				                           : o2c_pool_count(ox - PL, KW, 1, 0, W);
+				rx[ox] = (float)cx;
+			}
+			for (int oy = 0; oy < H; oy++) {
+				const int cy = include_pad ? o2c_pool_count(oy - PT, KH, 1, -PT, H + PB)
+				                           : o2c_pool_count(oy - PT, KH, 1, 0, H);
+				float *yr = y + (size_t)oy * W;
+				for (int ox = 0; ox < W; ox++)
+					yr[ox] = yr[ox] / ((float)cy * rx[ox]);
+			}
+		}
+		return;
+	}
 	/* each tap's column range, once per call rather than per row (it divides) */
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
@@ -96,8 +195,15 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 					int lo = clo[kx], hi = chi[kx];
 					if (kx >= O2C_POOL_KWMAX)
 						o2c_pool_cols(off, SW, W, OW, &lo, &hi);
-					for (int ox = lo; ox < hi; ox++)
-						y[ox] += row[ox * SW + off];
+					if (SW == 1)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] += row[ox + off];
+					else if (SW == 2)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] += row[2 * ox + off];
+					else
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] += row[ox * SW + off];
 				}
 			}
 			const int cy = include_pad ? o2c_pool_count(oy * SH - PT, KH, DH, -PT, H + PB)

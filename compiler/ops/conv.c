@@ -15,7 +15,10 @@
 #include <math.h>
 #include <string.h>
 
-#define CONV_MR 8 /* must equal O2C_CONV_MR in templates/conv.c */
+#define CONV_MR 8           /* must equal O2C_CONV_MR in templates/conv.c */
+#define CONV_CV_MV 64       /* must equal O2C_CV_MV in templates/conv.c */
+#define CONV_CV_PMAX 64     /* must equal O2C_CV_PMAX in templates/conv.c */
+#define CONV_WINO4_CMAX 256 /* must equal O2C_WINO4_CMAX in templates/conv.c */
 
 typedef struct ConvP {
 	Window w;
@@ -113,6 +116,35 @@ static float *conv_wino_pack(const float *w, int64_t C, int64_t M, size_t *count
 	return u;
 }
 
+/* Winograd F(4x4,3x3) weights for o2c_conv2d_wino4: the same layout with 36
+ * positions, U[xi][b][c][r] = (G g G^T)[xi], G the 6x3 matrix below. */
+static float *conv_wino4_pack(const float *w, int64_t C, int64_t M, size_t *count)
+{
+	static const double Gm[6][3] = {{1.0 / 4, 0, 0},
+	                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+	                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+	                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
+	                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
+	                                {0, 0, 1}};
+	const int64_t nb = (M + CONV_MR - 1) / CONV_MR;
+	*count = (size_t)checked_mul(checked_mul(36 * nb, C, "Winograd weights"), CONV_MR, "Winograd weights");
+	float *u = xalloc(*count * sizeof *u);
+	for (int64_t m = 0; m < M; m++)
+		for (int64_t c = 0; c < C; c++) {
+			const float *g = w + (m * C + c) * 9;
+			for (int i = 0; i < 6; i++)
+				for (int k = 0; k < 6; k++) {
+					double v = 0;
+					for (int a = 0; a < 3; a++)
+						for (int b = 0; b < 3; b++)
+							v += Gm[i][a] * g[a * 3 + b] * Gm[k][b];
+					u[(((i * 6 + k) * nb + m / CONV_MR) * C + c) * CONV_MR + m % CONV_MR] =
+					    (float)v;
+				}
+		}
+	return u;
+}
+
 /* Winograd pays when the GEMMs dominate its transforms: enough channels on
  * both sides, and enough output pixels (>= 14x14) that its 16/9 larger
  * weights are reused: at 8x8 or 7x7 the layer streams its weights from
@@ -123,6 +155,36 @@ static bool conv_use_wino(const Window *w, int64_t G, int64_t C, int64_t M)
 {
 	return G == 1 && w->k[0] == 3 && w->k[1] == 3 && w->s[0] == 1 && w->s[1] == 1 && w->d[0] == 1 && w->d[1] == 1 &&
 	       C >= 16 && C <= 512 && M >= 16 && w->out[0] * w->out[1] >= 196;
+}
+
+/* W [M][K] -> [M/CV_MV][K][CV_MV] for o2c_conv2d_cv (M a multiple of CV_MV). */
+static float *conv_cv_pack(const float *w, int64_t M, int64_t K, size_t *count)
+{
+	*count = (size_t)checked_mul(M, K, "packed weights");
+	float *p = xalloc(*count * sizeof *p);
+	for (int64_t m = 0; m < M; m++)
+		for (int64_t k = 0; k < K; k++)
+			p[((m / CONV_CV_MV) * K + k) * CONV_CV_MV + m % CONV_CV_MV] = w[m * K + k];
+	return p;
+}
+
+/* The channel-vectorised path serves small images (7x7, 8x8), where the
+ * 48-pixel panels of the direct path are partly empty and each weight is
+ * used for few pixels; its stack panel and transpose buffer hold at most
+ * CV_PMAX pixels. */
+static bool conv_use_cv(const Window *w, int64_t G, int64_t M)
+{
+	return G == 1 && M % CONV_CV_MV == 0 && w->out[0] * w->out[1] <= CONV_CV_PMAX && w->k[0] * w->k[1] <= 256;
+}
+
+/* F(4x4) rather than F(2x2) where its 4x larger transformed weights are
+ * used often enough: at 14x14 (16 tiles of 4x4) a layer streams them from
+ * memory and runs no faster than F(2x2) on one thread, with 2.25x the
+ * weight traffic; from 20x20 on (28x28: 49 tiles) it wins.  Its kernel
+ * holds 16 tiles of at most CONV_WINO4_CMAX channels. */
+static bool conv_use_wino4(const Window *w, int64_t C)
+{
+	return C <= CONV_WINO4_CMAX && ((w->out[0] + 3) / 4) * ((w->out[1] + 3) / 4) >= 25;
 }
 
 /* Splits n->act into the kernel's clamp [lo, hi] and what a pass after the
@@ -179,6 +241,16 @@ void conv_emit(Emit *e, Node *n)
 		      (long long)OH, (long long)OW, (long long)w->k[0], (long long)w->k[1], (long long)w->s[0],
 		      (long long)w->s[1], (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0],
 		      (long long)w->pb[1], lo, hi);
+	} else if (conv_use_wino(w, G, C, M) && conv_use_wino4(w, C)) {
+		size_t count;
+		const float *u = conv_wino4_pack(tensor_f32(wt), C, M, &count);
+		emitf(e, "\t/* 3x3 stride 1: Winograd F(4x4,3x3), weights transformed at compile time */\n");
+		emitf(
+		    e,
+		    "\to2c_conv2d_wino4(in0, %s, %s, %s, out0, /*N*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, /*M*/%lld, "
+		    "/*OH*/%lld, /*OW*/%lld,\n\t                 /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		    emit_weights(e, u, count), bias, res, (long long)N, (long long)C, (long long)H, (long long)W,
+		    (long long)M, (long long)OH, (long long)OW, (long long)w->pb[0], (long long)w->pb[1], lo, hi);
 	} else if (conv_use_wino(w, G, C, M)) {
 		size_t count;
 		const float *u = conv_wino_pack(tensor_f32(wt), C, M, &count);
@@ -189,6 +261,19 @@ void conv_emit(Emit *e, Node *n)
 		    "/*OH*/%lld, /*OW*/%lld,\n\t                 /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
 		    emit_weights(e, u, count), bias, res, (long long)N, (long long)C, (long long)H, (long long)W,
 		    (long long)M, (long long)OH, (long long)OW, (long long)w->pb[0], (long long)w->pb[1], lo, hi);
+	} else if (conv_use_cv(w, G, M)) {
+		size_t count;
+		const int64_t K = wt->shape.d[1] * w->k[0] * w->k[1];
+		const float *packed = conv_cv_pack(tensor_f32(wt), M, K, &count);
+		emitf(e, "\t/* small image: vectors over %d output channels, pixels broadcast */\n", CONV_CV_MV);
+		emitf(e,
+		      "\to2c_conv2d_cv(in0, %s, %s, %s, out0, /*N*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, /*M*/%lld, "
+		      "/*OH*/%lld, /*OW*/%lld,\n\t              /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, /*SW*/%lld, "
+		      "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		      emit_weights(e, packed, count), bias, res, (long long)N, (long long)C, (long long)H, (long long)W,
+		      (long long)M, (long long)OH, (long long)OW, (long long)w->k[0], (long long)w->k[1],
+		      (long long)w->s[0], (long long)w->s[1], (long long)w->d[0], (long long)w->d[1],
+		      (long long)w->pb[0], (long long)w->pb[1], lo, hi);
 	} else {
 		size_t count;
 		const int64_t K = wt->shape.d[1] * w->k[0] * w->k[1];

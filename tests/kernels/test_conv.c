@@ -67,12 +67,53 @@ static float *wino_pack(const float *w, int C, int M)
 	return u;
 }
 
+/* The channel-vectorised packing (compiler/ops/conv.c conv_cv_pack), restated:
+ * wq[b][k][r] = W[b*64 + r][k]. */
+static float *cv_pack(const float *w, int C, int M, int KH, int KW)
+{
+	const int K = C * KH * KW;
+	float *p = malloc((size_t)M * K * sizeof *p);
+	for (int m = 0; m < M; m++)
+		for (int k = 0; k < K; k++)
+			p[((size_t)(m / O2C_CV_MV) * K + k) * O2C_CV_MV + m % O2C_CV_MV] = w[(size_t)m * K + k];
+	return p;
+}
+
+/* Winograd F(4x4,3x3) weights (compiler/ops/conv.c conv_wino4_pack), restated:
+ * U[xi][b][c][r] = (G g G^T)[xi] of W[b*MR+r][c], G 6x3. */
+static float *wino4_pack(const float *w, int C, int M)
+{
+	static const double Gm[6][3] = {{1.0 / 4, 0, 0},
+	                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+	                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+	                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
+	                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
+	                                {0, 0, 1}};
+	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR;
+	float *u = calloc((size_t)36 * nb * C * O2C_CONV_MR, sizeof *u);
+	for (int m = 0; m < M; m++)
+		for (int c = 0; c < C; c++) {
+			const float *g = w + ((size_t)m * C + c) * 9;
+			for (int i = 0; i < 6; i++)
+				for (int k = 0; k < 6; k++) {
+					double v = 0;
+					for (int a = 0; a < 3; a++)
+						for (int b = 0; b < 3; b++)
+							v += Gm[i][a] * g[a * 3 + b] * Gm[k][b];
+					u[((((size_t)(i * 6 + k)) * nb + m / O2C_CONV_MR) * C + c) * O2C_CONV_MR +
+					  m % O2C_CONV_MR] = (float)v;
+				}
+		}
+	return u;
+}
+
 static o2c_conv_tile_fn wino_tile; /* the microkernel the Winograd cases run with */
+static o2c_cv_tile_fn cv_tile;     /* and the channel-vectorised cases */
 
 typedef void (*ConvFn)(const float *, const float *, const float *, const float *, float *, int, int, int, int,
                        int, int, int, int, int, int, int, int, int, int, int, int, float, float);
 
-enum { DIRECT, DEPTHWISE, WINOGRAD };
+enum { DIRECT, DEPTHWISE, WINOGRAD, WINOGRAD4, CV };
 
 static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 {
@@ -115,13 +156,24 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 					ref[o] = (float)acc;
 					mag[o] = (float)a;
 				}
-	float *wp = depthwise ? w : kind == WINOGRAD ? wino_pack(w, c->C, c->M) : pack(w, c->G, c->C, c->M, c->KH, c->KW);
+	float *wp = depthwise           ? w
+	            : kind == WINOGRAD ? wino_pack(w, c->C, c->M)
+	            : kind == WINOGRAD4 ? wino4_pack(w, c->C, c->M)
+	            : kind == CV       ? cv_pack(w, c->C, c->M, c->KH, c->KW)
+	                               : pack(w, c->G, c->C, c->M, c->KH, c->KW);
 	/* Winograd adds and subtracts transformed values before multiplying: a few more roundings */
-	const float tol = kind == WINOGRAD ? 1e-5f : 2e-6f;
+	/* F(4x4) multiplies by up to 8 and 1/24 on the way: more again */
+	const float tol = kind == WINOGRAD4 ? 2e-5f : kind == WINOGRAD ? 1e-5f : 2e-6f;
 	y[ny] = 42.0f; /* guard: kernels must not write past the output */
 	if (depthwise)
 		o2c_dwconv2d(x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, OH, OW, c->KH,
 		             c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+	else if (kind == CV)
+		o2c_conv2d_cv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
+		                  OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, cv_tile);
+	else if (kind == WINOGRAD4)
+		o2c_conv2d_wino4_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
+		                     OW, c->PT, c->PL, c->lo, c->hi, wino_tile);
 	else if (kind == WINOGRAD)
 		o2c_conv2d_wino(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH, OW,
 		                c->PT, c->PL, c->lo, c->hi, wino_tile);
@@ -184,12 +236,58 @@ static const Case wino_cases[] = {
 	{ 1, 1, 16, 5, 4, 12, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 1, 0, -INFINITY, INFINITY },
 };
 
+/* one group, M a multiple of 64, at most 64 output pixels: K chunks (61
+ * channels x 9 taps, 600 1x1 channels), the 1x1 in-place input, stride 2,
+ * 1x3 and dilated windows, asymmetric pads, 1 and 64 pixels, batches */
+static const Case cv_cases[] = {
+	{ 1, 1, 61, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 2, 1, 600, 7, 7, 128, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
+	{ 1, 1, 9, 14, 14, 64, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },
+	{ 1, 1, 5, 8, 8, 192, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, 0.0f, 6.0f },
+	{ 1, 1, 3, 5, 6, 64, 3, 3, 1, 1, 2, 2, 2, 0, 1, 3, 1, 1, -INFINITY, 0.5f },
+	{ 1, 1, 7, 1, 1, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -INFINITY, INFINITY },
+	{ 3, 1, 11, 9, 9, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+};
+
+static int check_cv(const char *name, o2c_cv_tile_fn tile)
+{
+	int bad = 0;
+	cv_tile = tile;
+	for (size_t i = 0; i < sizeof cv_cases / sizeof cv_cases[0]; i++)
+		bad += run_case(&cv_cases[i], name, NULL, CV);
+	return bad;
+}
+
+static void test_cv_generic(void) { CU_ASSERT_EQUAL(check_cv("cv generic", o2c_cv_tile_generic), 0); }
+#if defined(__AVX2__) && defined(__FMA__)
+static void test_cv_avx2(void) { CU_ASSERT_EQUAL(check_cv("cv avx2", o2c_cv_tile_avx2), 0); }
+#endif
+#if defined(__AVX512F__)
+static void test_cv_avx512(void) { CU_ASSERT_EQUAL(check_cv("cv avx512", o2c_cv_tile_avx512), 0); }
+#endif
+
+/* F(4x4): the same shapes (partial 4x4 tiles at every edge) plus C at the
+ * kernel's limit (256: 16-tile groups) and images of many tile groups */
+static const Case wino4_cases[] = {
+	{ 1, 1, 256, 14, 14, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 64, 23, 37, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -INFINITY, INFINITY },
+	{ 2, 1, 20, 10, 9, 16, 3, 3, 1, 1, 1, 1, 0, 1, 2, 0, 0, 1, -INFINITY, 0.5f },
+	/* rows of 18 tiles (vector strips plus tails), and of 50 (a group ends inside a row) */
+	{ 1, 1, 8, 9, 70, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 4, 6, 199, 9, 3, 3, 1, 1, 1, 1, 1, 0, 1, 2, 1, 0, -INFINITY, INFINITY },
+};
+
 static int check_wino(const char *name, o2c_conv_tile_fn tile)
 {
 	int bad = 0;
 	wino_tile = tile;
-	for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++)
+	for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++) {
 		bad += run_case(&wino_cases[i], name, NULL, WINOGRAD);
+		if (wino_cases[i].C <= O2C_WINO4_CMAX) /* V holds 16 tiles of at most that many channels */
+			bad += run_case(&wino_cases[i], name, NULL, WINOGRAD4);
+	}
+	for (size_t i = 0; i < sizeof wino4_cases / sizeof wino4_cases[0]; i++)
+		bad += run_case(&wino4_cases[i], name, NULL, WINOGRAD4);
 	return bad;
 }
 
@@ -248,6 +346,13 @@ int main(void)
 #endif
 #if defined(__AVX512F__)
 	CU_add_test(s, "winograd avx512", test_wino_avx512);
+#endif
+	CU_add_test(s, "small-image generic", test_cv_generic);
+#if defined(__AVX2__) && defined(__FMA__)
+	CU_add_test(s, "small-image avx2", test_cv_avx2);
+#endif
+#if defined(__AVX512F__)
+	CU_add_test(s, "small-image avx512", test_cv_avx512);
 #endif
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

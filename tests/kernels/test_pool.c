@@ -81,6 +81,15 @@ static const PCase cases[] = {
 	{ 4, 9, 10, 3, 2, 1, 1, 2, 3, 2, 0, 1, 3, 0 },
 	{ 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0 },
 	{ 17, 5, 6, 3, 3, 3, 2, 1, 1, 1, 2, 2, 1, 1 },
+	/* stride 1, output the size of the input (the separable path): square and
+	 * asymmetric pads, windows wider than the image, one row, one column */
+	{ 3, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	{ 2, 9, 11, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0 },
+	{ 2, 6, 5, 3, 3, 1, 1, 1, 1, 0, 0, 2, 2, 0 },
+	{ 1, 4, 2, 3, 5, 1, 1, 1, 1, 1, 4, 1, 0, 0 },
+	{ 2, 1, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	{ 2, 7, 1, 3, 3, 1, 1, 1, 1, 2, 1, 0, 1, 0 },
+	{ 1, 130, 130, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 }, /* a plane too large for it */
 };
 
 static void test_windows(void)
