@@ -61,6 +61,10 @@ O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
  * plain-loop reference they are all tested against.  A 1x1, stride-1,
  * unpadded conv is called with H = 1 and W = H*W (one flat row).
  *
+ * o2c_conv2d_cv: the same for small images (7x7, 8x8) with vectors over 64
+ * output channels (weights packed [M/64][K][64]); o2c_conv2d_wino3:
+ * Winograd F(2x2,3x3).  Both are described where they are defined.
+ *
  * o2c_dwconv2d: depthwise (one input channel per group, M == C) with the
  * weights as the model gives them, [C][KH][KW]; rows are accumulated tap by
  * tap over the valid pixel range, which the compiler vectorises.
@@ -261,33 +265,43 @@ static void o2c_conv2d_packed(const float *in, const float *wp, const float *bia
 		const int b0 = mg * bpg, b1 = b0 + bpg < nb ? b0 + bpg : nb;
 		if (b0 >= b1)
 			continue;
-		/* runs of each tap over each tile's pixels: tile ti, tap tp at (ti * KHW + tp) */
+		/* runs of each tap over each tile's pixels: tile ti, tap tp at (ti * KHW + tp).
+		 * Per output-row segment of the tile a tap's valid columns are one
+		 * range, found by division (a per-pixel scan costs as much as the
+		 * FMAs in a 3-channel stem); a run continuing the previous one in
+		 * both the panel and the input (a 1x1 conv over whole rows) is merged. */
 		for (int ti = 0; ti < nt; ti++) {
 			const int p0 = (t0 + ti) * O2C_CONV_NR, npix = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
-			int py[O2C_CONV_NR], px[O2C_CONV_NR]; /* each pixel's window origin, divided once */
-			for (int j = 0; j < npix; j++) {
-				py[j] = (p0 + j) / OW * SH - PT;
-				px[j] = (p0 + j) % OW * SW - PL;
+			int sy[O2C_CONV_NR], sx0[O2C_CONV_NR], sx1[O2C_CONV_NR], sj[O2C_CONV_NR], ns = 0;
+			for (int j = 0; j < npix;) { /* row segments: output row, columns [sx0, sx1), first pixel */
+				const int oy = (p0 + j) / OW, ox = (p0 + j) % OW;
+				const int len = OW - ox < npix - j ? OW - ox : npix - j;
+				sy[ns] = oy, sx0[ns] = ox, sx1[ns] = ox + len, sj[ns] = j, ns++;
+				j += len;
 			}
 			for (int ky = 0; ky < KH; ky++)
 				for (int kx = 0; kx < KW; kx++) {
 					const int tp = ti * KHW + ky * KW + kx, base = tp * O2C_CONV_NR;
-					int nr = 0, prev_src = -2, prev_j = -2;
-					for (int j = 0; j < npix; j++) {
-						const int iy = py[j] + ky * DH, ix = px[j] + kx * DW;
-						if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+					const int a = PL - kx * DW, bx = W - 1 + PL - kx * DW;
+					const int vlo = a <= 0 ? 0 : (a + SW - 1) / SW, vhi = bx < 0 ? 0 : bx / SW + 1;
+					int nr = 0;
+					for (int sg = 0; sg < ns; sg++) {
+						const int iy = sy[sg] * SH - PT + ky * DH;
+						const int lo_x = sx0[sg] > vlo ? sx0[sg] : vlo,
+						          hi_x = sx1[sg] < vhi ? sx1[sg] : vhi;
+						if (iy < 0 || iy >= H || lo_x >= hi_x)
 							continue;
-						const int src = iy * W + ix;
-						if (nr && prev_j == j - 1 && prev_src == src - SW) {
-							run_len[base + nr - 1]++;
+						const int j = sj[sg] + lo_x - sx0[sg], src = iy * W + lo_x * SW - a;
+						if (nr && run_j[base + nr - 1] + run_len[base + nr - 1] == j &&
+						    run_src[base + nr - 1] + run_len[base + nr - 1] * SW == src) {
+							run_len[base + nr - 1] =
+							    (short)(run_len[base + nr - 1] + hi_x - lo_x);
 						} else {
 							run_j[base + nr] = (short)j;
-							run_len[base + nr] = 1;
+							run_len[base + nr] = (short)(hi_x - lo_x);
 							run_src[base + nr] = src;
 							nr++;
 						}
-						prev_j = j;
-						prev_src = src;
 					}
 					run_n[tp] = nr;
 				}
@@ -453,8 +467,11 @@ O2C_UNUSED static void o2c_conv2d_avx2(const float *in, const float *wp, const f
  *  - per block of MR output channels runs the microkernel 16 times (one
  *    GEMM [MR x C] x [C x TG] per xi) into Mb[xi][MR][TG];
  *  - transforms back, Y = A^T m A, and applies bias, residual and clamp.
- * TG is chosen so V stays near L2 size (<= O2C_WINO_VMAX floats on the
- * stack, 512 KB); the compiler uses this path only for C <= 512.
+ * TG is as large as V (<= O2C_WINO_VMAX floats on the stack, 512 KB)
+ * allows, up to O2C_CONV_NR: each group streams all the transformed
+ * weights, so fewer groups is less traffic, and wider GEMMs run the
+ * microkernel's wider variants.  The compiler uses this path only for
+ * C <= 512.
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   A^T = [1 1 1 0; 0 1 -1 -1]
  */
 #define O2C_WINO_VMAX (16 * 512 * 16)
@@ -464,15 +481,18 @@ static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, 
                             o2c_conv_tile_fn tile)
 {
 	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR, TWt = (OW + 1) / 2, T = (OH + 1) / 2 * TWt;
-	int TG = 4096 / C / 16 * 16;
+	int TG = O2C_WINO_VMAX / (16 * C) / 16 * 16;
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
+	/* groups of equal size (49 tiles: 25 + 24, not 32 + 17), in whole vectors */
 	const int ngr = (T + TG - 1) / TG;
+	TG = ((T + ngr - 1) / ngr + 15) / 16 * 16;
 	int nthr = 1;
 #if defined(_OPENMP)
 	nthr = omp_get_max_threads();
 #endif
-	/* each split by channel blocks repeats the input transform: few of them */
-	const long groups = (long)N * ngr, want = nthr > 1 ? 2L * nthr : 1;
+	/* each split by channel blocks repeats the input transform: only when
+	 * the groups cannot feed the threads */
+	const long groups = (long)N * ngr, want = nthr;
 	int nmg = groups >= want ? 1 : (int)((want + groups - 1) / groups);
 	if (nmg > nb)
 		nmg = nb;
@@ -575,6 +595,321 @@ static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, 
 	}
 }
 
+/*
+ * o2c_conv2d_wino4: the same scheme with F(4x4, 3x3): 6x6 input patches, 36
+ * transform positions, 4x4 output tiles, so 36 multiplies per output tile
+ * and input channel instead of 144 (4x fewer than direct; F(2x2) saves
+ * 2.25x).  The price: transformed weights 36/9 = 4x the size of the kernel
+ * and coefficients up to 8 in the transforms, a few more roundings (the
+ * kernel tests hold it to the F(2x2) tolerance).  The transforms are laid
+ * out so that every loop is contiguous: a group's tiles are cut into
+ * strips along tile rows; per channel and strip, the 6 input rows are
+ * copied with their padding, B^T is applied down the columns for the whole
+ * row at once, the result is split into its stride-4 phases
+ * (o2c_wino4_split), and B across runs over all the group's tiles
+ * (o2c_wino4_bt).  Backwards, A^T runs over all tiles twice
+ * (o2c_wino4_at) and each output row is interleaved back from its tiles'
+ * four columns (o2c_wino4_merge).  The compiler packs
+ * U[xi][b][c][MR] = (G g G^T)[xi] with
+ *   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+ * and the kernel applies
+ *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+ *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+ * V[36][C][TG] must hold 16 tiles: C <= O2C_WINO4_CMAX (the compiler checks).
+ */
+#define O2C_WINO4_CMAX 256
+#define O2C_WINO4_VMAX (36 * O2C_WINO4_CMAX * 16) /* 576 KB of stack */
+#define O2C_WINO4_ROW (4 * O2C_CONV_NR + 4)       /* a strip's input row, 2 columns of overlap, 2 of slack */
+
+/* d[m][j] = u[4j + m] for m < 6, j < len: the six columns of each tile's
+ * window along a strip (stride 4, overlapping by 2).  u is readable up to
+ * index 4 * (len rounded up to 16) + 3. */
+static void o2c_wino4_split(const float *u, int len, float *const d[6])
+{
+	int j0 = 0;
+#if defined(__AVX512F__)
+	for (; j0 < len; j0 += 16) {
+		const __mmask16 st = (__mmask16)(len - j0 >= 16 ? 0xffffu : (1u << (len - j0)) - 1u);
+		const float *s = u + 4 * j0;
+		for (int m = 0; m < 6; m++) {
+			const float *b = s + (m < 4 ? 0 : 4);
+			const int o = m & 3;
+			const __m512i ix = _mm512_setr_epi32(o, o + 4, o + 8, o + 12, o + 16, o + 20, o + 24, o + 28, o,
+			                                     o + 4, o + 8, o + 12, o + 16, o + 20, o + 24, o + 28);
+			const __m512 lo = _mm512_permutex2var_ps(_mm512_loadu_ps(b), ix, _mm512_loadu_ps(b + 16));
+			const __m512 hi = _mm512_permutex2var_ps(_mm512_loadu_ps(b + 32), ix, _mm512_loadu_ps(b + 48));
+			_mm512_mask_storeu_ps(d[m] + j0, st, _mm512_shuffle_f32x4(lo, hi, _MM_SHUFFLE(1, 0, 1, 0)));
+		}
+	}
+#endif
+	for (int j = j0; j < len; j++)
+		for (int m = 0; m < 6; m++)
+			d[m][j] = u[4 * j + m];
+}
+
+/* o[4j + q] = y[q][j] for j < len: a strip's output row from its tiles'
+ * four columns.  o has room for 4 * (len rounded up to 16) floats, and y[q]
+ * can be read up to that many. */
+static void o2c_wino4_merge(const float *const y[4], int len, float *o)
+{
+	int j0 = 0;
+#if defined(__AVX512F__)
+	for (; j0 < len; j0 += 16) {
+		const __m512 a = _mm512_loadu_ps(y[0] + j0), b = _mm512_loadu_ps(y[1] + j0);
+		const __m512 c = _mm512_loadu_ps(y[2] + j0), d = _mm512_loadu_ps(y[3] + j0);
+		const __m512 t0 = _mm512_unpacklo_ps(a, b), t1 = _mm512_unpackhi_ps(a, b);
+		const __m512 t2 = _mm512_unpacklo_ps(c, d), t3 = _mm512_unpackhi_ps(c, d);
+		/* in each 128-bit lane L: u_q = tile 4L + q's four values */
+		const __m512 u0 = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+		const __m512 u1 = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+		const __m512 u2 = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+		const __m512 u3 = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+		const __m512 x0 = _mm512_shuffle_f32x4(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
+		const __m512 x1 = _mm512_shuffle_f32x4(u2, u3, _MM_SHUFFLE(2, 0, 2, 0));
+		const __m512 x2 = _mm512_shuffle_f32x4(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
+		const __m512 x3 = _mm512_shuffle_f32x4(u2, u3, _MM_SHUFFLE(3, 1, 3, 1));
+		float *op = o + 4 * j0;
+		_mm512_storeu_ps(op, _mm512_shuffle_f32x4(x0, x1, _MM_SHUFFLE(2, 0, 2, 0)));
+		_mm512_storeu_ps(op + 16, _mm512_shuffle_f32x4(x2, x3, _MM_SHUFFLE(2, 0, 2, 0)));
+		_mm512_storeu_ps(op + 32, _mm512_shuffle_f32x4(x0, x1, _MM_SHUFFLE(3, 1, 3, 1)));
+		_mm512_storeu_ps(op + 48, _mm512_shuffle_f32x4(x2, x3, _MM_SHUFFLE(3, 1, 3, 1)));
+	}
+#endif
+	for (int j = j0; j < len; j++)
+		for (int q = 0; q < 4; q++)
+			o[4 * j + q] = y[q][j];
+}
+
+/* v_k[j] = (B^T u_j)[k] for the 6-vectors u_j = (p0[j] .. p5[j]), j < n.
+ * Functions of their own with restrict parameters: that is what lets gcc
+ * vectorise a loop with this many streams over j. */
+static void o2c_wino4_bt(const float *restrict p0, const float *restrict p1, const float *restrict p2,
+                         const float *restrict p3, const float *restrict p4, const float *restrict p5,
+                         float *restrict v0, float *restrict v1, float *restrict v2, float *restrict v3,
+                         float *restrict v4, float *restrict v5, int n)
+{
+	for (int j = 0; j < n; j++) {
+		const float u0 = p0[j], u1 = p1[j], u2 = p2[j], u3 = p3[j], u4 = p4[j], u5 = p5[j];
+		v0[j] = 4.0f * u0 - 5.0f * u2 + u4;
+		v1[j] = -4.0f * (u1 + u2) + u3 + u4;
+		v2[j] = 4.0f * (u1 - u2) - u3 + u4;
+		v3[j] = 2.0f * (u3 - u1) - u2 + u4;
+		v4[j] = 2.0f * (u1 - u3) - u2 + u4;
+		v5[j] = 4.0f * u1 - 5.0f * u3 + u5;
+	}
+}
+
+/* o_q[j] = (A^T m_j)[q] + bv for the 6-vectors m_j = (m0[j] .. m5[j]), j < n. */
+static void o2c_wino4_at(const float *restrict m0, const float *restrict m1, const float *restrict m2,
+                         const float *restrict m3, const float *restrict m4, const float *restrict m5,
+                         float *restrict o0, float *restrict o1, float *restrict o2, float *restrict o3, float bv,
+                         int n)
+{
+	for (int j = 0; j < n; j++) {
+		const float s12 = m1[j] + m2[j], d12 = m1[j] - m2[j], s34 = m3[j] + m4[j], d34 = m3[j] - m4[j];
+		o0[j] = m0[j] + s12 + s34 + bv;
+		o1[j] = d12 + 2.0f * d34 + bv;
+		o2[j] = s12 + 4.0f * s34 + bv;
+		o3[j] = d12 + 8.0f * d34 + m5[j] + bv;
+	}
+}
+
+/* The tiles of a group (raster order from t0) as strips along tile rows. */
+typedef struct O2cWino4Strips {
+	int ns, ty[O2C_CONV_NR], tx[O2C_CONV_NR], len[O2C_CONV_NR], j[O2C_CONV_NR];
+} O2cWino4Strips;
+
+static void o2c_wino4_strips(O2cWino4Strips *st, int t0, int nt, int TWt)
+{
+	st->ns = 0;
+	for (int j = 0; j < nt;) {
+		const int ty = (t0 + j) / TWt, tx = (t0 + j) % TWt, len = TWt - tx < nt - j ? TWt - tx : nt - j;
+		st->ty[st->ns] = ty, st->tx[st->ns] = tx, st->len[st->ns] = len, st->j[st->ns] = j, st->ns++;
+		j += len;
+	}
+}
+
+/* Input transform of channels [c0, c1) of image x for a group's strips into
+ * V[36][C][TG]; the columns past the group's nt tiles are zeroed so the
+ * GEMM reads defined values. */
+static void o2c_wino4_in(const float *x, float *V, int C, int c0, int c1, int H, int W, int PT, int PL, int TG, int nt,
+                         const O2cWino4Strips *st)
+{
+	/* one strip: 6 input rows, their vertical transform, its phases per transform row */
+	float rows[6][O2C_WINO4_ROW], ucol[O2C_WINO4_ROW], ph[6][6][O2C_CONV_NR];
+	const int ns = st->ns, *sty = st->ty, *stx = st->tx, *slen = st->len, *sj = st->j;
+	memset(ucol, 0, sizeof ucol); /* o2c_wino4_split reads past a short strip's end */
+	for (int c = c0; c < c1; c++) {
+		const float *xc = x + (size_t)c * H * W;
+		for (int s = 0; s < ns; s++) {
+			const int len = slen[s], x0 = 4 * stx[s] - PL, nx = 4 * len + 2;
+			/* input columns [x0, x0 + nx) of the strip's 6 rows, zeros outside the image */
+			const int xa = x0 < 0 ? -x0 : 0, xb = W - x0 < nx ? W - x0 : nx;
+			for (int ey = 0; ey < 6; ey++) {
+				const int iy = 4 * sty[s] - PT + ey;
+				float *rw = rows[ey];
+				if (iy < 0 || iy >= H || xa >= xb) {
+					memset(rw, 0, (size_t)(nx + 2) * sizeof *rw);
+					continue;
+				}
+				for (int i = 0; i < xa; i++)
+					rw[i] = 0.0f;
+				memcpy(rw + xa, xc + (size_t)iy * W + x0 + xa, (size_t)(xb - xa) * sizeof *rw);
+				for (int i = xb; i < nx + 2; i++)
+					rw[i] = 0.0f;
+			}
+			for (int i = 0; i < 6; i++) {
+				/* B^T down the columns, contiguous along the row */
+				const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3], *r4 = rows[4],
+				            *r5 = rows[5];
+				switch (i) {
+				case 0:
+					for (int k = 0; k < nx + 2; k++)
+						ucol[k] = 4.0f * r0[k] - 5.0f * r2[k] + r4[k];
+					break;
+				case 1:
+					for (int k = 0; k < nx + 2; k++)
+						ucol[k] = -4.0f * (r1[k] + r2[k]) + r3[k] + r4[k];
+					break;
+				case 2:
+					for (int k = 0; k < nx + 2; k++)
+						ucol[k] = 4.0f * (r1[k] - r2[k]) - r3[k] + r4[k];
+					break;
+				case 3:
+					for (int k = 0; k < nx + 2; k++)
+						ucol[k] = 2.0f * (r3[k] - r1[k]) - r2[k] + r4[k];
+					break;
+				case 4:
+					for (int k = 0; k < nx + 2; k++)
+						ucol[k] = 2.0f * (r1[k] - r3[k]) - r2[k] + r4[k];
+					break;
+				default:
+					for (int k = 0; k < nx + 2; k++)
+						ucol[k] = 4.0f * r1[k] - 5.0f * r3[k] + r5[k];
+					break;
+				}
+				float *const dst[6] = {ph[i][0] + sj[s], ph[i][1] + sj[s], ph[i][2] + sj[s],
+				                       ph[i][3] + sj[s], ph[i][4] + sj[s], ph[i][5] + sj[s]};
+				o2c_wino4_split(ucol, len, dst);
+			}
+		}
+		/* B across, over all the group's tiles: tile j's columns are ph[i][0..5][j] */
+		for (int i = 0; i < 6; i++) {
+			float *v = V + ((size_t)(i * 6) * C + c) * TG;
+			const size_t vs = (size_t)C * TG; /* one xi further */
+			o2c_wino4_bt(ph[i][0], ph[i][1], ph[i][2], ph[i][3], ph[i][4], ph[i][5], v, v + vs, v + 2 * vs,
+			             v + 3 * vs, v + 4 * vs, v + 5 * vs, nt);
+		}
+	}
+	for (int xi = 0; xi < 36; xi++)
+		for (int c = c0; c < c1; c++)
+			for (int j = nt; j < TG; j++)
+				V[((size_t)xi * C + c) * TG + j] = 0.0f;
+}
+
+/* GEMMs and output transform of a group for channel blocks [b0, b1) of image n. */
+static void o2c_wino4_out(const float *V, const float *U, const float *bias, const float *res, float *out, int n, int C,
+                          int M, int OH, int OW, int TG, int nt, const O2cWino4Strips *st, int b0, int b1, float lo,
+                          float hi, o2c_conv_tile_fn tile)
+{
+	float Mb[36 * O2C_CONV_MR * O2C_CONV_NR];
+	float at[24][O2C_CONV_NR], yv[16][O2C_CONV_NR + 16], orow[4 * O2C_CONV_NR]; /* yv: merge reads 16 on */
+	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR, ns = st->ns, *sty = st->ty, *stx = st->tx, *slen = st->len,
+	          *sj = st->j;
+	const size_t plane = (size_t)OH * OW;
+	for (int b = b0; b < b1; b++) {
+		const int oc0 = b * O2C_CONV_MR, mleft = M - oc0;
+		for (int xi = 0; xi < 36; xi++)
+			tile(V + (size_t)xi * C * TG, TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
+			     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi);
+		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
+			const float *m = Mb + r * TG;
+			const size_t ms = (size_t)O2C_CONV_MR * TG; /* one xi further */
+			const float bv = bias ? bias[oc0 + r] : 0.0f;
+			float *y = out + ((size_t)n * M + oc0 + r) * plane;
+			const float *rs = res ? res + ((size_t)n * M + oc0 + r) * plane : NULL;
+			for (int k = 0; k < 6; k++) /* A^T m: rows, at[i*6 + k] */
+				o2c_wino4_at(m + (0 * 6 + k) * ms, m + (1 * 6 + k) * ms, m + (2 * 6 + k) * ms,
+				             m + (3 * 6 + k) * ms, m + (4 * 6 + k) * ms, m + (5 * 6 + k) * ms, at[k],
+				             at[6 + k], at[12 + k], at[18 + k], 0.0f, nt);
+			for (int i = 0; i < 4; i++) /* (A^T m) A: columns, over all the tiles */
+				o2c_wino4_at(at[i * 6], at[i * 6 + 1], at[i * 6 + 2], at[i * 6 + 3], at[i * 6 + 4],
+				             at[i * 6 + 5], yv[i * 4], yv[i * 4 + 1], yv[i * 4 + 2], yv[i * 4 + 3], bv,
+				             nt);
+			for (int s = 0; s < ns; s++) {
+				const int len = slen[s], ox0 = 4 * stx[s], jo = sj[s];
+				const int ncol = OW - ox0 < 4 * len ? OW - ox0 : 4 * len;
+				for (int ey = 0; ey < 4; ey++) { /* output row 4ty + ey of the strip */
+					const int oy = 4 * sty[s] + ey;
+					if (oy >= OH)
+						break;
+					const float *const yq[4] = {yv[ey * 4] + jo, yv[ey * 4 + 1] + jo,
+					                            yv[ey * 4 + 2] + jo, yv[ey * 4 + 3] + jo};
+					o2c_wino4_merge(yq, len, orow);
+					float *yr = y + (size_t)oy * OW + ox0;
+					const float *rr = rs ? rs + (size_t)oy * OW + ox0 : NULL;
+					for (int k = 0; k < ncol; k++) {
+						float v = orow[k] + (rr ? rr[k] : 0.0f);
+						v = v < lo ? lo : v;
+						yr[k] = v > hi ? hi : v;
+					}
+				}
+			}
+		}
+	}
+}
+
+static void o2c_conv2d_wino4_run(const float *in, const float *U, const float *bias, const float *res, float *out,
+                                 int N, int C, int H, int W, int M, int OH, int OW, int PT, int PL, float lo, float hi,
+                                 o2c_conv_tile_fn tile)
+{
+	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR, TWt = (OW + 3) / 4, T = (OH + 3) / 4 * TWt;
+	int TG = O2C_WINO4_VMAX / (36 * C) / 16 * 16;
+	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
+	/* groups of equal size (49 tiles: 25 + 24, not 32 + 17), in whole vectors */
+	const int ngr = (T + TG - 1) / TG;
+	TG = ((T + ngr - 1) / ngr + 15) / 16 * 16;
+	const long groups = (long)N * ngr;
+	int nthr = 1;
+#if defined(_OPENMP)
+	nthr = omp_get_max_threads();
+#endif
+	if (groups < nthr) {
+		/* Too few groups for the threads (a 14x14 image is one): all threads
+		 * work on one group at a time, the input transform split by channels
+		 * into a V they share, then the GEMMs by channel blocks. */
+		float V[O2C_WINO4_VMAX];
+		for (long g = 0; g < groups; g++) {
+			const int gr = (int)(g % ngr), n = (int)(g / ngr), t0 = gr * TG, nt = T - t0 < TG ? T - t0 : TG;
+			O2C_OMP(parallel)
+			{
+				O2cWino4Strips st;
+				int tid = 0, nth = 1;
+#if defined(_OPENMP)
+				tid = omp_get_thread_num();
+				nth = omp_get_num_threads();
+#endif
+				o2c_wino4_strips(&st, t0, nt, TWt);
+				o2c_wino4_in(in + (size_t)n * C * H * W, V, C, C * tid / nth, C * (tid + 1) / nth, H, W,
+				             PT, PL, TG, nt, &st);
+				O2C_OMP(barrier)
+				o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, nb * tid / nth,
+				              nb * (tid + 1) / nth, lo, hi, tile);
+			}
+		}
+		return;
+	}
+	O2C_OMP(parallel for schedule(dynamic, 1))
+	for (long g = 0; g < groups; g++) {
+		float V[O2C_WINO4_VMAX];
+		O2cWino4Strips st;
+		const int gr = (int)(g % ngr), n = (int)(g / ngr), t0 = gr * TG, nt = T - t0 < TG ? T - t0 : TG;
+		o2c_wino4_strips(&st, t0, nt, TWt);
+		o2c_wino4_in(in + (size_t)n * C * H * W, V, C, 0, C, H, W, PT, PL, TG, nt, &st);
+		o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, 0, nb, lo, hi, tile);
+	}
+}
+
 /* Winograd with each ISA's microkernel; the same selection as o2c_conv2d. */
 #if defined(__AVX512F__)
 #define O2C_CONV_TILE o2c_conv_tile_avx512
@@ -588,6 +923,265 @@ O2C_UNUSED static void o2c_conv2d_wino3(const float *in, const float *U, const f
                                         float lo, float hi)
 {
 	o2c_conv2d_wino(in, U, bias, res, out, N, C, H, W, M, OH, OW, PT, PL, lo, hi, O2C_CONV_TILE);
+}
+O2C_UNUSED static void o2c_conv2d_wino4(const float *in, const float *U, const float *bias, const float *res,
+                                        float *out, int N, int C, int H, int W, int M, int OH, int OW, int PT, int PL,
+                                        float lo, float hi)
+{
+	o2c_conv2d_wino4_run(in, U, bias, res, out, N, C, H, W, M, OH, OW, PT, PL, lo, hi, O2C_CONV_TILE);
+}
+
+/*
+ * o2c_conv2d_cv: small images (OH*OW <= O2C_CV_PMAX), one group, M a
+ * multiple of O2C_CV_MV.  At 7x7 the pixel-vectorised path above wastes
+ * lanes (49 = 48 + 1) and broadcasts a weight per 3 FMAs; here the vector
+ * runs over O2C_CV_MV = 64 output channels and the pixels are broadcast, so
+ * every lane is busy whatever the image size, and a 7x7 image is 7 groups
+ * of 7 pixels.  The compiler packs the weights per block of 64 channels:
+ *   wq[b][k][r] = W[b*64 + r][k]      (k = ic*KH*KW + ky*KW + kx)
+ * Each thread takes a contiguous share of the (image, block, pixel group)
+ * units and walks K in chunks of whole input channels (<= O2C_CV_KC taps):
+ * packs the chunk's taps x P pixels into a stack panel [k][P] (an im2col;
+ * a 1x1 stride-1 unpadded conv reads its input in place), then runs the
+ * microkernel (<= O2C_CV_JB pixels x 64 channels) on each of its units.
+ * The weights of a block and chunk come from memory once and are reused
+ * from cache by the block's other pixel groups.  Partial sums live in the
+ * block's own output region (64 x P floats), laid out [P][64]; after a
+ * barrier each block is transposed to NCHW through a stack copy, with bias,
+ * residual and clamp.  The compiler takes this path only for
+ * KH*KW <= 256, so a chunk of whole channels fits the panel.
+ */
+#define O2C_CV_MV 64   /* output channels per block: 4 AVX-512 vectors */
+#define O2C_CV_PMAX 64 /* largest image (pixels) the path takes */
+#define O2C_CV_KC 512  /* most taps in one panel chunk: 128 KB of stack */
+#define O2C_CV_JB 7    /* most pixels per microkernel call: 28 accumulators */
+#define O2C_CV_PFD 32  /* taps ahead the first pixel group prefetches weights (8 KB) */
+
+/* acc[j][r] (+)= sum_k bp[k*ldb + j] * w[k*64 + r] for j < jb; first: from 0.
+ * pf: this call is the first to read this chunk of weights (prefetch them). */
+typedef void (*o2c_cv_tile_fn)(const float *bp, int ldb, const float *w, int kc, float *acc, int jb, int first, int pf);
+
+O2C_UNUSED static void o2c_cv_tile_generic(const float *bp, int ldb, const float *w, int kc, float *acc, int jb,
+                                           int first, int pf)
+{
+	float a[O2C_CV_JB][O2C_CV_MV];
+	(void)pf;
+	for (int j = 0; j < jb; j++)
+		for (int r = 0; r < O2C_CV_MV; r++)
+			a[j][r] = first ? 0.0f : acc[j * O2C_CV_MV + r];
+	for (int k = 0; k < kc; k++)
+		for (int j = 0; j < jb; j++) {
+			const float xv = bp[(size_t)k * ldb + j];
+			for (int r = 0; r < O2C_CV_MV; r++)
+				a[j][r] += xv * w[(size_t)k * O2C_CV_MV + r];
+		}
+	for (int j = 0; j < jb; j++)
+		for (int r = 0; r < O2C_CV_MV; r++)
+			acc[j * O2C_CV_MV + r] = a[j][r];
+}
+
+/* Taps [ic0, ic0 + nic) x all P output pixels into bp[k][P], zeros for padding. */
+static void o2c_cv_pack(const float *x, float *bp, int ic0, int nic, int H, int W, int OH, int OW, int KH, int KW,
+                        int SH, int SW, int DH, int DW, int PT, int PL)
+{
+	const int P = OH * OW;
+	for (int ic = 0; ic < nic; ic++) {
+		const float *xc = x + (size_t)(ic0 + ic) * H * W;
+		for (int ky = 0; ky < KH; ky++)
+			for (int kx = 0; kx < KW; kx++) {
+				float *dst = bp + ((size_t)(ic * KH + ky) * KW + kx) * P;
+				for (int oy = 0; oy < OH; oy++) {
+					const int iy = oy * SH + ky * DH - PT;
+					float *d = dst + oy * OW;
+					if (iy < 0 || iy >= H) {
+						for (int ox = 0; ox < OW; ox++)
+							d[ox] = 0.0f;
+						continue;
+					}
+					const float *row = xc + (size_t)iy * W;
+					for (int ox = 0; ox < OW; ox++) {
+						const int ix = ox * SW + kx * DW - PL;
+						d[ox] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+					}
+				}
+			}
+	}
+}
+
+/* Block of 64 channels, [P][64] partial sums in yb -> NCHW with the epilogue. */
+static void o2c_cv_store(float *yb, int P, const float *bias, const float *res, float lo, float hi)
+{
+	float t[O2C_CV_PMAX * O2C_CV_MV];
+	memcpy(t, yb, (size_t)P * O2C_CV_MV * sizeof *t);
+	for (int r = 0; r < O2C_CV_MV; r++) {
+		const float bv = bias ? bias[r] : 0.0f;
+		const float *rs = res ? res + (size_t)r * P : NULL;
+		float *y = yb + (size_t)r * P;
+		for (int p = 0; p < P; p++) {
+			float v = t[p * O2C_CV_MV + r] + bv;
+			if (rs)
+				v += rs[p];
+			v = v < lo ? lo : v;
+			y[p] = v > hi ? hi : v;
+		}
+	}
+}
+
+static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bias, const float *res, float *out, int N,
+                              int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
+                              int DW, int PT, int PL, float lo, float hi, o2c_cv_tile_fn tile)
+{
+	const int KHW = KH * KW, K = C * KHW, P = OH * OW, nb = M / O2C_CV_MV;
+	const int inplace = KHW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0 && OH == H && OW == W;
+	const int icc = KHW >= O2C_CV_KC ? 1 : O2C_CV_KC / KHW; /* input channels per chunk */
+	const int ng = (P + O2C_CV_JB - 1) / O2C_CV_JB;         /* pixel groups, sizes P/ng rounded */
+	const long per_image = (long)nb * ng, units = (long)N * per_image;
+	/* Each thread takes a contiguous share of the (image, block, pixel group)
+	 * units, so the work splits evenly whatever nb is; a block shared by two
+	 * threads has its weights read by both.  The transposes wait for all. */
+	O2C_OMP(parallel)
+	{
+		float bp[O2C_CV_KC * O2C_CV_PMAX];
+		int tid = 0, nth = 1;
+#if defined(_OPENMP)
+		tid = omp_get_thread_num();
+		nth = omp_get_num_threads();
+#endif
+		const long u0 = units * tid / nth, u1 = units * (tid + 1) / nth;
+		for (long ub = u0 - u0 % per_image; ub < u1; ub += per_image) {
+			const int n = (int)(ub / per_image);
+			const long ulo = u0 > ub ? u0 - ub : 0, uhi = u1 - ub < per_image ? u1 - ub : per_image;
+			const float *x = in + (size_t)n * C * H * W;
+			for (int ic0 = 0; ic0 < C; ic0 += icc) {
+				const int nic = C - ic0 < icc ? C - ic0 : icc, kc = nic * KHW;
+				const float *panel = bp;
+				if (inplace)
+					panel = x + (size_t)ic0 * P;
+				else
+					o2c_cv_pack(x, bp, ic0, nic, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL);
+				for (long u = ulo; u < uhi; u++) {
+					const int b = (int)(u / ng), gi = (int)(u % ng);
+					const int j0 = gi * P / ng, j1 = (gi + 1) * P / ng;
+					float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
+					const float *wb = wq + ((size_t)b * K + (size_t)ic0 * KHW) * O2C_CV_MV;
+					tile(panel + j0, P, wb, kc, yb + (size_t)j0 * O2C_CV_MV, j1 - j0, ic0 == 0,
+					     gi == 0 || u == ulo);
+				}
+			}
+		}
+		O2C_OMP(barrier)
+		O2C_OMP(for schedule(static))
+		for (int nbk = 0; nbk < N * nb; nbk++) {
+			const int n = nbk / nb, b = nbk % nb;
+			float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
+			o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi);
+		}
+	}
+}
+
+#if defined(__AVX512F__)
+/* JB pixels x 64 channels: 4*JB accumulators, 4 weight vectors, the pixels
+ * broadcast from memory into the FMAs. */
+O2C_INLINE void o2c_cv_tile_avx512_jb(const float *bp, int ldb, const float *w, int kc, float *acc, int first, int pf,
+                                      const int JB)
+{
+	__m512 a[O2C_CV_JB][4];
+	for (int j = 0; j < JB; j++)
+		for (int v = 0; v < 4; v++)
+			a[j][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + j * O2C_CV_MV + 16 * v);
+	for (int k = 0; k < kc; k++) {
+		const float *wk = w + (size_t)k * O2C_CV_MV, *b = bp + (size_t)k * ldb;
+		if (pf && k + O2C_CV_PFD < kc)
+			for (int v = 0; v < 4; v++)
+				_mm_prefetch((const char *)(wk + O2C_CV_PFD * O2C_CV_MV + 16 * v), _MM_HINT_T0);
+		const __m512 w0 = _mm512_loadu_ps(wk), w1 = _mm512_loadu_ps(wk + 16);
+		const __m512 w2 = _mm512_loadu_ps(wk + 32), w3 = _mm512_loadu_ps(wk + 48);
+		for (int j = 0; j < JB; j++) {
+			const __m512 xv = _mm512_set1_ps(b[j]);
+			a[j][0] = _mm512_fmadd_ps(w0, xv, a[j][0]);
+			a[j][1] = _mm512_fmadd_ps(w1, xv, a[j][1]);
+			a[j][2] = _mm512_fmadd_ps(w2, xv, a[j][2]);
+			a[j][3] = _mm512_fmadd_ps(w3, xv, a[j][3]);
+		}
+	}
+	for (int j = 0; j < JB; j++)
+		for (int v = 0; v < 4; v++)
+			_mm512_storeu_ps(acc + j * O2C_CV_MV + 16 * v, a[j][v]);
+}
+
+O2C_UNUSED static void o2c_cv_tile_avx512(const float *bp, int ldb, const float *w, int kc, float *acc, int jb,
+                                          int first, int pf)
+{
+	switch (jb) {
+	case 7:
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 7);
+		break;
+	case 6:
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 6);
+		break;
+	case 5:
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 5);
+		break;
+	case 4:
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 4);
+		break;
+	case 3:
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 3);
+		break;
+	case 2:
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 2);
+		break;
+	default:
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 1);
+		break;
+	}
+}
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+/* 16 registers: 16 channels x up to 4 pixels at a time (8 accumulators). */
+O2C_UNUSED static void o2c_cv_tile_avx2(const float *bp, int ldb, const float *w, int kc, float *acc, int jb, int first,
+                                        int pf)
+{
+	(void)pf;
+	for (int s = 0; s < O2C_CV_MV; s += 16)
+		for (int j0 = 0; j0 < jb; j0 += 4) {
+			const int nj = jb - j0 < 4 ? jb - j0 : 4;
+			__m256 a[4][2];
+			for (int j = 0; j < 4; j++)
+				for (int v = 0; v < 2; v++)
+					a[j][v] = first || j >= nj
+					              ? _mm256_setzero_ps()
+					              : _mm256_loadu_ps(acc + (j0 + j) * O2C_CV_MV + s + 8 * v);
+			for (int k = 0; k < kc; k++) {
+				const float *wk = w + (size_t)k * O2C_CV_MV + s, *b = bp + (size_t)k * ldb + j0;
+				const __m256 w0 = _mm256_loadu_ps(wk), w1 = _mm256_loadu_ps(wk + 8);
+				for (int j = 0; j < nj; j++) {
+					const __m256 xv = _mm256_broadcast_ss(b + j);
+					a[j][0] = _mm256_fmadd_ps(w0, xv, a[j][0]);
+					a[j][1] = _mm256_fmadd_ps(w1, xv, a[j][1]);
+				}
+			}
+			for (int j = 0; j < nj; j++)
+				for (int v = 0; v < 2; v++)
+					_mm256_storeu_ps(acc + (j0 + j) * O2C_CV_MV + s + 8 * v, a[j][v]);
+		}
+}
+#endif
+
+#if defined(__AVX512F__)
+#define O2C_CV_TILE o2c_cv_tile_avx512
+#elif defined(__AVX2__) && defined(__FMA__)
+#define O2C_CV_TILE o2c_cv_tile_avx2
+#else
+#define O2C_CV_TILE o2c_cv_tile_generic
+#endif
+O2C_UNUSED static void o2c_conv2d_cv(const float *in, const float *wq, const float *bias, const float *res, float *out,
+                                     int N, int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW,
+                                     int DH, int DW, int PT, int PL, float lo, float hi)
+{
+	o2c_conv2d_cv_run(in, wq, bias, res, out, N, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi,
+	                  O2C_CV_TILE);
 }
 
 #if defined(__AVX512F__)
@@ -666,9 +1260,82 @@ O2C_UNUSED static void o2c_pool_cols(int off, int SW, int W, int OW, int *lo, in
 	*hi = h > OW ? OW : h;
 }
 
-O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH,
-                                     int KW, int SH, int SW, int DH, int DW, int PT, int PL)
+/*
+ * Stride 1, dilation 1, output as large as the input ("same" padding: the
+ * Inception branch pools).  Row by row, 3x3 windows over a 14-pixel row
+ * spend their time in loop overhead, so each plane is pooled separably with
+ * flat loops over the whole plane: along rows, t[i] = op over kx of
+ * x[i + kx - PL] (a tap at a row's end strays into the next row: the first
+ * PL and last KW-1-PL columns of each row are redone after); then down the
+ * columns, y[i] = op over ky of t[i + (ky - PT) * W], each tap over the
+ * whole rows where it is inside.  op is max, or a sum that average pooling
+ * divides by the tap counts after.
+ */
+#define O2C_POOL_PLANE 16384 /* largest plane on this path: 64 KB of stack */
+#define O2C_POOL_ROWMAX 1024 /* and widest row, for average pooling */
+
+static int o2c_pool_same_ok(int H, int W, int OH, int OW, int SH, int SW, int DH, int DW)
 {
+	return SH == 1 && SW == 1 && DH == 1 && DW == 1 && OH == H && OW == W && H * W <= O2C_POOL_PLANE;
+}
+
+/* One plane; avg: 0 max, 1 sum (the caller divides). */
+static void o2c_pool_same(const float *x, float *y, int H, int W, int KH, int KW, int PT, int PL, int avg)
+{
+	float t[O2C_POOL_PLANE];
+	const int n = H * W, rlo = PL < W ? PL : W, rhi = W - (KW - 1 - PL) > 0 ? W - (KW - 1 - PL) : 0;
+	memcpy(t, x, (size_t)n * sizeof *t); /* tap kx = PL: the pixel itself */
+	for (int kx = 0; kx < KW; kx++) {
+		const int d = kx - PL, i0 = d < 0 ? -d : 0, i1 = d > 0 ? n - d : n;
+		if (d == 0)
+			continue;
+		if (avg)
+			for (int i = i0; i < i1; i++)
+				t[i] += x[i + d];
+		else
+			for (int i = i0; i < i1; i++)
+				t[i] = x[i + d] > t[i] ? x[i + d] : t[i];
+	}
+	for (int r = 0; r < H; r++) { /* the columns whose windows pass a row end */
+		const float *xr = x + (size_t)r * W;
+		for (int ox = 0; ox < W; ox++) {
+			if (ox == rlo && rlo < rhi)
+				ox = rhi;
+			if (ox >= W)
+				break;
+			float v = xr[ox];
+			for (int kx = 0; kx < KW; kx++) {
+				const int ix = ox + kx - PL;
+				if (ix < 0 || ix >= W || ix == ox)
+					continue;
+				v = avg ? v + xr[ix] : xr[ix] > v ? xr[ix] : v;
+			}
+			t[(size_t)r * W + ox] = v;
+		}
+	}
+	memcpy(y, t, (size_t)n * sizeof *y); /* tap ky = PT */
+	for (int ky = 0; ky < KH; ky++) {
+		const int d = (ky - PT) * W, i0 = d < 0 ? -d : 0, i1 = d > 0 ? n - d : n;
+		if (d == 0)
+			continue;
+		if (avg)
+			for (int i = i0; i < i1; i++)
+				y[i] += t[i + d];
+		else
+			for (int i = i0; i < i1; i++)
+				y[i] = t[i + d] > y[i] ? t[i + d] : y[i];
+	}
+}
+
+O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH, int KW,
+                                     int SH, int SW, int DH, int DW, int PT, int PL)
+{
+	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW)) {
+		O2C_OMP(parallel for schedule(static))
+		for (int nc = 0; nc < NC; nc++)
+			o2c_pool_same(in + (size_t)nc * H * W, out + (size_t)nc * H * W, H, W, KH, KW, PT, PL, 0);
+		return;
+	}
 	/* each tap's column range, once per call rather than per row (it divides) */
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
@@ -690,10 +1357,16 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 					int lo = clo[kx], hi = chi[kx];
 					if (kx >= O2C_POOL_KWMAX)
 						o2c_pool_cols(off, SW, W, OW, &lo, &hi);
-					for (int ox = lo; ox < hi; ox++) {
-						const float v = row[ox * SW + off];
-						y[ox] = v > y[ox] ? v : y[ox];
-					}
+					/* literal strides, so the compiler vectorises them */
+					if (SW == 1)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = row[ox + off] > y[ox] ? row[ox + off] : y[ox];
+					else if (SW == 2)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = row[2 * ox + off] > y[ox] ? row[2 * ox + off] : y[ox];
+					else
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = row[ox * SW + off] > y[ox] ? row[ox * SW + off] : y[ox];
 				}
 			}
 		}
@@ -716,10 +1389,30 @@ O2C_UNUSED static int o2c_pool_count(int start, int K, int D, int lo, int hi)
 /* count_include_pad: the divisor counts taps inside the padded input
  * [-PT, H+PB) (a ceil_mode window hanging past it is not padded further);
  * otherwise only taps inside the input. */
-O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH,
-                                     int KW, int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR,
-                                     int include_pad)
+O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH, int KW,
+                                     int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR, int include_pad)
 {
+	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW) && W <= O2C_POOL_ROWMAX) {
+		O2C_OMP(parallel for schedule(static))
+		for (int nc = 0; nc < NC; nc++) {
+			float *y = out + (size_t)nc * H * W;
+			float rx[O2C_POOL_ROWMAX]; /* the taps inside each column's window */
+			o2c_pool_same(in + (size_t)nc * H * W, y, H, W, KH, KW, PT, PL, 1);
+			for (int ox = 0; ox < W; ox++) {
+				const int cx = include_pad ? o2c_pool_count(ox - PL, KW, 1, -PL, W + PR)
+				                           : o2c_pool_count(ox - PL, KW, 1, 0, W);
+				rx[ox] = (float)cx;
+			}
+			for (int oy = 0; oy < H; oy++) {
+				const int cy = include_pad ? o2c_pool_count(oy - PT, KH, 1, -PT, H + PB)
+				                           : o2c_pool_count(oy - PT, KH, 1, 0, H);
+				float *yr = y + (size_t)oy * W;
+				for (int ox = 0; ox < W; ox++)
+					yr[ox] = yr[ox] / ((float)cy * rx[ox]);
+			}
+		}
+		return;
+	}
 	/* each tap's column range, once per call rather than per row (it divides) */
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
@@ -741,8 +1434,15 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 					int lo = clo[kx], hi = chi[kx];
 					if (kx >= O2C_POOL_KWMAX)
 						o2c_pool_cols(off, SW, W, OW, &lo, &hi);
-					for (int ox = lo; ox < hi; ox++)
-						y[ox] += row[ox * SW + off];
+					if (SW == 1)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] += row[ox + off];
+					else if (SW == 2)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] += row[2 * ox + off];
+					else
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] += row[ox * SW + off];
 				}
 			}
 			const int cy = include_pad ? o2c_pool_count(oy * SH - PT, KH, DH, -PT, H + PB)
