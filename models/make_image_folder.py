@@ -10,22 +10,15 @@ Takes the first --train images of each class from the Fashion-MNIST training spl
 first --val of the t10k split; 28x28 grey PNGs, named by index (sorted = file order).
 """
 import argparse
-import gzip
 import os
+import sys
 
-import numpy as np
 from PIL import Image
 
-DATA = "/usr/share/datasets/fashion-mnist"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train_fashion_resnet import DATA, read_idx  # noqa: E402
+
 NAMES = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"]
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def main():

@@ -1,7 +1,6 @@
 """common.py - what the training checks share (tests/train/check_*.py): pass/fail
 bookkeeping, the scale-relative error, Fashion-MNIST IDX reading, the C trainer's
 --dump files and ONNX Runtime runs through tests/ort/ort_run.js."""
-import gzip
 import os
 import subprocess
 import sys
@@ -10,8 +9,8 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-DATA = "/usr/share/datasets/fashion-mnist"
-MEAN, STD = 0.2860, 0.3530   # Fashion-MNIST pixel statistics (of x/255), as models/train_fashion_resnet.py
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models"))
+from train_fashion_resnet import DATA, MEAN, STD, read_idx  # noqa: E402,F401  (Fashion-MNIST: path, pixel statistics)
 failures = []
 
 
@@ -36,14 +35,6 @@ def rel_err(a, b):
 
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def fashion(split, lo, hi, n):
