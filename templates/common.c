@@ -24,6 +24,15 @@
 #define O2C_UNUSED
 #endif
 
+/* Full unrolling of the microkernels' loops over register arrays: gcc -O3 does it by itself, gcc -O2
+ * keeps the accumulators in memory without it (2.3x slower on resnet50 with gcc 12).  clang unrolls
+ * them at -O2 already (and warns when a pragma'd loop's bound is not constant), so nothing there. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define O2C_UNROLL _Pragma("GCC unroll 32")
+#else
+#define O2C_UNROLL
+#endif
+
 #if defined(__AVX512F__) || defined(__AVX2__) || defined(__FMA__)
 #include <immintrin.h>
 #endif
