@@ -328,13 +328,19 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 		Node *n = b->nodes[i];
 		if (is_view(n))
 			continue;
-		int nout = n->op == OP_MaxPool ? 2 : 1; /* MaxPool: its output, then the argmax indices */
-		for (int j = 0; j < nout; j++) {
+		/* the output; then MaxPool's argmax indices, or Conv's im2col columns, which the
+		 * forward makes and the backward reuses (C*KH*KW x OH*OW a sample) */
+		int64_t out = shape_numel(&n->out[0]->shape), extra = n->op == OP_MaxPool ? out : 0;
+		if (n->op == OP_Conv) {
+			int64_t M = n->out[0]->shape.d[1], C = n->in[0]->shape.d[1], G = attr_int(n, "group", 1);
+			extra = C * (shape_numel(&n->in[1]->shape) / (M * (C / G))) * (out / M);
+		}
+		for (int j = 0; j < (extra ? 2 : 1); j++) {
 			b->slots = xrealloc_arr(b->slots, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slots);
 			b->slot_off = xrealloc_arr(b->slot_off, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slot_off);
 			b->slots[b->nslots] = j == 0 ? n->out[0] : NULL;
 			b->slot_off[b->nslots++] = b->acts;
-			b->acts += (shape_numel(&n->out[0]->shape) + 15) / 16 * 16;
+			b->acts += ((j ? extra : out) + 15) / 16 * 16;
 		}
 	}
 	/* constants first (BN statistics), so a trainable use tied to one stays frozen with it */
@@ -385,11 +391,12 @@ static const char *act_ptr(const struct TrainBlock *b, const Tensor *t, const ch
 	}
 }
 
-static const char *argmax_ptr(const struct TrainBlock *b, const Tensor *t)
+/* The slot after t's: MaxPool's argmax (cast "(int *)"), Conv's kept im2col columns (cast ""). */
+static const char *extra_ptr(const struct TrainBlock *b, const Tensor *t, const char *cast)
 {
 	for (int i = 0; i + 1 < b->nslots; i++)
 		if (b->slots[i] == t)
-			return xsprintf("(int *)(acts + (size_t)batch * %lld)", (long long)b->slot_off[i + 1]);
+			return xsprintf("%s(acts + (size_t)batch * %lld)", cast, (long long)b->slot_off[i + 1]);
 	UNREACHABLE();
 }
 
@@ -458,11 +465,12 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 		bool bias = n->nin > 2 && n->in[2];
 		fprintf(c, "\t{\n\t\tconst RtConv g = %s;\n", geometry(n));
 		if (fwd)
-			fprintf(c, "\t\tif ((rc = rt_conv2d_forward(%s, %s, %s, %s, &g)))\n\t\t\treturn rc;\n", Y, X,
-			        pval(b, n->in[1]), bias ? pval(b, n->in[2]) : "NULL");
+			fprintf(c, "\t\tif ((rc = rt_conv2d_forward_keep(%s, %s, %s, %s, &g, %s)))\n\t\t\treturn rc;\n", Y, X,
+			        pval(b, n->in[1]), bias ? pval(b, n->in[2]) : "NULL", extra_ptr(b, out, ""));
 		else
-			fprintf(c, "\t\tif ((rc = rt_conv2d_backward(%s, %s, %s, %s, %s, %s, &g)))\n\t\t\treturn rc;\n", dX,
-			        pgrad(b, n->in[1]), bias ? pgrad(b, n->in[2]) : "NULL", dY, X, pval(b, n->in[1]));
+			fprintf(c, "\t\tif ((rc = rt_conv2d_backward_keep(%s, %s, %s, %s, %s, %s, &g, %s)))\n"
+			           "\t\t\treturn rc;\n", dX, pgrad(b, n->in[1]), bias ? pgrad(b, n->in[2]) : "NULL", dY, X,
+			        pval(b, n->in[1]), extra_ptr(b, out, ""));
 		fprintf(c, "\t}\n");
 		break;
 	}
@@ -518,9 +526,9 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 	case OP_AveragePool: {
 		fprintf(c, "\t{\n\t\tconst RtConv g = %s;\n", geometry(n));
 		if (n->op == OP_MaxPool && fwd)
-			fprintf(c, "\t\trt_maxpool_forward(%s, %s, %s, &g);\n", Y, argmax_ptr(b, out), X);
+			fprintf(c, "\t\trt_maxpool_forward(%s, %s, %s, &g);\n", Y, extra_ptr(b, out, "(int *)"), X);
 		else if (n->op == OP_MaxPool)
-			fprintf(c, "\t\trt_maxpool_backward(%s, %s, %s, &g);\n", dX, dY, argmax_ptr(b, out));
+			fprintf(c, "\t\trt_maxpool_backward(%s, %s, %s, &g);\n", dX, dY, extra_ptr(b, out, "(int *)"));
 		else {
 			int inc = (int)attr_int(n, "count_include_pad", 0);
 			if (fwd)

@@ -173,11 +173,23 @@ static void thread_share(int n, int align, int *lo, int *hi)
 /* Threads for a conv only when it is worth a fork: about a million multiply-adds. */
 #define CONV_PARALLEL(macs) ((double)(macs) > 1e6)
 
+size_t rt_conv2d_cols(const RtConv *g)
+{
+	return (size_t)g->C * g->KH * g->KW * (size_t)g->N * g->OH * g->OW;
+}
+
 int rt_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g)
 {
-	/* out[N,M,OH,OW], inp[N,C,H,W], weight[M,C/G,KH,KW], bias[M] */
+	return rt_conv2d_forward_keep(out, inp, weight, bias, g, NULL);
+}
+
+int rt_conv2d_forward_keep(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g,
+                           float *cols)
+{
+	/* out[N,M,OH,OW], inp[N,C,H,W], weight[M,C/G,KH,KW], bias[M]; cols: NULL, or [G][K][N*P] to keep */
 	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, P = g->OH * g->OW, NP = g->N * P;
-	float *col = rt_workspace(WS_COL, (size_t)K * NP), *y = rt_workspace(WS_Y, (size_t)Mg * NP);
+	float *col0 = cols ? cols : rt_workspace(WS_COL, (size_t)K * NP), *col = col0;
+	float *y = rt_workspace(WS_Y, (size_t)Mg * NP);
 	if (!col || !y || rt_sgemm_reserve())
 		return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate %d x %d + %d x %d floats of workspace", K, NP, Mg, NP);
 	int fail = 0;
@@ -188,6 +200,7 @@ int rt_conv2d_forward(float *out, const float *inp, const float *weight, const f
 		int n0, n1;
 		thread_share(g->N, 1, &n0, &n1);
 		for (int grp = 0; grp < g->G && n0 < n1; grp++) {
+			col = cols ? col0 + (size_t)grp * K * NP : col0;
 			for (int n = n0; n < n1; n++)
 				im2col(col + (size_t)n * P, (size_t)NP, inp + (size_t)n * g->C * g->H * g->W, g, grp * Cg);
 			/* y[Mg][own columns] = W_grp . col[K][own columns] */
@@ -210,6 +223,12 @@ int rt_conv2d_forward(float *out, const float *inp, const float *weight, const f
 int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                        const float *weight, const RtConv *g)
 {
+	return rt_conv2d_backward_keep(dinp, dweight, dbias, dout, inp, weight, g, NULL);
+}
+
+int rt_conv2d_backward_keep(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                            const float *weight, const RtConv *g, const float *cols)
+{
 	/* dinp[N,C,H,W], dweight[M,C/G,KH,KW], dbias[M], dout[N,M,OH,OW], inp[N,C,H,W], weight[M,C/G,KH,KW] */
 	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, P = g->OH * g->OW, NP = g->N * P;
 	if (dbias) {
@@ -225,9 +244,10 @@ int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *d
 	}
 	if (!dweight && !dinp)
 		return RT_OK;
-	float *col = dweight ? rt_workspace(WS_COL, (size_t)K * NP) : NULL, *dy = rt_workspace(WS_DOUT, (size_t)Mg * NP);
+	float *col = dweight && !cols ? rt_workspace(WS_COL, (size_t)K * NP) : NULL;
+	float *dy = rt_workspace(WS_DOUT, (size_t)Mg * NP);
 	float *dcol = dinp ? rt_workspace(WS_DCOL, (size_t)K * NP) : NULL;
-	if ((dweight && !col) || !dy || (dinp && !dcol) || rt_sgemm_reserve())
+	if ((dweight && !cols && !col) || !dy || (dinp && !dcol) || rt_sgemm_reserve())
 		return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate %d x %d + %d x %d floats of workspace", K,
 		               NP, Mg, NP);
 	int fail = 0;
@@ -241,11 +261,12 @@ int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *d
 		thread_share(g->N, 1, &n0, &n1);
 		for (int grp = 0; grp < g->G; grp++) {
 			const float *w = weight + (size_t)grp * Mg * K;
+			const float *colg = cols ? cols + (size_t)grp * K * NP : col; /* the forward's, or made here */
 			for (int n = n0; n < n1; n++) {
 				for (int m = 0; m < Mg; m++)
 					memcpy(dy + (size_t)m * NP + (size_t)n * P, dout + ((size_t)n * g->M + grp * Mg + m) * P,
 					       (size_t)P * sizeof *dy);
-				if (dweight)
+				if (dweight && !cols)
 					im2col(col + (size_t)n * P, (size_t)NP, inp + (size_t)n * g->C * g->H * g->W, g, grp * Cg);
 			}
 			if (dweight) {
@@ -254,10 +275,10 @@ int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *d
 				int a, b;
 				if (K >= 64) { /* dW[:, a..b) += dy . col[a..b)^T: col read transposed through its strides */
 					thread_share(K, 32, &a, &b);
-					fail |= rt_sgemm(Mg, b - a, NP, dy, NP, 1, col + (size_t)a * NP, 1, NP, dw + a, K, 1);
+					fail |= rt_sgemm(Mg, b - a, NP, dy, NP, 1, colg + (size_t)a * NP, 1, NP, dw + a, K, 1);
 				} else {
 					thread_share(Mg, 8, &a, &b);
-					fail |= rt_sgemm(b - a, K, NP, dy + (size_t)a * NP, NP, 1, col, 1, NP, dw + (size_t)a * K, K, 1);
+					fail |= rt_sgemm(b - a, K, NP, dy + (size_t)a * NP, NP, 1, colg, 1, NP, dw + (size_t)a * K, K, 1);
 				}
 			}
 			if (dinp && n0 < n1) {

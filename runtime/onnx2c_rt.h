@@ -86,6 +86,14 @@ int rt_conv2d_forward(float *out, const float *inp, const float *weight, const f
 /* dinp, dweight, dbias accumulate (+=); any may be NULL.  Same workspace and status. */
 int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                        const float *weight, const RtConv *g);
+/* The same, with the forward's im2col columns kept for the backward instead of made twice: cols is a
+ * caller buffer of rt_conv2d_cols(g) floats ([G][C/G*KH*KW][N*OH*OW]) that the forward fills and the
+ * backward reads (the generated block keeps one per trainable conv in its activations). */
+size_t rt_conv2d_cols(const RtConv *g);
+int rt_conv2d_forward_keep(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g,
+                           float *cols);
+int rt_conv2d_backward_keep(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                            const float *weight, const RtConv *g, const float *cols);
 
 /* Folds inference BatchNorm into the preceding conv: weight[M, K] *= s, bias[M] = (bias - mean)*s + beta,
  * s = gamma / sqrt(var + eps).  bias must point at M floats (zero it first if the conv had none). */
