@@ -386,7 +386,6 @@ O2C_INLINE void o2c_conv_tile_avx512_nv(const float *bp, int ldb, const float *w
 		}
 	}
 	const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
-	O2C_UNROLL
 	for (int r = 0; r < O2C_CONV_MR && r < mleft; r++)
 		O2C_UNROLL
 		for (int v = 0; v < NV; v++) {
@@ -449,7 +448,6 @@ static void o2c_conv_tile_avx2(const float *bp, int ldb, const float *w, int kc,
 				acc[r] =
 				    _mm256_fmadd_ps(_mm256_broadcast_ss(w + (size_t)k * O2C_CONV_MR + r), xv, acc[r]);
 		}
-		O2C_UNROLL
 		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
 			__m256 o = acc[r];
 			if (last) {
