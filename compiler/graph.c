@@ -142,6 +142,12 @@ void graph_set_output(Node *n, int i, Tensor *t)
 		t->producer = n;
 }
 
+Node *live_producer(const Tensor *t)
+{
+	/* constants keep a producer left over from folding; dead nodes produce nothing */
+	return t && !tensor_is_const(t) && t->producer && !t->producer->dead ? t->producer : NULL;
+}
+
 void graph_recount(Graph *g)
 {
 	int k = 0;

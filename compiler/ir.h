@@ -197,6 +197,7 @@ Node *graph_add_node(Graph *g, const char *name, const char *op_type, int nin, i
 void graph_set_input(Node *n, int i, Tensor *t);
 void graph_set_output(Node *n, int i, Tensor *t);
 void graph_recount(Graph *g);          /* recompute producer/nuses, drop dead nodes */
+Node *live_producer(const Tensor *t);  /* the live node computing t (NULL: input, constant); valid after graph_recount */
 void graph_replace_uses(Graph *g, Tensor *from, Tensor *to);
 /* Fusion: kernel k takes over n's output, n's name joins k's covers, n dies. */
 void node_absorb(Node *k, Node *n);

@@ -46,7 +46,6 @@ struct TrainBlock {
 	const char *P;        /* emission: the C prefix */
 	Tensor **slots; int64_t *slot_off; int nslots; /* activations, per-sample offsets */
 	int64_t acts;         /* per-sample floats of the activation buffer */
-	int nblocks;          /* --unfreeze N as given (0 for --trainable-from) */
 };
 
 static bool is_view(const Node *n)
@@ -56,28 +55,15 @@ static bool is_view(const Node *n)
 
 static bool has_params(const Node *n)
 {
-	return n->op == OP_Conv || n->op == OP_BatchNormalization || n->op == OP_Gemm;
+	return n->op == OP_Conv || n->op == OP_BatchNormalization;
 }
 
-static Node *producer(Graph *g, const Tensor *t)
+/* Position in the schedule of the node producing t, -1 for inputs/constants (graph_recount
+ * has made g->nodes the live nodes in order, each node's id its index). */
+static int position(const Tensor *t)
 {
-	for (int i = 0; i < g->nnodes; i++) {
-		Node *n = g->nodes[i];
-		for (int j = 0; !n->dead && j < n->nout; j++)
-			if (n->out[j] == t)
-				return n;
-	}
-	return NULL;
-}
-
-/* Position in g->nodes of the live node producing t, -1 for inputs/constants. */
-static int position(Graph *g, const Tensor *t)
-{
-	Node *p = producer(g, t);
-	for (int i = 0; p && i < g->nnodes; i++)
-		if (g->nodes[i] == p)
-			return i;
-	return -1;
+	const Node *p = live_producer(t);
+	return p ? p->id : -1;
 }
 
 /* The single-tensor cuts before the features: cut[i] is the only run-time
@@ -97,7 +83,7 @@ static Tensor **single_cuts(Graph *g, int end)
 				Tensor *t = n->in[j];
 				if (!t || tensor_is_const(t) || t == only)
 					continue;
-				int pos = position(g, t);
+				int pos = position(t);
 				if (pos <= i) {
 					only = t;
 					count++;
@@ -124,8 +110,7 @@ static Tensor *cut_by_blocks(Graph *g, int end, int64_t nblocks)
 			continue;
 		if (params && ++found == nblocks)
 			return c;
-		if (params)
-			params = false;
+		params = false;
 	}
 	fatal("%s: --unfreeze %lld: the trunk has only %lld block%s before the head (a block is a stretch between "
 	      "single-tensor cuts that holds Conv/BatchNormalization parameters); use --trainable-from NODE",
@@ -258,8 +243,9 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 {
 	if (!g->train)
 		fatal("--unfreeze and --trainable-from need --train-head");
+	graph_recount(g); /* producers, and ids as schedule positions */
 	Tensor *feat = g->outputs[0];
-	int end = position(g, feat);
+	int end = position(feat);
 	if (end < 0)
 		fatal("%s: the features '%s' are not computed by a node: nothing to unfreeze", g->path, feat->name);
 	Tensor *x = from ? cut_by_name(g, from) : cut_by_blocks(g, end, nblocks);
@@ -272,9 +258,9 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 	struct TrainBlock *b = xalloc(sizeof *b);
 	b->x = x;
 	b->feat = feat;
-	b->nblocks = from ? 0 : (int)nblocks;
 
-	/* the block: every live node between x and the features, found backwards */
+	/* the block: every live node between x and the features, found backwards; reaching a graph
+	 * input means some path to the head does not pass through x */
 	Tensor **work = xalloc(sizeof(Tensor *) * (size_t)(g->ntensors + 1));
 	int nwork = 0;
 	work[nwork++] = feat;
@@ -282,7 +268,7 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 		Tensor *t = work[--nwork];
 		if (t == x || tensor_is_const(t))
 			continue;
-		Node *p = producer(g, t);
+		Node *p = live_producer(t);
 		if (!p)
 			fatal("%s: '%s' (read by the trainable block) is a graph input, not computed from the cut '%s': every "
 			      "path to the head must pass through the cut", g->path, t->name, x->name);
@@ -294,7 +280,7 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 			if (p->in[j])
 				work[nwork++] = p->in[j];
 	}
-	/* into schedule order; a node reading a trunk tensor other than x means x is no cut */
+	/* into schedule order */
 	Node **ordered = xalloc(sizeof(Node *) * (size_t)b->nnodes);
 	int k = 0;
 	for (int i = 0; i < g->nnodes; i++)
@@ -309,18 +295,6 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 			if (n->out[j] && n->out[j] != feat && n->out[j]->kind == T_OUTPUT)
 				fatal_node(n, "--unfreeze: output '%s' is also a graph output; it would leave the frozen model",
 				           n->out[j]->name);
-	}
-	for (int i = 0; i < g->nnodes; i++) { /* x must be the only way in */
-		Node *n = g->nodes[i];
-		if (n->dead || in_block(b, n))
-			continue;
-		for (int j = 0; j < n->nout; j++)
-			for (int q = 0; n->out[j] && n->out[j] != x && q < b->nnodes; q++)
-				for (int r = 0; r < b->nodes[q]->nin; r++)
-					if (b->nodes[q]->in[r] == n->out[j])
-						fatal_node(b->nodes[q], "--unfreeze: reads '%s' from the frozen trunk besides the cut '%s'; "
-						           "choose a cut every path to the head passes through", n->out[j]->name,
-						           x->name);
 	}
 
 	/* parameters and activation slots (views share their input's slot) */

@@ -33,19 +33,6 @@ struct TrainHead {
 
 #define MAX_VIEWS 8
 
-static Node *producer_of(Graph *g, const Tensor *t)
-{
-	for (int i = 0; i < g->nnodes; i++) {
-		Node *n = g->nodes[i];
-		if (n->dead)
-			continue;
-		for (int j = 0; j < n->nout; j++)
-			if (n->out[j] == t)
-				return n;
-	}
-	return NULL;
-}
-
 static bool is_op(const Node *n, const char *op)
 {
 	return n && !strcmp(n->op_type, op) && (!n->domain || !*n->domain || !strcmp(n->domain, "ai.onnx"));
@@ -77,14 +64,14 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 		fatal("%s: --train-head needs a model with one output (the class scores); this one has %d", g->path,
 		      g->noutputs);
 	Tensor *out = g->outputs[0];
-	Node *n = producer_of(g, out);
+	Node *n = live_producer(out);
 	if (!n)
 		fatal("%s: model has no classifier head to replace: the output '%s' is not computed by a node", g->path,
 		      out->name);
 	Node *softmax = NULL, *matmul = NULL;
 	if (is_op(n, "Softmax") && n->in[0]) {
 		softmax = n;
-		n = producer_of(g, n->in[0]);
+		n = live_producer(n->in[0]);
 		if (!n)
 			fatal_node(softmax, "model has no classifier head to replace: the Softmax input '%s' is not computed by "
 			           "a node", softmax->in[0]->name);
@@ -102,7 +89,7 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 		kf = attr_int(n, "transB", 0) != 0;
 	} else if (is_op(n, "Add")) {
 		for (int k = 0; k < 2 && !matmul; k++) {
-			Node *p = producer_of(g, n->in[k]);
+			Node *p = live_producer(n->in[k]);
 			if (is_op(p, "MatMul") && tensor_is_const(n->in[1 - k]) && n->in[k]->nuses == 1) {
 				matmul = p;
 				b = n->in[1 - k];
@@ -136,10 +123,10 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 		           feat->name, shape_str(&feat->shape));
 	/* A Flatten/Reshape/Squeeze between the trunk and the head only renames the
 	 * same contiguous floats: the features are its input, and the view goes too. */
-	for (Node *v = producer_of(g, feat); v && nviews < MAX_VIEWS && op_table[v->op].view && v->nout == 1 &&
+	for (Node *v = live_producer(feat); v && nviews < MAX_VIEWS && op_table[v->op].view && v->nout == 1 &&
 	     v->in[0] && !tensor_is_const(v->in[0]) && v->in[0]->kind == T_TEMP && v->in[0]->nuses == 1 &&
 	     v->in[0]->batched == feat->batched && shape_numel(&v->in[0]->shape) == shape_numel(&feat->shape) &&
-	     feat->nuses == 1; v = producer_of(g, feat)) {
+	     feat->nuses == 1; v = live_producer(feat)) {
 		views[nviews++] = v;
 		feat = v->in[0];
 	}
