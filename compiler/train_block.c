@@ -9,7 +9,10 @@
  * inference and its output is X.  The block is emitted as C that calls the
  * training runtime's layers (runtime/onnx2c_rt.h): a forward that keeps every
  * activation, and a backward in reverse order that accumulates into flat
- * parameter gradients (llm.c style).  Its BatchNorms are not folded: they
+ * parameter gradients (llm.c style).  Inside the block activations are
+ * channel-major ([C][batch][H][W]: the runtime's conv writes its output rows
+ * straight there, and every other layer sees a channel as one long row); the
+ * cut is transposed in on entry and the features out on exit.  Its BatchNorms are not folded: they
  * train their scale and bias on their stored statistics (frozen BN), as in
  * PyTorch's model.eval(), and their convs keep the model's own weights.
  *
@@ -44,7 +47,7 @@ struct TrainBlock {
 	int64_t nconst;       /* the block's constants (frozen), floats */
 	int ntrain;           /* trainable parameter tensors */
 	const char *P;        /* emission: the C prefix */
-	Tensor **slots; int64_t *slot_off; int nslots; /* activations, per-sample offsets */
+	Tensor **slots; int64_t *slot_off; int nslots; /* activations, per-sample offsets (slot 0: the cut) */
 	int64_t acts;         /* per-sample floats of the activation buffer */
 };
 
@@ -239,6 +242,26 @@ static void check_node(const Node *n)
 		fatal_unsupported(n, "--unfreeze: the Conv weight is computed at run time");
 }
 
+/* Channels and pixels a sample of t has (rank 1: one channel). */
+static void chw(const Tensor *t, int64_t *C, int64_t *HW)
+{
+	*C = t->shape.rank > 1 ? t->shape.d[1] : 1;
+	*HW = shape_numel(&t->shape) / *C;
+}
+
+/* The block's activations are channel-major, so a view inside it must keep both; one that
+ * only feeds the head (a Flatten) is fine: the features are transposed out from its input. */
+static void check_view(const struct TrainBlock *b, const Node *n)
+{
+	int64_t C0, HW0, C1, HW1;
+	chw(n->in[0], &C0, &HW0);
+	chw(n->out[0], &C1, &HW1);
+	if ((C0 != C1 || HW0 != HW1) && n->out[0] != b->feat)
+		fatal_unsupported(n, "--unfreeze: a %s inside the trainable block regroups channels and pixels %s -> %s, "
+		                  "which the block's channel-major activations cannot share; cut after it with "
+		                  "--trainable-from", n->op_type, shape_str(&n->in[0]->shape), shape_str(&n->out[0]->shape));
+}
+
 void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 {
 	if (!g->train)
@@ -291,28 +314,34 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 	for (int i = 0; i < b->nnodes; i++) {
 		Node *n = b->nodes[i];
 		check_node(n);
+		if (is_view(n))
+			check_view(b, n);
 		for (int j = 0; j < n->nout; j++)
 			if (n->out[j] && n->out[j] != feat && n->out[j]->kind == T_OUTPUT)
 				fatal_node(n, "--unfreeze: output '%s' is also a graph output; it would leave the frozen model",
 				           n->out[j]->name);
 	}
 
-	/* parameters and activation slots (views share their input's slot) */
-	for (int i = 0; i < b->nnodes; i++) {
-		Node *n = b->nodes[i];
-		if (is_view(n))
+	/* parameters and activation slots: the cut (channel-major), then each node's output and
+	 * MaxPool's argmax indices or Conv's im2col columns, which the forward makes and the
+	 * backward reuses (C*KH*KW x OH*OW a sample; none for a 1x1 stride-1 unpadded conv, as
+	 * rt_conv2d_cols_cn) (views share their input's slot) */
+	for (int i = -1; i < b->nnodes; i++) {
+		Node *n = i < 0 ? NULL : b->nodes[i];
+		if (n && is_view(n))
 			continue;
-		/* the output; then MaxPool's argmax indices, or Conv's im2col columns, which the
-		 * forward makes and the backward reuses (C*KH*KW x OH*OW a sample) */
-		int64_t out = shape_numel(&n->out[0]->shape), extra = n->op == OP_MaxPool ? out : 0;
-		if (n->op == OP_Conv) {
-			int64_t M = n->out[0]->shape.d[1], C = n->in[0]->shape.d[1], G = attr_int(n, "group", 1);
-			extra = C * (shape_numel(&n->in[1]->shape) / (M * (C / G))) * (out / M);
+		int64_t out = shape_numel(n ? &n->out[0]->shape : &x->shape), extra = n && n->op == OP_MaxPool ? out : 0;
+		if (n && n->op == OP_Conv) {
+			Window w;
+			window_parse(n, &w, &n->in[0]->shape, &n->in[1]->shape, false, true);
+			window_forward(n, &w);
+			bool direct = w.k[0] == 1 && w.k[1] == 1 && w.s[0] == 1 && w.s[1] == 1 && w.pb[0] == 0 && w.pb[1] == 0;
+			extra = direct ? 0 : n->in[0]->shape.d[1] * w.k[0] * w.k[1] * w.out[0] * w.out[1];
 		}
 		for (int j = 0; j < (extra ? 2 : 1); j++) {
 			b->slots = xrealloc_arr(b->slots, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slots);
 			b->slot_off = xrealloc_arr(b->slot_off, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slot_off);
-			b->slots[b->nslots] = j == 0 ? n->out[0] : NULL;
+			b->slots[b->nslots] = j ? NULL : n ? n->out[0] : x;
 			b->slot_off[b->nslots++] = b->acts;
 			b->acts += ((j ? extra : out) + 15) / 16 * 16;
 		}
@@ -346,12 +375,28 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 
 /* ---- emission ------------------------------------------------------------ */
 
-/* Slot of a tensor: "x" (the cut) or an offset into the activations. */
+/* The slot holding t's values: its own, or (a view) its input's. */
+static int slot_of(const struct TrainBlock *b, const Tensor *t)
+{
+	for (;;) {
+		for (int i = 0; i < b->nslots; i++)
+			if (b->slots[i] == t)
+				return i;
+		Node *v = NULL;
+		for (int i = 0; i < b->nnodes && !v; i++)
+			if (is_view(b->nodes[i]) && b->nodes[i]->out[0] == t)
+				v = b->nodes[i];
+		ASSERT(v);
+		t = v->in[0];
+	}
+}
+
+/* Slot of a tensor: an offset into the activations (or their gradients: none for the cut). */
 static const char *act_ptr(const struct TrainBlock *b, const Tensor *t, const char *base)
 {
 	for (;;) {
-		if (t == b->x)
-			return strcmp(base, "acts") ? "NULL" : "x";
+		if (t == b->x && strcmp(base, "acts"))
+			return "NULL"; /* no gradient for the frozen trunk */
 		for (int i = 0; i < b->nslots; i++)
 			if (b->slots[i] == t)
 				return xsprintf("%s + (size_t)batch * %lld", base, (long long)b->slot_off[i]);
@@ -365,11 +410,14 @@ static const char *act_ptr(const struct TrainBlock *b, const Tensor *t, const ch
 	}
 }
 
-/* The slot after t's: MaxPool's argmax (cast "(int *)"), Conv's kept im2col columns (cast ""). */
+/* The slot after t's: MaxPool's argmax (cast "(int *)"), Conv's kept im2col columns (cast ""; "NULL"
+ * when the conv has none). */
 static const char *extra_ptr(const struct TrainBlock *b, const Tensor *t, const char *cast)
 {
-	for (int i = 0; i + 1 < b->nslots; i++)
-		if (b->slots[i] == t)
+	for (int i = 0; i < b->nslots; i++)
+		if (b->slots[i] == t && (i + 1 == b->nslots || b->slots[i + 1]))
+			return "NULL";
+		else if (b->slots[i] == t)
 			return xsprintf("%s(acts + (size_t)batch * %lld)", cast, (long long)b->slot_off[i + 1]);
 	UNREACHABLE();
 }
@@ -406,7 +454,8 @@ static const char *comment_safe(const char *s)
 	return t;
 }
 
-/* RtConv initialiser (N set at run time) for a Conv or pool node. */
+/* RtConv initialiser for a Conv (N = batch) or a pool node (N = 1, the planes of all samples
+ * as channels: the activations are channel-major). */
 static const char *geometry(const Node *n)
 {
 	Window w;
@@ -415,14 +464,16 @@ static const char *geometry(const Node *n)
 	window_parse(n, &w, x, conv ? &n->in[1]->shape : NULL, !conv && n->opset >= 10, conv || n->opset >= 10);
 	window_forward(n, &w);
 	int64_t M = n->out[0]->shape.d[1], G = conv ? attr_int(n, "group", 1) : 1;
-	return xsprintf("{ batch, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
-	                "%lld }", (long long)x->d[1], (long long)w.in[0], (long long)w.in[1], (long long)M,
+	return xsprintf("{ %s, %lld%s, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
+	                "%lld }", conv ? "batch" : "1", (long long)x->d[1], conv ? "" : " * batch", (long long)w.in[0], (long long)w.in[1], (long long)M,
 	                (long long)w.out[0], (long long)w.out[1], (long long)w.k[0], (long long)w.k[1], (long long)w.s[0],
 	                (long long)w.s[1], (long long)w.pb[0], (long long)w.pb[1], (long long)w.d[0], (long long)w.d[1],
 	                (long long)G);
 }
 
-static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool fwd)
+/* One node's forward, or (fwd false) its backward; acc[j]: the backward adds into input j's
+ * gradient (1) or writes its first contribution (0, only for ops that write all of it). */
+static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool fwd, const int *acc)
 {
 	const Tensor *in = n->in[0], *out = n->out[0];
 	int64_t numel = shape_numel(&out->shape), C = out->shape.rank > 1 ? out->shape.d[1] : 1;
@@ -439,41 +490,41 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 		bool bias = n->nin > 2 && n->in[2];
 		fprintf(c, "\t{\n\t\tconst RtConv g = %s;\n", geometry(n));
 		if (fwd)
-			fprintf(c, "\t\tif ((rc = rt_conv2d_forward_keep(%s, %s, %s, %s, &g, %s)))\n\t\t\treturn rc;\n", Y, X,
+			fprintf(c, "\t\tif ((rc = rt_conv2d_forward_cn(%s, %s, %s, %s, &g, %s)))\n\t\t\treturn rc;\n", Y, X,
 			        pval(b, n->in[1]), bias ? pval(b, n->in[2]) : "NULL", extra_ptr(b, out, ""));
 		else
-			fprintf(c, "\t\tif ((rc = rt_conv2d_backward_keep(%s, %s, %s, %s, %s, %s, &g, %s)))\n"
+			fprintf(c, "\t\tif ((rc = rt_conv2d_backward_cn(%s, %s, %s, %s, %s, %s, &g, %s, %d)))\n"
 			           "\t\t\treturn rc;\n", dX, pgrad(b, n->in[1]), bias ? pgrad(b, n->in[2]) : "NULL", dY, X,
-			        pval(b, n->in[1]), extra_ptr(b, out, ""));
+			        pval(b, n->in[1]), extra_ptr(b, out, ""), acc[0]);
 		fprintf(c, "\t}\n");
 		break;
 	}
 	case OP_BatchNormalization: {
 		float eps = attr_float(n, "epsilon", 1e-5f);
 		if (fwd)
-			fprintf(c, "\trt_bn_frozen_forward(%s, %s, %s, %s, %s, %s, %.9gf, batch, %lld, %lld);\n", Y, X,
+			fprintf(c, "\trt_bn_frozen_forward(%s, %s, %s, %s, %s, %s, %.9gf, 1, %lld, batch * %lld);\n", Y, X,
 			        pval(b, n->in[1]), pval(b, n->in[2]), pval(b, n->in[3]), pval(b, n->in[4]), (double)eps,
 			        (long long)C, (long long)(numel / C));
 		else
-			fprintf(c, "\trt_bn_frozen_backward(%s, %s, %s, %s, %s, %s, %s, %s, %.9gf, batch, %lld, %lld);\n", dX,
-			        pgrad(b, n->in[1]), pgrad(b, n->in[2]), dY, X, pval(b, n->in[1]), pval(b, n->in[3]),
-			        pval(b, n->in[4]), (double)eps, (long long)C, (long long)(numel / C));
+			fprintf(c, "\trt_bn_frozen_backward(%s, %s, %s, %s, %s, %s, %s, %s, %.9gf, 1, %lld, batch * %lld, %d);\n",
+			        dX, pgrad(b, n->in[1]), pgrad(b, n->in[2]), dY, X, pval(b, n->in[1]), pval(b, n->in[3]),
+			        pval(b, n->in[4]), (double)eps, (long long)C, (long long)(numel / C), acc[0]);
 		break;
 	}
 	case OP_Relu:
 		if (fwd)
 			fprintf(c, "\trt_relu_forward(%s, %s, (size_t)batch * %lld);\n", Y, X, (long long)numel);
 		else
-			fprintf(c, "\trt_relu_backward(%s, %s, %s, (size_t)batch * %lld);\n", dX, dY, Y,
-			        (long long)numel);
+			fprintf(c, "\trt_relu_backward(%s, %s, %s, (size_t)batch * %lld, %d);\n", dX, dY, Y,
+			        (long long)numel, acc[0]);
 		break;
 	case OP_Add:
 		if (fwd)
 			fprintf(c, "\trt_add_forward(%s, %s, %s, (size_t)batch * %lld);\n", Y, X, act_ptr(b, n->in[1], "acts"),
 			        (long long)numel);
 		else
-			fprintf(c, "\trt_add_backward(%s, %s, %s, (size_t)batch * %lld);\n", dX, act_ptr(b, n->in[1], "dacts"),
-			        dY, (long long)numel);
+			fprintf(c, "\trt_add_backward(%s, %s, %s, (size_t)batch * %lld, %d, %d);\n", dX,
+			        act_ptr(b, n->in[1], "dacts"), dY, (long long)numel, acc[0], acc[1]);
 		break;
 	case OP_Concat: {
 		fprintf(c, "\t{\n\t\tstatic const int Cs[%d] = {", n->nin);
@@ -484,13 +535,13 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 			fprintf(c, "\t\tconst float *ins[%d] = {", n->nin);
 			for (int j = 0; j < n->nin; j++)
 				fprintf(c, "%s%s", j ? ", " : " ", act_ptr(b, n->in[j], "acts"));
-			fprintf(c, " };\n\t\trt_concat_forward(%s, ins, Cs, %d, batch, %lld);\n", Y, n->nin,
+			fprintf(c, " };\n\t\trt_concat_forward(%s, ins, Cs, %d, 1, batch * %lld);\n", Y, n->nin,
 			        (long long)(numel / C));
 		} else {
 			fprintf(c, "\t\tfloat *dins[%d] = {", n->nin);
 			for (int j = 0; j < n->nin; j++)
 				fprintf(c, "%s%s", j ? ", " : " ", act_ptr(b, n->in[j], "dacts"));
-			fprintf(c, " };\n\t\trt_concat_backward(dins, %s, Cs, %d, batch, %lld);\n", dY, n->nin,
+			fprintf(c, " };\n\t\trt_concat_backward(dins, %s, Cs, %d, 1, batch * %lld);\n", dY, n->nin,
 			        (long long)(numel / C));
 		}
 		fprintf(c, "\t}\n");
@@ -524,7 +575,7 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 		} else {
 			H = in->shape.d[2];
 		}
-		const char *args = xsprintf("batch, %lld, %lld, %lld, %lld, %lld, %lld, %lld", (long long)in->shape.d[1],
+		const char *args = xsprintf("1, %lld * batch, %lld, %lld, %lld, %lld, %lld, %lld", (long long)in->shape.d[1],
 		                            (long long)H, (long long)W, (long long)pb[0], (long long)pb[1], (long long)pe[0],
 		                            (long long)pe[1]);
 		if (fwd)
@@ -536,11 +587,11 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 	case OP_GlobalAveragePool: {
 		int64_t HW = shape_numel(&in->shape) / in->shape.d[1];
 		if (fwd)
-			fprintf(c, "\trt_gap_forward(%s, %s, batch, %lld, %lld);\n", Y, X, (long long)in->shape.d[1],
+			fprintf(c, "\trt_gap_forward(%s, %s, 1, %lld * batch, %lld);\n", Y, X, (long long)in->shape.d[1],
 			        (long long)HW);
 		else
-			fprintf(c, "\trt_gap_backward(%s, %s, batch, %lld, %lld);\n", dX, dY,
-			        (long long)in->shape.d[1], (long long)HW);
+			fprintf(c, "\trt_gap_backward(%s, %s, 1, %lld * batch, %lld, %d);\n", dX, dY,
+			        (long long)in->shape.d[1], (long long)HW, acc[0]);
 		break;
 	}
 	default:
@@ -600,18 +651,46 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	        (long long)shape_numel(&b->x->shape), (long long)F);
 	fprintf(c, "static int %s_block_forward(float *acts, const float *params, int batch, const float *x, "
 	           "float *feat)\n{\n\tint rc = RT_OK;\n", P);
+	int64_t Cx, HWx, Cf, HWf;
+	chw(b->x, &Cx, &HWx);
+	const int fslot = slot_of(b, b->feat);
+	chw(b->slots[fslot], &Cf, &HWf);
+	fprintf(c, "\trt_nc_to_cn(%s, x, batch, %lld, %lld); /* channel-major inside */\n", act_ptr(b, b->x, "acts"),
+	        (long long)Cx, (long long)HWx);
 	for (int i = 0; i < b->nnodes; i++)
-		emit_node(c, b, b->nodes[i], true);
-	fprintf(c, "\tmemcpy(feat, %s, sizeof(float) * (size_t)batch * %lld);\n\treturn rc;\n}\n\n",
-	        act_ptr(b, b->feat, "acts"), (long long)F);
+		emit_node(c, b, b->nodes[i], true, NULL);
+	fprintf(c, "\trt_cn_to_nc(feat, %s, batch, %lld, %lld);\n\treturn rc;\n}\n\n", act_ptr(b, b->feat, "acts"),
+	        (long long)Cf, (long long)HWf);
 	fprintf(c, "/* Accumulates d loss/d params into grads from dfeat, in reverse order (dacts is scratch). */\n");
 	fprintf(c, "static int %s_block_backward(float *grads, float *dacts, const float *acts, const float *params, "
 	           "int batch, const float *x, const float *dfeat)\n{\n\tint rc = RT_OK;\n", P);
-	fprintf(c, "\tmemset(dacts, 0, sizeof(float) * %s_block_acts_size(batch));\n", P);
-	fprintf(c, "\tmemcpy(%s, dfeat, sizeof(float) * (size_t)batch * %lld);\n", act_ptr(b, b->feat, "dacts"),
-	        (long long)F);
-	for (int i = b->nnodes - 1; i >= 0; i--)
-		emit_node(c, b, b->nodes[i], false);
+	fprintf(c, "\trt_nc_to_cn(%s, dfeat, batch, %lld, %lld);\n", act_ptr(b, b->feat, "dacts"), (long long)Cf,
+	        (long long)HWf);
+	/* a gradient's first contribution (in reverse order) overwrites it when that op writes all
+	 * of it; before any other first contribution (pools, pad, concat) the slot is zeroed, just
+	 * then (while it is about to be in cache): never one memset of the whole buffer */
+	bool *seen = xalloc(sizeof(bool) * (size_t)b->nslots);
+	seen[fslot] = seen[slot_of(b, b->x)] = true;
+	for (int i = b->nnodes - 1; i >= 0; i--) {
+		const Node *n = b->nodes[i];
+		bool writes_all = n->op == OP_Relu || n->op == OP_BatchNormalization || n->op == OP_Add ||
+		                  n->op == OP_GlobalAveragePool || n->op == OP_Conv;
+		int *acc = xalloc(sizeof(int) * (size_t)(n->nin + 1));
+		for (int j = 0; j < n->nin && !is_view(n); j++) {
+			acc[j] = 1;
+			if (!n->in[j] || tensor_is_const(n->in[j]) || (j > 0 && n->op != OP_Add && n->op != OP_Concat) ||
+			    seen[slot_of(b, n->in[j])])
+				continue;
+			const int sl = slot_of(b, n->in[j]);
+			seen[sl] = true;
+			if (writes_all)
+				acc[j] = 0;
+			else
+				fprintf(c, "\tmemset(%s, 0, sizeof(float) * (size_t)batch * %lld);\n",
+				        act_ptr(b, b->slots[sl], "dacts"), (long long)shape_numel(&b->slots[sl]->shape));
+		}
+		emit_node(c, b, n, false, acc);
+	}
 	fprintf(c, "\t(void)x;\n\treturn rc;\n}\n\n");
 	fprintf(c, "const RtBlock %s_block = {\n\t.cut = ", P);
 	train_write_c_string(c, b->x->name);

@@ -26,16 +26,10 @@
 #include "rt_gemm.h"
 #include "rt_internal.h"
 
-#if defined(__AVX512F__)
-enum { MR = 8, NR = 32 };
-#elif defined(__AVX2__) && defined(__FMA__)
-enum { MR = 6, NR = 16 };
-#else
-enum { MR = 4, NR = 16 };
-#endif
+enum { MR = RT_MR, NR = RT_NR };
 /* Cache blocking: a KC x NR panel of B (32 KB at KC=256, NR=32) stays in L1 while the
  * MC x KC block of A (128 KB) streams from L2; the KC x NC block of B fits L2. */
-enum { KC = 256, MC = MR * 16, NC = NR * 16, MAX_THREADS = 64 };
+enum { KC = RT_KC, MC = MR * 16, NC = NR * 16, MAX_THREADS = 64 };
 
 typedef void (*Ukr)(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int mr, int nr, int acc);
 
@@ -137,9 +131,16 @@ static void ukr_simd(int kc, const float *restrict a, const float *restrict b, f
 
 static Ukr g_ukr = ukr_simd;
 static const char *g_ukr_name = SIMD_NAME;
+static int g_which = RT_UKR_BEST;
+
+int rt_sgemm_selected(void)
+{
+	return g_which;
+}
 
 const char *rt_sgemm_select(int which)
 {
+	g_which = which;
 	g_ukr = which == RT_UKR_GENERIC ? ukr_generic : ukr_simd;
 	g_ukr_name = which == RT_UKR_GENERIC ? "generic" : SIMD_NAME;
 	return g_ukr_name;
@@ -230,9 +231,8 @@ static float *pack_buffer(int t)
 /* ------------------------------------------------------------------ driver */
 
 /* The product restricted to rows [m0, m1) and columns [n0, n1), on one thread. */
-static void gemm_block(int m0, int m1, int n0, int n1, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
-                       const float *B, ptrdiff_t rsb, ptrdiff_t csb, float *C, ptrdiff_t ldc, int accumulate,
-                       float *buf)
+static void gemm_block(int m0, int m1, int n0, int n1, int K, const RtOperand *A, const RtOperand *B, float *C,
+                       ptrdiff_t ldc, int accumulate, float *buf)
 {
 	float *ap = buf, *bp = buf + (size_t)MC * KC;
 	const Ukr ukr = g_ukr;
@@ -240,10 +240,16 @@ static void gemm_block(int m0, int m1, int n0, int n1, int K, const float *A, pt
 		const int nc = n1 - jc < NC ? n1 - jc : NC;
 		for (int pc = 0; pc < K; pc += KC) {
 			const int kc = K - pc < KC ? K - pc : KC, acc = accumulate || pc > 0;
-			pack_b(bp, B, rsb, csb, pc, kc, jc, nc);
+			if (B->pack)
+				B->pack(bp, B->ctx, jc, nc, pc, kc);
+			else
+				pack_b(bp, B->p, B->rs, B->cs, pc, kc, jc, nc);
 			for (int ic = m0; ic < m1; ic += MC) {
 				const int mc = m1 - ic < MC ? m1 - ic : MC;
-				pack_a(ap, A, rsa, csa, ic, mc, pc, kc);
+				if (A->pack)
+					A->pack(ap, A->ctx, ic, mc, pc, kc);
+				else
+					pack_a(ap, A->p, A->rs, A->cs, ic, mc, pc, kc);
 				for (int jr = 0; jr < nc; jr += NR)
 					for (int ir = 0; ir < mc; ir += MR)
 						ukr(kc, ap + (size_t)ir * kc, bp + (size_t)jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
@@ -268,6 +274,12 @@ int rt_sgemm_reserve(void)
 int rt_sgemm(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B, ptrdiff_t rsb,
              ptrdiff_t csb, float *C, ptrdiff_t ldc, int accumulate)
 {
+	const RtOperand a = { A, rsa, csa, NULL, NULL }, b = { B, rsb, csb, NULL, NULL };
+	return rt_sgemm_op(M, N, K, &a, &b, C, ldc, accumulate);
+}
+
+int rt_sgemm_op(int M, int N, int K, const RtOperand *A, const RtOperand *B, float *C, ptrdiff_t ldc, int accumulate)
+{
 	if (M <= 0 || N <= 0)
 		return 0;
 	if (K <= 0) {
@@ -282,7 +294,7 @@ int rt_sgemm(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, 
 		const int t = omp_get_thread_num();
 		if (t >= MAX_THREADS || !pack_buffer(t))
 			return -1;
-		gemm_block(0, M, 0, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, g_pack[t]);
+		gemm_block(0, M, 0, N, K, A, B, C, ldc, accumulate, g_pack[t]);
 		return 0;
 	}
 	if ((double)M * N * K > 5e5) /* threads only for products worth a fork (~1 MFLOP) */
@@ -307,11 +319,9 @@ int rt_sgemm(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, 
 		const int lo = (int)((long)tiles * t / nt), hi = (int)((long)tiles * (t + 1) / nt);
 		if (lo < hi) {
 			if (split_n)
-				gemm_block(0, M, lo * NR, hi * NR < N ? hi * NR : N, K, A, rsa, csa, B, rsb, csb, C, ldc,
-				           accumulate, g_pack[t]);
+				gemm_block(0, M, lo * NR, hi * NR < N ? hi * NR : N, K, A, B, C, ldc, accumulate, g_pack[t]);
 			else
-				gemm_block(lo * MR, hi * MR < M ? hi * MR : M, 0, N, K, A, rsa, csa, B, rsb, csb, C, ldc,
-				           accumulate, g_pack[t]);
+				gemm_block(lo * MR, hi * MR < M ? hi * MR : M, 0, N, K, A, B, C, ldc, accumulate, g_pack[t]);
 		}
 	}
 	return 0;

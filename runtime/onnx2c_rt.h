@@ -79,21 +79,28 @@ typedef struct RtConv {
 int rt_out_size(int in, int k, int stride, int pad_begin, int pad_end, int dil);
 
 /* Conv2d with bias (BN folded or not): out = conv(inp, weight) + bias (bias may be NULL).
- * Lowered to one packed matrix product over the whole batch (runtime/gemm.c) through an im2col
- * workspace of G*(C/G*KH*KW)*(N*OH*OW) floats, kept between calls (runtime-internal): the conv
- * functions are not reentrant, one trainer per process.  Returns RT_OK or RT_ERR_NOMEM. */
+ * Lowered to packed matrix products over the whole batch (runtime/gemm.c, conv.c); the layout
+ * and column buffers are runtime workspaces kept between calls: the conv functions are not
+ * reentrant, one trainer per process.  Returns RT_OK or RT_ERR_NOMEM. */
 int rt_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g);
 /* dinp, dweight, dbias accumulate (+=); any may be NULL.  Same workspace and status. */
 int rt_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                        const float *weight, const RtConv *g);
-/* The same, with the forward's im2col columns kept for the backward instead of made twice: cols is a
- * caller buffer of rt_conv2d_cols(g) floats ([G][C/G*KH*KW][N*OH*OW]) that the forward fills and the
- * backward reads (the generated block keeps one per trainable conv in its activations). */
-size_t rt_conv2d_cols(const RtConv *g);
-int rt_conv2d_forward_keep(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g,
-                           float *cols);
-int rt_conv2d_backward_keep(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
-                            const float *weight, const RtConv *g, const float *cols);
+/* The same on channel-major ("CN") activations, the generated block's layout (no layout copies):
+ * inp/dinp [C][N][H][W], out/dout [M][N][OH][OW].  cols: a caller buffer of rt_conv2d_cols_cn(g)
+ * floats that the forward fills with its im2col columns and the backward reuses (NULL: a
+ * workspace, and the backward makes them again); 0 floats for a 1x1 stride-1 unpadded conv,
+ * which reads its input as they are.  The layers below work on CN activations unchanged when
+ * called with N = 1 and the sample count folded into HW (BatchNorm, concat) or into C (pools,
+ * pad, global pool: planes of one channel of one sample). */
+size_t rt_conv2d_cols_cn(const RtConv *g);
+int rt_conv2d_forward_cn(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g,
+                         float *cols);
+int rt_conv2d_backward_cn(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                          const float *weight, const RtConv *g, const float *cols, int acc);
+/* out[C][N][HW] = inp[N][C][HW], and back. */
+void rt_nc_to_cn(float *out, const float *inp, int N, int C, int HW);
+void rt_cn_to_nc(float *out, const float *inp, int N, int C, int HW);
 
 /* Folds inference BatchNorm into the preceding conv: weight[M, K] *= s, bias[M] = (bias - mean)*s + beta,
  * s = gamma / sqrt(var + eps).  bias must point at M floats (zero it first if the conv had none). */
@@ -104,17 +111,21 @@ void rt_bn_fold(float *weight, float *bias, const float *gamma, const float *bet
  * out[N,C,HW] = (inp - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c]. */
 void rt_bn_frozen_forward(float *out, const float *inp, const float *gamma, const float *beta, const float *mean,
                           const float *var, float eps, int N, int C, int HW);
-/* dinp += dout*gamma*rstd; dgamma[c] += sum dout*xhat; dbeta[c] += sum dout (any may be NULL: frozen affine). */
+/* dinp += dout*gamma*rstd; dgamma[c] += sum dout*xhat; dbeta[c] += sum dout (any may be NULL: frozen affine).
+ * The backward functions that take `acc` (here, ReLU, add, global pool, CN conv) add into the input
+ * gradient when it is 1 and overwrite it when 0 (its first contribution: no zeroing needed first). */
 void rt_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
-                           const float *gamma, const float *mean, const float *var, float eps, int N, int C, int HW);
+                           const float *gamma, const float *mean, const float *var, float eps, int N, int C, int HW,
+                           int acc);
 
 /* ReLU on n floats; the backward uses the forward's OUTPUT (so inp may be overwritten in place). */
 void rt_relu_forward(float *out, const float *inp, size_t n);
-void rt_relu_backward(float *dinp, const float *dout, const float *out, size_t n);
+void rt_relu_backward(float *dinp, const float *dout, const float *out, size_t n, int acc);
 
-/* Residual add: out[n] = a + b.  Backward: da += dout, db += dout (either may be NULL). */
+/* Residual add: out[n] = a + b.  Backward: da += dout, db += dout (either may be NULL; acc_a/acc_b
+ * 0: overwrite instead). */
 void rt_add_forward(float *out, const float *a, const float *b, size_t n);
-void rt_add_backward(float *da, float *db, const float *dout, size_t n);
+void rt_add_backward(float *da, float *db, const float *dout, size_t n, int acc_a, int acc_b);
 
 /* Channel concat: out[N, sum Cs[i], HW] of k inputs ins[i][N, Cs[i], HW]. */
 void rt_concat_forward(float *out, const float *const *ins, const int *Cs, int k, int N, int HW);
@@ -138,7 +149,7 @@ void rt_pad2d_backward(float *dinp, const float *dout, int N, int C, int H, int 
 
 /* Global average pool: out[N,C] = mean over HW of inp[N,C,HW]. */
 void rt_gap_forward(float *out, const float *inp, int N, int C, int HW);
-void rt_gap_backward(float *dinp, const float *dout, int N, int C, int HW);
+void rt_gap_backward(float *dinp, const float *dout, int N, int C, int HW, int acc);
 
 /* --------------------------------------------------------------- loss */
 

@@ -1,6 +1,6 @@
 /*
  * rt_gemm.h - the runtime's matrix product and its workspaces (private to
- * runtime/, not installed).  gemm.c implements them; layers.c lowers every
+ * runtime/, not installed).  gemm.c implements them; conv.c lowers every
  * convolution to rt_sgemm; tests/runtime/test_rt_gemm.c checks each
  * microkernel variant against rt_sgemm_ref.
  */
@@ -8,6 +8,20 @@
 #define RT_GEMM_H
 
 #include <stddef.h>
+
+/* The microkernel's tile (gemm.c): MR rows of A by NR columns of B.  gemm.c and the packers
+ * of conv.c are built with the same flags, so they agree on it. */
+#if defined(__AVX512F__)
+#define RT_MR 8
+#define RT_NR 32
+#elif defined(__AVX2__) && defined(__FMA__)
+#define RT_MR 6
+#define RT_NR 16
+#else
+#define RT_MR 4
+#define RT_NR 16
+#endif
+#define RT_KC 256 /* the depth of a packed block: pack's kc is at most this */
 
 /* C[M,N] (+)= A[M,K] . B[K,N].  Element (i,k) of A is A[i*rsa + k*csa], (k,j) of B is
  * B[k*rsb + j*csb] (so a transposed operand needs no copy), C is row-major with row stride
@@ -19,6 +33,19 @@
  * -1 when a buffer cannot be allocated (C untouched then). */
 int rt_sgemm(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B, ptrdiff_t rsb,
              ptrdiff_t csb, float *C, ptrdiff_t ldc, int accumulate);
+
+/* An operand given by the routine that packs it (an implicit matrix: a convolution's columns
+ * read straight from the image), or in memory (pack NULL): element (r, c) at p[r*rs + c*cs].
+ * pack(dst, ctx, i0, n, p0, kc) writes the operand's [i0, i0+n) x [p0, p0+kc) part: for A,
+ * rows i0.. and columns p0.. as RT_MR-row panels dst[panel][k][i]; for B, COLUMNS i0.. and
+ * rows p0.. as RT_NR-column panels dst[panel][k][j]; rows/columns past n zero. */
+typedef struct RtOperand {
+	const float *p;
+	ptrdiff_t rs, cs;
+	void (*pack)(float *dst, const void *ctx, int i0, int n, int p0, int kc);
+	const void *ctx;
+} RtOperand;
+int rt_sgemm_op(int M, int N, int K, const RtOperand *A, const RtOperand *B, float *C, ptrdiff_t ldc, int accumulate);
 
 /* Allocates the packing buffers of every OpenMP thread now (before a parallel region whose
  * threads call rt_sgemm), so that nothing fails mid-region.  Returns 0 or -1. */
@@ -34,11 +61,13 @@ void rt_sgemm_ref(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t 
  * For tests; not thread-safe. */
 enum { RT_UKR_BEST = 0, RT_UKR_GENERIC = 1 };
 const char *rt_sgemm_select(int which);
+/* The selection now (conv.c's packers follow it: portable C under RT_UKR_GENERIC). */
+int rt_sgemm_selected(void);
 
 /* Workspace number `slot` (0 <= slot < RT_WS_SLOTS) holding at least n floats, 64-byte
  * aligned, kept and grown between calls (contents not preserved on growth); NULL when it
  * cannot be allocated.  Same single-trainer rule as rt_sgemm. */
-enum { RT_WS_SLOTS = 4 };
+enum { RT_WS_SLOTS = 8 };
 float *rt_workspace(int slot, size_t n);
 
 #endif

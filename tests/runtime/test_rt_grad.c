@@ -162,7 +162,7 @@ static void test_bn_frozen(void)
 	float *R = rt_test_randn(60, &r, 1), *dx = filled(60, PRE), *dg = filled(3, PRE), *db = filled(3, PRE);
 	Probe p = {bn_fwd, &k, k.out, R, 60};
 	probe_loss(&p);
-	rt_bn_frozen_backward(dx, dg, db, R, k.x, k.gamma, k.mean, k.var, 1e-5f, 2, 3, 10);
+	rt_bn_frozen_backward(dx, dg, db, R, k.x, k.gamma, k.mean, k.var, 1e-5f, 2, 3, 10, 1);
 	CU_ASSERT(fd_check("bn dx", &p, k.x, dx, 60, 0.25f, 1e-4));
 	CU_ASSERT(fd_check("bn dgamma", &p, k.gamma, dg, 3, 0.25f, 1e-4));
 	CU_ASSERT(fd_check("bn dbeta", &p, k.beta, db, 3, 0.25f, 1e-4));
@@ -214,13 +214,13 @@ static void test_relu_add(void)
 	EltCtx k = {out, a, b, 50, 0};
 	Probe p = {elt_fwd, &k, out, R, 50};
 	probe_loss(&p);
-	rt_relu_backward(da, R, out, 50);
+	rt_relu_backward(da, R, out, 50, 1);
 	CU_ASSERT(fd_check("relu dx", &p, a, da, 50, 1e-3f, 1e-2));
 	for (int i = 0; i < 50; i++)
 		da[i] = PRE;
 	k.op = 1;
 	probe_loss(&p);
-	rt_add_backward(da, db, R, 50);
+	rt_add_backward(da, db, R, 50, 1, 1);
 	CU_ASSERT(fd_check("add da", &p, a, da, 50, 0.25f, 1e-4));
 	CU_ASSERT(fd_check("add db", &p, b, db, 50, 0.25f, 1e-4));
 	free(a), free(b), free(out), free(R), free(da), free(db);
@@ -329,7 +329,7 @@ static void pool_case(const char *name, RtConv g, int kind, int cip)
 	else if (kind == 1)
 		rt_avgpool_backward(dx, R, &k.g, cip);
 	else
-		rt_gap_backward(dx, R, g.N, g.C, g.H * g.W);
+		rt_gap_backward(dx, R, g.N, g.C, g.H * g.W, 1);
 	CU_ASSERT(fd_check(name, &p, k.x, dx, nx, kind == 0 ? 1e-3f : 0.25f, kind == 0 ? 1e-2 : 1e-4));
 	free(k.out), free(k.x), free(k.arg), free(perm), free(R), free(dx);
 }

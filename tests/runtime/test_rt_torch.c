@@ -237,18 +237,18 @@ static void test_block(void)
 	static float dyd[N * CM * HO * HO], dy[N * CM * HO * HO], dsum[N * CM * HO * HO], dn2[N * CM * HO * HO];
 	static float dsc[N * CM * HO * HO], dc2[N * CM * HO * HO], dh1[N * CM * H * H], dc1[N * CM * H * H];
 	rt_linear_backward(dfeat, d[DWF], d[DBF], dlogits, feat, wf, N, 2 * CM, K);
-	rt_gap_backward(dap, dfeat, N, 2 * CM, 9);
+	rt_gap_backward(dap, dfeat, N, 2 * CM, 9, 1);
 	rt_avgpool_backward(dcat, dap, &ga, 1);
 	float *dparts[2] = {dmp, dyd};
 	rt_concat_backward(dparts, dcat, Cs, 2, N, HO * HO);
 	rt_conv2d_backward(dy, d[DWD], NULL, dyd, y, wd, &gd);
 	rt_maxpool_backward(dy, dmp, arg, &gm); /* y feeds two branches: both accumulate into dy */
-	rt_relu_backward(dsum, dy, y, sizeof y / sizeof *y);
-	rt_add_backward(dn2, dsc, dsum, sizeof dsum / sizeof *dsum);
+	rt_relu_backward(dsum, dy, y, sizeof y / sizeof *y, 1);
+	rt_add_backward(dn2, dsc, dsum, sizeof dsum / sizeof *dsum, 1, 1);
 	rt_conv2d_backward(d[DX], d[DWS], d[DBS], dsc, x, ws, &gs);
-	rt_bn_frozen_backward(dc2, d[DGA], d[DBE], dn2, c2, gamma, mean, var, 1e-5f, N, CM, HO * HO);
+	rt_bn_frozen_backward(dc2, d[DGA], d[DBE], dn2, c2, gamma, mean, var, 1e-5f, N, CM, HO * HO, 1);
 	rt_conv2d_backward(dh1, d[DW2], d[DB2], dc2, h1, w2, &g2);
-	rt_relu_backward(dc1, dh1, h1, sizeof h1 / sizeof *h1);
+	rt_relu_backward(dc1, dh1, h1, sizeof h1 / sizeof *h1, 1);
 	rt_conv2d_backward(d[DX], d[DW1], d[DB1], dc1, x, w1, &g1); /* x feeds conv1 and the shortcut */
 
 	LOAD(want_logits, "blk_logits", N * K);
