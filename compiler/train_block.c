@@ -242,6 +242,38 @@ static void check_node(const Node *n)
 		fatal_unsupported(n, "--unfreeze: the Conv weight is computed at run time");
 }
 
+/* Phases (offsets mod the stride) the taps of one axis read. */
+static int phases_read(int64_t k, int64_t d, int64_t p, int64_t s)
+{
+	uint32_t m = 0;
+	for (int64_t i = 0; i < k; i++)
+		m |= 1u << (((i * d - p) % s + s) % s);
+	int n = 0;
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
+/* Floats a sample of a conv's kept columns takes: the rule of rt_conv2d_cols_cn (runtime/conv.c),
+ * which the generated block checks at run time: none for a 1x1 stride-1 unpadded conv (its input
+ * is its columns) or a stride-1 conv as large as its input (read from it); the phase planes of a
+ * strided conv whose phases fit the output grid; else the im2col columns. */
+static int64_t conv_cols(const Node *n)
+{
+	Window w;
+	window_parse(n, &w, &n->in[0]->shape, &n->in[1]->shape, false, true);
+	window_forward(n, &w);
+	const int64_t C = n->in[0]->shape.d[1], P = w.out[0] * w.out[1];
+	if (w.k[0] == 1 && w.k[1] == 1 && w.s[0] == 1 && w.s[1] == 1 && w.pb[0] == 0 && w.pb[1] == 0)
+		return 0;
+	if (w.s[0] == 1 && w.s[1] == 1 && w.out[0] == w.in[0] && w.out[1] == w.in[1])
+		return 0;
+	if (w.s[0] <= 16 && w.s[1] <= 16 && (w.in[0] + w.s[0] - 1) / w.s[0] <= w.out[0] &&
+	    (w.in[1] + w.s[1] - 1) / w.s[1] <= w.out[1])
+		return C * phases_read(w.k[0], w.d[0], w.pb[0], w.s[0]) * phases_read(w.k[1], w.d[1], w.pb[1], w.s[1]) * P;
+	return C * w.k[0] * w.k[1] * P;
+}
+
 /* Channels and pixels a sample of t has (rank 1: one channel). */
 static void chw(const Tensor *t, int64_t *C, int64_t *HW)
 {
@@ -323,21 +355,15 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 	}
 
 	/* parameters and activation slots: the cut (channel-major), then each node's output and
-	 * MaxPool's argmax indices or Conv's im2col columns, which the forward makes and the
-	 * backward reuses (C*KH*KW x OH*OW a sample; none for a 1x1 stride-1 unpadded conv, as
-	 * rt_conv2d_cols_cn) (views share their input's slot) */
+	 * MaxPool's argmax indices or Conv's kept columns, which the forward makes and the
+	 * backward reuses (conv_cols) (views share their input's slot) */
 	for (int i = -1; i < b->nnodes; i++) {
 		Node *n = i < 0 ? NULL : b->nodes[i];
 		if (n && is_view(n))
 			continue;
 		int64_t out = shape_numel(n ? &n->out[0]->shape : &x->shape), extra = n && n->op == OP_MaxPool ? out : 0;
-		if (n && n->op == OP_Conv) {
-			Window w;
-			window_parse(n, &w, &n->in[0]->shape, &n->in[1]->shape, false, true);
-			window_forward(n, &w);
-			bool direct = w.k[0] == 1 && w.k[1] == 1 && w.s[0] == 1 && w.s[1] == 1 && w.pb[0] == 0 && w.pb[1] == 0;
-			extra = direct ? 0 : n->in[0]->shape.d[1] * w.k[0] * w.k[1] * w.out[0] * w.out[1];
-		}
+		if (n && n->op == OP_Conv)
+			extra = conv_cols(n);
 		for (int j = 0; j < (extra ? 2 : 1); j++) {
 			b->slots = xrealloc_arr(b->slots, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slots);
 			b->slot_off = xrealloc_arr(b->slot_off, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slot_off);
@@ -489,13 +515,19 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 	case OP_Conv: {
 		bool bias = n->nin > 2 && n->in[2];
 		fprintf(c, "\t{\n\t\tconst RtConv g = %s;\n", geometry(n));
-		if (fwd)
+		if (fwd) {
+			fprintf(c, "\t\tif (rt_conv2d_cols_cn(&g) > (size_t)batch * %lld)\n\t\t\treturn rt_fail(RT_ERR_ARG, "
+			           "\"conv '%%s': the runtime wants more column floats than onnx2c planned\", ",
+			        (long long)conv_cols(n));
+			train_write_c_string(c, n->name);
+			fprintf(c, ");\n");
 			fprintf(c, "\t\tif ((rc = rt_conv2d_forward_cn(%s, %s, %s, %s, &g, %s)))\n\t\t\treturn rc;\n", Y, X,
 			        pval(b, n->in[1]), bias ? pval(b, n->in[2]) : "NULL", extra_ptr(b, out, ""));
-		else
+		} else {
 			fprintf(c, "\t\tif ((rc = rt_conv2d_backward_cn(%s, %s, %s, %s, %s, %s, &g, %s, %d)))\n"
 			           "\t\t\treturn rc;\n", dX, pgrad(b, n->in[1]), bias ? pgrad(b, n->in[2]) : "NULL", dY, X,
 			        pval(b, n->in[1]), extra_ptr(b, out, ""), acc[0]);
+		}
 		fprintf(c, "\t}\n");
 		break;
 	}

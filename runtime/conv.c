@@ -10,17 +10,20 @@
  * k meets at output pixel p of sample n (0 in the padding), are row-major
  * products whose rows are whole channels: a conv's output IS the next layer's
  * input, with no layout copy, and the other layers see a channel as one long
- * row (BatchNorm, pools, concat take N = 1).  Where cols live:
- *   - a 1x1 stride-1 unpadded conv ("direct"): cols ARE the input rows;
- *   - a stride-1 conv whose output is as large as its input ("same", the 3x3
- *     pad-1 convs of a residual block): cols[k][j] = x_c[j + dh*W + dw] where
- *     that pixel is inside the plane, else 0, so they are never stored: the
- *     packers read them with masked loads (pack_same_a/b);
- *   - any other conv: im2col into the caller's buffer in the forward, kept for
- *     the weight gradient.
+ * row (BatchNorm, pools, concat take N = 1).  Where cols live (cols_kind):
+ *   DIRECT  a 1x1 stride-1 unpadded conv: cols ARE the input rows;
+ *   SAME    a stride-1 conv whose output is as large as its input (the 3x3 pad-1
+ *           convs of a residual block): cols[k][j] = x_c[j + dh*W + dw] where
+ *           that pixel is inside the plane, else 0: never stored, the packers
+ *           read them with masked loads (pack_phased_a/b);
+ *   PHASED  a strided conv whose input phases fit the output grid (3x3 stride
+ *           2 pad 1, 1x1 stride 2 on even sizes): the input is split once into
+ *           phase planes on the output grid (kept for the weight gradient), in
+ *           which every tap is again a shifted row, read as for SAME;
+ *   IM2COL  anything else: explicit im2col columns, kept likewise.
  * The input gradient of a stride-1 conv is the forward conv of dout with the
- * flipped, transposed kernel (a "same" conv again when the conv is); a strided
- * one goes through W^T . dout and col2im.
+ * flipped, transposed kernel (SAME again when the conv is); a strided one goes
+ * through W^T . dout and col2im.
  * rt_conv2d_forward/backward (NCHW) wrap these for callers in the usual layout.
  */
 #include <string.h>
@@ -106,32 +109,88 @@ static void im2col(float *restrict col, const Image *g)
 	}
 }
 
-/* A 1x1, stride-1, unpadded conv: its cols are its input rows. */
-static int direct(const RtConv *g)
+/* How a conv finds its columns (see the top of the file). */
+enum { DIRECT, SAME, PHASED, IM2COL };
+
+static int floor_mod(int a, int s)
 {
-	return g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && g->PH == 0 && g->PW == 0;
+	return (a % s + s) % s;
 }
 
-/* Stride 1, output as large as the input: cols are shifted input rows (read, never stored). */
-static int same(const RtConv *g)
+/* The phases (offsets mod the stride) that the taps of one axis read, as a bit set. */
+static unsigned phases_read(int K, int D, int P, int S)
 {
-	return g->SH == 1 && g->SW == 1 && g->OH == g->H && g->OW == g->W && !direct(g);
+	unsigned m = 0;
+	for (int k = 0; k < K; k++)
+		m |= 1u << floor_mod(k * D - P, S);
+	return m;
+}
+
+static int cols_kind(const RtConv *g)
+{
+	if (g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && g->PH == 0 && g->PW == 0)
+		return DIRECT; /* cols ARE the input rows */
+	if (g->SH == 1 && g->SW == 1 && g->OH == g->H && g->OW == g->W)
+		return SAME; /* cols are shifted input rows */
+	/* a strided conv splits its input into phase planes on the output's grid: needs every
+	 * phase to fit it (true of the usual k x k stride-s pad-(k-1)/2 convs on even sizes) */
+	if (g->SH <= 16 && g->SW <= 16 && (g->H + g->SH - 1) / g->SH <= g->OH && (g->W + g->SW - 1) / g->SW <= g->OW)
+		return PHASED;
+	return IM2COL;
+}
+
+static int popcount(unsigned m)
+{
+	int n = 0;
+	for (; m; m &= m - 1)
+		n++;
+	return n;
 }
 
 size_t rt_conv2d_cols_cn(const RtConv *g)
 {
-	return direct(g) || same(g) ? 0 : (size_t)g->C * g->KH * g->KW * (size_t)g->N * g->OH * g->OW;
+	const size_t NP = (size_t)g->N * g->OH * g->OW;
+	switch (cols_kind(g)) {
+	case PHASED:
+		return (size_t)g->C * popcount(phases_read(g->KH, g->DH, g->PH, g->SH)) *
+		       popcount(phases_read(g->KW, g->DW, g->PW, g->SW)) * NP;
+	case IM2COL:
+		return (size_t)g->C * g->KH * g->KW * NP;
+	default:
+		return 0;
+	}
 }
 
-/* ------------------------------------------- a same conv's implicit cols */
+/* ------------------------------------------- implicit cols from phase planes */
 
+/* A conv's cols read from phase planes: plane (c, a, b) holds the input pixels (i*SH + a,
+ * j*SW + b) of every sample on the output's grid (OH x OW, so a column j = n*P + p of cols
+ * and a pixel of a plane share their index), and tap (kh, kw) of output pixel (oh, ow) is the
+ * pixel (oh + q, ow + r) of plane (c, kh*DH - PH mod SH, kw*DW - PW mod SW), q and r the
+ * quotients.  A stride-1 "same" conv's planes are its input itself. */
 typedef struct {
-	const float *x; /* channel 0 of the group */
-	size_t cs;      /* floats between channels */
-	int H, W, KH, KW, DH, DW, PH, PW;
-} Same;
+	const float *x;            /* plane (0, first phase, first phase) of the group */
+	size_t cs;                 /* floats between planes */
+	int OH, OW, H, W, KH, KW, SH, SW, DH, DW, PH, PW;
+	int na, nb;                /* phases read per axis */
+	signed char ia[16], ib[16]; /* phase -> its plane index (-1: not read) */
+	struct Tap {               /* per tap (kh, kw), when there are at most MAX_TAPS */
+		size_t plane;          /* its plane within a channel's, times cs */
+		int q, r, H, W;        /* shift on the grid, extent of the phase */
+	} tap[64];
+} Phased;
+enum { MAX_TAPS = 64 };
 
-/* Row (h, w) of each column j0 + t of a same conv's cols (t < n; rows/columns past n: any). */
+/* Where tap t (kh*KW + kw) reads. */
+static struct Tap tap_of(const Phased *s, int t)
+{
+	const int dh = t / s->KW * s->DH - s->PH, dw = t % s->KW * s->DW - s->PW;
+	const int a = floor_mod(dh, s->SH), b = floor_mod(dw, s->SW);
+	return (struct Tap){ ((size_t)s->ia[a] * s->nb + s->ib[b]) * s->cs, (dh - a) / s->SH, (dw - b) / s->SW,
+		                 (s->H - a + s->SH - 1) / s->SH, (s->W - b + s->SW - 1) / s->SW };
+}
+
+/* Row (h, w) of each column j0 + t of the cols (t < n; rows/columns past n: any). */
 static void pixel_rows(int *oh, int *ow, int j0, int n, int H, int W)
 {
 	int p = j0 % (H * W), h = p / W, w = p % W;
@@ -145,36 +204,39 @@ static void pixel_rows(int *oh, int *ow, int j0, int n, int H, int W)
 
 /* dst[t] = cols[k][j0 + t] for t < n, 0 for n <= t < nz; oh/ow: pixel_rows of j0 for nz columns.
  * Lanes outside the plane are never read (masked loads, or the portable test). */
-static void same_row(float *restrict dst, const Same *s, int k, int j0, int n, int nz, const int *oh, const int *ow)
+static void phased_row(float *restrict dst, const Phased *s, int k, int j0, int n, int nz, const int *oh,
+                       const int *ow)
 {
-	const int T = s->KH * s->KW, c = k / T, kh = k % T / s->KW, kw = k % s->KW;
-	const int dh = kh * s->DH - s->PH, dw = kw * s->DW - s->PW, H = s->H, W = s->W;
-	/* the address of column j0's pixel shifted by (dh, dw): formed as an offset, only lanes
-	 * inside the plane are dereferenced */
-	const float *x = s->x + (size_t)c * s->cs;
-	const ptrdiff_t o = (ptrdiff_t)j0 + (ptrdiff_t)dh * W + dw;
+	const int T = s->KH * s->KW, c = k / T;
+	const struct Tap tp = T <= MAX_TAPS ? s->tap[k - c * T] : tap_of(s, k - c * T);
+	/* the phase's extent (its rows/columns of the input), and the plane's pixel j0 shifted by
+	 * (q, r): formed as an offset, only lanes inside the phase are dereferenced */
+	const int H = tp.H, W = tp.W, q = tp.q, r = tp.r;
+	const float *x = s->x + (size_t)c * s->na * s->nb * s->cs + tp.plane;
+	const ptrdiff_t o = (ptrdiff_t)j0 + (ptrdiff_t)q * s->OW + r;
 	int t = 0;
 	if (rt_sgemm_selected() == RT_UKR_GENERIC)
 		goto portable;
 #if defined(__AVX512F__)
 	{
 		const __m512i vh = _mm512_set1_epi32(H), vw = _mm512_set1_epi32(W);
-		const __m512i ddh = _mm512_set1_epi32(dh), ddw = _mm512_set1_epi32(dw);
+		const __m512i dq = _mm512_set1_epi32(q), dr = _mm512_set1_epi32(r);
 		for (; t + 16 <= nz; t += 16) {
 			const __mmask16 lanes = t + 16 <= n ? 0xFFFF : t < n ? (__mmask16)((1u << (n - t)) - 1) : 0;
 			const __mmask16 m =
-				_mm512_mask_cmplt_epu32_mask(lanes, _mm512_add_epi32(_mm512_loadu_si512(oh + t), ddh), vh) &
-				_mm512_cmplt_epu32_mask(_mm512_add_epi32(_mm512_loadu_si512(ow + t), ddw), vw);
+				_mm512_mask_cmplt_epu32_mask(lanes, _mm512_add_epi32(_mm512_loadu_si512(oh + t), dq), vh) &
+				_mm512_cmplt_epu32_mask(_mm512_add_epi32(_mm512_loadu_si512(ow + t), dr), vw);
 			_mm512_storeu_ps(dst + t, _mm512_maskz_loadu_ps(m, x + o + t));
 		}
 	}
 #elif defined(__AVX2__) && defined(__FMA__)
 	{
 		const __m256i vh = _mm256_set1_epi32(H), vw = _mm256_set1_epi32(W), neg = _mm256_set1_epi32(-1);
-		const __m256i ddh = _mm256_set1_epi32(dh), ddw = _mm256_set1_epi32(dw), lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+		const __m256i dq = _mm256_set1_epi32(q), dr = _mm256_set1_epi32(r);
+		const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 		for (; t + 8 <= nz; t += 8) {
-			const __m256i h = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(oh + t)), ddh);
-			const __m256i w = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(ow + t)), ddw);
+			const __m256i h = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(oh + t)), dq);
+			const __m256i w = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(ow + t)), dr);
 			const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - t), lane);
 			const __m256i m = _mm256_and_si256(
 				_mm256_and_si256(live, _mm256_and_si256(_mm256_cmpgt_epi32(vh, h), _mm256_cmpgt_epi32(h, neg))),
@@ -185,36 +247,35 @@ static void same_row(float *restrict dst, const Same *s, int k, int j0, int n, i
 #endif
 portable:
 	for (; t < nz; t++)
-		dst[t] = t < n && (unsigned)(oh[t] + dh) < (unsigned)H && (unsigned)(ow[t] + dw) < (unsigned)W ? x[o + t]
-		                                                                                                 : 0.0f;
+		dst[t] = t < n && (unsigned)(oh[t] + q) < (unsigned)H && (unsigned)(ow[t] + r) < (unsigned)W ? x[o + t] : 0.0f;
 }
 
 /* RtOperand pack of the cols as B: columns j0.. (pixels), rows p0.. (taps), RT_NR-wide panels. */
-static void pack_same_b(float *restrict dst, const void *ctx, int j0, int nc, int p0, int kc)
+static void pack_phased_b(float *restrict dst, const void *ctx, int j0, int nc, int p0, int kc)
 {
-	const Same *s = ctx;
+	const Phased *s = ctx;
 	int oh[RT_NR], ow[RT_NR];
 	for (int jr = 0; jr < nc; jr += RT_NR, dst += (size_t)RT_NR * kc) {
 		const int n = nc - jr < RT_NR ? nc - jr : RT_NR;
-		pixel_rows(oh, ow, j0 + jr, RT_NR, s->H, s->W);
+		pixel_rows(oh, ow, j0 + jr, RT_NR, s->OH, s->OW);
 		for (int k = 0; k < kc; k++)
-			same_row(dst + (size_t)k * RT_NR, s, p0 + k, j0 + jr, n, RT_NR, oh, ow);
+			phased_row(dst + (size_t)k * RT_NR, s, p0 + k, j0 + jr, n, RT_NR, oh, ow);
 	}
 }
 
 /* RtOperand pack of the cols as A: rows i0.. (taps), columns p0.. (pixels), RT_MR-row panels:
  * each row is read into a small buffer, then interleaved. */
-static void pack_same_a(float *restrict dst, const void *ctx, int i0, int mc, int p0, int kc)
+static void pack_phased_a(float *restrict dst, const void *ctx, int i0, int mc, int p0, int kc)
 {
-	const Same *s = ctx;
+	const Phased *s = ctx;
 	enum { MR = RT_MR, KC = RT_KC + 16 };
 	int oh[KC], ow[KC];
 	float rows[MR][KC];
-	pixel_rows(oh, ow, p0, kc, s->H, s->W);
+	pixel_rows(oh, ow, p0, kc, s->OH, s->OW);
 	for (int ir = 0; ir < mc; ir += MR, dst += (size_t)MR * kc) {
 		for (int i = 0; i < MR; i++) {
 			if (ir + i < mc)
-				same_row(rows[i], s, i0 + ir + i, p0, kc, kc, oh, ow);
+				phased_row(rows[i], s, i0 + ir + i, p0, kc, kc, oh, ow);
 			else
 				memset(rows[i], 0, sizeof(float) * (size_t)kc);
 		}
@@ -224,10 +285,49 @@ static void pack_same_a(float *restrict dst, const void *ctx, int i0, int mc, in
 	}
 }
 
-static Same same_of(const float *x, const RtConv *g, int grp)
+/* The phase planes of group grp of a conv over x: x itself (SAME), or split into `planes`
+ * (kept cols, else a workspace) when make is set.  NULL when a workspace cannot be had. */
+static const float *phase_planes(Phased *s, const float *x, const RtConv *g, int grp, float *planes, int make)
 {
-	const size_t cs = (size_t)g->N * g->H * g->W;
-	return (Same){ x + (size_t)grp * (g->C / g->G) * cs, cs, g->H, g->W, g->KH, g->KW, g->DH, g->DW, g->PH, g->PW };
+	const int Cg = g->C / g->G;
+	const size_t P = (size_t)g->OH * g->OW, cs = (size_t)g->N * P;
+	const unsigned ma = phases_read(g->KH, g->DH, g->PH, g->SH), mb = phases_read(g->KW, g->DW, g->PW, g->SW);
+	*s = (Phased){ NULL, cs, g->OH, g->OW, g->H, g->W, g->KH, g->KW, g->SH, g->SW, g->DH, g->DW, g->PH, g->PW, 0, 0,
+		           { 0 }, { 0 }, { { 0, 0, 0, 0, 0 } } };
+	for (int a = 0; a < 16; a++) {
+		s->ia[a] = (signed char)(ma >> a & 1 ? s->na++ : -1);
+		s->ib[a] = (signed char)(mb >> a & 1 ? s->nb++ : -1);
+	}
+	for (int t = 0; t < g->KH * g->KW && t < MAX_TAPS; t++)
+		s->tap[t] = tap_of(s, t);
+	if (cols_kind(g) == SAME) {
+		s->x = x + (size_t)grp * Cg * cs;
+		return s->x;
+	}
+	const size_t group = (size_t)Cg * s->na * s->nb * cs;
+	float *pl = planes ? planes : rt_workspace(WS_COL, group * g->G);
+	if (!pl)
+		return NULL;
+	s->x = pl += grp * group;
+	if (!make)
+		return pl;
+	const int HW = g->H * g->W;
+	RT_OMP(parallel for schedule(static) if((double)group > 1e5))
+	for (int c = 0; c < Cg; c++)
+		for (int a = 0; a < g->SH; a++)
+			for (int b = 0; b < g->SW; b++) {
+				if (s->ia[a] < 0 || s->ib[b] < 0)
+					continue;
+				const int Hp = (g->H - a + g->SH - 1) / g->SH, Wp = (g->W - b + g->SW - 1) / g->SW;
+				float *dst = pl + ((size_t)c * s->na * s->nb + (size_t)s->ia[a] * s->nb + s->ib[b]) * cs;
+				const float *src = x + ((size_t)grp * Cg + c) * g->N * HW + (size_t)a * g->W + b;
+				for (int n = 0; n < g->N; n++)
+					for (int i = 0; i < Hp; i++)
+						for (int j = 0; j < Wp; j++)
+							dst[(size_t)n * P + (size_t)i * g->OW + j] = src[(size_t)n * HW + (size_t)i * g->SH * g->W +
+							                                                 (size_t)j * g->SW];
+			}
+	return pl;
 }
 
 /* Group grp of a conv over x (CN layout). */
@@ -244,7 +344,7 @@ static const float *cols_of(const float *inp, const RtConv *g, int grp, const fl
 {
 	const int K = g->C / g->G * g->KH * g->KW;
 	const size_t NP = (size_t)g->N * g->OH * g->OW;
-	if (direct(g))
+	if (cols_kind(g) == DIRECT)
 		return inp + (size_t)grp * (g->C / g->G) * NP;
 	float *col = kept ? (float *)kept + (size_t)grp * K * NP : rt_workspace(WS_COL, (size_t)K * NP);
 	if (col && make) {
@@ -252,6 +352,19 @@ static const float *cols_of(const float *inp, const RtConv *g, int grp, const fl
 		im2col(col, &im);
 	}
 	return col;
+}
+
+/* The cols of group grp as a B operand (rows k, columns j): in memory (DIRECT, IM2COL) or read
+ * from phase planes (ph: its context, which must outlive the product).  -1: no workspace. */
+static int cols_operand(RtOperand *op, Phased *ph, const float *x, const RtConv *g, int grp, float *kept, int make)
+{
+	*op = (RtOperand){ NULL, (ptrdiff_t)g->N * g->OH * g->OW, 1, NULL, NULL };
+	const int kind = cols_kind(g);
+	if (kind == DIRECT || kind == IM2COL)
+		return (op->p = cols_of(x, g, grp, kept, make)) ? 0 : -1;
+	op->pack = pack_phased_b;
+	op->ctx = ph;
+	return phase_planes(ph, x, g, grp, kept, make) ? 0 : -1;
 }
 
 int rt_conv2d_forward_cn(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g,
@@ -267,12 +380,10 @@ int rt_conv2d_forward_cn(float *out, const float *inp, const float *weight, cons
 	}
 	for (int grp = 0; grp < g->G; grp++) {
 		const RtOperand a = { weight + (size_t)grp * Mg * K, K, 1, NULL, NULL };
-		const Same sm = same_of(inp, g, grp);
-		RtOperand b = { NULL, NP, 1, pack_same_b, &sm };
-		if (!same(g) && !(b.p = cols_of(inp, g, grp, cols, 1)))
+		RtOperand b;
+		Phased ph;
+		if (cols_operand(&b, &ph, inp, g, grp, cols, 1))
 			return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate %d x %d floats of workspace", K, NP);
-		if (!same(g))
-			b.pack = NULL;
 		if (rt_sgemm_op(Mg, NP, K, &a, &b, out + (size_t)grp * Mg * NP, NP, bias != NULL))
 			return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate the matrix product's buffers");
 	}
@@ -342,11 +453,14 @@ int rt_conv2d_backward_cn(float *dinp, float *dweight, float *dbias, const float
 		float *dx = dinp ? dinp + (size_t)grp * Cg * NHW : NULL;
 		int fail = 0;
 		float *dw = dweight ? dweight + (size_t)grp * Mg * K : NULL;
-		if (dw && same(g)) { /* dW^T[k][m] = cols[k][.] . dy[m][.] with the cols as A (read along pixels) */
-			const Same sm = same_of(inp, g, grp);
-			const RtOperand a = { NULL, 0, 0, pack_same_a, &sm }, b = { dy, 1, NP, NULL, NULL };
+		const int kind = cols_kind(g);
+		if (dw && (kind == SAME || kind == PHASED)) {
+			/* dW^T[k][m] = cols[k][.] . dy[m][.], the cols as A (read along pixels, from the planes) */
+			Phased ph;
+			const RtOperand a = { NULL, 0, 0, pack_phased_a, &ph }, b = { dy, 1, NP, NULL, NULL };
 			float *dwt = rt_workspace(WS_DWT, (size_t)K * Mg);
-			fail |= !dwt || rt_sgemm_op(K, Mg, NP, &a, &b, dwt, Mg, 0);
+			fail |= !dwt || !phase_planes(&ph, inp, g, grp, (float *)cols, !cols);
+			fail |= fail || rt_sgemm_op(K, Mg, NP, &a, &b, dwt, Mg, 0);
 			for (int m = 0; m < Mg && !fail; m++)
 				for (int k = 0; k < K; k++)
 					dw[(size_t)m * K + k] += dwt[(size_t)k * Mg + m];
@@ -360,12 +474,9 @@ int rt_conv2d_backward_cn(float *dinp, float *dweight, float *dbias, const float
 					for (int t = 0; t < T; t++)
 						wt[((size_t)c * Mg + m) * T + t] = w[((size_t)m * Cg + c) * T + (T - 1 - t)];
 			const RtOperand a = { wt, (ptrdiff_t)Mg * T, 1, NULL, NULL };
-			const Same sm = same_of(dy, &gt, 0);
-			RtOperand b = { NULL, NHW, 1, pack_same_b, &sm };
-			if (!same(&gt)) {
-				b.pack = NULL;
-				fail |= !(b.p = cols_of(dy, &gt, 0, NULL, 1));
-			}
+			RtOperand b;
+			Phased ph;
+			fail |= cols_operand(&b, &ph, dy, &gt, 0, NULL, 1);
 			fail |= fail || rt_sgemm_op(Cg, NHW, Mg * T, &a, &b, dx, NHW, acc);
 		} else if (dx) { /* dcol = W^T . dy, then scattered back */
 			fail |= rt_sgemm(K, NP, Mg, w, 1, K, dy, NP, 1, dcol, NP, 0);

@@ -2,7 +2,8 @@
  * test_rt_conv.c - runtime/conv.c's channel-major conv (the generated block's)
  * against naive loops in double, for the SIMD and the portable packers and
  * microkernels: every way its columns are found (a 1x1 conv reading its input,
- * a "same" conv's masked loads, kept im2col columns or none), every input-
+ * a "same" conv's masked loads, a strided conv's phase planes, im2col; kept in
+ * the caller's buffer or not), every input-
  * gradient path (the flipped conv, same or not, and col2im), groups, dilation,
  * pixels across panel and KC-block edges.  The backward must add into dW, db
  * and (acc 1) dinp, and with acc 0 overwrite whatever dinp held.
@@ -104,6 +105,10 @@ static void test_conv_cn(void)
 	conv_case("same 1x7 p3 (Inception)", (RtConv){2, 4, 5, 8, 3, 0, 0, 1, 7, 1, 1, 0, 3, 1, 1, 1}, 0, 3);
 	conv_case("strided 3x3 s2 p1", (RtConv){2, 4, 9, 8, 5, 0, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1}, 1, 1);
 	conv_case("strided 1x1 s2", (RtConv){3, 6, 7, 7, 4, 0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 1}, 0, 0);
+	conv_case("strided 7x7 s2 p3 (a stem)", (RtConv){2, 3, 12, 10, 4, 0, 0, 7, 7, 2, 2, 3, 3, 1, 1, 1}, 3, 3);
+	conv_case("strided 3x3 s3 p1, 2 groups", (RtConv){2, 4, 9, 7, 6, 0, 0, 3, 3, 3, 3, 1, 1, 1, 1, 2}, 1, 1);
+	conv_case("strided 3x3 s2 p0 (phases do not fit: im2col)", (RtConv){2, 3, 9, 8, 4, 0, 0, 3, 3, 2, 2, 0, 0, 1, 1, 1},
+	          0, 0);
 	conv_case("valid 3x3 p0 (stride 1, not same)", (RtConv){2, 3, 6, 7, 4, 0, 0, 3, 3, 1, 1, 0, 0, 1, 1, 1}, 0, 0);
 	conv_case("same 3x3 p1, 2 groups", (RtConv){2, 4, 6, 5, 6, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 2}, 1, 1);
 	conv_case("asymmetric pads 3x3 s1 (not same)", (RtConv){2, 3, 5, 6, 4, 0, 0, 3, 3, 1, 1, 0, 1, 1, 1, 1}, 2, 1);
