@@ -11,7 +11,7 @@ every step runs the frozen trunk forward (no feature cache).  Validation: the t1
 split, classes 5-9.  Prints `key value` lines for the demo script.
 
     /usr/bin/python3 models/torch_head.py [--epochs 5] [--lr 0.05] [--batch 64] [--wd 1e-4] [--threads 2]
-        [--unfreeze] [--block-lr-scale 0.1]
+        [--unfreeze] [--block-lr-scale 0.1] [--limit N]
 
 --unfreeze also trains the last residual block (layer3: its convs and its BatchNorms' scale
 and bias, BN still on its stored statistics) at --block-lr-scale times the rate, the recipe of
@@ -44,6 +44,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--unfreeze", action="store_true", help="also train layer3 (the last block)")
     ap.add_argument("--block-lr-scale", type=float, default=0.1)
+    ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (timing runs)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -67,6 +68,8 @@ def main():
     xt, yt = load("train", [5, 6, 7, 8, 9])
     xv, yv = load("t10k", [5, 6, 7, 8, 9])
     yt, yv = yt - 5, yv - 5
+    if args.limit > 0:
+        xt, yt = xt[:args.limit], yt[:args.limit]
     groups = [{"params": list(model.fc.parameters())}]
     if args.unfreeze:
         for p in model.layer3.parameters():

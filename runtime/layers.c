@@ -29,7 +29,7 @@
 void rt_linear_forward(float *out, const float *inp, const float *weight, const float *bias, int B, int C, int OC)
 {
 	/* out[B,OC], inp[B,C], weight[OC,C], bias[OC] */
-	RT_OMP(parallel for collapse(2) schedule(static))
+	RT_OMP(parallel for collapse(2) schedule(static) if((double)B * C * OC > RT_PAR_MIN))
 	for (int b = 0; b < B; b++)
 		for (int o = 0; o < OC; o++) {
 			const float *x = inp + (size_t)b * C, *w = weight + (size_t)o * C;
@@ -45,7 +45,7 @@ void rt_linear_backward(float *dinp, float *dweight, float *dbias, const float *
 {
 	/* dinp[B,C], dweight[OC,C], dbias[OC], dout[B,OC], inp[B,C], weight[OC,C] */
 	if (dinp) {
-		RT_OMP(parallel for schedule(static)) /* each thread owns rows b of dinp */
+		RT_OMP(parallel for schedule(static) if((double)B * C * OC > RT_PAR_MIN)) /* each thread owns rows b of dinp */
 		for (int b = 0; b < B; b++) {
 			float *dx = dinp + (size_t)b * C;
 			for (int o = 0; o < OC; o++) {
@@ -56,7 +56,7 @@ void rt_linear_backward(float *dinp, float *dweight, float *dbias, const float *
 		}
 	}
 	if (dweight || dbias) {
-		RT_OMP(parallel for schedule(static)) /* each thread owns rows o of dweight and dbias */
+		RT_OMP(parallel for schedule(static) if((double)B * C * OC > RT_PAR_MIN)) /* threads own rows o */
 		for (int o = 0; o < OC; o++) {
 			for (int b = 0; b < B; b++) {
 				const float d = dout[(size_t)b * OC + o];
@@ -133,28 +133,28 @@ void rt_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float
 
 void rt_relu_forward(float *out, const float *inp, size_t n)
 {
-	RT_OMP(parallel for schedule(static))
+	RT_OMP(parallel for schedule(static) if((double)n > RT_PAR_MIN))
 	for (size_t i = 0; i < n; i++)
 		out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
 }
 
 void rt_relu_backward(float *dinp, const float *dout, const float *out, size_t n, int acc)
 {
-	RT_OMP(parallel for schedule(static))
+	RT_OMP(parallel for schedule(static) if((double)n > RT_PAR_MIN))
 	for (size_t i = 0; i < n; i++)
 		dinp[i] = (acc ? dinp[i] : 0.0f) + (out[i] > 0.0f ? dout[i] : 0.0f);
 }
 
 void rt_add_forward(float *out, const float *a, const float *b, size_t n)
 {
-	RT_OMP(parallel for schedule(static))
+	RT_OMP(parallel for schedule(static) if((double)n > RT_PAR_MIN))
 	for (size_t i = 0; i < n; i++)
 		out[i] = a[i] + b[i];
 }
 
 void rt_add_backward(float *da, float *db, const float *dout, size_t n, int acc_a, int acc_b)
 {
-	RT_OMP(parallel for schedule(static))
+	RT_OMP(parallel for schedule(static) if((double)n > RT_PAR_MIN))
 	for (size_t i = 0; i < n; i++) {
 		if (da)
 			da[i] = (acc_a ? da[i] : 0.0f) + dout[i];

@@ -71,7 +71,7 @@ static void sgd_range(RtOptim *o, float *p, const float *g, size_t a, size_t b, 
 	const float mom = (float)o->momentum, damp = (float)(1.0 - o->dampening), flr = (float)lr, fwd = (float)wd;
 	const int first = o->step == 0, nesterov = o->nesterov;
 	float *buf = o->state;
-	RT_OMP(parallel for schedule(static))
+	RT_OMP(parallel for schedule(static) if((double)(b - a) > RT_PAR_MIN))
 	for (size_t i = a; i < b; i++) {
 		float d = g[i];
 		if (fwd != 0.0f)
@@ -92,7 +92,7 @@ static void adamw_range(RtOptim *o, float *p, const float *g, size_t a, size_t b
 	const double bc1 = 1.0 - pow(o->beta1, (double)o->step), bc2 = 1.0 - pow(o->beta2, (double)o->step);
 	const float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2), decay = (float)(1.0 - lr * wd);
 	float *m = o->state, *v = o->state + o->n;
-	RT_OMP(parallel for schedule(static))
+	RT_OMP(parallel for schedule(static) if((double)(b - a) > RT_PAR_MIN))
 	for (size_t i = a; i < b; i++) {
 		p[i] = p[i] * decay;
 		m[i] = m[i] * b1 + one_b1 * g[i];

@@ -12,4 +12,8 @@
 #define RT_OMP(x)
 #endif
 
+/* A loop's threads only when it has this many elements of work: below that the fork and the
+ * join cost more than the loop (a head's 64x5 product, a small optimizer range). */
+#define RT_PAR_MIN 32768.0
+
 #endif

@@ -663,7 +663,8 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 						return rc;
 					memcpy(s->batch_lab + j, lab, sizeof(int) * (size_t)m);
 				}
-			} else {
+			} else { /* the batch from the cache (a block's input can be megabytes: threads) */
+				RT_OMP(parallel for schedule(static) if((double)b * D > 2e5))
 				for (int j = 0; j < b; j++) {
 					const int i = s->order[s0 + j];
 					memcpy(s->batch_feat + (size_t)j * D, s->train_feat + (size_t)i * D, sizeof(float) * (size_t)D);
