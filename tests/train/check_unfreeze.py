@@ -241,6 +241,31 @@ def main():
     r = run([ONNX2C, os.path.join(SRC, "models/fashion_resnet_0to4.onnx"), "-o", os.path.join(WORK, "bad.c"),
              "--unfreeze", "1"])
     check("bad input: --unfreeze without --train-head", r.returncode == 2, r.stderr.strip())
+    # bad input: a Reshape inside the block that regroups channels and pixels (the block's
+    # activations are channel-major, so it cannot share its input's memory)
+    rng = np.random.default_rng(5)
+    w = lambda *d: numpy_helper.from_array(rng.standard_normal(d).astype(np.float32) * 0.1)  # noqa: E731
+    inits = [w(4, 1, 3, 3), w(4, 2, 3, 3), w(3, 8), w(3),
+             numpy_helper.from_array(np.array([0, 2, 16, 8], np.int64)), numpy_helper.from_array(np.array([0, 8, 8, 8], np.int64))]
+    for t, n in zip(inits, ["w1", "w2", "fc_w", "fc_b", "shape_a", "shape_b"]):
+        t.name = n
+    g = helper.make_graph([
+        helper.make_node("Conv", ["x", "w1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("Reshape", ["r1", "shape_a"], ["v"], name="regroup"),
+        helper.make_node("Conv", ["v", "w2"], ["c2"], name="conv2", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("Reshape", ["r2", "shape_b"], ["v2"], name="back"),
+        helper.make_node("GlobalAveragePool", ["v2"], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["f"], name="flat"),
+        helper.make_node("Gemm", ["f", "fc_w", "fc_b"], ["y"], name="fc", transB=1)],
+        "regroup", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 1, 8, 8])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 3])], inits)
+    path = os.path.join(WORK, "regroup.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    r = run([ONNX2C, path, "-o", os.path.join(WORK, "bad.c"), "--train-head", "--trainable-from", "relu1"])
+    check("bad input: a view that regroups channels inside the block", r.returncode == 3 and "regroup" in r.stderr
+          and "channel-major" in r.stderr, r.stderr.strip())
     common.finish()
 
 
