@@ -101,6 +101,49 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
 		o2c_pool_cols(kx * DW - PL, SW, W, OW, &clo[kx], &chi[kx]);
+	if (W <= O2C_POOL_ROWMAX && KW <= O2C_POOL_KWMAX) {
+		/* Separably: the window's rows are first reduced down the columns into
+		 * one row v (contiguous, full vectors), then the strided taps run
+		 * along v once instead of along each of the KH rows: a 3x3 stride-2
+		 * pool does 3 + 3/2 operations per input column instead of 9/2, and
+		 * only a third of them strided. */
+		O2C_OMP(parallel for collapse(2) schedule(static))
+		for (int nc = 0; nc < NC; nc++)
+			for (int oy = 0; oy < OH; oy++) {
+				float v[O2C_POOL_ROWMAX];
+				const float *x = in + (size_t)nc * H * W;
+				float *y = out + ((size_t)nc * OH + oy) * OW;
+				int nv = 0;
+				for (int ky = 0; ky < KH; ky++) {
+					const int iy = oy * SH + ky * DH - PT;
+					if (iy < 0 || iy >= H)
+						continue;
+					const float *row = x + (size_t)iy * W;
+					if (nv++ == 0)
+						memcpy(v, row, (size_t)W * sizeof *v);
+					else
+						for (int i = 0; i < W; i++)
+							v[i] = row[i] > v[i] ? row[i] : v[i];
+				}
+				for (int ox = 0; ox < OW; ox++)
+					y[ox] = -INFINITY;
+				if (!nv)
+					continue;
+				for (int kx = 0; kx < KW; kx++) {
+					const int off = kx * DW - PL, lo = clo[kx], hi = chi[kx];
+					if (SW == 1)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = v[ox + off] > y[ox] ? v[ox + off] : y[ox];
+					else if (SW == 2)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = v[2 * ox + off] > y[ox] ? v[2 * ox + off] : y[ox];
+					else
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = v[ox * SW + off] > y[ox] ? v[ox * SW + off] : y[ox];
+				}
+			}
+		return;
+	}
 	O2C_OMP(parallel for collapse(2) schedule(static))
 	for (int nc = 0; nc < NC; nc++)
 		for (int oy = 0; oy < OH; oy++) {

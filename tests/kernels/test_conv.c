@@ -217,6 +217,9 @@ static const Case cases[] = {
 	{ 1, 1, 6, 17, 17, 72, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1, 0, 0.0f, INFINITY },     /* 1x7, many blocks */
 	{ 1, 2, 10, 9, 9, 16, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },  /* groups, valid */
 	{ 1, 1, 2, 9, 75, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0.0f, INFINITY },      /* stride 2, rows of 38 */
+	/* few taps over many tiles, batches, a ragged last tile */
+	{ 2, 1, 3, 25, 33, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 100, 1, 1000, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
 };
 static const Case dw_cases[] = {
 	{ 1, 5, 5, 13, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
@@ -281,13 +284,26 @@ static int check_wino(const char *name, o2c_conv_tile_fn tile)
 {
 	int bad = 0;
 	wino_tile = tile;
-	for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++) {
-		bad += run_case(&wino_cases[i], name, NULL, WINOGRAD);
-		if (wino_cases[i].C <= O2C_WINO4_CMAX) /* V holds 16 tiles of at most that many channels */
-			bad += run_case(&wino_cases[i], name, NULL, WINOGRAD4);
+	/* one thread, and 2 and 3: few tile groups for several threads take
+	 * the paths that share the transformed input and split the blocks */
+	for (int nth = 1; nth <= 3; nth++) {
+#if defined(_OPENMP)
+		omp_set_num_threads(nth);
+#else
+		if (nth > 1)
+			break;
+#endif
+		for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++) {
+			bad += run_case(&wino_cases[i], name, NULL, WINOGRAD);
+			if (wino_cases[i].C <= O2C_WINO4_CMAX) /* V holds 16 tiles of at most that many channels */
+				bad += run_case(&wino_cases[i], name, NULL, WINOGRAD4);
+		}
+		for (size_t i = 0; i < sizeof wino4_cases / sizeof wino4_cases[0]; i++)
+			bad += run_case(&wino4_cases[i], name, NULL, WINOGRAD4);
 	}
-	for (size_t i = 0; i < sizeof wino4_cases / sizeof wino4_cases[0]; i++)
-		bad += run_case(&wino4_cases[i], name, NULL, WINOGRAD4);
+#if defined(_OPENMP)
+	omp_set_num_threads(omp_get_num_procs());
+#endif
 	return bad;
 }
 

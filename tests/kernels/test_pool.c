@@ -90,6 +90,13 @@ static const PCase cases[] = {
 	{ 2, 1, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
 	{ 2, 7, 1, 3, 3, 1, 1, 1, 1, 2, 1, 0, 1, 0 },
 	{ 1, 130, 130, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 }, /* a plane too large for it */
+	/* max pooling reduces the window's rows first (rows up to O2C_POOL_ROWMAX):
+	 * the ResNet stem pool, and a row too wide for that path */
+	{ 2, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0 },
+	{ 1, 3, 1030, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0 },
+	/* same-size pools over rows of about O2C_POOL_ROWMAX */
+	{ 1, 2, 1022, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	{ 1, 2, 1023, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
 };
 
 static void test_windows(void)
