@@ -136,7 +136,9 @@ O2C_UNUSED static void o2c_conv2d_generic(const float *in, const float *wp, cons
  *    [kc][MR] and the panel [kc][O2C_CONV_NR]; the first chunk starts from
  *    zero, later ones from the partial sums stored in y; the last applies
  *    bias, residual and clamp and stores only the npix real pixels and the
- *    mleft real channels.
+ *    mleft real channels.  nw (or NULL) is where the weights the thread
+ *    reads next start: the SIMD microkernels prefetch on into them, so the
+ *    weight stream from memory does not stall at the start of every call.
  * OpenMP splits (image, group, pixel tile, channel-block group); channel
  * blocks are split only when there are too few tiles to feed the threads,
  * since every split repacks the panel.
@@ -152,7 +154,7 @@ O2C_UNUSED static void o2c_conv2d_generic(const float *in, const float *wp, cons
 
 typedef void (*o2c_conv_tile_fn)(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride, int npix,
                                  int mleft, const float *bias, const float *res, int first, int last, float lo,
-                                 float hi);
+                                 float hi, const float *nw);
 
 #if defined(__GNUC__) || defined(__clang__)
 #define O2C_INLINE static inline __attribute__((always_inline))
@@ -163,9 +165,10 @@ typedef void (*o2c_conv_tile_fn)(const float *bp, int ldb, const float *w, int k
 /* Portable microkernel, also the reference for the panel contract. */
 O2C_UNUSED static void o2c_conv_tile_generic(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride,
                                              int npix, int mleft, const float *bias, const float *res, int first,
-                                             int last, float lo, float hi)
+                                             int last, float lo, float hi, const float *nw)
 {
 	float acc[O2C_CONV_MR][O2C_CONV_NR];
+	(void)nw;
 	for (int r = 0; r < O2C_CONV_MR; r++)
 		for (int j = 0; j < npix; j++)
 			acc[r][j] = first || r >= mleft ? 0.0f : y[r * ostride + j];
@@ -220,6 +223,16 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
 						const __m512 b = _mm512_maskz_loadu_ps(0x7fff, src + 2 * j0 + 16);
 						_mm512_storeu_ps(d + j0, _mm512_permutex2var_ps(a, ev, b));
 					}
+					if (j0 < len) { /* the tail, masked: reads stop at src[2(len-1)] */
+						const int rest = len - j0, na = 2 * rest - 1 < 16 ? 2 * rest - 1 : 16,
+						          nb = 2 * rest - 1 - na;
+						const __m512 a = _mm512_maskz_loadu_ps((__mmask16)((1u << na) - 1u), src + 2 * j0);
+						const __m512 b =
+						    _mm512_maskz_loadu_ps((__mmask16)((1u << nb) - 1u), src + 2 * j0 + 16);
+						_mm512_mask_storeu_ps(d + j0, (__mmask16)((1u << rest) - 1u),
+						                      _mm512_permutex2var_ps(a, ev, b));
+						j0 = len;
+					}
 				}
 #endif
 				for (int j = j0; j < len; j++)
@@ -235,6 +248,10 @@ static void o2c_conv2d_packed(const float *in, const float *wp, const float *bia
 {
 	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
 	const int K = Cg * KHW, P = OH * OW, ntiles = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
+	int nthr = 1;
+#if defined(_OPENMP)
+	nthr = omp_get_max_threads();
+#endif
 	/* A small image (7x7, 8x8: 2 tiles) is done in one item with all its
 	 * tiles' panels packed side by side, so each weight block is read once
 	 * for all of them instead of once per tile: such layers have the most
@@ -243,10 +260,6 @@ static void o2c_conv2d_packed(const float *in, const float *wp, const float *bia
 	const int ngr = (ntiles + tpi - 1) / tpi, kcmax = O2C_CONV_KC / tpi;
 	const int icc = KHW >= kcmax ? 1 : kcmax / KHW; /* input channels per chunk */
 	const size_t ostride = (size_t)P;
-	int nthr = 1;
-#if defined(_OPENMP)
-	nthr = omp_get_max_threads();
-#endif
 	/* split channel blocks only when the tiles alone cannot feed the threads */
 	/* a grouped small image has its whole weight stream in one unit: split it
 	 * once per thread; otherwise a few units per thread for balance */
@@ -325,13 +338,18 @@ static void o2c_conv2d_packed(const float *in, const float *wp, const float *bia
 			for (int b = b0; b < b1; b++) {
 				const int oc0 = g * Mg + b * O2C_CONV_MR;
 				const float *wb = wp + (((size_t)g * nb + b) * K + k0) * O2C_CONV_MR;
+				/* read next: this chunk of the next block, else the next chunk of the first */
+				const float *nw = b + 1 < b1 ? wb + (size_t)K * O2C_CONV_MR
+				                  : ic0 + nic < Cg
+				                      ? wp + (((size_t)g * nb + b0) * K + k0 + kc) * O2C_CONV_MR
+				                      : NULL;
 				for (int ti = 0; ti < nt; ti++) {
 					const int p0 = (t0 + ti) * O2C_CONV_NR,
 					          npix = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
 					const size_t o = ((size_t)n * M + oc0) * ostride + p0;
 					tile(bp + (size_t)ti * kc * O2C_CONV_NR, O2C_CONV_NR, wb, kc, out + o, ostride,
 					     npix, Mg - b * O2C_CONV_MR, bias ? bias + oc0 : NULL, res ? res + o : NULL,
-					     ic0 == 0, ic0 + nic == Cg, lo, hi);
+					     ic0 == 0, ic0 + nic == Cg, lo, hi, ti + 1 < nt ? wb : nw);
 				}
 			}
 		}
@@ -355,7 +373,7 @@ O2C_UNUSED static void o2c_conv2d_scalar(const float *in, const float *wp, const
 /* MR x 16*NV accumulators (24 of the 32 zmm at NV = 3). */
 O2C_INLINE void o2c_conv_tile_avx512_nv(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride,
                                         int npix, int mleft, const float *bias, const float *res, int first, int last,
-                                        float lo, float hi, const int NV)
+                                        float lo, float hi, const float *nw, const int NV)
 {
 	__m512 acc[O2C_CONV_MR][3];
 	__mmask16 st[3];
@@ -377,6 +395,8 @@ O2C_INLINE void o2c_conv_tile_avx512_nv(const float *bp, int ldb, const float *w
 			xv[v] = _mm512_loadu_ps(bp + (size_t)k * ldb + 16 * v);
 		if (k + O2C_CONV_PFD < kc) /* weights stream from memory in big layers */
 			_mm_prefetch((const char *)(w + (size_t)(k + O2C_CONV_PFD) * O2C_CONV_MR), _MM_HINT_T0);
+		else if (nw) /* and on into the next call's */
+			_mm_prefetch((const char *)(nw + (size_t)(k + O2C_CONV_PFD - kc) * O2C_CONV_MR), _MM_HINT_T0);
 		O2C_UNROLL
 		for (int r = 0; r < O2C_CONV_MR; r++) {
 			const __m512 wv = _mm512_set1_ps(w[(size_t)k * O2C_CONV_MR + r]);
@@ -402,14 +422,14 @@ O2C_INLINE void o2c_conv_tile_avx512_nv(const float *bp, int ldb, const float *w
 
 static void o2c_conv_tile_avx512(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride, int npix,
                                  int mleft, const float *bias, const float *res, int first, int last, float lo,
-                                 float hi)
+                                 float hi, const float *nw)
 {
 	if (npix > 32)
-		o2c_conv_tile_avx512_nv(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, 3);
+		o2c_conv_tile_avx512_nv(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, nw, 3);
 	else if (npix > 16)
-		o2c_conv_tile_avx512_nv(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, 2);
+		o2c_conv_tile_avx512_nv(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, nw, 2);
 	else
-		o2c_conv_tile_avx512_nv(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, 1);
+		o2c_conv_tile_avx512_nv(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, nw, 1);
 }
 
 O2C_UNUSED static void o2c_conv2d_avx512(const float *in, const float *wp, const float *bias, const float *res,
@@ -428,7 +448,8 @@ O2C_UNUSED static void o2c_conv2d_avx512(const float *in, const float *wp, const
 #if defined(__AVX2__) && defined(__FMA__)
 /* AVX2 has 16 registers: MR x 8 pixels (8 accumulators), six calls per panel. */
 static void o2c_conv_tile_avx2(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride, int npix,
-                               int mleft, const float *bias, const float *res, int first, int last, float lo, float hi)
+                               int mleft, const float *bias, const float *res, int first, int last, float lo, float hi,
+                               const float *nw)
 {
 	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 	const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
@@ -443,6 +464,9 @@ static void o2c_conv_tile_avx2(const float *bp, int ldb, const float *w, int kc,
 			const __m256 xv = _mm256_loadu_ps(bp + (size_t)k * ldb + j0);
 			if (k + O2C_CONV_PFD < kc)
 				_mm_prefetch((const char *)(w + (size_t)(k + O2C_CONV_PFD) * O2C_CONV_MR), _MM_HINT_T0);
+			else if (nw)
+				_mm_prefetch((const char *)(nw + (size_t)(k + O2C_CONV_PFD - kc) * O2C_CONV_MR),
+				             _MM_HINT_T0);
 			O2C_UNROLL
 			for (int r = 0; r < O2C_CONV_MR; r++)
 				acc[r] =
@@ -494,6 +518,109 @@ O2C_UNUSED static void o2c_conv2d_avx2(const float *in, const float *wp, const f
  */
 #define O2C_WINO_VMAX (16 * 512 * 16)
 
+/* Where each of a group's tiles reads its 16 inputs (-1: padding) and
+ * writes its outputs. */
+typedef struct O2cWino2Map {
+	int ioff[16][O2C_CONV_NR], ooff[O2C_CONV_NR], oh2[O2C_CONV_NR], ow2[O2C_CONV_NR];
+} O2cWino2Map;
+
+static void o2c_wino2_map(O2cWino2Map *mp, int t0, int nt, int TG, int TWt, int H, int W, int OH, int OW, int PT,
+                          int PL)
+{
+	for (int j = 0; j < TG; j++) {
+		const int tj = t0 + (j < nt ? j : 0), ty = tj / TWt, tx = tj % TWt;
+		for (int e = 0; e < 16; e++) {
+			const int iy = 2 * ty - PT + e / 4, ix = 2 * tx - PL + e % 4;
+			mp->ioff[e][j] = j < nt && iy >= 0 && iy < H && ix >= 0 && ix < W ? iy * W + ix : -1;
+		}
+		mp->ooff[j] = 2 * ty * OW + 2 * tx;
+		mp->oh2[j] = 2 * ty + 1 < OH; /* the tile's second row / column exist */
+		mp->ow2[j] = 2 * tx + 1 < OW;
+	}
+}
+
+/* Input transform of channels [c0, c1) of image x into V[16][C][TG]. */
+static void o2c_wino2_in(const float *x, float *V, int C, int c0, int c1, int HW, int TG, const O2cWino2Map *mp)
+{
+	float d[16][O2C_CONV_NR], u[16][O2C_CONV_NR];
+	for (int c = c0; c < c1; c++) {
+		const float *xc = x + (size_t)c * HW;
+		for (int e = 0; e < 16; e++)
+			for (int j = 0; j < TG; j++)
+				d[e][j] = mp->ioff[e][j] >= 0 ? xc[mp->ioff[e][j]] : 0.0f;
+		/* every loop runs over the tiles j, so the compiler vectorises them */
+		for (int r = 0; r < 4; r++) /* B^T d: rows */
+			for (int j = 0; j < TG; j++) {
+				const float d0 = d[0 * 4 + r][j], d1 = d[1 * 4 + r][j];
+				const float d2 = d[2 * 4 + r][j], d3 = d[3 * 4 + r][j];
+				u[0 * 4 + r][j] = d0 - d2;
+				u[1 * 4 + r][j] = d1 + d2;
+				u[2 * 4 + r][j] = d2 - d1;
+				u[3 * 4 + r][j] = d1 - d3;
+			}
+		for (int i = 0; i < 4; i++) { /* (B^T d) B: columns */
+			float *v0 = V + ((size_t)(i * 4 + 0) * C + c) * TG, *v1 = v0 + (size_t)C * TG;
+			float *v2 = v1 + (size_t)C * TG, *v3 = v2 + (size_t)C * TG;
+			for (int j = 0; j < TG; j++) {
+				const float u0 = u[i * 4 + 0][j], u1 = u[i * 4 + 1][j];
+				const float u2 = u[i * 4 + 2][j], u3 = u[i * 4 + 3][j];
+				v0[j] = u0 - u2;
+				v1[j] = u1 + u2;
+				v2[j] = u2 - u1;
+				v3[j] = u1 - u3;
+			}
+		}
+	}
+}
+
+/* GEMMs and output transform of a group for channel blocks [b0, b1) of image n. */
+static void o2c_wino2_out(const float *V, const float *U, const float *bias, const float *res, float *out, int n, int C,
+                          int M, int OH, int OW, int TG, int nt, const O2cWino2Map *mp, int b0, int b1, float lo,
+                          float hi, o2c_conv_tile_fn tile)
+{
+	float Mb[16 * O2C_CONV_MR * O2C_CONV_NR];
+	float a[8][O2C_CONV_NR], yv[4][O2C_CONV_NR];
+	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR;
+	const size_t plane = (size_t)OH * OW;
+	for (int b = b0; b < b1; b++) {
+		const int oc0 = b * O2C_CONV_MR, mleft = M - oc0;
+		for (int xi = 0; xi < 16; xi++) /* next: position xi + 1, else the next block's first */
+			tile(V + (size_t)xi * C * TG, TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
+			     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi,
+			     xi < 15 ? U + (((size_t)(xi + 1) * nb + b) * C) * O2C_CONV_MR
+			     : b + 1 < b1 ? U + (size_t)(b + 1) * C * O2C_CONV_MR
+			                  : NULL);
+		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
+			const float *m = Mb + r * TG;
+			const size_t ms = (size_t)O2C_CONV_MR * TG; /* one xi further */
+			const float bv = bias ? bias[oc0 + r] : 0.0f;
+			float *y = out + ((size_t)n * M + oc0 + r) * plane;
+			const float *rs = res ? res + ((size_t)n * M + oc0 + r) * plane : NULL;
+			for (int k = 0; k < 4; k++) /* A^T m: rows */
+				for (int j = 0; j < nt; j++) {
+					const float m0 = m[(0 * 4 + k) * ms + j], m1 = m[(1 * 4 + k) * ms + j];
+					const float m2 = m[(2 * 4 + k) * ms + j], m3 = m[(3 * 4 + k) * ms + j];
+					a[k][j] = m0 + m1 + m2;
+					a[4 + k][j] = m1 - m2 - m3;
+				}
+			for (int i = 0; i < 2; i++) /* (A^T m) A: columns */
+				for (int j = 0; j < nt; j++) {
+					yv[i * 2 + 0][j] = a[i * 4 + 0][j] + a[i * 4 + 1][j] + a[i * 4 + 2][j] + bv;
+					yv[i * 2 + 1][j] = a[i * 4 + 1][j] - a[i * 4 + 2][j] - a[i * 4 + 3][j] + bv;
+				}
+			for (int j = 0; j < nt; j++)
+				for (int e = 0; e < 4; e++) {
+					if ((e / 2 && !mp->oh2[j]) || (e % 2 && !mp->ow2[j]))
+						continue;
+					const size_t o = mp->ooff[j] + (size_t)(e / 2) * OW + e % 2;
+					float v = yv[e][j] + (rs ? rs[o] : 0.0f);
+					v = v < lo ? lo : v;
+					y[o] = v > hi ? hi : v;
+				}
+		}
+	}
+}
+
 static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, const float *res, float *out, int N,
                             int C, int H, int W, int M, int OH, int OW, int PT, int PL, float lo, float hi,
                             o2c_conv_tile_fn tile)
@@ -504,27 +631,25 @@ static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, 
 	/* groups of equal size (49 tiles: 25 + 24, not 32 + 17), in whole vectors */
 	const int ngr = (T + TG - 1) / TG;
 	TG = ((T + ngr - 1) / ngr + 15) / 16 * 16;
+	const long groups = (long)N * ngr;
 	int nthr = 1;
 #if defined(_OPENMP)
 	nthr = omp_get_max_threads();
 #endif
 	/* each split by channel blocks repeats the input transform: only when
 	 * the groups cannot feed the threads */
-	const long groups = (long)N * ngr, want = nthr;
+	const long want = nthr;
 	int nmg = groups >= want ? 1 : (int)((want + groups - 1) / groups);
 	if (nmg > nb)
 		nmg = nb;
 	const int bpg = (nb + nmg - 1) / nmg;
 	const long total = groups * nmg;
-	const size_t plane = (size_t)OH * OW;
 	/* dynamic: on a loaded machine a preempted thread must not hold back a
 	 * fixed share of the work until the barrier */
 	O2C_OMP(parallel for schedule(dynamic, 1))
 	for (long it = 0; it < total; it++) {
 		float V[O2C_WINO_VMAX];
-		float Mb[16 * O2C_CONV_MR * O2C_CONV_NR];
-		float d[16][O2C_CONV_NR], u[16][O2C_CONV_NR], a[8][O2C_CONV_NR], yv[4][O2C_CONV_NR];
-		int ioff[16][O2C_CONV_NR], ooff[O2C_CONV_NR], oh2[O2C_CONV_NR], ow2[O2C_CONV_NR];
+		O2cWino2Map mp;
 		long q = it;
 		const int mg = (int)(q % nmg);
 		q /= nmg;
@@ -534,82 +659,9 @@ static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, 
 		const int b0 = mg * bpg, b1 = b0 + bpg < nb ? b0 + bpg : nb;
 		if (b0 >= b1)
 			continue;
-		/* where each tile's 16 inputs are (-1: padding) and its outputs go */
-		for (int j = 0; j < TG; j++) {
-			const int tj = t0 + (j < nt ? j : 0), ty = tj / TWt, tx = tj % TWt;
-			for (int e = 0; e < 16; e++) {
-				const int iy = 2 * ty - PT + e / 4, ix = 2 * tx - PL + e % 4;
-				ioff[e][j] = j < nt && iy >= 0 && iy < H && ix >= 0 && ix < W ? iy * W + ix : -1;
-			}
-			ooff[j] = 2 * ty * OW + 2 * tx;
-			oh2[j] = 2 * ty + 1 < OH; /* the tile's second row / column exist */
-			ow2[j] = 2 * tx + 1 < OW;
-		}
-		const float *x = in + (size_t)n * C * H * W;
-		for (int c = 0; c < C; c++) {
-			const float *xc = x + (size_t)c * H * W;
-			for (int e = 0; e < 16; e++)
-				for (int j = 0; j < TG; j++)
-					d[e][j] = ioff[e][j] >= 0 ? xc[ioff[e][j]] : 0.0f;
-			/* every loop runs over the tiles j, so the compiler vectorises them */
-			for (int r = 0; r < 4; r++) /* B^T d: rows */
-				for (int j = 0; j < TG; j++) {
-					const float d0 = d[0 * 4 + r][j], d1 = d[1 * 4 + r][j];
-					const float d2 = d[2 * 4 + r][j], d3 = d[3 * 4 + r][j];
-					u[0 * 4 + r][j] = d0 - d2;
-					u[1 * 4 + r][j] = d1 + d2;
-					u[2 * 4 + r][j] = d2 - d1;
-					u[3 * 4 + r][j] = d1 - d3;
-				}
-			for (int i = 0; i < 4; i++) { /* (B^T d) B: columns */
-				float *v0 = V + ((size_t)(i * 4 + 0) * C + c) * TG, *v1 = v0 + (size_t)C * TG;
-				float *v2 = v1 + (size_t)C * TG, *v3 = v2 + (size_t)C * TG;
-				for (int j = 0; j < TG; j++) {
-					const float u0 = u[i * 4 + 0][j], u1 = u[i * 4 + 1][j];
-					const float u2 = u[i * 4 + 2][j], u3 = u[i * 4 + 3][j];
-					v0[j] = u0 - u2;
-					v1[j] = u1 + u2;
-					v2[j] = u2 - u1;
-					v3[j] = u1 - u3;
-				}
-			}
-		}
-		for (int b = b0; b < b1; b++) {
-			const int oc0 = b * O2C_CONV_MR, mleft = M - oc0;
-			for (int xi = 0; xi < 16; xi++)
-				tile(V + (size_t)xi * C * TG, TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
-				     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi);
-			for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
-				const float *m = Mb + r * TG;
-				const size_t ms = (size_t)O2C_CONV_MR * TG; /* one xi further */
-				const float bv = bias ? bias[oc0 + r] : 0.0f;
-				float *y = out + ((size_t)n * M + oc0 + r) * plane;
-				const float *rs = res ? res + ((size_t)n * M + oc0 + r) * plane : NULL;
-				for (int k = 0; k < 4; k++) /* A^T m: rows */
-					for (int j = 0; j < nt; j++) {
-						const float m0 = m[(0 * 4 + k) * ms + j], m1 = m[(1 * 4 + k) * ms + j];
-						const float m2 = m[(2 * 4 + k) * ms + j], m3 = m[(3 * 4 + k) * ms + j];
-						a[k][j] = m0 + m1 + m2;
-						a[4 + k][j] = m1 - m2 - m3;
-					}
-				for (int i = 0; i < 2; i++) /* (A^T m) A: columns */
-					for (int j = 0; j < nt; j++) {
-						yv[i * 2 + 0][j] =
-						    a[i * 4 + 0][j] + a[i * 4 + 1][j] + a[i * 4 + 2][j] + bv;
-						yv[i * 2 + 1][j] =
-						    a[i * 4 + 1][j] - a[i * 4 + 2][j] - a[i * 4 + 3][j] + bv;
-					}
-				for (int j = 0; j < nt; j++)
-					for (int e = 0; e < 4; e++) {
-						if ((e / 2 && !oh2[j]) || (e % 2 && !ow2[j]))
-							continue;
-						const size_t o = ooff[j] + (size_t)(e / 2) * OW + e % 2;
-						float v = yv[e][j] + (rs ? rs[o] : 0.0f);
-						v = v < lo ? lo : v;
-						y[o] = v > hi ? hi : v;
-					}
-			}
-		}
+		o2c_wino2_map(&mp, t0, nt, TG, TWt, H, W, OH, OW, PT, PL);
+		o2c_wino2_in(in + (size_t)n * C * H * W, V, C, 0, C, H * W, TG, &mp);
+		o2c_wino2_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &mp, b0, b1, lo, hi, tile);
 	}
 }
 
@@ -837,9 +889,12 @@ static void o2c_wino4_out(const float *V, const float *U, const float *bias, con
 	const size_t plane = (size_t)OH * OW;
 	for (int b = b0; b < b1; b++) {
 		const int oc0 = b * O2C_CONV_MR, mleft = M - oc0;
-		for (int xi = 0; xi < 36; xi++)
+		for (int xi = 0; xi < 36; xi++) /* next: position xi + 1, else the next block's first */
 			tile(V + (size_t)xi * C * TG, TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
-			     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi);
+			     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi,
+			     xi < 35 ? U + (((size_t)(xi + 1) * nb + b) * C) * O2C_CONV_MR
+			     : b + 1 < b1 ? U + (size_t)(b + 1) * C * O2C_CONV_MR
+			                  : NULL);
 		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
 			const float *m = Mb + r * TG;
 			const size_t ms = (size_t)O2C_CONV_MR * TG; /* one xi further */
@@ -976,14 +1031,19 @@ O2C_UNUSED static void o2c_conv2d_wino4(const float *in, const float *U, const f
 #define O2C_CV_PFD 32  /* taps ahead the first pixel group prefetches weights (8 KB) */
 
 /* acc[j][r] (+)= sum_k bp[k*ldb + j] * w[k*64 + r] for j < jb; first: from 0.
- * pf: this call is the first to read this chunk of weights (prefetch them). */
-typedef void (*o2c_cv_tile_fn)(const float *bp, int ldb, const float *w, int kc, float *acc, int jb, int first, int pf);
+ * pf: this call is the first to read this chunk of weights (prefetch them
+ * ahead of use).  nw, nwl: nwl cache lines from nw that the thread will
+ * read next (its next block's chunk), prefetched into L2 while this call
+ * computes, so that the weights stream from memory under the FMAs of all
+ * the block's pixel groups and not only under the first one. */
+typedef void (*o2c_cv_tile_fn)(const float *bp, int ldb, const float *w, int kc, float *acc, int jb, int first, int pf,
+                               const float *nw, int nwl);
 
 O2C_UNUSED static void o2c_cv_tile_generic(const float *bp, int ldb, const float *w, int kc, float *acc, int jb,
-                                           int first, int pf)
+                                           int first, int pf, const float *nw, int nwl)
 {
 	float a[O2C_CV_JB][O2C_CV_MV];
-	(void)pf;
+	(void)pf, (void)nw, (void)nwl;
 	for (int j = 0; j < jb; j++)
 		for (int r = 0; r < O2C_CV_MV; r++)
 			a[j][r] = first ? 0.0f : acc[j * O2C_CV_MV + r];
@@ -1077,13 +1137,27 @@ static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bia
 					panel = x + (size_t)ic0 * P;
 				else
 					o2c_cv_pack(x, bp, ic0, nic, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL);
+				const int blo = (int)(ulo / ng), bhi = (int)((uhi - 1) / ng); /* this thread's blocks */
 				for (long u = ulo; u < uhi; u++) {
 					const int b = (int)(u / ng), gi = (int)(u % ng);
 					const int j0 = gi * P / ng, j1 = (gi + 1) * P / ng;
 					float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
 					const float *wb = wq + ((size_t)b * K + (size_t)ic0 * KHW) * O2C_CV_MV;
+					/* the chunk read after this block's: the next block's, else the
+					 * first block's next chunk; each pixel group prefetches its share */
+					const float *nw = NULL;
+					int nlines = 0;
+					if (b < bhi) {
+						nw = wq + ((size_t)(b + 1) * K + (size_t)ic0 * KHW) * O2C_CV_MV;
+						nlines = kc * (O2C_CV_MV / 16);
+					} else if (ic0 + icc < C) {
+						const int nkc = (C - ic0 - icc < icc ? C - ic0 - icc : icc) * KHW;
+						nw = wq + ((size_t)blo * K + (size_t)(ic0 + icc) * KHW) * O2C_CV_MV;
+						nlines = nkc * (O2C_CV_MV / 16);
+					}
+					const int l0 = nlines * gi / ng, l1 = nlines * (gi + 1) / ng;
 					tile(panel + j0, P, wb, kc, yb + (size_t)j0 * O2C_CV_MV, j1 - j0, ic0 == 0,
-					     gi == 0 || u == ulo);
+					     gi == 0 || u == ulo, nw ? nw + (size_t)16 * l0 : NULL, l1 - l0);
 				}
 			}
 		}
@@ -1101,7 +1175,7 @@ static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bia
 /* JB pixels x 64 channels: 4*JB accumulators, 4 weight vectors, the pixels
  * broadcast from memory into the FMAs. */
 O2C_INLINE void o2c_cv_tile_avx512_jb(const float *bp, int ldb, const float *w, int kc, float *acc, int first, int pf,
-                                      const int JB)
+                                      const float *nw, int nwl, const int JB)
 {
 	__m512 a[O2C_CV_JB][4];
 	O2C_UNROLL
@@ -1115,6 +1189,8 @@ O2C_INLINE void o2c_cv_tile_avx512_jb(const float *bp, int ldb, const float *w, 
 			O2C_UNROLL
 			for (int v = 0; v < 4; v++)
 				_mm_prefetch((const char *)(wk + O2C_CV_PFD * O2C_CV_MV + 16 * v), _MM_HINT_T0);
+		if (k < nwl)
+			_mm_prefetch((const char *)(nw + 16 * (size_t)k), _MM_HINT_T1);
 		const __m512 w0 = _mm512_loadu_ps(wk), w1 = _mm512_loadu_ps(wk + 16);
 		const __m512 w2 = _mm512_loadu_ps(wk + 32), w3 = _mm512_loadu_ps(wk + 48);
 		O2C_UNROLL
@@ -1134,29 +1210,29 @@ O2C_INLINE void o2c_cv_tile_avx512_jb(const float *bp, int ldb, const float *w, 
 }
 
 O2C_UNUSED static void o2c_cv_tile_avx512(const float *bp, int ldb, const float *w, int kc, float *acc, int jb,
-                                          int first, int pf)
+                                          int first, int pf, const float *nw, int nwl)
 {
 	switch (jb) {
 	case 7:
-		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 7);
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, nw, nwl, 7);
 		break;
 	case 6:
-		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 6);
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, nw, nwl, 6);
 		break;
 	case 5:
-		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 5);
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, nw, nwl, 5);
 		break;
 	case 4:
-		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 4);
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, nw, nwl, 4);
 		break;
 	case 3:
-		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 3);
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, nw, nwl, 3);
 		break;
 	case 2:
-		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 2);
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, nw, nwl, 2);
 		break;
 	default:
-		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, 1);
+		o2c_cv_tile_avx512_jb(bp, ldb, w, kc, acc, first, pf, nw, nwl, 1);
 		break;
 	}
 }
@@ -1165,9 +1241,11 @@ O2C_UNUSED static void o2c_cv_tile_avx512(const float *bp, int ldb, const float 
 #if defined(__AVX2__) && defined(__FMA__)
 /* 16 registers: 16 channels x up to 4 pixels at a time (8 accumulators). */
 O2C_UNUSED static void o2c_cv_tile_avx2(const float *bp, int ldb, const float *w, int kc, float *acc, int jb, int first,
-                                        int pf)
+                                        int pf, const float *nw, int nwl)
 {
 	(void)pf;
+	for (int l = 0; l < nwl; l++) /* the passes below are short: the next weights in one go */
+		_mm_prefetch((const char *)(nw + 16 * (size_t)l), _MM_HINT_T1);
 	for (int s = 0; s < O2C_CV_MV; s += 16)
 		for (int j0 = 0; j0 < jb; j0 += 4) {
 			const int nj = jb - j0 < 4 ? jb - j0 : 4;
@@ -1369,6 +1447,49 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
 		o2c_pool_cols(kx * DW - PL, SW, W, OW, &clo[kx], &chi[kx]);
+	if (W <= O2C_POOL_ROWMAX && KW <= O2C_POOL_KWMAX) {
+		/* Separably: the window's rows are first reduced down the columns into
+		 * one row v (contiguous, full vectors), then the strided taps run
+		 * along v once instead of along each of the KH rows: a 3x3 stride-2
+		 * pool does 3 + 3/2 operations per input column instead of 9/2, and
+		 * only a third of them strided. */
+		O2C_OMP(parallel for collapse(2) schedule(static))
+		for (int nc = 0; nc < NC; nc++)
+			for (int oy = 0; oy < OH; oy++) {
+				float v[O2C_POOL_ROWMAX];
+				const float *x = in + (size_t)nc * H * W;
+				float *y = out + ((size_t)nc * OH + oy) * OW;
+				int nv = 0;
+				for (int ky = 0; ky < KH; ky++) {
+					const int iy = oy * SH + ky * DH - PT;
+					if (iy < 0 || iy >= H)
+						continue;
+					const float *row = x + (size_t)iy * W;
+					if (nv++ == 0)
+						memcpy(v, row, (size_t)W * sizeof *v);
+					else
+						for (int i = 0; i < W; i++)
+							v[i] = row[i] > v[i] ? row[i] : v[i];
+				}
+				for (int ox = 0; ox < OW; ox++)
+					y[ox] = -INFINITY;
+				if (!nv)
+					continue;
+				for (int kx = 0; kx < KW; kx++) {
+					const int off = kx * DW - PL, lo = clo[kx], hi = chi[kx];
+					if (SW == 1)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = v[ox + off] > y[ox] ? v[ox + off] : y[ox];
+					else if (SW == 2)
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = v[2 * ox + off] > y[ox] ? v[2 * ox + off] : y[ox];
+					else
+						for (int ox = lo; ox < hi; ox++)
+							y[ox] = v[ox * SW + off] > y[ox] ? v[ox * SW + off] : y[ox];
+				}
+			}
+		return;
+	}
 	O2C_OMP(parallel for collapse(2) schedule(static))
 	for (int nc = 0; nc < NC; nc++)
 		for (int oy = 0; oy < OH; oy++) {
