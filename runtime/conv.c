@@ -60,15 +60,12 @@ static void valid_range(int n_out, int n_in, int s, int off, int *lo, int *hi)
 		*hi = *lo;
 }
 
-/* cols[k][n*P + p] of image g, k = (c, kh, kw): rows split over threads.  When the output rows
- * are as wide as the input's and the stride is 1 (a "same" conv), a sample's row of cols is
- * its plane shifted by one offset: one contiguous copy, then the pad columns zeroed; else
- * one copy per output row. */
+/* cols[k][n*P + p] of image g, k = (c, kh, kw), rows split over threads (only for the convs
+ * cols_kind leaves to IM2COL: the common ones read their columns from the image). */
 static void im2col(float *restrict col, const Image *g)
 {
 	const int T = g->KH * g->KW, P = g->OH * g->OW, HW = g->H * g->W;
 	const size_t NP = (size_t)g->N * P;
-	const int shift = g->SH == 1 && g->SW == 1 && g->OW == g->W;
 	RT_OMP(parallel for schedule(static) if((double)g->C * T * NP > 2e5))
 	for (int k = 0; k < g->C * T; k++) {
 		const int c = k / T, kh = k % T / g->KW, kw = k % g->KW;
@@ -81,20 +78,6 @@ static void im2col(float *restrict col, const Image *g)
 			const float *x = g->x + (size_t)c * g->cs + (size_t)n * HW;
 			memset(r, 0, sizeof(float) * (size_t)oh0 * g->OW);
 			memset(r + (size_t)oh1 * g->OW, 0, sizeof(float) * (size_t)(g->OH - oh1) * g->OW);
-			if (shift) {
-				/* r[p] = x[p + dh*W + dw] over the valid rows, minus the columns that would
-				 * read before the plane or past it; then the pad columns zeroed */
-				const int a = oh0 * g->OW + ow0, b = oh1 * g->OW - (g->OW - ow1);
-				if (b > a)
-					memcpy(r + a, x + a + dh * g->W + dw, sizeof(float) * (size_t)(b - a));
-				for (int oh = oh0; oh < oh1; oh++) {
-					for (int ow = 0; ow < ow0; ow++)
-						r[oh * g->OW + ow] = 0.0f;
-					for (int ow = ow1; ow < g->OW; ow++)
-						r[oh * g->OW + ow] = 0.0f;
-				}
-				continue;
-			}
 			for (int oh = oh0; oh < oh1; oh++) {
 				float *ro = r + (size_t)oh * g->OW;
 				const float *xr = x + (size_t)(oh * g->SH + dh) * g->W + dw;

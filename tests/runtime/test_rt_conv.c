@@ -111,7 +111,8 @@ static void test_conv_cn(void)
 	          0, 0);
 	conv_case("valid 3x3 p0 (stride 1, not same)", (RtConv){2, 3, 6, 7, 4, 0, 0, 3, 3, 1, 1, 0, 0, 1, 1, 1}, 0, 0);
 	conv_case("same 3x3 p1, 2 groups", (RtConv){2, 4, 6, 5, 6, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 2}, 1, 1);
-	conv_case("asymmetric pads 3x3 s1 (not same)", (RtConv){2, 3, 5, 6, 4, 0, 0, 3, 3, 1, 1, 0, 1, 1, 1, 1}, 2, 1);
+	conv_case("asymmetric pads 3x3 s1 (as large: same)", (RtConv){2, 3, 5, 6, 4, 0, 0, 3, 3, 1, 1, 0, 1, 1, 1, 1}, 2, 1);
+	conv_case("3x3 s1, rows padded, columns not", (RtConv){2, 3, 6, 7, 4, 0, 0, 3, 3, 1, 1, 1, 0, 1, 1, 1}, 1, 0);
 	/* K = 360 across the KC block, 245 pixels across panels, M not a multiple of the tile */
 	conv_case("same 3x3 p1, K 360", (RtConv){5, 40, 7, 7, 70, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 1, 1);
 }
