@@ -12,9 +12,10 @@
  * parameter gradients (llm.c style).  Inside the block activations are
  * channel-major ([C][batch][H][W]: the runtime's conv writes its output rows
  * straight there, and every other layer sees a channel as one long row); the
- * cut is transposed in on entry and the features out on exit.  Its BatchNorms are not folded: they
- * train their scale and bias on their stored statistics (frozen BN), as in
- * PyTorch's model.eval(), and their convs keep the model's own weights.
+ * cut is transposed in on entry and the features out on exit.  Its BatchNorms
+ * are not folded: they train their scale and bias on their stored statistics
+ * (frozen BN), as in PyTorch's model.eval(), and their convs keep the model's
+ * own weights.
  *
  * The cut must be a single tensor that every path to the features passes
  * through.  --unfreeze N finds it by counting blocks back from the head: a
@@ -420,20 +421,10 @@ static int slot_of(const struct TrainBlock *b, const Tensor *t)
 /* Slot of a tensor: an offset into the activations (or their gradients: none for the cut). */
 static const char *act_ptr(const struct TrainBlock *b, const Tensor *t, const char *base)
 {
-	for (;;) {
-		if (t == b->x && strcmp(base, "acts"))
-			return "NULL"; /* no gradient for the frozen trunk */
-		for (int i = 0; i < b->nslots; i++)
-			if (b->slots[i] == t)
-				return xsprintf("%s + (size_t)batch * %lld", base, (long long)b->slot_off[i]);
-		/* a view: the slot of its input */
-		Node *v = NULL;
-		for (int i = 0; i < b->nnodes && !v; i++)
-			if (is_view(b->nodes[i]) && b->nodes[i]->out[0] == t)
-				v = b->nodes[i];
-		ASSERT(v);
-		t = v->in[0];
-	}
+	const int sl = slot_of(b, t);
+	if (sl == 0 && strcmp(base, "acts"))
+		return "NULL"; /* the cut (slot 0): no gradient for the frozen trunk */
+	return xsprintf("%s + (size_t)batch * %lld", base, (long long)b->slot_off[sl]);
 }
 
 /* The slot after t's: MaxPool's argmax (cast "(int *)"), Conv's kept im2col columns (cast ""; "NULL"
@@ -702,7 +693,7 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	 * of it; before any other first contribution (pools, pad, concat) the slot is zeroed, just
 	 * then (while it is about to be in cache): never one memset of the whole buffer */
 	bool *seen = xalloc(sizeof(bool) * (size_t)b->nslots);
-	seen[fslot] = seen[slot_of(b, b->x)] = true;
+	seen[fslot] = seen[0] = true; /* set from dfeat; the cut's (slot 0) is not wanted */
 	for (int i = b->nnodes - 1; i >= 0; i--) {
 		const Node *n = b->nodes[i];
 		bool writes_all = n->op == OP_Relu || n->op == OP_BatchNormalization || n->op == OP_Add ||
