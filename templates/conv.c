@@ -516,6 +516,20 @@ static void o2c_wino2_in(const float *x, float *V, int C, int c0, int c1, int HW
 	}
 }
 
+/* The MR x TG products of channel block b at each of the npos Winograd positions, into
+ * Mb[xi][MR][TG]; each call is given the weights the next one reads (position xi + 1, else
+ * the next block's first; none after block b1 - 1) to prefetch them while it works. */
+static void o2c_wino_products(const float *V, const float *U, float *Mb, int C, int TG, int nt, int nb, int b,
+                              int b1, int mleft, int npos, float lo, float hi, o2c_conv_tile_fn tile)
+{
+	for (int xi = 0; xi < npos; xi++)
+		tile(V + (size_t)xi * C * TG, TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
+		     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi,
+		     xi + 1 < npos ? U + (((size_t)(xi + 1) * nb + b) * C) * O2C_CONV_MR
+		     : b + 1 < b1  ? U + (size_t)(b + 1) * C * O2C_CONV_MR
+		                   : NULL);
+}
+
 /* GEMMs and output transform of a group for channel blocks [b0, b1) of image n. */
 static void o2c_wino2_out(const float *V, const float *U, const float *bias, const float *res, float *out, int n, int C,
                           int M, int OH, int OW, int TG, int nt, const O2cWino2Map *mp, int b0, int b1, float lo,
@@ -527,12 +541,7 @@ static void o2c_wino2_out(const float *V, const float *U, const float *bias, con
 	const size_t plane = (size_t)OH * OW;
 	for (int b = b0; b < b1; b++) {
 		const int oc0 = b * O2C_CONV_MR, mleft = M - oc0;
-		for (int xi = 0; xi < 16; xi++) /* next: position xi + 1, else the next block's first */
-			tile(V + (size_t)xi * C * TG, TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
-			     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi,
-			     xi < 15 ? U + (((size_t)(xi + 1) * nb + b) * C) * O2C_CONV_MR
-			     : b + 1 < b1 ? U + (size_t)(b + 1) * C * O2C_CONV_MR
-			                  : NULL);
+		o2c_wino_products(V, U, Mb, C, TG, nt, nb, b, b1, mleft, 16, lo, hi, tile);
 		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
 			const float *m = Mb + r * TG;
 			const size_t ms = (size_t)O2C_CONV_MR * TG; /* one xi further */
@@ -832,12 +841,7 @@ static void o2c_wino4_out(const float *V, const float *U, const float *bias, con
 	const size_t plane = (size_t)OH * OW;
 	for (int b = b0; b < b1; b++) {
 		const int oc0 = b * O2C_CONV_MR, mleft = M - oc0;
-		for (int xi = 0; xi < 36; xi++) /* next: position xi + 1, else the next block's first */
-			tile(V + (size_t)xi * C * TG, TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
-			     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi,
-			     xi < 35 ? U + (((size_t)(xi + 1) * nb + b) * C) * O2C_CONV_MR
-			     : b + 1 < b1 ? U + (size_t)(b + 1) * C * O2C_CONV_MR
-			                  : NULL);
+		o2c_wino_products(V, U, Mb, C, TG, nt, nb, b, b1, mleft, 36, lo, hi, tile);
 		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
 			const float *m = Mb + r * TG;
 			const size_t ms = (size_t)O2C_CONV_MR * TG; /* one xi further */
