@@ -28,6 +28,7 @@ struct Emit {
 	size_t blob_len, blob_cap;
 	const char **templates; int ntemplates;
 	const Node *node;      /* node being emitted (for messages) */
+	bool team;             /* the node's function is a team function (emit_team) */
 };
 
 /* ---- API for op emitters -------------------------------------------- */
@@ -40,8 +41,15 @@ void emitf(Emit *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+void emit_team(Emit *e)
+{
+	e->team = true;
+}
+
 void emit_need(Emit *e, const char *name)
 {
+	if (e->node) /* every kernel template shares its loops with the team */
+		emit_team(e);
 	for (int i = 0; i < e->ntemplates; i++)
 		if (!strcmp(e->templates[i], name))
 			return;
@@ -229,7 +237,9 @@ static void emit_node(Emit *e, Node *n)
 	for (int j = 0; j < n->nout; j++)
 		if (n->out[j])
 			fprintf(f, "\t(void)out%d;\n", j);
+	e->team = false;
 	d->emit(e, n);
+	n->team = e->team;
 	fprintf(f, "}\n\n");
 	e->node = NULL;
 }
@@ -304,18 +314,22 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 		fprintf(f, "\tif (!outputs[%d])\n\t\treturn %s_EINVAL;\n", i, P);
 	fprintf(f, "\tunsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);\n");
 	fprintf(f, "\t(void)ws;\n\t(void)inputs;\n\t(void)outputs;\n");
-	fprintf(f, "\tfor (int n = 0; n < batch; n++) {\n");
+	/* one parallel region per run: team nodes run on every thread, the
+	 * others on thread 0, with an o2c_sync() after each (O2C_NODE) */
+	fprintf(f, "\tO2cTeam team = { 0, 0, NULL };\n\t(void)team;\n\tO2C_OMP(parallel)\n\t{\n");
+	fprintf(f, "\t\tO2C_TEAM_BEGIN(team);\n");
+	fprintf(f, "\t\tfor (int n = 0; n < batch; n++) {\n");
 	for (int i = 0; i < g->ninputs; i++) {
 		Tensor *t = g->inputs[i];
-		fprintf(f, "\t\tconst float *x%d = inputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
+		fprintf(f, "\t\t\tconst float *x%d = inputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
 		        (long long)shape_numel(&t->shape), comment_safe(t->name), shape_str(&t->shape));
-		fprintf(f, "\t\t(void)x%d;\n", i);
+		fprintf(f, "\t\t\t(void)x%d;\n", i);
 	}
 	for (int i = 0; i < g->noutputs; i++) {
 		Tensor *t = g->outputs[i];
-		fprintf(f, "\t\tfloat *y%d = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
+		fprintf(f, "\t\t\tfloat *y%d = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
 		        (long long)shape_numel(&t->shape), comment_safe(t->name), shape_str(&t->shape));
-		fprintf(f, "\t\t(void)y%d;\n", i);
+		fprintf(f, "\t\t\t(void)y%d;\n", i);
 	}
 	for (int i = 0; i < g->nnodes; i++) {
 		Node *n = g->nodes[i];
@@ -323,7 +337,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 			continue;
 		if (op_table[n->op].view && !node_is_copy_view(n))
 			continue;
-		fprintf(f, "\t\tO2C_PROF(%d, %s(", n->id, kernel_name(n));
+		fprintf(f, "\t\t\tO2C_PROF(%d, O2C_NODE(%d, %s(", n->id, n->team ? 1 : 0, kernel_name(n));
 		int np = 0;
 		if (node_is_copy_view(n)) {
 			fprintf(f, "%s, %s", tensor_expr(e, n->in[0]), tensor_expr(e, n->out[0]));
@@ -338,10 +352,10 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 				if (n->out[j])
 					fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->out[j]));
 		}
-		fprintf(f, "));\n");
+		fprintf(f, ")));\n");
 		for (int j = 0; j < n->nout; j++)
 			if (n->out[j])
-				fprintf(f, "\t\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name),
+				fprintf(f, "\t\t\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name),
 				        c_string(n->name), tensor_expr(e, n->out[j]), (long long)shape_numel(&n->out[j]->shape));
 	}
 	/* outputs that no kernel writes: constants and graph inputs passed through
@@ -355,9 +369,10 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 			src = xsprintf("x%d", t->io_index);
 		else
 			continue;
-		fprintf(f, "\t\tmemcpy(y%d, %s, %lld * sizeof(float));\n", i, src, (long long)shape_numel(&t->shape));
+		fprintf(f, "\t\t\tif (o2c_thread0())\n\t\t\t\tmemcpy(y%d, %s, %lld * sizeof(float));\n", i, src,
+		        (long long)shape_numel(&t->shape));
 	}
-	fprintf(f, "\t}\n\treturn 0;\n}\n\n");
+	fprintf(f, "\t\t}\n\t\tO2C_TEAM_END();\n\t}\n\treturn 0;\n}\n\n");
 
 	/* the friendly signature: one argument per graph input and output */
 	fprintf(f, "int %s_run(void *workspace, int batch", P);
@@ -403,8 +418,9 @@ static void emit_profile(Emit *e, FILE *f, const char *P)
 	fprintf(f, "};\n");
 	fprintf(f, "static double o2c_now(void)\n{\n#ifdef _OPENMP\n\treturn omp_get_wtime();\n#else\n"
 	           "\treturn (double)clock() / CLOCKS_PER_SEC; /* CPU time: exact for one thread */\n#endif\n}\n");
-	fprintf(f, "#define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; "
-	           "o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } while (0)\n");
+	/* the call ends with the team's o2c_sync: thread 0 times the node until every thread is done */
+	fprintf(f, "#define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; if (o2c_thread0()) { "
+	           "o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } } while (0)\n");
 	fprintf(f, "/* Prints the time spent in each kernel since the last reset, then resets (out NULL: reset only). */\n");
 	fprintf(f, "void %s_profile_report(FILE *out);\nvoid %s_profile_report(FILE *out)\n{\n", P, P);
 	fprintf(f, "\tdouble total = 0, flops = 0;\n\tif (!out) {\n\t\tmemset(o2c_prof_sec, 0, sizeof o2c_prof_sec);\n"
@@ -603,7 +619,7 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	fprintf(f, "#ifdef ONNX2C_DUMP\n/* Debug build: after each kernel, every tensor it wrote is passed to this\n"
 	           " * function, which the program linking the model provides (onnx2c verify does). */\n"
 	           "void onnx2c_dump(const char *tensor, const char *node, int sample, const float *data, long long numel);\n"
-	           "#define O2C_DUMP(t, nd, s, p, n) onnx2c_dump(t, nd, s, p, n)\n#else\n"
+	           "#define O2C_DUMP(t, nd, s, p, n) do { if (o2c_thread0()) onnx2c_dump(t, nd, s, p, n); o2c_sync(); } while (0)\n#else\n"
 	           "#define O2C_DUMP(t, nd, s, p, n) ((void)0)\n#endif\n\n");
 	/* entry emission may add constant outputs already in the blob: only references */
 	emit_entry(&e, f, P);

@@ -24,6 +24,16 @@
 #define O2C_UNUSED
 #endif
 
+/* Kernel drivers are compiled once for all their call sites: gcc would
+ * otherwise clone a driver per set of constant shape arguments (every call
+ * site's are literals), and its clones of the packing and Winograd
+ * transform loops ran 1.3-2x slower than the generic code here (gcc 12). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define O2C_DRIVER static __attribute__((noclone, noinline))
+#else
+#define O2C_DRIVER static
+#endif
+
 /* Full unrolling of the microkernels' loops over register arrays: gcc -O3 does it by itself, gcc -O2
  * keeps the accumulators in memory without it (2.3x slower on resnet50 with gcc 12).  clang unrolls
  * them at -O2 already (and warns when a pragma'd loop's bound is not constant), so nothing there. */
@@ -36,6 +46,141 @@
 #if defined(__AVX512F__) || defined(__AVX2__) || defined(__FMA__)
 #include <immintrin.h>
 #endif
+
+/*
+ * The run's team.  PREFIX_run_v opens one OpenMP parallel region for the
+ * whole inference instead of one per kernel: with OMP_WAIT_POLICY=passive
+ * each region costs a sleeping thread's wake-up (about 20 us here, against
+ * 3-5 us spinning), some 56 times per ResNet-50 inference.  Inside it every
+ * thread calls every node function; the kernels share their loops out with
+ * orphaned worksharing (omp for ... nowait) and nodes are separated by
+ * o2c_sync(), a barrier that spins briefly and then yields the CPU, so a
+ * waiting thread never sleeps in the middle of an inference (and never holds
+ * a CPU for long: after O2C_SPIN_SEC it calls sched_yield between polls).
+ * Called outside a region (kernel tests, a nested call) the loops run on one
+ * thread and o2c_sync() falls back to the OpenMP barrier.
+ */
+typedef struct O2cTeam {
+	int count, sense; /* threads arrived at the current barrier; its phase */
+	void *shared; /* a pointer thread 0 hands to the others (o2c_share) */
+} O2cTeam;
+#define O2C_SPIN_SEC 2e-4
+
+#if defined(_OPENMP)
+#if defined(__unix__) || defined(__APPLE__)
+#include <sched.h>
+#define O2C_YIELD() sched_yield()
+#else
+#define O2C_YIELD() ((void)0)
+#endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define O2C_PAUSE() _mm_pause()
+#else
+#define O2C_PAUSE() ((void)0)
+#endif
+static O2cTeam *o2c_team_cur;
+O2C_OMP(threadprivate(o2c_team_cur))
+
+O2C_UNUSED static void o2c_sync(void)
+{
+	O2cTeam *t = o2c_team_cur;
+	const int nth = omp_get_num_threads();
+	if (nth == 1)
+		return;
+	if (!t) {
+		O2C_OMP(barrier)
+		return;
+	}
+	int phase, arrived;
+	O2C_OMP(atomic read seq_cst)
+	phase = t->sense;
+	O2C_OMP(atomic capture seq_cst)
+	arrived = ++t->count;
+	if (arrived == nth) {
+		O2C_OMP(atomic write seq_cst)
+		t->count = 0;
+		O2C_OMP(atomic write seq_cst)
+		t->sense = !phase;
+		return;
+	}
+	double t0 = -1.0;
+	for (long spins = 0;; spins++) {
+		int now;
+		O2C_OMP(atomic read seq_cst)
+		now = t->sense;
+		if (now != phase)
+			break;
+		O2C_PAUSE();
+		if ((spins & 255) == 255) {
+			if (t0 < 0)
+				t0 = omp_get_wtime();
+			else if (omp_get_wtime() - t0 > O2C_SPIN_SEC)
+				O2C_YIELD();
+		}
+	}
+	O2C_OMP(flush)
+}
+
+/* Thread 0's p, seen by every thread of the team (a buffer on its stack that
+ * all of them use until the next o2c_sync() of thread 0's caller). */
+O2C_UNUSED static void *o2c_share(void *p)
+{
+	O2cTeam *t = o2c_team_cur;
+	if (omp_get_num_threads() == 1)
+		return p;
+	if (!t) { /* outside run_v: an OpenMP single broadcasts it */
+		static void *slot;
+		O2C_OMP(single)
+		slot = p;
+		p = slot;
+		O2C_OMP(barrier)
+		return p;
+	}
+	if (omp_get_thread_num() == 0)
+		t->shared = p;
+	o2c_sync();
+	return t->shared;
+}
+#else
+O2C_UNUSED static void o2c_sync(void) {}
+O2C_UNUSED static void *o2c_share(void *p) { return p; }
+#endif
+
+#if defined(_OPENMP)
+#define O2C_TEAM_BEGIN(t) (o2c_team_cur = &(t))
+#define O2C_TEAM_END() (o2c_team_cur = NULL)
+#else
+#define O2C_TEAM_BEGIN(t) ((void)(t))
+#define O2C_TEAM_END() ((void)0)
+#endif
+/* A node's call in PREFIX_run_v: a team function (team = 1) on every thread,
+ * any other on thread 0 alone; then every thread waits for the node. */
+#define O2C_NODE(team, call)                 \
+	do {                                 \
+		if ((team) || o2c_thread0()) \
+			call;                \
+		o2c_sync();                  \
+	} while (0)
+
+O2C_UNUSED static int o2c_thread0(void)
+{
+#if defined(_OPENMP)
+	return omp_get_thread_num() == 0;
+#else
+	return 1;
+#endif
+}
+
+/* Threads sharing the current kernel's loops (1 outside a parallel region). */
+O2C_UNUSED static int o2c_nthreads(void)
+{
+#if defined(_OPENMP)
+	return omp_get_num_threads();
+#else
+	return 1;
+#endif
+}
 
 O2C_UNUSED static float o2c_sigmoidf(float x)
 {

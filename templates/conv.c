@@ -30,7 +30,7 @@ O2C_UNUSED static void o2c_conv2d_generic(const float *in, const float *wp, cons
 {
 	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR;
 	const size_t bstride = (size_t)Cg * KH * KW * O2C_CONV_MR;
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int n = 0; n < N; n++)
 		for (int oc = 0; oc < M; oc++) {
 			const int g = oc / Mg, ocg = oc % Mg;
@@ -151,9 +151,8 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
 				const float *src = xc + run_src[base + r];
 				float *d = dst + run_j[base + r];
 				const int len = run_len[base + r];
-				if (SW == 1) {
-					for (int j = 0; j < len; j++)
-						d[j] = src[j];
+				if (SW == 1) { /* memcpy: gcc's clones of this function do not all vectorise the loop */
+					memcpy(d, src, (size_t)len * sizeof *d);
 					continue;
 				}
 				int j0 = 0;
@@ -185,7 +184,7 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
 	}
 }
 
-static void o2c_conv2d_packed(const float *in, const float *wp, const float *bias, const float *res, float *out, int N,
+O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float *bias, const float *res, float *out, int N,
                               int G, int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                               int DW, int PT, int PL, float lo, float hi, o2c_conv_tile_fn tile)
 {
@@ -193,7 +192,7 @@ static void o2c_conv2d_packed(const float *in, const float *wp, const float *bia
 	const int K = Cg * KHW, P = OH * OW, ntiles = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
 	int nthr = 1;
 #if defined(_OPENMP)
-	nthr = omp_get_max_threads();
+	nthr = o2c_nthreads();
 #endif
 	/* A small image (7x7, 8x8: 2 tiles) is done in one item with all its
 	 * tiles' panels packed side by side, so each weight block is read once
@@ -214,7 +213,7 @@ static void o2c_conv2d_packed(const float *in, const float *wp, const float *bia
 	const long total = units * nmg;
 	/* dynamic: on a loaded machine a preempted thread must not hold back a
 	 * fixed share of the work until the barrier */
-	O2C_OMP(parallel for schedule(dynamic, 1))
+	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long it = 0; it < total; it++) {
 		float bp[O2C_CONV_KC * O2C_CONV_NR];
 		int run_n[O2C_CONV_KHWMAX], run_src[O2C_CONV_KHWMAX * O2C_CONV_NR];
@@ -573,7 +572,7 @@ static void o2c_wino2_out(const float *V, const float *U, const float *bias, con
 	}
 }
 
-static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, const float *res, float *out, int N,
+O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bias, const float *res, float *out, int N,
                             int C, int H, int W, int M, int OH, int OW, int PT, int PL, float lo, float hi,
                             o2c_conv_tile_fn tile)
 {
@@ -586,7 +585,7 @@ static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, 
 	const long groups = (long)N * ngr;
 	int nthr = 1;
 #if defined(_OPENMP)
-	nthr = omp_get_max_threads();
+	nthr = o2c_nthreads();
 #endif
 	/* each split by channel blocks repeats the input transform: only when
 	 * the groups cannot feed the threads */
@@ -598,7 +597,7 @@ static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, 
 	const long total = groups * nmg;
 	/* dynamic: on a loaded machine a preempted thread must not hold back a
 	 * fixed share of the work until the barrier */
-	O2C_OMP(parallel for schedule(dynamic, 1))
+	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long it = 0; it < total; it++) {
 		float V[O2C_WINO_VMAX];
 		O2cWino2Map mp;
@@ -879,7 +878,7 @@ static void o2c_wino4_out(const float *V, const float *U, const float *bias, con
 	}
 }
 
-static void o2c_conv2d_wino4_run(const float *in, const float *U, const float *bias, const float *res, float *out,
+O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const float *bias, const float *res, float *out,
                                  int N, int C, int H, int W, int M, int OH, int OW, int PT, int PL, float lo, float hi,
                                  o2c_conv_tile_fn tile)
 {
@@ -892,34 +891,33 @@ static void o2c_conv2d_wino4_run(const float *in, const float *U, const float *b
 	const long groups = (long)N * ngr;
 	int nthr = 1;
 #if defined(_OPENMP)
-	nthr = omp_get_max_threads();
+	nthr = o2c_nthreads();
 #endif
 	if (groups < nthr) {
 		/* Too few groups for the threads (a 14x14 image is one): all threads
 		 * work on one group at a time, the input transform split by channels
 		 * into a V they share, then the GEMMs by channel blocks. */
-		float V[O2C_WINO4_VMAX];
+		float Vt[O2C_WINO4_VMAX];
+		float *V = (float *)o2c_share(Vt); /* thread 0's */
+		int tid = 0, nth = 1;
+#if defined(_OPENMP)
+		tid = omp_get_thread_num();
+		nth = omp_get_num_threads();
+#endif
 		for (long g = 0; g < groups; g++) {
 			const int gr = (int)(g % ngr), n = (int)(g / ngr), t0 = gr * TG, nt = T - t0 < TG ? T - t0 : TG;
-			O2C_OMP(parallel)
-			{
-				O2cWino4Strips st;
-				int tid = 0, nth = 1;
-#if defined(_OPENMP)
-				tid = omp_get_thread_num();
-				nth = omp_get_num_threads();
-#endif
-				o2c_wino4_strips(&st, t0, nt, TWt);
-				o2c_wino4_in(in + (size_t)n * C * H * W, V, C, C * tid / nth, C * (tid + 1) / nth, H, W,
-				             PT, PL, TG, nt, &st);
-				O2C_OMP(barrier)
-				o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, nb * tid / nth,
-				              nb * (tid + 1) / nth, lo, hi, tile);
-			}
+			O2cWino4Strips st;
+			o2c_wino4_strips(&st, t0, nt, TWt);
+			o2c_wino4_in(in + (size_t)n * C * H * W, V, C, C * tid / nth, C * (tid + 1) / nth, H, W, PT, PL,
+			             TG, nt, &st);
+			o2c_sync();
+			o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, nb * tid / nth,
+			              nb * (tid + 1) / nth, lo, hi, tile);
+			o2c_sync(); /* V is rewritten next, and thread 0's stack is gone after the return */
 		}
 		return;
 	}
-	O2C_OMP(parallel for schedule(dynamic, 1))
+	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long g = 0; g < groups; g++) {
 		float V[O2C_WINO4_VMAX];
 		O2cWino4Strips st;
@@ -1005,31 +1003,54 @@ O2C_UNUSED static void o2c_cv_tile_generic(const float *bp, int ldb, const float
 			acc[j * O2C_CV_MV + r] = a[j][r];
 }
 
-/* Taps [ic0, ic0 + nic) x all P output pixels into bp[k][P], zeros for padding. */
+/* Taps [ic0, ic0 + nic) x all P output pixels into bp[k][P], zeros for padding.
+ * Per tap the valid output columns are one range, so a row is zeros, a copy
+ * and zeros; with AVX-512 a stride-1 row of at most 16 pixels is one masked
+ * load, a lane shift and a masked store.  Both threads of a 2-thread run
+ * pack the same panel, so this is on the critical path. */
 static void o2c_cv_pack(const float *x, float *bp, int ic0, int nic, int H, int W, int OH, int OW, int KH, int KW,
                         int SH, int SW, int DH, int DW, int PT, int PL)
 {
 	const int P = OH * OW;
 	for (int ic = 0; ic < nic; ic++) {
 		const float *xc = x + (size_t)(ic0 + ic) * H * W;
-		for (int ky = 0; ky < KH; ky++)
-			for (int kx = 0; kx < KW; kx++) {
+		for (int kx = 0; kx < KW; kx++) {
+			const int off = kx * DW - PL; /* input column of output column 0 */
+			int lo_x = off < 0 ? (-off + SW - 1) / SW : 0, hi_x = W - 1 - off < 0 ? 0 : (W - 1 - off) / SW + 1;
+			if (hi_x > OW)
+				hi_x = OW;
+			if (lo_x > hi_x)
+				lo_x = hi_x;
+			for (int ky = 0; ky < KH; ky++) {
 				float *dst = bp + ((size_t)(ic * KH + ky) * KW + kx) * P;
 				for (int oy = 0; oy < OH; oy++) {
 					const int iy = oy * SH + ky * DH - PT;
 					float *d = dst + oy * OW;
-					if (iy < 0 || iy >= H) {
+					if (iy < 0 || iy >= H || lo_x == hi_x) {
 						for (int ox = 0; ox < OW; ox++)
 							d[ox] = 0.0f;
 						continue;
 					}
-					const float *row = xc + (size_t)iy * W;
-					for (int ox = 0; ox < OW; ox++) {
-						const int ix = ox * SW + kx * DW - PL;
-						d[ox] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+					const float *src = xc + (size_t)iy * W + off; /* src[ox * SW] for ox in [lo_x, hi_x) */
+#if defined(__AVX512F__)
+					if (SW == 1 && OW <= 16) {
+						const __m512 v = _mm512_maskz_loadu_ps((__mmask16)((1u << (hi_x - lo_x)) - 1u),
+						                                       src + lo_x);
+						const __mmask16 lanes = (__mmask16)(((1u << hi_x) - 1u) & ~((1u << lo_x) - 1u));
+						_mm512_mask_storeu_ps(d, (__mmask16)((1u << OW) - 1u),
+						                      _mm512_maskz_expand_ps(lanes, v));
+						continue;
 					}
+#endif
+					for (int ox = 0; ox < lo_x; ox++)
+						d[ox] = 0.0f;
+					for (int ox = lo_x; ox < hi_x; ox++)
+						d[ox] = src[ox * SW];
+					for (int ox = hi_x; ox < OW; ox++)
+						d[ox] = 0.0f;
 				}
 			}
+		}
 	}
 }
 
@@ -1052,7 +1073,7 @@ static void o2c_cv_store(float *yb, int P, const float *bias, const float *res, 
 	}
 }
 
-static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bias, const float *res, float *out, int N,
+O2C_DRIVER void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bias, const float *res, float *out, int N,
                               int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                               int DW, int PT, int PL, float lo, float hi, o2c_cv_tile_fn tile)
 {
@@ -1064,7 +1085,6 @@ static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bia
 	/* Each thread takes a contiguous share of the (image, block, pixel group)
 	 * units, so the work splits evenly whatever nb is; a block shared by two
 	 * threads has its weights read by both.  The transposes wait for all. */
-	O2C_OMP(parallel)
 	{
 		float bp[O2C_CV_KC * O2C_CV_PMAX];
 		int tid = 0, nth = 1;
@@ -1108,8 +1128,8 @@ static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bia
 				}
 			}
 		}
-		O2C_OMP(barrier)
-		O2C_OMP(for schedule(static))
+		o2c_sync();
+		O2C_OMP(for schedule(static) nowait)
 		for (int nbk = 0; nbk < N * nb; nbk++) {
 			const int n = nbk / nb, b = nbk % nb;
 			float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
@@ -1251,7 +1271,7 @@ O2C_UNUSED static void o2c_dwconv2d(const float *in, const float *w, const float
                                     int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                                     int DW, int PT, int PL, float lo, float hi)
 {
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int nc = 0; nc < N * C; nc++)
 		for (int oy = 0; oy < OH; oy++) {
 			const int c = nc % C;

@@ -15,7 +15,7 @@ O2C_UNUSED static void o2c_convtr2d(const float *in, const float *w, const float
                                     float hi)
 {
 	const int Cg = C / G, Mg = M / G;
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int n = 0; n < N; n++)
 		for (int oc = 0; oc < M; oc++) {
 			const int g = oc / Mg, ocg = oc % Mg;

@@ -16,7 +16,7 @@ O2C_UNUSED static void o2c_softmax_f32(float *restrict y, const float *restrict 
                                        ptrdiff_t len, ptrdiff_t inner, int take_log)
 {
 	ptrdiff_t nblk = (inner + O2C_SM_BLOCK - 1) / O2C_SM_BLOCK;
-	O2C_OMP(parallel for if (outer * len * inner >= 65536))
+	O2C_OMP(for nowait)
 	for (ptrdiff_t ob = 0; ob < outer * nblk; ob++) {
 		ptrdiff_t o = ob / nblk, j0 = ob % nblk * O2C_SM_BLOCK;
 		ptrdiff_t nj = inner - j0 < O2C_SM_BLOCK ? inner - j0 : O2C_SM_BLOCK;

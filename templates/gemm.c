@@ -172,7 +172,7 @@ O2C_UNUSED static void o2c_gemm_packed(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, fl
                                        ptrdiff_t c_rs, ptrdiff_t c_cs, const float *res, float *y)
 {
 	ptrdiff_t np = (N + O2C_GEMM_NR - 1) / O2C_GEMM_NR;
-	O2C_OMP(parallel for schedule(static))
+	O2C_OMP(for schedule(static) nowait)
 	for (ptrdiff_t p = 0; p < np; p++) {
 		const float *panel = bp + p * K * O2C_GEMM_NR;
 		ptrdiff_t j0 = p * O2C_GEMM_NR;
@@ -199,7 +199,7 @@ O2C_UNUSED static void o2c_gemm_generic(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, f
                                         ptrdiff_t b_cs, float beta, const float *c, ptrdiff_t c_rs, ptrdiff_t c_cs,
                                         const float *res, float *y)
 {
-	O2C_OMP(parallel for schedule(static) if (M > 1 && M * N * K > 65536))
+	O2C_OMP(for schedule(static) nowait)
 	for (ptrdiff_t i = 0; i < M; i++) {
 		float *yr = y + i * N;
 		for (ptrdiff_t j = 0; j < N; j++)

@@ -11,7 +11,7 @@ O2C_UNUSED static void o2c_lrn(const float *in, float *out, int N, int C, int HW
 {
 	const int before = (size - 1) / 2, after = size - 1 - before;
 	const float scale = alpha / (float)size;
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int n = 0; n < N; n++)
 		for (int c = 0; c < C; c++) {
 			const int c0 = c - before < 0 ? 0 : c - before, c1 = c + after >= C ? C - 1 : c + after;

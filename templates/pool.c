@@ -92,7 +92,7 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
                                      int SH, int SW, int DH, int DW, int PT, int PL)
 {
 	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW)) {
-		O2C_OMP(parallel for schedule(static))
+		O2C_OMP(for schedule(static) nowait)
 		for (int nc = 0; nc < NC; nc++)
 			o2c_pool_same(in + (size_t)nc * H * W, out + (size_t)nc * H * W, H, W, KH, KW, PT, PL, 0);
 		return;
@@ -107,7 +107,7 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 		 * along v once instead of along each of the KH rows: a 3x3 stride-2
 		 * pool does 3 + 3/2 operations per input column instead of 9/2, and
 		 * only a third of them strided. */
-		O2C_OMP(parallel for collapse(2) schedule(static))
+		O2C_OMP(for collapse(2) schedule(static) nowait)
 		for (int nc = 0; nc < NC; nc++)
 			for (int oy = 0; oy < OH; oy++) {
 				float v[O2C_POOL_ROWMAX];
@@ -144,7 +144,7 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 			}
 		return;
 	}
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++)
 		for (int oy = 0; oy < OH; oy++) {
 			const float *x = in + (size_t)nc * H * W;
@@ -197,7 +197,7 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
                                      int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR, int include_pad)
 {
 	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW) && W <= O2C_POOL_ROWMAX) {
-		O2C_OMP(parallel for schedule(static))
+		O2C_OMP(for schedule(static) nowait)
 		for (int nc = 0; nc < NC; nc++) {
 			float *y = out + (size_t)nc * H * W;
 			float rx[O2C_POOL_ROWMAX]; /* the taps inside each column's window */
@@ -221,7 +221,7 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
 		o2c_pool_cols(kx * DW - PL, SW, W, OW, &clo[kx], &chi[kx]);
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++)
 		for (int oy = 0; oy < OH; oy++) {
 			const float *x = in + (size_t)nc * H * W;
@@ -275,7 +275,7 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 
 O2C_UNUSED static void o2c_gavgpool(const float *in, float *out, int NC, int HW)
 {
-	O2C_OMP(parallel for schedule(static) if (NC * HW > 65536))
+	O2C_OMP(for schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++) {
 		const float *x = in + (size_t)nc * HW;
 		float s = 0.0f;
@@ -287,7 +287,7 @@ O2C_UNUSED static void o2c_gavgpool(const float *in, float *out, int NC, int HW)
 
 O2C_UNUSED static void o2c_gmaxpool(const float *in, float *out, int NC, int HW)
 {
-	O2C_OMP(parallel for schedule(static) if (NC * HW > 65536))
+	O2C_OMP(for schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++) {
 		const float *x = in + (size_t)nc * HW;
 		float m = -INFINITY;

@@ -208,9 +208,12 @@ bool spatial_act_clamp(const Node *n, const char **lo, const char **hi)
 	}
 }
 
-/* The activation pass for activations the kernels cannot clamp. */
+/* The activation pass for activations the kernels cannot clamp, shared by
+ * the team once every thread's part of the output is written. */
 void spatial_emit_act_pass(Emit *e, const Node *n, int64_t count)
 {
+	emit_team(e);
+	emitf(e, "\to2c_sync();\n\tO2C_OMP(for nowait)\n");
 	emitf(e, "\tfor (size_t i = 0; i < %lld; i++) {\n", (long long)count);
 	emitf(e, "\t\tfloat v = out0[i];\n");
 	emitf(e, "\t\tout0[i] = %s;\n", act_c_expr(&n->act, "v"));

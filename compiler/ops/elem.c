@@ -156,8 +156,10 @@ void emit_eltwise(Emit *e, const Node *n, const Shape *out, int nops, const EltO
 	for (int k = 0; k < nops; k++)
 		if (ops[k].in < 0 && ops[k].ptr)
 			emitf(e, "\tconst float *restrict w%d = %s;\n", k, ops[k].ptr);
-	if (total >= ELT_PAR_MIN)
-		emitf(e, m >= 3 && cd[0] < 16 ? "\tO2C_OMP(parallel for collapse(2))\n" : "\tO2C_OMP(parallel for)\n");
+	if (total >= ELT_PAR_MIN) { /* shared by the team; a small one runs on thread 0 */
+		emit_team(e);
+		emitf(e, m >= 3 && cd[0] < 16 ? "\tO2C_OMP(for collapse(2) nowait)\n" : "\tO2C_OMP(for nowait)\n");
+	}
 	char ind[MAX_RANK + 2];
 	int depth = 0;
 	for (int a = 0; a < m; a++) {

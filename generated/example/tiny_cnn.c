@@ -33,6 +33,16 @@
 #define O2C_UNUSED
 #endif
 
+/* Kernel drivers are compiled once for all their call sites: gcc would
+ * otherwise clone a driver per set of constant shape arguments (every call
+ * site's are literals), and its clones of the packing and Winograd
+ * transform loops ran 1.3-2x slower than the generic code here (gcc 12). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define O2C_DRIVER static __attribute__((noclone, noinline))
+#else
+#define O2C_DRIVER static
+#endif
+
 /* Full unrolling of the microkernels' loops over register arrays: gcc -O3 does it by itself, gcc -O2
  * keeps the accumulators in memory without it (2.3x slower on resnet50 with gcc 12).  clang unrolls
  * them at -O2 already (and warns when a pragma'd loop's bound is not constant), so nothing there. */
@@ -45,6 +55,141 @@
 #if defined(__AVX512F__) || defined(__AVX2__) || defined(__FMA__)
 #include <immintrin.h>
 #endif
+
+/*
+ * The run's team.  PREFIX_run_v opens one OpenMP parallel region for the
+ * whole inference instead of one per kernel: with OMP_WAIT_POLICY=passive
+ * each region costs a sleeping thread's wake-up (about 20 us here, against
+ * 3-5 us spinning), some 56 times per ResNet-50 inference.  Inside it every
+ * thread calls every node function; the kernels share their loops out with
+ * orphaned worksharing (omp for ... nowait) and nodes are separated by
+ * o2c_sync(), a barrier that spins briefly and then yields the CPU, so a
+ * waiting thread never sleeps in the middle of an inference (and never holds
+ * a CPU for long: after O2C_SPIN_SEC it calls sched_yield between polls).
+ * Called outside a region (kernel tests, a nested call) the loops run on one
+ * thread and o2c_sync() falls back to the OpenMP barrier.
+ */
+typedef struct O2cTeam {
+	int count, sense; /* threads arrived at the current barrier; its phase */
+	void *shared; /* a pointer thread 0 hands to the others (o2c_share) */
+} O2cTeam;
+#define O2C_SPIN_SEC 2e-4
+
+#if defined(_OPENMP)
+#if defined(__unix__) || defined(__APPLE__)
+#include <sched.h>
+#define O2C_YIELD() sched_yield()
+#else
+#define O2C_YIELD() ((void)0)
+#endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define O2C_PAUSE() _mm_pause()
+#else
+#define O2C_PAUSE() ((void)0)
+#endif
+static O2cTeam *o2c_team_cur;
+O2C_OMP(threadprivate(o2c_team_cur))
+
+O2C_UNUSED static void o2c_sync(void)
+{
+	O2cTeam *t = o2c_team_cur;
+	const int nth = omp_get_num_threads();
+	if (nth == 1)
+		return;
+	if (!t) {
+		O2C_OMP(barrier)
+		return;
+	}
+	int phase, arrived;
+	O2C_OMP(atomic read seq_cst)
+	phase = t->sense;
+	O2C_OMP(atomic capture seq_cst)
+	arrived = ++t->count;
+	if (arrived == nth) {
+		O2C_OMP(atomic write seq_cst)
+		t->count = 0;
+		O2C_OMP(atomic write seq_cst)
+		t->sense = !phase;
+		return;
+	}
+	double t0 = -1.0;
+	for (long spins = 0;; spins++) {
+		int now;
+		O2C_OMP(atomic read seq_cst)
+		now = t->sense;
+		if (now != phase)
+			break;
+		O2C_PAUSE();
+		if ((spins & 255) == 255) {
+			if (t0 < 0)
+				t0 = omp_get_wtime();
+			else if (omp_get_wtime() - t0 > O2C_SPIN_SEC)
+				O2C_YIELD();
+		}
+	}
+	O2C_OMP(flush)
+}
+
+/* Thread 0's p, seen by every thread of the team (a buffer on its stack that
+ * all of them use until the next o2c_sync() of thread 0's caller). */
+O2C_UNUSED static void *o2c_share(void *p)
+{
+	O2cTeam *t = o2c_team_cur;
+	if (omp_get_num_threads() == 1)
+		return p;
+	if (!t) { /* outside run_v: an OpenMP single broadcasts it */
+		static void *slot;
+		O2C_OMP(single)
+		slot = p;
+		p = slot;
+		O2C_OMP(barrier)
+		return p;
+	}
+	if (omp_get_thread_num() == 0)
+		t->shared = p;
+	o2c_sync();
+	return t->shared;
+}
+#else
+O2C_UNUSED static void o2c_sync(void) {}
+O2C_UNUSED static void *o2c_share(void *p) { return p; }
+#endif
+
+#if defined(_OPENMP)
+#define O2C_TEAM_BEGIN(t) (o2c_team_cur = &(t))
+#define O2C_TEAM_END() (o2c_team_cur = NULL)
+#else
+#define O2C_TEAM_BEGIN(t) ((void)(t))
+#define O2C_TEAM_END() ((void)0)
+#endif
+/* A node's call in PREFIX_run_v: a team function (team = 1) on every thread,
+ * any other on thread 0 alone; then every thread waits for the node. */
+#define O2C_NODE(team, call)                 \
+	do {                                 \
+		if ((team) || o2c_thread0()) \
+			call;                \
+		o2c_sync();                  \
+	} while (0)
+
+O2C_UNUSED static int o2c_thread0(void)
+{
+#if defined(_OPENMP)
+	return omp_get_thread_num() == 0;
+#else
+	return 1;
+#endif
+}
+
+/* Threads sharing the current kernel's loops (1 outside a parallel region). */
+O2C_UNUSED static int o2c_nthreads(void)
+{
+#if defined(_OPENMP)
+	return omp_get_num_threads();
+#else
+	return 1;
+#endif
+}
 
 O2C_UNUSED static float o2c_sigmoidf(float x)
 {
@@ -87,7 +232,7 @@ O2C_UNUSED static void o2c_conv2d_generic(const float *in, const float *wp, cons
 {
 	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR;
 	const size_t bstride = (size_t)Cg * KH * KW * O2C_CONV_MR;
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int n = 0; n < N; n++)
 		for (int oc = 0; oc < M; oc++) {
 			const int g = oc / Mg, ocg = oc % Mg;
@@ -208,9 +353,8 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
 				const float *src = xc + run_src[base + r];
 				float *d = dst + run_j[base + r];
 				const int len = run_len[base + r];
-				if (SW == 1) {
-					for (int j = 0; j < len; j++)
-						d[j] = src[j];
+				if (SW == 1) { /* memcpy: gcc's clones of this function do not all vectorise the loop */
+					memcpy(d, src, (size_t)len * sizeof *d);
 					continue;
 				}
 				int j0 = 0;
@@ -242,7 +386,7 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
 	}
 }
 
-static void o2c_conv2d_packed(const float *in, const float *wp, const float *bias, const float *res, float *out, int N,
+O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float *bias, const float *res, float *out, int N,
                               int G, int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                               int DW, int PT, int PL, float lo, float hi, o2c_conv_tile_fn tile)
 {
@@ -250,7 +394,7 @@ static void o2c_conv2d_packed(const float *in, const float *wp, const float *bia
 	const int K = Cg * KHW, P = OH * OW, ntiles = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
 	int nthr = 1;
 #if defined(_OPENMP)
-	nthr = omp_get_max_threads();
+	nthr = o2c_nthreads();
 #endif
 	/* A small image (7x7, 8x8: 2 tiles) is done in one item with all its
 	 * tiles' panels packed side by side, so each weight block is read once
@@ -271,7 +415,7 @@ static void o2c_conv2d_packed(const float *in, const float *wp, const float *bia
 	const long total = units * nmg;
 	/* dynamic: on a loaded machine a preempted thread must not hold back a
 	 * fixed share of the work until the barrier */
-	O2C_OMP(parallel for schedule(dynamic, 1))
+	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long it = 0; it < total; it++) {
 		float bp[O2C_CONV_KC * O2C_CONV_NR];
 		int run_n[O2C_CONV_KHWMAX], run_src[O2C_CONV_KHWMAX * O2C_CONV_NR];
@@ -630,7 +774,7 @@ static void o2c_wino2_out(const float *V, const float *U, const float *bias, con
 	}
 }
 
-static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, const float *res, float *out, int N,
+O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bias, const float *res, float *out, int N,
                             int C, int H, int W, int M, int OH, int OW, int PT, int PL, float lo, float hi,
                             o2c_conv_tile_fn tile)
 {
@@ -643,7 +787,7 @@ static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, 
 	const long groups = (long)N * ngr;
 	int nthr = 1;
 #if defined(_OPENMP)
-	nthr = omp_get_max_threads();
+	nthr = o2c_nthreads();
 #endif
 	/* each split by channel blocks repeats the input transform: only when
 	 * the groups cannot feed the threads */
@@ -655,7 +799,7 @@ static void o2c_conv2d_wino(const float *in, const float *U, const float *bias, 
 	const long total = groups * nmg;
 	/* dynamic: on a loaded machine a preempted thread must not hold back a
 	 * fixed share of the work until the barrier */
-	O2C_OMP(parallel for schedule(dynamic, 1))
+	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long it = 0; it < total; it++) {
 		float V[O2C_WINO_VMAX];
 		O2cWino2Map mp;
@@ -936,7 +1080,7 @@ static void o2c_wino4_out(const float *V, const float *U, const float *bias, con
 	}
 }
 
-static void o2c_conv2d_wino4_run(const float *in, const float *U, const float *bias, const float *res, float *out,
+O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const float *bias, const float *res, float *out,
                                  int N, int C, int H, int W, int M, int OH, int OW, int PT, int PL, float lo, float hi,
                                  o2c_conv_tile_fn tile)
 {
@@ -949,34 +1093,33 @@ static void o2c_conv2d_wino4_run(const float *in, const float *U, const float *b
 	const long groups = (long)N * ngr;
 	int nthr = 1;
 #if defined(_OPENMP)
-	nthr = omp_get_max_threads();
+	nthr = o2c_nthreads();
 #endif
 	if (groups < nthr) {
 		/* Too few groups for the threads (a 14x14 image is one): all threads
 		 * work on one group at a time, the input transform split by channels
 		 * into a V they share, then the GEMMs by channel blocks. */
-		float V[O2C_WINO4_VMAX];
+		float Vt[O2C_WINO4_VMAX];
+		float *V = (float *)o2c_share(Vt); /* thread 0's */
+		int tid = 0, nth = 1;
+#if defined(_OPENMP)
+		tid = omp_get_thread_num();
+		nth = omp_get_num_threads();
+#endif
 		for (long g = 0; g < groups; g++) {
 			const int gr = (int)(g % ngr), n = (int)(g / ngr), t0 = gr * TG, nt = T - t0 < TG ? T - t0 : TG;
-			O2C_OMP(parallel)
-			{
-				O2cWino4Strips st;
-				int tid = 0, nth = 1;
-#if defined(_OPENMP)
-				tid = omp_get_thread_num();
-				nth = omp_get_num_threads();
-#endif
-				o2c_wino4_strips(&st, t0, nt, TWt);
-				o2c_wino4_in(in + (size_t)n * C * H * W, V, C, C * tid / nth, C * (tid + 1) / nth, H, W,
-				             PT, PL, TG, nt, &st);
-				O2C_OMP(barrier)
-				o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, nb * tid / nth,
-				              nb * (tid + 1) / nth, lo, hi, tile);
-			}
+			O2cWino4Strips st;
+			o2c_wino4_strips(&st, t0, nt, TWt);
+			o2c_wino4_in(in + (size_t)n * C * H * W, V, C, C * tid / nth, C * (tid + 1) / nth, H, W, PT, PL,
+			             TG, nt, &st);
+			o2c_sync();
+			o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, nb * tid / nth,
+			              nb * (tid + 1) / nth, lo, hi, tile);
+			o2c_sync(); /* V is rewritten next, and thread 0's stack is gone after the return */
 		}
 		return;
 	}
-	O2C_OMP(parallel for schedule(dynamic, 1))
+	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long g = 0; g < groups; g++) {
 		float V[O2C_WINO4_VMAX];
 		O2cWino4Strips st;
@@ -1062,31 +1205,54 @@ O2C_UNUSED static void o2c_cv_tile_generic(const float *bp, int ldb, const float
 			acc[j * O2C_CV_MV + r] = a[j][r];
 }
 
-/* Taps [ic0, ic0 + nic) x all P output pixels into bp[k][P], zeros for padding. */
+/* Taps [ic0, ic0 + nic) x all P output pixels into bp[k][P], zeros for padding.
+ * Per tap the valid output columns are one range, so a row is zeros, a copy
+ * and zeros; with AVX-512 a stride-1 row of at most 16 pixels is one masked
+ * load, a lane shift and a masked store.  Both threads of a 2-thread run
+ * pack the same panel, so this is on the critical path. */
 static void o2c_cv_pack(const float *x, float *bp, int ic0, int nic, int H, int W, int OH, int OW, int KH, int KW,
                         int SH, int SW, int DH, int DW, int PT, int PL)
 {
 	const int P = OH * OW;
 	for (int ic = 0; ic < nic; ic++) {
 		const float *xc = x + (size_t)(ic0 + ic) * H * W;
-		for (int ky = 0; ky < KH; ky++)
-			for (int kx = 0; kx < KW; kx++) {
+		for (int kx = 0; kx < KW; kx++) {
+			const int off = kx * DW - PL; /* input column of output column 0 */
+			int lo_x = off < 0 ? (-off + SW - 1) / SW : 0, hi_x = W - 1 - off < 0 ? 0 : (W - 1 - off) / SW + 1;
+			if (hi_x > OW)
+				hi_x = OW;
+			if (lo_x > hi_x)
+				lo_x = hi_x;
+			for (int ky = 0; ky < KH; ky++) {
 				float *dst = bp + ((size_t)(ic * KH + ky) * KW + kx) * P;
 				for (int oy = 0; oy < OH; oy++) {
 					const int iy = oy * SH + ky * DH - PT;
 					float *d = dst + oy * OW;
-					if (iy < 0 || iy >= H) {
+					if (iy < 0 || iy >= H || lo_x == hi_x) {
 						for (int ox = 0; ox < OW; ox++)
 							d[ox] = 0.0f;
 						continue;
 					}
-					const float *row = xc + (size_t)iy * W;
-					for (int ox = 0; ox < OW; ox++) {
-						const int ix = ox * SW + kx * DW - PL;
-						d[ox] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+					const float *src = xc + (size_t)iy * W + off; /* src[ox * SW] for ox in [lo_x, hi_x) */
+#if defined(__AVX512F__)
+					if (SW == 1 && OW <= 16) {
+						const __m512 v = _mm512_maskz_loadu_ps((__mmask16)((1u << (hi_x - lo_x)) - 1u),
+						                                       src + lo_x);
+						const __mmask16 lanes = (__mmask16)(((1u << hi_x) - 1u) & ~((1u << lo_x) - 1u));
+						_mm512_mask_storeu_ps(d, (__mmask16)((1u << OW) - 1u),
+						                      _mm512_maskz_expand_ps(lanes, v));
+						continue;
 					}
+#endif
+					for (int ox = 0; ox < lo_x; ox++)
+						d[ox] = 0.0f;
+					for (int ox = lo_x; ox < hi_x; ox++)
+						d[ox] = src[ox * SW];
+					for (int ox = hi_x; ox < OW; ox++)
+						d[ox] = 0.0f;
 				}
 			}
+		}
 	}
 }
 
@@ -1109,7 +1275,7 @@ static void o2c_cv_store(float *yb, int P, const float *bias, const float *res, 
 	}
 }
 
-static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bias, const float *res, float *out, int N,
+O2C_DRIVER void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bias, const float *res, float *out, int N,
                               int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                               int DW, int PT, int PL, float lo, float hi, o2c_cv_tile_fn tile)
 {
@@ -1121,7 +1287,6 @@ static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bia
 	/* Each thread takes a contiguous share of the (image, block, pixel group)
 	 * units, so the work splits evenly whatever nb is; a block shared by two
 	 * threads has its weights read by both.  The transposes wait for all. */
-	O2C_OMP(parallel)
 	{
 		float bp[O2C_CV_KC * O2C_CV_PMAX];
 		int tid = 0, nth = 1;
@@ -1165,8 +1330,8 @@ static void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bia
 				}
 			}
 		}
-		O2C_OMP(barrier)
-		O2C_OMP(for schedule(static))
+		o2c_sync();
+		O2C_OMP(for schedule(static) nowait)
 		for (int nbk = 0; nbk < N * nb; nbk++) {
 			const int n = nbk / nb, b = nbk % nb;
 			float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
@@ -1308,7 +1473,7 @@ O2C_UNUSED static void o2c_dwconv2d(const float *in, const float *w, const float
                                     int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                                     int DW, int PT, int PL, float lo, float hi)
 {
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int nc = 0; nc < N * C; nc++)
 		for (int oy = 0; oy < OH; oy++) {
 			const int c = nc % C;
@@ -1442,7 +1607,7 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
                                      int SH, int SW, int DH, int DW, int PT, int PL)
 {
 	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW)) {
-		O2C_OMP(parallel for schedule(static))
+		O2C_OMP(for schedule(static) nowait)
 		for (int nc = 0; nc < NC; nc++)
 			o2c_pool_same(in + (size_t)nc * H * W, out + (size_t)nc * H * W, H, W, KH, KW, PT, PL, 0);
 		return;
@@ -1457,7 +1622,7 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 		 * along v once instead of along each of the KH rows: a 3x3 stride-2
 		 * pool does 3 + 3/2 operations per input column instead of 9/2, and
 		 * only a third of them strided. */
-		O2C_OMP(parallel for collapse(2) schedule(static))
+		O2C_OMP(for collapse(2) schedule(static) nowait)
 		for (int nc = 0; nc < NC; nc++)
 			for (int oy = 0; oy < OH; oy++) {
 				float v[O2C_POOL_ROWMAX];
@@ -1494,7 +1659,7 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 			}
 		return;
 	}
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++)
 		for (int oy = 0; oy < OH; oy++) {
 			const float *x = in + (size_t)nc * H * W;
@@ -1547,7 +1712,7 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
                                      int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR, int include_pad)
 {
 	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW) && W <= O2C_POOL_ROWMAX) {
-		O2C_OMP(parallel for schedule(static))
+		O2C_OMP(for schedule(static) nowait)
 		for (int nc = 0; nc < NC; nc++) {
 			float *y = out + (size_t)nc * H * W;
 			float rx[O2C_POOL_ROWMAX]; /* the taps inside each column's window */
@@ -1571,7 +1736,7 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
 		o2c_pool_cols(kx * DW - PL, SW, W, OW, &clo[kx], &chi[kx]);
-	O2C_OMP(parallel for collapse(2) schedule(static))
+	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++)
 		for (int oy = 0; oy < OH; oy++) {
 			const float *x = in + (size_t)nc * H * W;
@@ -1625,7 +1790,7 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 
 O2C_UNUSED static void o2c_gavgpool(const float *in, float *out, int NC, int HW)
 {
-	O2C_OMP(parallel for schedule(static) if (NC * HW > 65536))
+	O2C_OMP(for schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++) {
 		const float *x = in + (size_t)nc * HW;
 		float s = 0.0f;
@@ -1637,7 +1802,7 @@ O2C_UNUSED static void o2c_gavgpool(const float *in, float *out, int NC, int HW)
 
 O2C_UNUSED static void o2c_gmaxpool(const float *in, float *out, int NC, int HW)
 {
-	O2C_OMP(parallel for schedule(static) if (NC * HW > 65536))
+	O2C_OMP(for schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++) {
 		const float *x = in + (size_t)nc * HW;
 		float m = -INFINITY;
@@ -1822,7 +1987,7 @@ O2C_UNUSED static void o2c_gemm_packed(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, fl
                                        ptrdiff_t c_rs, ptrdiff_t c_cs, const float *res, float *y)
 {
 	ptrdiff_t np = (N + O2C_GEMM_NR - 1) / O2C_GEMM_NR;
-	O2C_OMP(parallel for schedule(static))
+	O2C_OMP(for schedule(static) nowait)
 	for (ptrdiff_t p = 0; p < np; p++) {
 		const float *panel = bp + p * K * O2C_GEMM_NR;
 		ptrdiff_t j0 = p * O2C_GEMM_NR;
@@ -1849,7 +2014,7 @@ O2C_UNUSED static void o2c_gemm_generic(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, f
                                         ptrdiff_t b_cs, float beta, const float *c, ptrdiff_t c_rs, ptrdiff_t c_cs,
                                         const float *res, float *y)
 {
-	O2C_OMP(parallel for schedule(static) if (M > 1 && M * N * K > 65536))
+	O2C_OMP(for schedule(static) nowait)
 	for (ptrdiff_t i = 0; i < M; i++) {
 		float *yr = y + i * N;
 		for (ptrdiff_t j = 0; j < N; j++)
@@ -2034,7 +2199,7 @@ static double o2c_now(void)
 	return (double)clock() / CLOCKS_PER_SEC; /* CPU time: exact for one thread */
 #endif
 }
-#define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } while (0)
+#define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; if (o2c_thread0()) { o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } } while (0)
 /* Prints the time spent in each kernel since the last reset, then resets (out NULL: reset only). */
 void tiny_cnn_profile_report(FILE *out);
 void tiny_cnn_profile_report(FILE *out)
@@ -2068,7 +2233,7 @@ void tiny_cnn_profile_report(FILE *out)
 /* Debug build: after each kernel, every tensor it wrote is passed to this
  * function, which the program linking the model provides (onnx2c verify does). */
 void onnx2c_dump(const char *tensor, const char *node, int sample, const float *data, long long numel);
-#define O2C_DUMP(t, nd, s, p, n) onnx2c_dump(t, nd, s, p, n)
+#define O2C_DUMP(t, nd, s, p, n) do { if (o2c_thread0()) onnx2c_dump(t, nd, s, p, n); o2c_sync(); } while (0)
 #else
 #define O2C_DUMP(t, nd, s, p, n) ((void)0)
 #endif
@@ -2093,27 +2258,34 @@ int tiny_cnn_run_v(void *workspace, int batch, const float *const *inputs, float
 	(void)ws;
 	(void)inputs;
 	(void)outputs;
-	for (int n = 0; n < batch; n++) {
-		const float *x0 = inputs[0] + (size_t)n * 144; /* 'image' [1,1,12,12] */
-		(void)x0;
-		float *y0 = outputs[0] + (size_t)n * 10; /* 'logits' [1,10] */
-		(void)y0;
-		O2C_PROF(0, k000_conv(x0, (float *)(ws + 0)));
-		O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, (float *)(ws + 0), 1152);
-		O2C_PROF(1, k001_maxpool((float *)(ws + 0), (float *)(ws + 4608)));
-		O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, (float *)(ws + 4608), 288);
-		O2C_PROF(2, k002_conv((float *)(ws + 4608), (float *)(ws + 0)));
-		O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, (float *)(ws + 0), 288);
-		O2C_PROF(3, k003_conv((float *)(ws + 0), (float *)(ws + 4608), (float *)(ws + 1152)));
-		O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, (float *)(ws + 1152), 288);
-		O2C_PROF(4, k004_conv((float *)(ws + 1152), (float *)(ws + 0)));
-		O2C_DUMP("/Relu_output_0", "/b1/Conv", n, (float *)(ws + 0), 144);
-		O2C_PROF(5, k005_conv((float *)(ws + 1152), (float *)(ws + 576)));
-		O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, (float *)(ws + 576), 144);
-		O2C_PROF(6, k006_globalaveragepool((float *)(ws + 0), (float *)(ws + 1152)));
-		O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, (float *)(ws + 1152), 8);
-		O2C_PROF(8, k008_gemm((float *)(ws + 1152), y0));
-		O2C_DUMP("logits", "/head/Gemm", n, y0, 10);
+	O2cTeam team = { 0, 0, NULL };
+	(void)team;
+	O2C_OMP(parallel)
+	{
+		O2C_TEAM_BEGIN(team);
+		for (int n = 0; n < batch; n++) {
+			const float *x0 = inputs[0] + (size_t)n * 144; /* 'image' [1,1,12,12] */
+			(void)x0;
+			float *y0 = outputs[0] + (size_t)n * 10; /* 'logits' [1,10] */
+			(void)y0;
+			O2C_PROF(0, O2C_NODE(1, k000_conv(x0, (float *)(ws + 0))));
+			O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, (float *)(ws + 0), 1152);
+			O2C_PROF(1, O2C_NODE(1, k001_maxpool((float *)(ws + 0), (float *)(ws + 4608))));
+			O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, (float *)(ws + 4608), 288);
+			O2C_PROF(2, O2C_NODE(1, k002_conv((float *)(ws + 4608), (float *)(ws + 0))));
+			O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, (float *)(ws + 0), 288);
+			O2C_PROF(3, O2C_NODE(1, k003_conv((float *)(ws + 0), (float *)(ws + 4608), (float *)(ws + 1152))));
+			O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, (float *)(ws + 1152), 288);
+			O2C_PROF(4, O2C_NODE(1, k004_conv((float *)(ws + 1152), (float *)(ws + 0))));
+			O2C_DUMP("/Relu_output_0", "/b1/Conv", n, (float *)(ws + 0), 144);
+			O2C_PROF(5, O2C_NODE(1, k005_conv((float *)(ws + 1152), (float *)(ws + 576))));
+			O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, (float *)(ws + 576), 144);
+			O2C_PROF(6, O2C_NODE(1, k006_globalaveragepool((float *)(ws + 0), (float *)(ws + 1152))));
+			O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, (float *)(ws + 1152), 8);
+			O2C_PROF(8, O2C_NODE(1, k008_gemm((float *)(ws + 1152), y0)));
+			O2C_DUMP("logits", "/head/Gemm", n, y0, 10);
+		}
+		O2C_TEAM_END();
 	}
 	return 0;
 }

@@ -109,6 +109,7 @@ static float *wino4_pack(const float *w, int C, int M)
 
 static o2c_conv_tile_fn wino_tile; /* the microkernel the Winograd cases run with */
 static o2c_cv_tile_fn cv_tile;     /* and the channel-vectorised cases */
+static int bare_team;              /* run_case: a plain parallel region, no O2cTeam */
 
 typedef void (*ConvFn)(const float *, const float *, const float *, const float *, float *, int, int, int, int,
                        int, int, int, int, int, int, int, int, int, int, int, int, float, float);
@@ -165,6 +166,15 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 	/* F(4x4) multiplies by up to 8 and 1/24 on the way: more again */
 	const float tol = kind == WINOGRAD4 ? 2e-5f : kind == WINOGRAD ? 1e-5f : 2e-6f;
 	y[ny] = 42.0f; /* guard: kernels must not write past the output */
+	/* every thread calls the kernel, as in a generated run (templates/common.c):
+	 * in a team with o2c_sync, or (bare_team) in a plain parallel region,
+	 * where o2c_sync and o2c_share fall back to OpenMP's barrier and single */
+	O2cTeam team = { 0, 0, NULL };
+	(void)team;
+	O2C_OMP(parallel)
+	{
+	if (!bare_team)
+		O2C_TEAM_BEGIN(team);
 	if (depthwise)
 		o2c_dwconv2d(x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, OH, OW, c->KH,
 		             c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
@@ -180,6 +190,8 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 	else
 		fn(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->G, c->C, c->H, c->W, c->M, OH, OW,
 		   c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+	O2C_TEAM_END();
+	}
 	int bad = 0;
 	for (size_t i = 0; i < ny; i++)
 		if (!(fabsf(y[i] - ref[i]) <= tol * mag[i] + 1e-6f)) {
@@ -241,7 +253,8 @@ static const Case wino_cases[] = {
 
 /* one group, M a multiple of 64, at most 64 output pixels: K chunks (61
  * channels x 9 taps, 600 1x1 channels), the 1x1 in-place input, stride 2,
- * 1x3 and dilated windows, asymmetric pads, 1 and 64 pixels, batches */
+ * 1x3 and dilated windows, asymmetric pads, 1 and 64 pixels, batches, taps
+ * wholly in the padding, rows of 16 and 2 pixels */
 static const Case cv_cases[] = {
 	{ 1, 1, 61, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 2, 1, 600, 7, 7, 128, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
@@ -250,6 +263,10 @@ static const Case cv_cases[] = {
 	{ 1, 1, 3, 5, 6, 64, 3, 3, 1, 1, 2, 2, 2, 0, 1, 3, 1, 1, -INFINITY, 0.5f },
 	{ 1, 1, 7, 1, 1, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -INFINITY, INFINITY },
 	{ 3, 1, 11, 9, 9, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	/* packing rows: taps wholly in the padding (5x5 on 3x3), 16 and 2 pixels wide */
+	{ 1, 1, 4, 3, 3, 64, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1, 0, -INFINITY, INFINITY },
+	{ 1, 1, 6, 4, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, -INFINITY, INFINITY },
+	{ 1, 1, 6, 16, 2, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 };
 
 static int check_cv(const char *name, o2c_cv_tile_fn tile)
@@ -287,6 +304,7 @@ static int check_wino(const char *name, o2c_conv_tile_fn tile)
 	/* one thread, and 2 and 3: few tile groups for several threads take
 	 * the paths that share the transformed input and split the blocks */
 	for (int nth = 1; nth <= 3; nth++) {
+		bare_team = nth == 3;
 #if defined(_OPENMP)
 		omp_set_num_threads(nth);
 #else
@@ -301,6 +319,7 @@ static int check_wino(const char *name, o2c_conv_tile_fn tile)
 		for (size_t i = 0; i < sizeof wino4_cases / sizeof wino4_cases[0]; i++)
 			bad += run_case(&wino4_cases[i], name, NULL, WINOGRAD4);
 	}
+	bare_team = 0;
 #if defined(_OPENMP)
 	omp_set_num_threads(omp_get_num_procs());
 #endif

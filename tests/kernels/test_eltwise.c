@@ -12,6 +12,7 @@
 
 #include "common.c"
 #include "eltwise.c"
+#include "team.h"
 
 static float frand(unsigned *s)
 {
@@ -49,7 +50,7 @@ static int run_case(int outer, int len, int inner, float scale, float offset, un
 	for (int lg = 0; lg < 2; lg++) {
 		for (size_t i = 0; i < n; i++)
 			y[i] = NAN;
-		o2c_softmax_f32(y, x, outer, len, inner, lg);
+		TEAM(o2c_softmax_f32(y, x, outer, len, inner, lg));
 		ref(x, want, outer, len, inner, lg);
 		for (size_t i = 0; i < n; i++)
 			if (!(fabs(y[i] - want[i]) <= 1e-5 * fabs(want[i]) + (lg ? 1e-6 : 1e-7))) {

@@ -13,6 +13,7 @@
 
 #include "common.c"
 #include "gemm.c"
+#include "team.h"
 
 static float frand(unsigned *s)
 {
@@ -154,8 +155,9 @@ static void test_drivers(void)
 							mag[i * N + j] = m;
 						}
 					float *bp = pack(b, b_rs, b_cs, K, N);
-					o2c_gemm_packed(M, N, K, alpha, a, a_rs, a_cs, bp, beta, cp, c_rs, c_cs, rp, y1);
-					o2c_gemm_generic(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, cp, c_rs, c_cs, rp, y2);
+					TEAM(o2c_gemm_packed(M, N, K, alpha, a, a_rs, a_cs, bp, beta, cp, c_rs, c_cs, rp, y1));
+					TEAM(o2c_gemm_generic(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, cp, c_rs, c_cs,
+					                      rp, y2));
 					bad += !check("o2c_gemm_packed", M, N, K, y1, ref, mag);
 					bad += !check("o2c_gemm_generic", M, N, K, y2, ref, mag);
 					runs += 2;

@@ -11,6 +11,7 @@
 
 #include "common.c"
 #include "pool.c"
+#include "team.h"
 #include "lrn.c"
 
 typedef struct PCase {
@@ -38,10 +39,11 @@ static int run(const PCase *c, int kind) /* 0 max, 1 avg, 2 avg incl pad */
 	for (size_t i = 0; i < nx; i++) x[i] = frand(&seed);
 	y[ny] = 42.0f;
 	if (kind == 0)
-		o2c_maxpool2d(x, y, c->NC, c->H, c->W, OH, OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL);
+		TEAM(o2c_maxpool2d(x, y, c->NC, c->H, c->W, OH, OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT,
+		                   c->PL));
 	else
-		o2c_avgpool2d(x, y, c->NC, c->H, c->W, OH, OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL,
-		              c->PB, c->PR, kind == 2);
+		TEAM(o2c_avgpool2d(x, y, c->NC, c->H, c->W, OH, OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT,
+		                   c->PL, c->PB, c->PR, kind == 2));
 	int bad = y[ny] != 42.0f;
 	for (int nc = 0; nc < c->NC; nc++)
 		for (int oy = 0; oy < OH; oy++)
@@ -114,8 +116,8 @@ static void test_global(void)
 	const int NC = 17, HW = 13 * 7;
 	float x[17 * 91], ya[17], ym[17];
 	for (int i = 0; i < NC * HW; i++) x[i] = frand(&seed);
-	o2c_gavgpool(x, ya, NC, HW);
-	o2c_gmaxpool(x, ym, NC, HW);
+	TEAM(o2c_gavgpool(x, ya, NC, HW));
+	TEAM(o2c_gmaxpool(x, ym, NC, HW));
 	for (int c = 0; c < NC; c++) {
 		double s = 0, m = -INFINITY;
 		for (int i = 0; i < HW; i++) {
@@ -134,7 +136,7 @@ static void test_lrn(void)
 	const float alpha = 2e-3f, beta = 0.6f, bias = 1.5f;
 	float x[2 * 7 * 5], y[2 * 7 * 5];
 	for (int i = 0; i < N * C * HW; i++) x[i] = 3 * frand(&seed);
-	o2c_lrn(x, y, N, C, HW, size, alpha, beta, bias);
+	TEAM(o2c_lrn(x, y, N, C, HW, size, alpha, beta, bias));
 	for (int n = 0; n < N; n++)
 		for (int c = 0; c < C; c++)
 			for (int i = 0; i < HW; i++) {
