@@ -684,7 +684,7 @@ static void o2c_wino2_map(O2cWino2Map *mp, int t0, int nt, int TG, int TWt, int 
 }
 
 /* Input transform of channels [c0, c1) of image x into V[16][C][TG]. */
-static void o2c_wino2_in(const float *x, float *V, int C, int c0, int c1, int HW, int TG, const O2cWino2Map *mp)
+O2C_DRIVER void o2c_wino2_in(const float *x, float *V, int C, int c0, int c1, int HW, int TG, const O2cWino2Map *mp)
 {
 	float d[16][O2C_CONV_NR], u[16][O2C_CONV_NR];
 	for (int c = c0; c < c1; c++) {
@@ -732,7 +732,7 @@ static void o2c_wino_products(const float *V, const float *U, float *Mb, int C, 
 }
 
 /* GEMMs and output transform of a group for channel blocks [b0, b1) of image n. */
-static void o2c_wino2_out(const float *V, const float *U, const float *bias, const float *res, float *out, int n, int C,
+O2C_DRIVER void o2c_wino2_out(const float *V, const float *U, const float *bias, const float *res, float *out, int n, int C,
                           int M, int OH, int OW, int TG, int nt, const O2cWino2Map *mp, int b0, int b1, float lo,
                           float hi, o2c_conv_tile_fn tile)
 {
@@ -955,7 +955,7 @@ static void o2c_wino4_strips(O2cWino4Strips *st, int t0, int nt, int TWt)
 /* Input transform of channels [c0, c1) of image x for a group's strips into
  * V[36][C][TG]; the columns past the group's nt tiles are zeroed so the
  * GEMM reads defined values. */
-static void o2c_wino4_in(const float *x, float *V, int C, int c0, int c1, int H, int W, int PT, int PL, int TG, int nt,
+O2C_DRIVER void o2c_wino4_in(const float *x, float *V, int C, int c0, int c1, int H, int W, int PT, int PL, int TG, int nt,
                          const O2cWino4Strips *st)
 {
 	/* one strip: 6 input rows, their vertical transform, its phases per transform row */
@@ -1031,7 +1031,7 @@ static void o2c_wino4_in(const float *x, float *V, int C, int c0, int c1, int H,
 }
 
 /* GEMMs and output transform of a group for channel blocks [b0, b1) of image n. */
-static void o2c_wino4_out(const float *V, const float *U, const float *bias, const float *res, float *out, int n, int C,
+O2C_DRIVER void o2c_wino4_out(const float *V, const float *U, const float *bias, const float *res, float *out, int n, int C,
                           int M, int OH, int OW, int TG, int nt, const O2cWino4Strips *st, int b0, int b1, float lo,
                           float hi, o2c_conv_tile_fn tile)
 {
