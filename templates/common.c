@@ -24,7 +24,8 @@
 #define O2C_UNUSED
 #endif
 
-/* Kernel drivers are compiled once for all their call sites: gcc would
+/* Kernel drivers (and the Winograd transforms they call) are compiled once
+ * for all their call sites: gcc would
  * otherwise clone a driver per set of constant shape arguments (every call
  * site's are literals), and its clones of the packing and Winograd
  * transform loops ran 1.3-2x slower than the generic code here (gcc 12). */
@@ -163,14 +164,17 @@ O2C_UNUSED static void *o2c_share(void *p) { return p; }
 		o2c_sync();                  \
 	} while (0)
 
-O2C_UNUSED static int o2c_thread0(void)
+/* This thread's number in the team (0 outside a parallel region). */
+O2C_UNUSED static int o2c_tid(void)
 {
 #if defined(_OPENMP)
-	return omp_get_thread_num() == 0;
+	return omp_get_thread_num();
 #else
-	return 1;
+	return 0;
 #endif
 }
+
+O2C_UNUSED static int o2c_thread0(void) { return o2c_tid() == 0; }
 
 /* Threads sharing the current kernel's loops (1 outside a parallel region). */
 O2C_UNUSED static int o2c_nthreads(void)

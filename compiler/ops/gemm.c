@@ -11,6 +11,7 @@
  * transA on it, or a batched B, would contract over the batch and is refused.
  */
 #include "move.h"
+#include "spatial.h"
 
 #include <string.h>
 
@@ -97,9 +98,8 @@ static void mm_emit(Emit *e, const Node *n, const MM *m, int ia, int ib, int ic)
 		      "%lld, %lld, %s, out0 + %s);\n", (long long)m->M, (long long)m->N, (long long)m->K, alpha, a, aoff,
 		      (long long)m->a_rs, (long long)m->a_cs, b, boff, (long long)m->b_rs, (long long)m->b_cs, beta, c,
 		      (long long)m->c_rs, (long long)m->c_cs, resarg, yoff);
-	if (n->act.kind != ACT_NONE) /* once every thread's part is written */
-		emitf(e, "\to2c_sync();\n\tO2C_OMP(for nowait)\n\tfor (ptrdiff_t i = 0; i < %lld; i++) {\n\t\tfloat v = out0[i];\n\t\tout0[i] = %s;\n\t}\n",
-		      (long long)(m->nb * m->M * m->N), act_c_expr(&n->act, "v"));
+	if (n->act.kind != ACT_NONE)
+		spatial_emit_act_pass(e, n, m->nb * m->M * m->N);
 }
 
 /* ---- Gemm ---------------------------------------------------------------- */

@@ -33,7 +33,8 @@
 #define O2C_UNUSED
 #endif
 
-/* Kernel drivers are compiled once for all their call sites: gcc would
+/* Kernel drivers (and the Winograd transforms they call) are compiled once
+ * for all their call sites: gcc would
  * otherwise clone a driver per set of constant shape arguments (every call
  * site's are literals), and its clones of the packing and Winograd
  * transform loops ran 1.3-2x slower than the generic code here (gcc 12). */
@@ -172,14 +173,17 @@ O2C_UNUSED static void *o2c_share(void *p) { return p; }
 		o2c_sync();                  \
 	} while (0)
 
-O2C_UNUSED static int o2c_thread0(void)
+/* This thread's number in the team (0 outside a parallel region). */
+O2C_UNUSED static int o2c_tid(void)
 {
 #if defined(_OPENMP)
-	return omp_get_thread_num() == 0;
+	return omp_get_thread_num();
 #else
-	return 1;
+	return 0;
 #endif
 }
+
+O2C_UNUSED static int o2c_thread0(void) { return o2c_tid() == 0; }
 
 /* Threads sharing the current kernel's loops (1 outside a parallel region). */
 O2C_UNUSED static int o2c_nthreads(void)
@@ -392,10 +396,7 @@ O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float 
 {
 	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
 	const int K = Cg * KHW, P = OH * OW, ntiles = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
-	int nthr = 1;
-#if defined(_OPENMP)
-	nthr = o2c_nthreads();
-#endif
+	const int nthr = o2c_nthreads();
 	/* A small image (7x7, 8x8: 2 tiles) is done in one item with all its
 	 * tiles' panels packed side by side, so each weight block is read once
 	 * for all of them instead of once per tile: such layers have the most
@@ -785,10 +786,7 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 	const int ngr = (T + TG - 1) / TG;
 	TG = ((T + ngr - 1) / ngr + 15) / 16 * 16;
 	const long groups = (long)N * ngr;
-	int nthr = 1;
-#if defined(_OPENMP)
-	nthr = o2c_nthreads();
-#endif
+	const int nthr = o2c_nthreads();
 	/* each split by channel blocks repeats the input transform: only when
 	 * the groups cannot feed the threads */
 	const long want = nthr;
@@ -1091,21 +1089,14 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 	const int ngr = (T + TG - 1) / TG;
 	TG = ((T + ngr - 1) / ngr + 15) / 16 * 16;
 	const long groups = (long)N * ngr;
-	int nthr = 1;
-#if defined(_OPENMP)
-	nthr = o2c_nthreads();
-#endif
+	const int nthr = o2c_nthreads();
 	if (groups < nthr) {
 		/* Too few groups for the threads (a 14x14 image is one): all threads
 		 * work on one group at a time, the input transform split by channels
 		 * into a V they share, then the GEMMs by channel blocks. */
 		float Vt[O2C_WINO4_VMAX];
 		float *V = (float *)o2c_share(Vt); /* thread 0's */
-		int tid = 0, nth = 1;
-#if defined(_OPENMP)
-		tid = omp_get_thread_num();
-		nth = omp_get_num_threads();
-#endif
+		const int tid = o2c_tid(), nth = o2c_nthreads();
 		for (long g = 0; g < groups; g++) {
 			const int gr = (int)(g % ngr), n = (int)(g / ngr), t0 = gr * TG, nt = T - t0 < TG ? T - t0 : TG;
 			O2cWino4Strips st;
@@ -1287,56 +1278,50 @@ O2C_DRIVER void o2c_conv2d_cv_run(const float *in, const float *wq, const float 
 	/* Each thread takes a contiguous share of the (image, block, pixel group)
 	 * units, so the work splits evenly whatever nb is; a block shared by two
 	 * threads has its weights read by both.  The transposes wait for all. */
-	{
-		float bp[O2C_CV_KC * O2C_CV_PMAX];
-		int tid = 0, nth = 1;
-#if defined(_OPENMP)
-		tid = omp_get_thread_num();
-		nth = omp_get_num_threads();
-#endif
-		const long u0 = units * tid / nth, u1 = units * (tid + 1) / nth;
-		for (long ub = u0 - u0 % per_image; ub < u1; ub += per_image) {
-			const int n = (int)(ub / per_image);
-			const long ulo = u0 > ub ? u0 - ub : 0, uhi = u1 - ub < per_image ? u1 - ub : per_image;
-			const float *x = in + (size_t)n * C * H * W;
-			for (int ic0 = 0; ic0 < C; ic0 += icc) {
-				const int nic = C - ic0 < icc ? C - ic0 : icc, kc = nic * KHW;
-				const float *panel = bp;
-				if (inplace)
-					panel = x + (size_t)ic0 * P;
-				else
-					o2c_cv_pack(x, bp, ic0, nic, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL);
-				const int blo = (int)(ulo / ng), bhi = (int)((uhi - 1) / ng); /* this thread's blocks */
-				for (long u = ulo; u < uhi; u++) {
-					const int b = (int)(u / ng), gi = (int)(u % ng);
-					const int j0 = gi * P / ng, j1 = (gi + 1) * P / ng;
-					float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
-					const float *wb = wq + ((size_t)b * K + (size_t)ic0 * KHW) * O2C_CV_MV;
-					/* the chunk read after this block's: the next block's, else the
-					 * first block's next chunk; each pixel group prefetches its share */
-					const float *nw = NULL;
-					int nlines = 0;
-					if (b < bhi) {
-						nw = wq + ((size_t)(b + 1) * K + (size_t)ic0 * KHW) * O2C_CV_MV;
-						nlines = kc * (O2C_CV_MV / 16);
-					} else if (ic0 + icc < C) {
-						const int nkc = (C - ic0 - icc < icc ? C - ic0 - icc : icc) * KHW;
-						nw = wq + ((size_t)blo * K + (size_t)(ic0 + icc) * KHW) * O2C_CV_MV;
-						nlines = nkc * (O2C_CV_MV / 16);
-					}
-					const int l0 = nlines * gi / ng, l1 = nlines * (gi + 1) / ng;
-					tile(panel + j0, P, wb, kc, yb + (size_t)j0 * O2C_CV_MV, j1 - j0, ic0 == 0,
-					     gi == 0 || u == ulo, nw ? nw + (size_t)16 * l0 : NULL, l1 - l0);
+	float bp[O2C_CV_KC * O2C_CV_PMAX];
+	const int tid = o2c_tid(), nth = o2c_nthreads();
+	const long u0 = units * tid / nth, u1 = units * (tid + 1) / nth;
+	for (long ub = u0 - u0 % per_image; ub < u1; ub += per_image) {
+		const int n = (int)(ub / per_image);
+		const long ulo = u0 > ub ? u0 - ub : 0, uhi = u1 - ub < per_image ? u1 - ub : per_image;
+		const float *x = in + (size_t)n * C * H * W;
+		for (int ic0 = 0; ic0 < C; ic0 += icc) {
+			const int nic = C - ic0 < icc ? C - ic0 : icc, kc = nic * KHW;
+			const float *panel = bp;
+			if (inplace)
+				panel = x + (size_t)ic0 * P;
+			else
+				o2c_cv_pack(x, bp, ic0, nic, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL);
+			const int blo = (int)(ulo / ng), bhi = (int)((uhi - 1) / ng); /* this thread's blocks */
+			for (long u = ulo; u < uhi; u++) {
+				const int b = (int)(u / ng), gi = (int)(u % ng);
+				const int j0 = gi * P / ng, j1 = (gi + 1) * P / ng;
+				float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
+				const float *wb = wq + ((size_t)b * K + (size_t)ic0 * KHW) * O2C_CV_MV;
+				/* the chunk read after this block's: the next block's, else the
+				 * first block's next chunk; each pixel group prefetches its share */
+				const float *nw = NULL;
+				int nlines = 0;
+				if (b < bhi) {
+					nw = wq + ((size_t)(b + 1) * K + (size_t)ic0 * KHW) * O2C_CV_MV;
+					nlines = kc * (O2C_CV_MV / 16);
+				} else if (ic0 + icc < C) {
+					const int nkc = (C - ic0 - icc < icc ? C - ic0 - icc : icc) * KHW;
+					nw = wq + ((size_t)blo * K + (size_t)(ic0 + icc) * KHW) * O2C_CV_MV;
+					nlines = nkc * (O2C_CV_MV / 16);
 				}
+				const int l0 = nlines * gi / ng, l1 = nlines * (gi + 1) / ng;
+				tile(panel + j0, P, wb, kc, yb + (size_t)j0 * O2C_CV_MV, j1 - j0, ic0 == 0,
+				     gi == 0 || u == ulo, nw ? nw + (size_t)16 * l0 : NULL, l1 - l0);
 			}
 		}
-		o2c_sync();
-		O2C_OMP(for schedule(static) nowait)
-		for (int nbk = 0; nbk < N * nb; nbk++) {
-			const int n = nbk / nb, b = nbk % nb;
-			float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
-			o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi);
-		}
+	}
+	o2c_sync();
+	O2C_OMP(for schedule(static) nowait)
+	for (int nbk = 0; nbk < N * nb; nbk++) {
+		const int n = nbk / nb, b = nbk % nb;
+		float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
+		o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi);
 	}
 }
 
