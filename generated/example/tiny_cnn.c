@@ -390,21 +390,170 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
 	}
 }
 
+/*
+ * Work split for data affinity.  A core reads what it wrote itself in the
+ * layer before from its own caches (60-110 GB/s here), but what another core
+ * wrote at ~27 GB/s (2 vCPUs, measured with a writer/reader pair), about
+ * DRAM speed.  So with several threads the spatial kernels give thread t the
+ * t-th band of every image: a contiguous range of its pixels (or Winograd
+ * tiles), the same fraction of the image in every layer whatever the
+ * stride, and all its output channels.  A band is done in pieces of at most
+ * w units (panel tiles, Winograd groups); the split point is a multiple of
+ * 16 units or exactly proportional, whichever gives the dearest band the
+ * lower cost, and when the full pieces divide evenly between the threads
+ * the partial piece left at the end is shared by channel blocks instead.
+ */
+typedef struct O2cBand {
+	int lo, hi;           /* units [lo, hi) with all channel blocks */
+	int r0, r1, rb0, rb1; /* and units [r0, r1) with blocks [rb0, rb1) */
+} O2cBand;
+
+/* Microkernel cost of n units in pieces of w (a multiple of 16), in
+ * 16-wide vectors; a lone vector is load-bound (9 loads for 8 FMAs a tap). */
+static float o2c_band_cost(int n, int w)
+{
+	const int nv = (n % w + 15) / 16;
+	return (float)(n / w) * (float)(w / 16) + (nv == 1 ? 1.12f : (float)nv);
+}
+
+static int o2c_band_at(int P, int t, int nth, int round16)
+{
+	const int e = (int)((long)P * t / nth);
+	if (t == nth || !round16)
+		return e;
+	return (e + 8) / 16 * 16 < P ? (e + 8) / 16 * 16 : P;
+}
+
+static O2cBand o2c_band(int P, int w, int nb, int tid, int nth)
+{
+	O2cBand b = {0, P, 0, 0, 0, 0};
+	const int nfull = P / w;
+	if (nth == 1)
+		return b;
+	if (P % w && nfull && nfull % nth == 0) {
+		b.lo = nfull / nth * w * tid, b.hi = b.lo + nfull / nth * w;
+		b.r0 = nfull * w, b.r1 = P, b.rb0 = nb * tid / nth, b.rb1 = nb * (tid + 1) / nth;
+		return b;
+	}
+	float cost[2] = {0.0f, 0.0f};
+	for (int m = 0; m < 2; m++)
+		for (int t = 0; t < nth; t++) {
+			const float c = o2c_band_cost(o2c_band_at(P, t + 1, nth, m) - o2c_band_at(P, t, nth, m), w);
+			cost[m] = c > cost[m] ? c : cost[m];
+		}
+	const int m = cost[1] < cost[0];
+	b.lo = o2c_band_at(P, tid, nth, m), b.hi = o2c_band_at(P, tid + 1, nth, m);
+	return b;
+}
+
+/* One work item of o2c_conv2d_packed: nt tiles (pixels [tp0[i], tp0[i] + tnp[i]))
+ * of image n, group g, for channel blocks [b0, b1): per chunk of input
+ * channels the tiles' panels are packed side by side, then each block's
+ * microkernel runs over them. */
+O2C_DRIVER void o2c_conv_packed_item(const float *in, const float *wp, const float *bias, const float *res, float *out,
+                                 int n, int g, const int *tp0, const int *tnp, int nt, int b0, int b1, int G, int C,
+                                 int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW,
+                                 int PT, int PL, float lo, float hi, o2c_conv_tile_fn tile)
+{
+	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
+	const int K = Cg * KHW, P = OH * OW, kcmax = O2C_CONV_KC / nt;
+	const int icc = KHW >= kcmax ? 1 : kcmax / KHW; /* input channels per chunk */
+	const size_t ostride = (size_t)P;
+	float bp[O2C_CONV_KC * O2C_CONV_NR];
+	int run_n[O2C_CONV_KHWMAX], run_src[O2C_CONV_KHWMAX * O2C_CONV_NR];
+	short run_j[O2C_CONV_KHWMAX * O2C_CONV_NR], run_len[O2C_CONV_KHWMAX * O2C_CONV_NR];
+	/* runs of each tap over each tile's pixels: tile ti, tap tp at (ti * KHW + tp).
+	 * Per output-row segment of the tile a tap's valid columns are one
+	 * range, found by division (a per-pixel scan costs as much as the
+	 * FMAs in a 3-channel stem); a run continuing the previous one in
+	 * both the panel and the input (a 1x1 conv over whole rows) is merged. */
+	for (int ti = 0; ti < nt; ti++) {
+		const int p0 = tp0[ti], npix = tnp[ti];
+		int sy[O2C_CONV_NR], sx0[O2C_CONV_NR], sx1[O2C_CONV_NR], sj[O2C_CONV_NR], ns = 0;
+		for (int j = 0; j < npix;) { /* row segments: output row, columns [sx0, sx1), first pixel */
+			const int oy = (p0 + j) / OW, ox = (p0 + j) % OW;
+			const int len = OW - ox < npix - j ? OW - ox : npix - j;
+			sy[ns] = oy, sx0[ns] = ox, sx1[ns] = ox + len, sj[ns] = j, ns++;
+			j += len;
+		}
+		for (int ky = 0; ky < KH; ky++)
+			for (int kx = 0; kx < KW; kx++) {
+				const int tp = ti * KHW + ky * KW + kx, base = tp * O2C_CONV_NR;
+				const int a = PL - kx * DW, bx = W - 1 + PL - kx * DW;
+				const int vlo = a <= 0 ? 0 : (a + SW - 1) / SW, vhi = bx < 0 ? 0 : bx / SW + 1;
+				int nr = 0;
+				for (int sg = 0; sg < ns; sg++) {
+					const int iy = sy[sg] * SH - PT + ky * DH;
+					const int lo_x = sx0[sg] > vlo ? sx0[sg] : vlo, hi_x = sx1[sg] < vhi ? sx1[sg] : vhi;
+					if (iy < 0 || iy >= H || lo_x >= hi_x)
+						continue;
+					const int j = sj[sg] + lo_x - sx0[sg], src = iy * W + lo_x * SW - a;
+					if (nr && run_j[base + nr - 1] + run_len[base + nr - 1] == j &&
+					    run_src[base + nr - 1] + run_len[base + nr - 1] * SW == src) {
+						run_len[base + nr - 1] = (short)(run_len[base + nr - 1] + hi_x - lo_x);
+					} else {
+						run_j[base + nr] = (short)j;
+						run_len[base + nr] = (short)(hi_x - lo_x);
+						run_src[base + nr] = src;
+						nr++;
+					}
+				}
+				run_n[tp] = nr;
+			}
+	}
+	const float *x = in + ((size_t)n * C + (size_t)g * Cg) * H * W;
+	for (int ic0 = 0; ic0 < Cg; ic0 += icc) {
+		const int nic = Cg - ic0 < icc ? Cg - ic0 : icc, k0 = ic0 * KHW, kc = nic * KHW;
+		for (int ti = 0; ti < nt; ti++) /* tile ti's panel: kc taps x NR at bp + ti * kc * NR */
+			o2c_conv_pack(x, bp + (size_t)ti * kc * O2C_CONV_NR, ic0, nic, H * W, KHW, SW, run_n + ti * KHW,
+			              run_j + ti * KHW * O2C_CONV_NR, run_len + ti * KHW * O2C_CONV_NR,
+			              run_src + ti * KHW * O2C_CONV_NR);
+		for (int b = b0; b < b1; b++) {
+			const int oc0 = g * Mg + b * O2C_CONV_MR;
+			const float *wb = wp + (((size_t)g * nb + b) * K + k0) * O2C_CONV_MR;
+			/* read next: this chunk of the next block, else the next chunk of the first */
+			const float *nw = b + 1 < b1      ? wb + (size_t)K * O2C_CONV_MR
+			                  : ic0 + nic < Cg ? wp + (((size_t)g * nb + b0) * K + k0 + kc) * O2C_CONV_MR
+			                                   : NULL;
+			for (int ti = 0; ti < nt; ti++) {
+				const size_t o = ((size_t)n * M + oc0) * ostride + tp0[ti];
+				tile(bp + (size_t)ti * kc * O2C_CONV_NR, O2C_CONV_NR, wb, kc, out + o, ostride, tnp[ti],
+				     Mg - b * O2C_CONV_MR, bias ? bias + oc0 : NULL, res ? res + o : NULL, ic0 == 0,
+				     ic0 + nic == Cg, lo, hi, ti + 1 < nt ? wb : nw);
+			}
+		}
+	}
+}
+
 O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float *bias, const float *res, float *out, int N,
                               int G, int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                               int DW, int PT, int PL, float lo, float hi, o2c_conv_tile_fn tile)
 {
-	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
-	const int K = Cg * KHW, P = OH * OW, ntiles = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
+	const int Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
+	const int P = OH * OW, ntiles = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
 	const int nthr = o2c_nthreads();
 	/* A small image (7x7, 8x8: 2 tiles) is done in one item with all its
 	 * tiles' panels packed side by side, so each weight block is read once
 	 * for all of them instead of once per tile: such layers have the most
 	 * weights per pixel. */
 	const int tpi = ntiles <= O2C_CONV_TPI && ntiles * KHW <= O2C_CONV_KHWMAX ? ntiles : 1;
-	const int ngr = (ntiles + tpi - 1) / tpi, kcmax = O2C_CONV_KC / tpi;
-	const int icc = KHW >= kcmax ? 1 : kcmax / KHW; /* input channels per chunk */
-	const size_t ostride = (size_t)P;
+	if (nthr > 1 && G == 1 && tpi == 1) { /* this thread's band of each image */
+		const O2cBand bd = o2c_band(P, O2C_CONV_NR, nb, o2c_tid(), nthr);
+		for (int n = 0; n < N; n++) {
+			for (int p0 = bd.lo; p0 < bd.hi; p0 += O2C_CONV_NR) {
+				const int np = bd.hi - p0 < O2C_CONV_NR ? bd.hi - p0 : O2C_CONV_NR;
+				o2c_conv_packed_item(in, wp, bias, res, out, n, 0, &p0, &np, 1, 0, nb, G, C, H, W, M, OH,
+				                     OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+			}
+			if (bd.rb0 < bd.rb1) {
+				const int np = bd.r1 - bd.r0;
+				o2c_conv_packed_item(in, wp, bias, res, out, n, 0, &bd.r0, &np, 1, bd.rb0, bd.rb1, G, C, H,
+				                     W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+			}
+		}
+		return;
+	}
+	const int ngr = (ntiles + tpi - 1) / tpi;
 	/* split channel blocks only when the tiles alone cannot feed the threads */
 	/* a grouped small image has its whole weight stream in one unit: split it
 	 * once per thread; otherwise a few units per thread for balance */
@@ -418,9 +567,6 @@ O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float 
 	 * fixed share of the work until the barrier */
 	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long it = 0; it < total; it++) {
-		float bp[O2C_CONV_KC * O2C_CONV_NR];
-		int run_n[O2C_CONV_KHWMAX], run_src[O2C_CONV_KHWMAX * O2C_CONV_NR];
-		short run_j[O2C_CONV_KHWMAX * O2C_CONV_NR], run_len[O2C_CONV_KHWMAX * O2C_CONV_NR];
 		long q = it;
 		const int mg = (int)(q % nmg);
 		q /= nmg;
@@ -430,74 +576,15 @@ O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float 
 		const int n = (int)(q / G);
 		const int t0 = gr * tpi, nt = ntiles - t0 < tpi ? ntiles - t0 : tpi;
 		const int b0 = mg * bpg, b1 = b0 + bpg < nb ? b0 + bpg : nb;
+		int tp0[O2C_CONV_TPI], tnp[O2C_CONV_TPI];
 		if (b0 >= b1)
 			continue;
-		/* runs of each tap over each tile's pixels: tile ti, tap tp at (ti * KHW + tp).
-		 * Per output-row segment of the tile a tap's valid columns are one
-		 * range, found by division (a per-pixel scan costs as much as the
-		 * FMAs in a 3-channel stem); a run continuing the previous one in
-		 * both the panel and the input (a 1x1 conv over whole rows) is merged. */
 		for (int ti = 0; ti < nt; ti++) {
-			const int p0 = (t0 + ti) * O2C_CONV_NR, npix = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
-			int sy[O2C_CONV_NR], sx0[O2C_CONV_NR], sx1[O2C_CONV_NR], sj[O2C_CONV_NR], ns = 0;
-			for (int j = 0; j < npix;) { /* row segments: output row, columns [sx0, sx1), first pixel */
-				const int oy = (p0 + j) / OW, ox = (p0 + j) % OW;
-				const int len = OW - ox < npix - j ? OW - ox : npix - j;
-				sy[ns] = oy, sx0[ns] = ox, sx1[ns] = ox + len, sj[ns] = j, ns++;
-				j += len;
-			}
-			for (int ky = 0; ky < KH; ky++)
-				for (int kx = 0; kx < KW; kx++) {
-					const int tp = ti * KHW + ky * KW + kx, base = tp * O2C_CONV_NR;
-					const int a = PL - kx * DW, bx = W - 1 + PL - kx * DW;
-					const int vlo = a <= 0 ? 0 : (a + SW - 1) / SW, vhi = bx < 0 ? 0 : bx / SW + 1;
-					int nr = 0;
-					for (int sg = 0; sg < ns; sg++) {
-						const int iy = sy[sg] * SH - PT + ky * DH;
-						const int lo_x = sx0[sg] > vlo ? sx0[sg] : vlo,
-						          hi_x = sx1[sg] < vhi ? sx1[sg] : vhi;
-						if (iy < 0 || iy >= H || lo_x >= hi_x)
-							continue;
-						const int j = sj[sg] + lo_x - sx0[sg], src = iy * W + lo_x * SW - a;
-						if (nr && run_j[base + nr - 1] + run_len[base + nr - 1] == j &&
-						    run_src[base + nr - 1] + run_len[base + nr - 1] * SW == src) {
-							run_len[base + nr - 1] =
-							    (short)(run_len[base + nr - 1] + hi_x - lo_x);
-						} else {
-							run_j[base + nr] = (short)j;
-							run_len[base + nr] = (short)(hi_x - lo_x);
-							run_src[base + nr] = src;
-							nr++;
-						}
-					}
-					run_n[tp] = nr;
-				}
+			tp0[ti] = (t0 + ti) * O2C_CONV_NR;
+			tnp[ti] = P - tp0[ti] < O2C_CONV_NR ? P - tp0[ti] : O2C_CONV_NR;
 		}
-		const float *x = in + ((size_t)n * C + (size_t)g * Cg) * H * W;
-		for (int ic0 = 0; ic0 < Cg; ic0 += icc) {
-			const int nic = Cg - ic0 < icc ? Cg - ic0 : icc, k0 = ic0 * KHW, kc = nic * KHW;
-			for (int ti = 0; ti < nt; ti++) /* tile ti's panel: kc taps x NR at bp + ti * kc * NR */
-				o2c_conv_pack(x, bp + (size_t)ti * kc * O2C_CONV_NR, ic0, nic, H * W, KHW, SW,
-				              run_n + ti * KHW, run_j + ti * KHW * O2C_CONV_NR,
-				              run_len + ti * KHW * O2C_CONV_NR, run_src + ti * KHW * O2C_CONV_NR);
-			for (int b = b0; b < b1; b++) {
-				const int oc0 = g * Mg + b * O2C_CONV_MR;
-				const float *wb = wp + (((size_t)g * nb + b) * K + k0) * O2C_CONV_MR;
-				/* read next: this chunk of the next block, else the next chunk of the first */
-				const float *nw = b + 1 < b1 ? wb + (size_t)K * O2C_CONV_MR
-				                  : ic0 + nic < Cg
-				                      ? wp + (((size_t)g * nb + b0) * K + k0 + kc) * O2C_CONV_MR
-				                      : NULL;
-				for (int ti = 0; ti < nt; ti++) {
-					const int p0 = (t0 + ti) * O2C_CONV_NR,
-					          npix = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
-					const size_t o = ((size_t)n * M + oc0) * ostride + p0;
-					tile(bp + (size_t)ti * kc * O2C_CONV_NR, O2C_CONV_NR, wb, kc, out + o, ostride,
-					     npix, Mg - b * O2C_CONV_MR, bias ? bias + oc0 : NULL, res ? res + o : NULL,
-					     ic0 == 0, ic0 + nic == Cg, lo, hi, ti + 1 < nt ? wb : nw);
-				}
-			}
-		}
+		o2c_conv_packed_item(in, wp, bias, res, out, n, g, tp0, tnp, nt, b0, b1, G, C, H, W, M, OH, OW, KH, KW,
+		                     SH, SW, DH, DW, PT, PL, lo, hi, tile);
 	}
 }
 
@@ -782,11 +869,32 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR, TWt = (OW + 1) / 2, T = (OH + 1) / 2 * TWt;
 	int TG = O2C_WINO_VMAX / (16 * C) / 16 * 16;
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
+	const int nthr = o2c_nthreads();
+	if (nthr > 1 && T > TG) { /* this thread's band of each image (see O2cBand), in groups of TG tiles */
+		const O2cBand bd = o2c_band(T, TG, nb, o2c_tid(), nthr);
+		float V[O2C_WINO_VMAX];
+		O2cWino2Map mp;
+		for (int n = 0; n < N; n++) {
+			const float *x = in + (size_t)n * C * H * W;
+			for (int t0 = bd.lo; t0 < bd.hi; t0 += TG) {
+				const int nt = bd.hi - t0 < TG ? bd.hi - t0 : TG;
+				o2c_wino2_map(&mp, t0, nt, TG, TWt, H, W, OH, OW, PT, PL);
+				o2c_wino2_in(x, V, C, 0, C, H * W, TG, &mp);
+				o2c_wino2_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &mp, 0, nb, lo, hi, tile);
+			}
+			if (bd.rb0 < bd.rb1) {
+				o2c_wino2_map(&mp, bd.r0, bd.r1 - bd.r0, TG, TWt, H, W, OH, OW, PT, PL);
+				o2c_wino2_in(x, V, C, 0, C, H * W, TG, &mp);
+				o2c_wino2_out(V, U, bias, res, out, n, C, M, OH, OW, TG, bd.r1 - bd.r0, &mp, bd.rb0, bd.rb1,
+				              lo, hi, tile);
+			}
+		}
+		return;
+	}
 	/* groups of equal size (49 tiles: 25 + 24, not 32 + 17), in whole vectors */
 	const int ngr = (T + TG - 1) / TG;
 	TG = ((T + ngr - 1) / ngr + 15) / 16 * 16;
 	const long groups = (long)N * ngr;
-	const int nthr = o2c_nthreads();
 	/* each split by channel blocks repeats the input transform: only when
 	 * the groups cannot feed the threads */
 	const long want = nthr;
@@ -1085,11 +1193,32 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR, TWt = (OW + 3) / 4, T = (OH + 3) / 4 * TWt;
 	int TG = O2C_WINO4_VMAX / (36 * C) / 16 * 16;
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
+	const int nthr = o2c_nthreads();
+	if (nthr > 1 && T > TG) { /* this thread's band of each image (see O2cBand), in groups of TG tiles */
+		const O2cBand bd = o2c_band(T, TG, nb, o2c_tid(), nthr);
+		float V[O2C_WINO4_VMAX];
+		O2cWino4Strips st;
+		for (int n = 0; n < N; n++) {
+			const float *x = in + (size_t)n * C * H * W;
+			for (int t0 = bd.lo; t0 < bd.hi; t0 += TG) {
+				const int nt = bd.hi - t0 < TG ? bd.hi - t0 : TG;
+				o2c_wino4_strips(&st, t0, nt, TWt);
+				o2c_wino4_in(x, V, C, 0, C, H, W, PT, PL, TG, nt, &st);
+				o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, 0, nb, lo, hi, tile);
+			}
+			if (bd.rb0 < bd.rb1) {
+				o2c_wino4_strips(&st, bd.r0, bd.r1 - bd.r0, TWt);
+				o2c_wino4_in(x, V, C, 0, C, H, W, PT, PL, TG, bd.r1 - bd.r0, &st);
+				o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, bd.r1 - bd.r0, &st, bd.rb0, bd.rb1,
+				              lo, hi, tile);
+			}
+		}
+		return;
+	}
 	/* groups of equal size (49 tiles: 25 + 24, not 32 + 17), in whole vectors */
 	const int ngr = (T + TG - 1) / TG;
 	TG = ((T + ngr - 1) / ngr + 15) / 16 * 16;
 	const long groups = (long)N * ngr;
-	const int nthr = o2c_nthreads();
 	if (groups < nthr) {
 		/* Too few groups for the threads (a 14x14 image is one): all threads
 		 * work on one group at a time, the input transform split by channels

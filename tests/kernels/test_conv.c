@@ -232,6 +232,11 @@ static const Case cases[] = {
 	/* few taps over many tiles, batches, a ragged last tile */
 	{ 2, 1, 3, 25, 33, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 1, 1, 100, 1, 1000, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
+	/* bands (O2cBand) at 2 and 3 threads: 2 or 3 full tiles and a partial one shared by blocks, and
+	 * bands that end inside a tile */
+	{ 1, 1, 5, 1, 101, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
+	{ 2, 1, 4, 10, 15, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 7, 1, 151, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },
 };
 static const Case dw_cases[] = {
 	{ 1, 5, 5, 13, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
@@ -295,6 +300,9 @@ static const Case wino4_cases[] = {
 	/* rows of 18 tiles (vector strips plus tails), and of 50 (a group ends inside a row) */
 	{ 1, 1, 8, 9, 70, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 1, 1, 4, 6, 199, 9, 3, 3, 1, 1, 1, 1, 1, 0, 1, 2, 1, 0, -INFINITY, INFINITY },
+	/* bands: 101 and 149 tiles in one row (2 and 3 full groups and a partial one shared by blocks) */
+	{ 1, 1, 4, 2, 202, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 4, 4, 596, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -INFINITY, INFINITY },
 };
 
 static int check_wino(const char *name, o2c_conv_tile_fn tile)
@@ -326,11 +334,23 @@ static int check_wino(const char *name, o2c_conv_tile_fn tile)
 	return bad;
 }
 
+/* at 1, 2 and 3 threads: each thread's band (O2cBand) of the image */
 static void check_variant(const char *name, ConvFn fn)
 {
 	int bad = 0;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		bad += run_case(&cases[i], name, fn, DIRECT);
+	for (int nth = 1; nth <= 3; nth++) {
+#if defined(_OPENMP)
+		omp_set_num_threads(nth);
+#else
+		if (nth > 1)
+			break;
+#endif
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+			bad += run_case(&cases[i], name, fn, DIRECT);
+	}
+#if defined(_OPENMP)
+	omp_set_num_threads(omp_get_num_procs());
+#endif
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
