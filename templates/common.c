@@ -186,6 +186,17 @@ O2C_UNUSED static int o2c_nthreads(void)
 #endif
 }
 
+/* This thread's rows [*lo, *hi) of n: the t-th band in proportion.  The
+ * spatial kernels split every image into one band per thread, the same
+ * fraction in every layer, so that a core mostly reads what it wrote (see
+ * O2cBand in conv.c). */
+O2C_UNUSED static void o2c_band_rows(int n, int *lo, int *hi)
+{
+	const int t = o2c_tid(), nt = o2c_nthreads();
+	*lo = (int)((long)n * t / nt);
+	*hi = (int)((long)n * (t + 1) / nt);
+}
+
 O2C_UNUSED static float o2c_sigmoidf(float x)
 {
 	return 1.0f / (1.0f + expf(-x));

@@ -195,6 +195,17 @@ O2C_UNUSED static int o2c_nthreads(void)
 #endif
 }
 
+/* This thread's rows [*lo, *hi) of n: the t-th band in proportion.  The
+ * spatial kernels split every image into one band per thread, the same
+ * fraction in every layer, so that a core mostly reads what it wrote (see
+ * O2cBand in conv.c). */
+O2C_UNUSED static void o2c_band_rows(int n, int *lo, int *hi)
+{
+	const int t = o2c_tid(), nt = o2c_nthreads();
+	*lo = (int)((long)n * t / nt);
+	*hi = (int)((long)n * (t + 1) / nt);
+}
+
 O2C_UNUSED static float o2c_sigmoidf(float x)
 {
 	return 1.0f / (1.0f + expf(-x));
@@ -1635,7 +1646,9 @@ O2C_UNUSED static void o2c_dwconv2d(const float *in, const float *w, const float
  * The windowed pools work a whole output row at a time: for each tap
  * (ky, kx) they first compute the range of output columns whose input pixel
  * is inside the row, so padding never reaches the inner loop, which is a
- * plain strided max/add the compiler vectorises.  NC = N*C planes.
+ * plain strided max/add the compiler vectorises.  NC = N*C planes.  With
+ * several threads each takes a band of rows of every plane (o2c_band_rows;
+ * row-major loops over (row, plane)), as the conv kernels do.
  */
 
 #define O2C_POOL_KWMAX 32 /* taps per row whose column ranges are precomputed */
@@ -1669,24 +1682,31 @@ static int o2c_pool_same_ok(int H, int W, int OH, int OW, int SH, int SW, int DH
 	return SH == 1 && SW == 1 && DH == 1 && DW == 1 && OH == H && OW == W && H * W <= O2C_POOL_PLANE;
 }
 
-/* One plane; avg: 0 max, 1 sum (the caller divides). */
-static void o2c_pool_same(const float *x, float *y, int H, int W, int KH, int KW, int PT, int PL, int avg)
+/* Output rows [r0, r1) of one plane; avg: 0 max, 1 sum (the caller divides).
+ * t holds the row-pooled input rows [a, b) the window reaches, t[i - s0]
+ * for plane index i in [s0, s1). */
+static void o2c_pool_same(const float *x, float *y, int H, int W, int KH, int KW, int PT, int PL, int avg, int r0,
+                          int r1)
 {
 	float t[O2C_POOL_PLANE];
 	const int n = H * W, rlo = PL < W ? PL : W, rhi = W - (KW - 1 - PL) > 0 ? W - (KW - 1 - PL) : 0;
-	memcpy(t, x, (size_t)n * sizeof *t); /* tap kx = PL: the pixel itself */
+	const int a = r0 - PT > 0 ? r0 - PT : 0, b = r1 + KH - 1 - PT < H ? r1 + KH - 1 - PT : H;
+	const int s0 = a * W, s1 = b * W;
+	if (n > O2C_POOL_PLANE || r0 >= r1) /* o2c_pool_same_ok: never; says so to the compiler */
+		return;
+	memcpy(t, x + s0, (size_t)(s1 - s0) * sizeof *t); /* tap kx = PL: the pixel itself */
 	for (int kx = 0; kx < KW; kx++) {
-		const int d = kx - PL, i0 = d < 0 ? -d : 0, i1 = d > 0 ? n - d : n;
+		const int d = kx - PL, i0 = s0 > -d ? s0 : -d, i1 = s1 < n - d ? s1 : n - d;
 		if (d == 0)
 			continue;
 		if (avg)
 			for (int i = i0; i < i1; i++)
-				t[i] += x[i + d];
+				t[i - s0] += x[i + d];
 		else
 			for (int i = i0; i < i1; i++)
-				t[i] = x[i + d] > t[i] ? x[i + d] : t[i];
+				t[i - s0] = x[i + d] > t[i - s0] ? x[i + d] : t[i - s0];
 	}
-	for (int r = 0; r < H; r++) { /* the columns whose windows pass a row end */
+	for (int r = a; r < b; r++) { /* the columns whose windows pass a row end */
 		const float *xr = x + (size_t)r * W;
 		for (int ox = 0; ox < W; ox++) {
 			if (ox == rlo && rlo < rhi)
@@ -1700,20 +1720,20 @@ static void o2c_pool_same(const float *x, float *y, int H, int W, int KH, int KW
 					continue;
 				v = avg ? v + xr[ix] : xr[ix] > v ? xr[ix] : v;
 			}
-			t[(size_t)r * W + ox] = v;
+			t[r * W + ox - s0] = v;
 		}
 	}
-	memcpy(y, t, (size_t)n * sizeof *y); /* tap ky = PT */
+	memcpy(y + r0 * W, t + (r0 * W - s0), (size_t)(r1 - r0) * W * sizeof *y); /* tap ky = PT */
 	for (int ky = 0; ky < KH; ky++) {
-		const int d = (ky - PT) * W, i0 = d < 0 ? -d : 0, i1 = d > 0 ? n - d : n;
+		const int d = (ky - PT) * W, i0 = r0 * W > -d ? r0 * W : -d, i1 = r1 * W < n - d ? r1 * W : n - d;
 		if (d == 0)
 			continue;
 		if (avg)
 			for (int i = i0; i < i1; i++)
-				y[i] += t[i + d];
+				y[i] += t[i + d - s0];
 		else
 			for (int i = i0; i < i1; i++)
-				y[i] = t[i + d] > y[i] ? t[i + d] : y[i];
+				y[i] = t[i + d - s0] > y[i] ? t[i + d - s0] : y[i];
 	}
 }
 
@@ -1721,9 +1741,10 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
                                      int SH, int SW, int DH, int DW, int PT, int PL)
 {
 	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW)) {
-		O2C_OMP(for schedule(static) nowait)
+		int r0, r1;
+		o2c_band_rows(H, &r0, &r1);
 		for (int nc = 0; nc < NC; nc++)
-			o2c_pool_same(in + (size_t)nc * H * W, out + (size_t)nc * H * W, H, W, KH, KW, PT, PL, 0);
+			o2c_pool_same(in + (size_t)nc * H * W, out + (size_t)nc * H * W, H, W, KH, KW, PT, PL, 0, r0, r1);
 		return;
 	}
 	/* each tap's column range, once per call rather than per row (it divides) */
@@ -1736,73 +1757,73 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 		 * along v once instead of along each of the KH rows: a 3x3 stride-2
 		 * pool does 3 + 3/2 operations per input column instead of 9/2, and
 		 * only a third of them strided. */
-		O2C_OMP(for collapse(2) schedule(static) nowait)
-		for (int nc = 0; nc < NC; nc++)
-			for (int oy = 0; oy < OH; oy++) {
-				float v[O2C_POOL_ROWMAX];
-				const float *x = in + (size_t)nc * H * W;
-				float *y = out + ((size_t)nc * OH + oy) * OW;
-				int nv = 0;
-				for (int ky = 0; ky < KH; ky++) {
-					const int iy = oy * SH + ky * DH - PT;
-					if (iy < 0 || iy >= H)
-						continue;
-					const float *row = x + (size_t)iy * W;
-					if (nv++ == 0)
-						memcpy(v, row, (size_t)W * sizeof *v);
-					else
-						for (int i = 0; i < W; i++)
-							v[i] = row[i] > v[i] ? row[i] : v[i];
-				}
-				for (int ox = 0; ox < OW; ox++)
-					y[ox] = -INFINITY;
-				if (!nv)
-					continue;
-				for (int kx = 0; kx < KW; kx++) {
-					const int off = kx * DW - PL, lo = clo[kx], hi = chi[kx];
-					if (SW == 1)
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] = v[ox + off] > y[ox] ? v[ox + off] : y[ox];
-					else if (SW == 2)
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] = v[2 * ox + off] > y[ox] ? v[2 * ox + off] : y[ox];
-					else
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] = v[ox * SW + off] > y[ox] ? v[ox * SW + off] : y[ox];
-				}
-			}
-		return;
-	}
-	O2C_OMP(for collapse(2) schedule(static) nowait)
-	for (int nc = 0; nc < NC; nc++)
-		for (int oy = 0; oy < OH; oy++) {
+		O2C_OMP(for schedule(static) nowait)
+		for (long q = 0; q < (long)OH * NC; q++) { /* row-major: a band of the image per thread */
+			const int oy = (int)(q / NC), nc = (int)(q % NC);
+			float v[O2C_POOL_ROWMAX];
 			const float *x = in + (size_t)nc * H * W;
 			float *y = out + ((size_t)nc * OH + oy) * OW;
-			for (int ox = 0; ox < OW; ox++)
-				y[ox] = -INFINITY;
+			int nv = 0;
 			for (int ky = 0; ky < KH; ky++) {
 				const int iy = oy * SH + ky * DH - PT;
 				if (iy < 0 || iy >= H)
 					continue;
 				const float *row = x + (size_t)iy * W;
-				for (int kx = 0; kx < KW; kx++) {
-					const int off = kx * DW - PL;
-					int lo = clo[kx], hi = chi[kx];
-					if (kx >= O2C_POOL_KWMAX)
-						o2c_pool_cols(off, SW, W, OW, &lo, &hi);
-					/* literal strides, so the compiler vectorises them */
-					if (SW == 1)
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] = row[ox + off] > y[ox] ? row[ox + off] : y[ox];
-					else if (SW == 2)
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] = row[2 * ox + off] > y[ox] ? row[2 * ox + off] : y[ox];
-					else
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] = row[ox * SW + off] > y[ox] ? row[ox * SW + off] : y[ox];
-				}
+				if (nv++ == 0)
+					memcpy(v, row, (size_t)W * sizeof *v);
+				else
+					for (int i = 0; i < W; i++)
+						v[i] = row[i] > v[i] ? row[i] : v[i];
+			}
+			for (int ox = 0; ox < OW; ox++)
+				y[ox] = -INFINITY;
+			if (!nv)
+				continue;
+			for (int kx = 0; kx < KW; kx++) {
+				const int off = kx * DW - PL, lo = clo[kx], hi = chi[kx];
+				if (SW == 1)
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] = v[ox + off] > y[ox] ? v[ox + off] : y[ox];
+				else if (SW == 2)
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] = v[2 * ox + off] > y[ox] ? v[2 * ox + off] : y[ox];
+				else
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] = v[ox * SW + off] > y[ox] ? v[ox * SW + off] : y[ox];
 			}
 		}
+		return;
+	}
+	O2C_OMP(for schedule(static) nowait)
+	for (long q = 0; q < (long)OH * NC; q++) { /* row-major: a band of the image per thread */
+		const int oy = (int)(q / NC), nc = (int)(q % NC);
+		const float *x = in + (size_t)nc * H * W;
+		float *y = out + ((size_t)nc * OH + oy) * OW;
+		for (int ox = 0; ox < OW; ox++)
+			y[ox] = -INFINITY;
+		for (int ky = 0; ky < KH; ky++) {
+			const int iy = oy * SH + ky * DH - PT;
+			if (iy < 0 || iy >= H)
+				continue;
+			const float *row = x + (size_t)iy * W;
+			for (int kx = 0; kx < KW; kx++) {
+				const int off = kx * DW - PL;
+				int lo = clo[kx], hi = chi[kx];
+				if (kx >= O2C_POOL_KWMAX)
+					o2c_pool_cols(off, SW, W, OW, &lo, &hi);
+				/* literal strides, so the compiler vectorises them */
+				if (SW == 1)
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] = row[ox + off] > y[ox] ? row[ox + off] : y[ox];
+				else if (SW == 2)
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] = row[2 * ox + off] > y[ox] ? row[2 * ox + off] : y[ox];
+				else
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] = row[ox * SW + off] > y[ox] ? row[ox * SW + off] : y[ox];
+			}
+		}
+	}
 }
 
 /* Number of taps k in [0, K) with start + k*D inside [lo, hi). */
@@ -1826,17 +1847,18 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
                                      int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR, int include_pad)
 {
 	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW) && W <= O2C_POOL_ROWMAX) {
-		O2C_OMP(for schedule(static) nowait)
+		int r0, r1;
+		o2c_band_rows(H, &r0, &r1);
 		for (int nc = 0; nc < NC; nc++) {
 			float *y = out + (size_t)nc * H * W;
 			float rx[O2C_POOL_ROWMAX]; /* the taps inside each column's window */
-			o2c_pool_same(in + (size_t)nc * H * W, y, H, W, KH, KW, PT, PL, 1);
+			o2c_pool_same(in + (size_t)nc * H * W, y, H, W, KH, KW, PT, PL, 1, r0, r1);
 			for (int ox = 0; ox < W; ox++) {
 				const int cx = include_pad ? o2c_pool_count(ox - PL, KW, 1, -PL, W + PR)
 				                           : o2c_pool_count(ox - PL, KW, 1, 0, W);
 				rx[ox] = (float)cx;
 			}
-			for (int oy = 0; oy < H; oy++) {
+			for (int oy = r0; oy < r1; oy++) {
 				const int cy = include_pad ? o2c_pool_count(oy - PT, KH, 1, -PT, H + PB)
 				                           : o2c_pool_count(oy - PT, KH, 1, 0, H);
 				float *yr = y + (size_t)oy * W;
@@ -1850,56 +1872,56 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 	int clo[O2C_POOL_KWMAX], chi[O2C_POOL_KWMAX];
 	for (int kx = 0; kx < KW && kx < O2C_POOL_KWMAX; kx++)
 		o2c_pool_cols(kx * DW - PL, SW, W, OW, &clo[kx], &chi[kx]);
-	O2C_OMP(for collapse(2) schedule(static) nowait)
-	for (int nc = 0; nc < NC; nc++)
-		for (int oy = 0; oy < OH; oy++) {
-			const float *x = in + (size_t)nc * H * W;
-			float *y = out + ((size_t)nc * OH + oy) * OW;
-			for (int ox = 0; ox < OW; ox++)
-				y[ox] = 0.0f;
-			for (int ky = 0; ky < KH; ky++) {
-				const int iy = oy * SH + ky * DH - PT;
-				if (iy < 0 || iy >= H)
-					continue;
-				const float *row = x + (size_t)iy * W;
-				for (int kx = 0; kx < KW; kx++) {
-					const int off = kx * DW - PL;
-					int lo = clo[kx], hi = chi[kx];
-					if (kx >= O2C_POOL_KWMAX)
-						o2c_pool_cols(off, SW, W, OW, &lo, &hi);
-					if (SW == 1)
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] += row[ox + off];
-					else if (SW == 2)
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] += row[2 * ox + off];
-					else
-						for (int ox = lo; ox < hi; ox++)
-							y[ox] += row[ox * SW + off];
-				}
-			}
-			const int cy = include_pad ? o2c_pool_count(oy * SH - PT, KH, DH, -PT, H + PB)
-			                           : o2c_pool_count(oy * SH - PT, KH, DH, 0, H);
-			if (DW == 1) {
-				/* o2c_pool_count without branches, so the loop vectorises; an
-				 * empty window has the sum 0, and 0 / 1 is the 0 it must give */
-				const int xlo = include_pad ? -PL : 0, xhi = include_pad ? W + PR : W;
-				for (int ox = 0; ox < OW; ox++) {
-					const int start = ox * SW - PL;
-					const int kmin = xlo - start > 0 ? xlo - start : 0;
-					const int kmax = xhi - start < KW ? xhi - start : KW;
-					const int cnt = cy * (kmax > kmin ? kmax - kmin : 0);
-					y[ox] = y[ox] / (float)(cnt > 0 ? cnt : 1);
-				}
-			} else {
-				for (int ox = 0; ox < OW; ox++) {
-					const int cx = include_pad ? o2c_pool_count(ox * SW - PL, KW, DW, -PL, W + PR)
-					                           : o2c_pool_count(ox * SW - PL, KW, DW, 0, W);
-					const int cnt = cy * cx;
-					y[ox] = cnt ? y[ox] / (float)cnt : 0.0f;
-				}
+	O2C_OMP(for schedule(static) nowait)
+	for (long q = 0; q < (long)OH * NC; q++) { /* row-major: a band of the image per thread */
+		const int oy = (int)(q / NC), nc = (int)(q % NC);
+		const float *x = in + (size_t)nc * H * W;
+		float *y = out + ((size_t)nc * OH + oy) * OW;
+		for (int ox = 0; ox < OW; ox++)
+			y[ox] = 0.0f;
+		for (int ky = 0; ky < KH; ky++) {
+			const int iy = oy * SH + ky * DH - PT;
+			if (iy < 0 || iy >= H)
+				continue;
+			const float *row = x + (size_t)iy * W;
+			for (int kx = 0; kx < KW; kx++) {
+				const int off = kx * DW - PL;
+				int lo = clo[kx], hi = chi[kx];
+				if (kx >= O2C_POOL_KWMAX)
+					o2c_pool_cols(off, SW, W, OW, &lo, &hi);
+				if (SW == 1)
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] += row[ox + off];
+				else if (SW == 2)
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] += row[2 * ox + off];
+				else
+					for (int ox = lo; ox < hi; ox++)
+						y[ox] += row[ox * SW + off];
 			}
 		}
+		const int cy = include_pad ? o2c_pool_count(oy * SH - PT, KH, DH, -PT, H + PB)
+		                           : o2c_pool_count(oy * SH - PT, KH, DH, 0, H);
+		if (DW == 1) {
+			/* o2c_pool_count without branches, so the loop vectorises; an
+			 * empty window has the sum 0, and 0 / 1 is the 0 it must give */
+			const int xlo = include_pad ? -PL : 0, xhi = include_pad ? W + PR : W;
+			for (int ox = 0; ox < OW; ox++) {
+				const int start = ox * SW - PL;
+				const int kmin = xlo - start > 0 ? xlo - start : 0;
+				const int kmax = xhi - start < KW ? xhi - start : KW;
+				const int cnt = cy * (kmax > kmin ? kmax - kmin : 0);
+				y[ox] = y[ox] / (float)(cnt > 0 ? cnt : 1);
+			}
+		} else {
+			for (int ox = 0; ox < OW; ox++) {
+				const int cx = include_pad ? o2c_pool_count(ox * SW - PL, KW, DW, -PL, W + PR)
+				                           : o2c_pool_count(ox * SW - PL, KW, DW, 0, W);
+				const int cnt = cy * cx;
+				y[ox] = cnt ? y[ox] / (float)cnt : 0.0f;
+			}
+		}
+	}
 }
 
 O2C_UNUSED static void o2c_gavgpool(const float *in, float *out, int NC, int HW)

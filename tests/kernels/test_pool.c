@@ -101,12 +101,24 @@ static const PCase cases[] = {
 	{ 1, 2, 1023, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
 };
 
+/* at 1, 2 and 3 threads: each takes a band of rows (o2c_band_rows), some none */
 static void test_windows(void)
 {
 	int bad = 0;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		for (int kind = 0; kind < 3; kind++)
-			bad += run(&cases[i], kind);
+	for (int nth = 1; nth <= 3; nth++) {
+#if defined(_OPENMP)
+		omp_set_num_threads(nth);
+#else
+		if (nth > 1)
+			break;
+#endif
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+			for (int kind = 0; kind < 3; kind++)
+				bad += run(&cases[i], kind);
+	}
+#if defined(_OPENMP)
+	omp_set_num_threads(omp_get_num_procs());
+#endif
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
