@@ -1,7 +1,7 @@
 // ort_bench.js - time ONNX Runtime's session.run on one model, for
 // scripts/bench.py (the ours-vs-ORT benchmark; not a test).
 //
-//   node ort_bench.js MODEL.onnx INPUT_0.pb THREADS RUNS [nospin]
+//   node ort_bench.js MODEL.onnx INPUT_0.pb THREADS RUNS [nospin] [--profile PREFIX]
 //
 // Creates a CPU session with intraOpNumThreads = THREADS, interOpNumThreads =
 // 1, every graph optimisation on and sequential execution (with nospin,
@@ -12,7 +12,9 @@
 // Only session.run is timed: start-up and weight loading are excluded, as
 // they are for the generated code's --bench.  The input is a float
 // TensorProto (dims + raw_data or float_data), as models/export_torchvision.py
-// writes it.
+// writes it.  With --profile, ORT's profiler records every kernel of the
+// warm-up and the timed runs into PREFIX_<date>.json, whose path is printed
+// as "profile PATH" (scripts/profile_vs_ort.py reads it).
 'use strict';
 
 const fs = require('fs');
@@ -81,10 +83,18 @@ function readFloatTensor(file) {
 }
 
 async function main() {
-	const [model, input, threadsArg, runsArg, spinArg] = process.argv.slice(2);
+	const args = process.argv.slice(2);
+	let profile = null;
+	const pi = args.indexOf('--profile');
+	if (pi >= 0) {
+		profile = args[pi + 1];
+		args.splice(pi, 2);
+	}
+	const [model, input, threadsArg, runsArg, spinArg] = args;
 	const threads = Number(threadsArg), runs = Number(runsArg);
-	if (!input || !(threads >= 1) || !(runs >= 1) || (spinArg !== undefined && spinArg !== 'nospin')) {
-		process.stderr.write('usage: node ort_bench.js MODEL.onnx INPUT_0.pb THREADS RUNS [nospin]\n');
+	if (!input || !(threads >= 1) || !(runs >= 1) || (spinArg !== undefined && spinArg !== 'nospin') ||
+	    (pi >= 0 && !profile)) {
+		process.stderr.write('usage: node ort_bench.js MODEL.onnx INPUT_0.pb THREADS RUNS [nospin] [--profile PREFIX]\n');
 		process.exit(2);
 	}
 	const session = await ort.InferenceSession.create(model, {
@@ -94,6 +104,7 @@ async function main() {
 		intraOpNumThreads: threads,
 		interOpNumThreads: 1,
 		extra: spinArg === 'nospin' ? { session: { intra_op: { allow_spinning: '0' } } } : {},
+		...(profile ? { enableProfiling: true, profileFilePrefix: profile } : {}),
 	});
 	const feeds = { [session.inputNames[0]]: readFloatTensor(input) };
 	await session.run(feeds); // warm-up
@@ -107,6 +118,14 @@ async function main() {
 	const med = runs % 2 ? t[(runs - 1) / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
 	console.log(`runs ${runs}  threads ${threads}  median ${med.toFixed(3)} ms  min ${t[0].toFixed(3)} ms  ` +
 	            `max ${t[runs - 1].toFixed(3)} ms`);
+	if (profile) {
+		session.endProfiling();
+		const dir = path.dirname(profile), base = path.basename(profile) + '_';
+		const files = fs.readdirSync(dir).filter((f) => f.startsWith(base) && f.endsWith('.json'))
+			.map((f) => path.join(dir, f)).sort((a, c) => fs.statSync(c).mtimeMs - fs.statSync(a).mtimeMs);
+		if (!files.length) die(`no profile ${profile}_*.json was written`);
+		console.log(`profile ${files[0]}`);
+	}
 }
 
 main().catch((e) => die(e.message));
