@@ -300,36 +300,26 @@ static const char *tensor_expr(Emit *e, const Tensor *t)
 static void emit_entry(Emit *e, FILE *f, const char *P)
 {
 	Graph *g = e->g;
-	fprintf(f, "size_t %s_workspace_size(int batch)\n{\n\t(void)batch; /* samples run one after another */\n"
-	           "\treturn (size_t)%lld + 64;\n}\n\n", P, (long long)g->arena_size);
+	/* one arena per sample run side by side (o2c_sample_slots in templates/common.c) */
+	const long long arena = (g->arena_size + 63) / 64 * 64;
+	fprintf(f, "size_t %s_workspace_size(int batch)\n{\n"
+	           "\treturn (size_t)%lld * (size_t)o2c_sample_slots(batch) + 64;\n}\n\n", P, arena);
 
-	fprintf(f, "int %s_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs)\n{\n", P);
-	/* a fixed-shape model runs exactly one "sample": the whole tensor */
-	fprintf(f, "\tif (batch %s)\n\t\treturn %s_EINVAL;\n", g->batched ? "< 1" : "!= 1", P);
-	fprintf(f, "\tif (!workspace%s%s)\n\t\treturn %s_EINVAL;\n", g->ninputs ? " || !inputs" : "",
-	        g->noutputs ? " || !outputs" : "", P);
-	for (int i = 0; i < g->ninputs; i++)
-		fprintf(f, "\tif (!inputs[%d])\n\t\treturn %s_EINVAL;\n", i, P);
-	for (int i = 0; i < g->noutputs; i++)
-		fprintf(f, "\tif (!outputs[%d])\n\t\treturn %s_EINVAL;\n", i, P);
-	fprintf(f, "\tunsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);\n");
-	fprintf(f, "\t(void)ws;\n\t(void)inputs;\n\t(void)outputs;\n");
-	/* one parallel region per run: team nodes run on every thread, the
-	 * others on thread 0, with an o2c_sync() after each (O2C_NODE) */
-	fprintf(f, "\tO2cTeam team = { 0, 0, NULL };\n\t(void)team;\n\tO2C_OMP(parallel)\n\t{\n");
-	fprintf(f, "\t\tO2C_TEAM_BEGIN(team);\n");
-	fprintf(f, "\t\tfor (int n = 0; n < batch; n++) {\n");
+	/* one sample: every node in order, on the threads of the current team */
+	fprintf(f, "static void %s_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs)\n{\n",
+	        P);
+	fprintf(f, "\t(void)ws;\n\t(void)n;\n\t(void)inputs;\n\t(void)outputs;\n");
 	for (int i = 0; i < g->ninputs; i++) {
 		Tensor *t = g->inputs[i];
-		fprintf(f, "\t\t\tconst float *x%d = inputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
+		fprintf(f, "\tconst float *x%d = inputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
 		        (long long)shape_numel(&t->shape), comment_safe(t->name), shape_str(&t->shape));
-		fprintf(f, "\t\t\t(void)x%d;\n", i);
+		fprintf(f, "\t(void)x%d;\n", i);
 	}
 	for (int i = 0; i < g->noutputs; i++) {
 		Tensor *t = g->outputs[i];
-		fprintf(f, "\t\t\tfloat *y%d = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
+		fprintf(f, "\tfloat *y%d = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
 		        (long long)shape_numel(&t->shape), comment_safe(t->name), shape_str(&t->shape));
-		fprintf(f, "\t\t\t(void)y%d;\n", i);
+		fprintf(f, "\t(void)y%d;\n", i);
 	}
 	for (int i = 0; i < g->nnodes; i++) {
 		Node *n = g->nodes[i];
@@ -337,7 +327,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 			continue;
 		if (op_table[n->op].view && !node_is_copy_view(n))
 			continue;
-		fprintf(f, "\t\t\tO2C_PROF(%d, O2C_NODE(%d, %s(", n->id, n->team ? 1 : 0, kernel_name(n));
+		fprintf(f, "\tO2C_PROF(%d, O2C_NODE(%d, %s(", n->id, n->team ? 1 : 0, kernel_name(n));
 		int np = 0;
 		if (node_is_copy_view(n)) {
 			fprintf(f, "%s, %s", tensor_expr(e, n->in[0]), tensor_expr(e, n->out[0]));
@@ -355,7 +345,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 		fprintf(f, ")));\n");
 		for (int j = 0; j < n->nout; j++)
 			if (n->out[j])
-				fprintf(f, "\t\t\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name),
+				fprintf(f, "\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name),
 				        c_string(n->name), tensor_expr(e, n->out[j]), (long long)shape_numel(&n->out[j]->shape));
 	}
 	/* outputs that no kernel writes: constants and graph inputs passed through
@@ -369,10 +359,38 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 			src = xsprintf("x%d", t->io_index);
 		else
 			continue;
-		fprintf(f, "\t\t\tif (o2c_thread0())\n\t\t\t\tmemcpy(y%d, %s, %lld * sizeof(float));\n", i, src,
+		fprintf(f, "\tif (o2c_thread0())\n\t\tmemcpy(y%d, %s, %lld * sizeof(float));\n", i, src,
 		        (long long)shape_numel(&t->shape));
 	}
-	fprintf(f, "\t\t}\n\t\tO2C_TEAM_END();\n\t}\n\treturn 0;\n}\n\n");
+	fprintf(f, "}\n\n");
+
+	fprintf(f, "int %s_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs)\n{\n", P);
+	/* a fixed-shape model runs exactly one "sample": the whole tensor */
+	fprintf(f, "\tif (batch %s)\n\t\treturn %s_EINVAL;\n", g->batched ? "< 1" : "!= 1", P);
+	fprintf(f, "\tif (!workspace%s%s)\n\t\treturn %s_EINVAL;\n", g->ninputs ? " || !inputs" : "",
+	        g->noutputs ? " || !outputs" : "", P);
+	for (int i = 0; i < g->ninputs; i++)
+		fprintf(f, "\tif (!inputs[%d])\n\t\treturn %s_EINVAL;\n", i, P);
+	for (int i = 0; i < g->noutputs; i++)
+		fprintf(f, "\tif (!outputs[%d])\n\t\treturn %s_EINVAL;\n", i, P);
+	fprintf(f, "\tunsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);\n");
+	/* One parallel region per run: team nodes run on every thread, the
+	 * others on thread 0, with an o2c_sync() after each (O2C_NODE).  With at
+	 * least as many samples as threads, each thread first runs whole samples
+	 * alone in an arena of its own (an inner region of one thread, so the
+	 * kernels' loops and barriers are its alone): no barrier between layers,
+	 * no cross-core traffic; the samples left over run on the whole team. */
+	fprintf(f, "\tO2cTeam team = { 0, 0, NULL };\n\t(void)team;\n\tO2C_OMP(parallel)\n\t{\n");
+	fprintf(f, "\t\tO2C_TEAM_BEGIN(team);\n");
+	fprintf(f, "\t\tconst int nth = o2c_nthreads(), tid = o2c_tid();\n\t\tint n0 = 0;\n");
+	fprintf(f, "\t\tif (nth > 1 && batch >= nth && nth <= o2c_sample_slots(batch)) {\n"
+	           "\t\t\tn0 = batch / nth * nth;\n"
+	           "\t\t\tfor (int n = tid; n < n0; n += nth) {\n"
+	           "\t\t\t\tO2C_OMP(parallel num_threads(1))\n"
+	           "\t\t\t\t%s_sample(ws + (size_t)tid * %lld, n, inputs, outputs);\n"
+	           "\t\t\t}\n\t\t\to2c_sync(); /* the team reuses thread 0's arena */\n\t\t}\n", P, arena);
+	fprintf(f, "\t\tfor (int n = n0; n < batch; n++)\n\t\t\t%s_sample(ws, n, inputs, outputs);\n", P);
+	fprintf(f, "\t\tO2C_TEAM_END();\n\t}\n\treturn 0;\n}\n\n");
 
 	/* the friendly signature: one argument per graph input and output */
 	fprintf(f, "int %s_run(void *workspace, int batch", P);

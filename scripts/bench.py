@@ -2,7 +2,8 @@
 """bench.py - onnx2c's generated code against ONNX Runtime on the same CPU.
 
     /usr/bin/python3 scripts/bench.py [--models resnet18,resnet50,googlenet,inception_v3]
-        [--batches 1,8] [--threads 1,2] [--rounds 3] [--runs 5] [--no-spin] [--work DIR] [--quick]
+        [--batches 1,8] [--threads 1,2] [--rounds 3] [--runs 5] [--no-spin] [--fixed-batch]
+        [--work DIR] [--quick]
 
 A benchmark, not a test: nothing here passes or fails on a time.
 
@@ -15,14 +16,19 @@ rounds, each round timing --runs inferences inside the process after a warm-up (
 and weight loading are not timed).  The machine may be shared and noisy, so only ratios
 from one run mean anything; the median of the round medians is reported.
 
+Batches above 1 use the model exported with a symbolic batch axis (--dynamic-batch) and an
+input of that many samples, in both runtimes: onnx2c runs such a model sample by sample
+(side by side on the threads when there are at least as many samples as threads).
+--fixed-batch exports the batch into the model instead (onnx2c then runs the whole batch
+through each kernel).
+
 --no-spin makes idle threads sleep instead of spin in both: OMP_WAIT_POLICY=passive for
 ours, session.intra_op.allow_spinning = 0 for ORT.  On a machine shared with other work
 this decides the 2-thread numbers: a thread spinning at the end of one layer's parallel
 loop holds a core the other thread needs to finish it.
 
 It prints the measured FMA peak (bench/peak.c) and a markdown table: median latency of each,
-ours/ORT, achieved GFLOP/s (2 x the MACs onnx2c --report counts for the fixed-batch model,
-/ latency),
+ours/ORT, achieved GFLOP/s (2 x the MACs onnx2c --report counts for the batch, / latency),
 that as a share of the peak for the thread count, and each process's max RSS
 (/usr/bin/time -f %M, largest over the rounds).  --quick is --models resnet18 --batches 1
 --rounds 2 --runs 3.
@@ -63,17 +69,19 @@ def newer(target, *sources):
 
 
 def prepare(a, model, batch):
-    """Exports (cached), compiles with onnx2c and builds; returns (binary, onnx, input.pb, input dir, GMACs/sample)."""
-    stem = f"{model}_b{batch}"
+    """Exports (cached), compiles with onnx2c and builds; returns (binary, onnx, input.pb, input dir, GMACs of the batch)."""
+    dynamic = batch > 1 and not getattr(a, "fixed_batch", False)
+    stem = f"{model}_dyn_b{batch}" if dynamic else f"{model}_b{batch}"
     onnx = os.path.join(a.work, stem + ".onnx")
     data = os.path.join(a.work, stem + "_in")
     if a.onnx:
         onnx, data = os.path.abspath(a.onnx), os.path.abspath(a.data)
     elif not os.path.exists(onnx) or not os.path.exists(os.path.join(data, "input_0.pb")):
         log(f"exporting {stem}")
-        run([sys.executable, os.path.join(ROOT, "models", "export_torchvision.py"), "--model", model, "--bn", "keep",
-             "--opset", "13", "--batch", str(batch), "--out", onnx, "--data", data,
-             "--calib-cache", os.path.join(a.work, "calib")])
+        args = ["--model", model, "--bn", "keep", "--opset", "13", "--batch", str(batch), "--out", onnx,
+                "--data", data, "--calib-cache", os.path.join(a.work, "calib")]
+        run([sys.executable, os.path.join(ROOT, "models", "export_torchvision.py")] + args +
+            (["--dynamic-batch"] if dynamic else []))
     csrc = os.path.join(a.work, stem + ".c")
     exe = os.path.join(a.work, stem)
     # generated into new/ under the same file name (the name sets the C prefix), then compared
@@ -92,6 +100,8 @@ def prepare(a, model, batch):
         os.replace(fresh[:-2] + ".h", csrc[:-2] + ".h")
         log(f"building {stem} (gcc -O3 -march=native -fopenmp)")
         run([a.cc, "-std=c99", "-O3", "-march=native", "-fopenmp", csrc, "-o", exe, "-lm"])
+    # a dynamic-batch model's count is per sample; a fixed batch is one "sample"
+    gmacs *= batch if dynamic else 1
     return exe, onnx, os.path.join(data, "input_0.pb"), data, gmacs
 
 
@@ -124,6 +134,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--batches", default="1,8")
+    ap.add_argument("--fixed-batch", action="store_true", help="export batches above 1 into the model")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--runs", type=int, default=5, help="timed inferences per process")
@@ -159,7 +170,6 @@ def main():
     for model in models:
         for batch in batches:
             exe, onnx, inp, data, gmacs = prepare(a, model, batch)
-            # the exported models have a fixed batch, so onnx2c's "per sample" count is the whole batch
             gflop = 2.0 * gmacs
             for t in threads:
                 ours, ort, rss_o, rss_r = [], [], 0.0, 0.0

@@ -186,6 +186,20 @@ O2C_UNUSED static int o2c_nthreads(void)
 #endif
 }
 
+/* Samples PREFIX_run_v may run side by side, each on one thread in an arena
+ * of its own (PREFIX_workspace_size reserves that many arenas): at most one
+ * per processor; one in profile and dump builds, whose records are per model. */
+O2C_UNUSED static int o2c_sample_slots(int batch)
+{
+#if defined(_OPENMP) && !defined(ONNX2C_PROFILE) && !defined(ONNX2C_DUMP)
+	const int procs = omp_get_num_procs();
+	return batch <= 1 ? 1 : batch < procs ? batch : procs;
+#else
+	(void)batch;
+	return 1;
+#endif
+}
+
 /* This thread's rows [*lo, *hi) of n: the t-th band in proportion.  The
  * spatial kernels split every image into one band per thread, the same
  * fraction in every layer, so that a core mostly reads what it wrote (see

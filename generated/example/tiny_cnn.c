@@ -195,6 +195,20 @@ O2C_UNUSED static int o2c_nthreads(void)
 #endif
 }
 
+/* Samples PREFIX_run_v may run side by side, each on one thread in an arena
+ * of its own (PREFIX_workspace_size reserves that many arenas): at most one
+ * per processor; one in profile and dump builds, whose records are per model. */
+O2C_UNUSED static int o2c_sample_slots(int batch)
+{
+#if defined(_OPENMP) && !defined(ONNX2C_PROFILE) && !defined(ONNX2C_DUMP)
+	const int procs = omp_get_num_procs();
+	return batch <= 1 ? 1 : batch < procs ? batch : procs;
+#else
+	(void)batch;
+	return 1;
+#endif
+}
+
 /* This thread's rows [*lo, *hi) of n: the t-th band in proportion.  The
  * spatial kernels split every image into one band per thread, the same
  * fraction in every layer, so that a core mostly reads what it wrote (see
@@ -2376,8 +2390,35 @@ void onnx2c_dump(const char *tensor, const char *node, int sample, const float *
 
 size_t tiny_cnn_workspace_size(int batch)
 {
-	(void)batch; /* samples run one after another */
-	return (size_t)5760 + 64;
+	return (size_t)5760 * (size_t)o2c_sample_slots(batch) + 64;
+}
+
+static void tiny_cnn_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs)
+{
+	(void)ws;
+	(void)n;
+	(void)inputs;
+	(void)outputs;
+	const float *x0 = inputs[0] + (size_t)n * 144; /* 'image' [1,1,12,12] */
+	(void)x0;
+	float *y0 = outputs[0] + (size_t)n * 10; /* 'logits' [1,10] */
+	(void)y0;
+	O2C_PROF(0, O2C_NODE(1, k000_conv(x0, (float *)(ws + 0))));
+	O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, (float *)(ws + 0), 1152);
+	O2C_PROF(1, O2C_NODE(1, k001_maxpool((float *)(ws + 0), (float *)(ws + 4608))));
+	O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, (float *)(ws + 4608), 288);
+	O2C_PROF(2, O2C_NODE(1, k002_conv((float *)(ws + 4608), (float *)(ws + 0))));
+	O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, (float *)(ws + 0), 288);
+	O2C_PROF(3, O2C_NODE(1, k003_conv((float *)(ws + 0), (float *)(ws + 4608), (float *)(ws + 1152))));
+	O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, (float *)(ws + 1152), 288);
+	O2C_PROF(4, O2C_NODE(1, k004_conv((float *)(ws + 1152), (float *)(ws + 0))));
+	O2C_DUMP("/Relu_output_0", "/b1/Conv", n, (float *)(ws + 0), 144);
+	O2C_PROF(5, O2C_NODE(1, k005_conv((float *)(ws + 1152), (float *)(ws + 576))));
+	O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, (float *)(ws + 576), 144);
+	O2C_PROF(6, O2C_NODE(1, k006_globalaveragepool((float *)(ws + 0), (float *)(ws + 1152))));
+	O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, (float *)(ws + 1152), 8);
+	O2C_PROF(8, O2C_NODE(1, k008_gemm((float *)(ws + 1152), y0)));
+	O2C_DUMP("logits", "/head/Gemm", n, y0, 10);
 }
 
 int tiny_cnn_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs)
@@ -2391,36 +2432,23 @@ int tiny_cnn_run_v(void *workspace, int batch, const float *const *inputs, float
 	if (!outputs[0])
 		return tiny_cnn_EINVAL;
 	unsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
-	(void)ws;
-	(void)inputs;
-	(void)outputs;
 	O2cTeam team = { 0, 0, NULL };
 	(void)team;
 	O2C_OMP(parallel)
 	{
 		O2C_TEAM_BEGIN(team);
-		for (int n = 0; n < batch; n++) {
-			const float *x0 = inputs[0] + (size_t)n * 144; /* 'image' [1,1,12,12] */
-			(void)x0;
-			float *y0 = outputs[0] + (size_t)n * 10; /* 'logits' [1,10] */
-			(void)y0;
-			O2C_PROF(0, O2C_NODE(1, k000_conv(x0, (float *)(ws + 0))));
-			O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, (float *)(ws + 0), 1152);
-			O2C_PROF(1, O2C_NODE(1, k001_maxpool((float *)(ws + 0), (float *)(ws + 4608))));
-			O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, (float *)(ws + 4608), 288);
-			O2C_PROF(2, O2C_NODE(1, k002_conv((float *)(ws + 4608), (float *)(ws + 0))));
-			O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, (float *)(ws + 0), 288);
-			O2C_PROF(3, O2C_NODE(1, k003_conv((float *)(ws + 0), (float *)(ws + 4608), (float *)(ws + 1152))));
-			O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, (float *)(ws + 1152), 288);
-			O2C_PROF(4, O2C_NODE(1, k004_conv((float *)(ws + 1152), (float *)(ws + 0))));
-			O2C_DUMP("/Relu_output_0", "/b1/Conv", n, (float *)(ws + 0), 144);
-			O2C_PROF(5, O2C_NODE(1, k005_conv((float *)(ws + 1152), (float *)(ws + 576))));
-			O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, (float *)(ws + 576), 144);
-			O2C_PROF(6, O2C_NODE(1, k006_globalaveragepool((float *)(ws + 0), (float *)(ws + 1152))));
-			O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, (float *)(ws + 1152), 8);
-			O2C_PROF(8, O2C_NODE(1, k008_gemm((float *)(ws + 1152), y0)));
-			O2C_DUMP("logits", "/head/Gemm", n, y0, 10);
+		const int nth = o2c_nthreads(), tid = o2c_tid();
+		int n0 = 0;
+		if (nth > 1 && batch >= nth && nth <= o2c_sample_slots(batch)) {
+			n0 = batch / nth * nth;
+			for (int n = tid; n < n0; n += nth) {
+				O2C_OMP(parallel num_threads(1))
+				tiny_cnn_sample(ws + (size_t)tid * 5760, n, inputs, outputs);
+			}
+			o2c_sync(); /* the team reuses thread 0's arena */
 		}
+		for (int n = n0; n < batch; n++)
+			tiny_cnn_sample(ws, n, inputs, outputs);
 		O2C_TEAM_END();
 	}
 	return 0;
