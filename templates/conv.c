@@ -212,7 +212,7 @@ static float o2c_band_cost(int n, int w)
 
 static int o2c_band_at(int P, int t, int nth, int round16)
 {
-	const int e = (int)((long)P * t / nth);
+	const int e = o2c_band_cut(P, t, nth);
 	if (t == nth || !round16)
 		return e;
 	return (e + 8) / 16 * 16 < P ? (e + 8) / 16 * 16 : P;

@@ -213,11 +213,16 @@ O2C_UNUSED static int o2c_sample_slots(int batch)
  * spatial kernels split every image into one band per thread, the same
  * fraction in every layer, so that a core mostly reads what it wrote (see
  * O2cBand in conv.c). */
+O2C_UNUSED static int o2c_band_cut(int n, int t, int nth)
+{
+	return (int)((long)n * t / nth); /* where thread t's band of n units starts */
+}
+
 O2C_UNUSED static void o2c_band_rows(int n, int *lo, int *hi)
 {
 	const int t = o2c_tid(), nt = o2c_nthreads();
-	*lo = (int)((long)n * t / nt);
-	*hi = (int)((long)n * (t + 1) / nt);
+	*lo = o2c_band_cut(n, t, nt);
+	*hi = o2c_band_cut(n, t + 1, nt);
 }
 
 O2C_UNUSED static float o2c_sigmoidf(float x)
@@ -443,7 +448,7 @@ static float o2c_band_cost(int n, int w)
 
 static int o2c_band_at(int P, int t, int nth, int round16)
 {
-	const int e = (int)((long)P * t / nth);
+	const int e = o2c_band_cut(P, t, nth);
 	if (t == nth || !round16)
 		return e;
 	return (e + 8) / 16 * 16 < P ? (e + 8) / 16 * 16 : P;

@@ -20,4 +20,18 @@
 		}                                 \
 	} while (0)
 
+/* Runs the next TEAM calls on nth threads (nth 0: as many as processors);
+ * 0 when that cannot be (nth > 1 without OpenMP).  Cases loop over
+ * for (int nth = 1; nth <= 3 && team_threads(nth); nth++) and restore with
+ * team_threads(0). */
+O2C_UNUSED static int team_threads(int nth)
+{
+#if defined(_OPENMP)
+	omp_set_num_threads(nth > 0 ? nth : omp_get_num_procs());
+	return 1;
+#else
+	return nth <= 1;
+#endif
+}
+
 #endif

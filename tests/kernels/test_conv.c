@@ -13,6 +13,7 @@
 
 #include "common.c"
 #include "conv.c"
+#include "team.h"
 
 typedef struct Case {
 	int N, G, C, H, W, M, KH, KW, SH, SW, DH, DW, PT, PL, PB, PR;
@@ -311,14 +312,8 @@ static int check_wino(const char *name, o2c_conv_tile_fn tile)
 	wino_tile = tile;
 	/* one thread, and 2 and 3: few tile groups for several threads take
 	 * the paths that share the transformed input and split the blocks */
-	for (int nth = 1; nth <= 3; nth++) {
+	for (int nth = 1; nth <= 3 && team_threads(nth); nth++) {
 		bare_team = nth == 3;
-#if defined(_OPENMP)
-		omp_set_num_threads(nth);
-#else
-		if (nth > 1)
-			break;
-#endif
 		for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++) {
 			bad += run_case(&wino_cases[i], name, NULL, WINOGRAD);
 			if (wino_cases[i].C <= O2C_WINO4_CMAX) /* V holds 16 tiles of at most that many channels */
@@ -328,9 +323,7 @@ static int check_wino(const char *name, o2c_conv_tile_fn tile)
 			bad += run_case(&wino4_cases[i], name, NULL, WINOGRAD4);
 	}
 	bare_team = 0;
-#if defined(_OPENMP)
-	omp_set_num_threads(omp_get_num_procs());
-#endif
+	team_threads(0);
 	return bad;
 }
 
@@ -338,19 +331,10 @@ static int check_wino(const char *name, o2c_conv_tile_fn tile)
 static void check_variant(const char *name, ConvFn fn)
 {
 	int bad = 0;
-	for (int nth = 1; nth <= 3; nth++) {
-#if defined(_OPENMP)
-		omp_set_num_threads(nth);
-#else
-		if (nth > 1)
-			break;
-#endif
+	for (int nth = 1; nth <= 3 && team_threads(nth); nth++)
 		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 			bad += run_case(&cases[i], name, fn, DIRECT);
-	}
-#if defined(_OPENMP)
-	omp_set_num_threads(omp_get_num_procs());
-#endif
+	team_threads(0);
 	CU_ASSERT_EQUAL(bad, 0);
 }
 

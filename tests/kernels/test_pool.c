@@ -105,20 +105,11 @@ static const PCase cases[] = {
 static void test_windows(void)
 {
 	int bad = 0;
-	for (int nth = 1; nth <= 3; nth++) {
-#if defined(_OPENMP)
-		omp_set_num_threads(nth);
-#else
-		if (nth > 1)
-			break;
-#endif
+	for (int nth = 1; nth <= 3 && team_threads(nth); nth++)
 		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 			for (int kind = 0; kind < 3; kind++)
 				bad += run(&cases[i], kind);
-	}
-#if defined(_OPENMP)
-	omp_set_num_threads(omp_get_num_procs());
-#endif
+	team_threads(0);
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
