@@ -213,6 +213,8 @@ static void emit_node(Emit *e, Node *n)
 			        comment_safe(n->in[j]->name));
 	if (n->residual)
 		fprintf(f, " *   res  %-10s '%s'\n", shape_str(&n->residual->shape), comment_safe(n->residual->name));
+	if (n->scratch)
+		fprintf(f, " *   scratch %lld floats of working memory\n", (long long)shape_numel(&n->scratch->shape));
 	for (int j = 0; j < n->nout; j++)
 		if (n->out[j])
 			fprintf(f, " *   out%d %-10s '%s'\n", j, shape_str(&n->out[j]->shape), comment_safe(n->out[j]->name));
@@ -226,6 +228,8 @@ static void emit_node(Emit *e, Node *n)
 	for (int j = 0; j < n->nout; j++)
 		if (n->out[j])
 			fprintf(f, "%sfloat *restrict out%d", np++ ? ", " : "", j);
+	if (n->scratch)
+		fprintf(f, "%sfloat *restrict scratch", np++ ? ", " : "");
 	if (!np)
 		fprintf(f, "void");
 	fprintf(f, ")\n{\n");
@@ -237,6 +241,8 @@ static void emit_node(Emit *e, Node *n)
 	for (int j = 0; j < n->nout; j++)
 		if (n->out[j])
 			fprintf(f, "\t(void)out%d;\n", j);
+	if (n->scratch)
+		fprintf(f, "\t(void)scratch;\n");
 	e->team = false;
 	d->emit(e, n);
 	n->team = e->team;
@@ -341,6 +347,8 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 			for (int j = 0; j < n->nout; j++)
 				if (n->out[j])
 					fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->out[j]));
+			if (n->scratch)
+				fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->scratch));
 		}
 		fprintf(f, ")));\n");
 		for (int j = 0; j < n->nout; j++)

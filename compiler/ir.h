@@ -159,6 +159,7 @@ struct Node {
 	const char **covers; int ncovers;
 	Act act;              /* fused activation */
 	Tensor *residual;     /* fused residual add operand (same shape as out[0]) */
+	Tensor *scratch;      /* plan.c: the kernel's working memory in the arena (op_scratch_floats), or NULL */
 	bool dead;            /* removed by a pass; skipped by everything after */
 	bool team;            /* emit: its function runs on every thread of the run (emit_team) */
 	int id;               /* position in the schedule */
@@ -236,6 +237,8 @@ enum {
 };
 extern const OpDef op_table[OP_COUNT];
 int op_lookup(const char *domain, const char *op_type); /* -1 if unsupported */
+/* floats of arena the node's kernel needs while it runs (0: none); plan.c gives them */
+int64_t op_scratch_floats(const Node *n);
 
 /* ---- passes (one file each) ----------------------------------------- */
 

@@ -1,7 +1,7 @@
 /*
  * ops.c - the operator table built from ops.def, and its lookup.
  */
-#include "ops/ops.h"
+#include "ops/spatial.h"
 
 #include <string.h>
 
@@ -11,6 +11,16 @@ const OpDef op_table[OP_COUNT] = {
 #include "ops.def"
 #undef OP
 };
+
+int64_t op_scratch_floats(const Node *n)
+{
+	switch (n->op) {
+	case OP_Conv:
+		return conv_scratch_floats(n);
+	default:
+		return 0;
+	}
+}
 
 _Static_assert(sizeof op_table / sizeof op_table[0] == OP_COUNT, "op table and ops.def disagree");
 

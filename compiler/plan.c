@@ -8,6 +8,9 @@
  *    (a graph input reshaped straight into a graph output) the emitter copies.
  *    An op may also have set `alias` beforehand (concat in place); the plan
  *    respects it.
+ * 1b. Scratch: a node whose kernel needs working memory while it runs
+ *    (op_scratch_floats: a Conv on the channel-vectorised Winograd path)
+ *    gets a tensor of its own that lives for that node only.
  * 2. Liveness: each arena tensor lives from its producer's position to its
  *    last reader's, counting readers of every tensor aliased into it.
  * 3. Placement: greedy by size, largest first, each at the lowest 64-byte
@@ -87,9 +90,30 @@ static int by_size_desc(const void *a, const void *b)
 	return x->t->first_use - y->t->first_use;
 }
 
+static void add_scratch(Graph *g)
+{
+	for (int i = 0; i < g->nnodes; i++) {
+		Node *n = g->nodes[i];
+		const int64_t floats = n->dead || n->scratch ? 0 : op_scratch_floats(n);
+		if (floats <= 0)
+			continue;
+		char *name = xsprintf("%s:scratch", n->name);
+		for (int k = 1; graph_find(g, name); k++)
+			name = xsprintf("%s:scratch%d", n->name, k);
+		Tensor *t = graph_tensor(g, name);
+		t->kind = T_TEMP;
+		t->dtype = DT_FLOAT;
+		t->shape.rank = 1;
+		t->shape.d[0] = floats;
+		t->producer = n;
+		n->scratch = t;
+	}
+}
+
 void plan_memory(Graph *g)
 {
 	alias_views(g);
+	add_scratch(g);
 
 	for (int i = 0; i < g->ntensors; i++) {
 		g->tensors[i]->first_use = -1;
@@ -101,10 +125,11 @@ void plan_memory(Graph *g)
 		Node *n = g->nodes[i];
 		if (n->dead)
 			continue;
-		for (int j = 0; j < n->nout; j++) {
-			if (!n->out[j])
+		for (int j = 0; j <= n->nout; j++) {
+			Tensor *t = j < n->nout ? n->out[j] : n->scratch;
+			if (!t)
 				continue;
-			Tensor *r = root(n->out[j], NULL);
+			Tensor *r = root(t, NULL);
 			if (r->first_use < 0 || r->first_use > n->id)
 				r->first_use = n->id;
 			if (r->last_use < n->id)

@@ -14,8 +14,10 @@
  * unpadded conv is called with H = 1 and W = H*W (one flat row).
  *
  * o2c_conv2d_cv: the same for small images (7x7, 8x8) with vectors over 64
- * output channels (weights packed [M/64][K][64]); o2c_conv2d_wino3:
- * Winograd F(2x2,3x3).  Both are described where they are defined.
+ * output channels (weights packed [M/64][K][64]); o2c_conv2d_wino3 and
+ * _wino4: Winograd F(2x2,3x3) and F(4x4,3x3); o2c_conv2d_wcv: Winograd for
+ * images of few tiles with the products over 64 output channels.  Each is
+ * described where it is defined.
  *
  * o2c_dwconv2d: depthwise (one input channel per group, M == C) with the
  * weights as the model gives them, [C][KH][KW]; rows are accumulated tap by
@@ -565,8 +567,10 @@ static void o2c_wino2_map(O2cWino2Map *mp, int t0, int nt, int TG, int TWt, int 
 	}
 }
 
-/* Input transform of channels [c0, c1) of image x into V[16][C][TG]. */
-O2C_DRIVER void o2c_wino2_in(const float *x, float *V, int C, int c0, int c1, int HW, int TG, const O2cWino2Map *mp)
+/* Input transform of channels [c0, c1) of image x into V[16][C][ldv], the
+ * group's TG tiles in columns [0, TG). */
+O2C_DRIVER void o2c_wino2_in(const float *x, float *V, int ldv, int C, int c0, int c1, int HW, int TG,
+                             const O2cWino2Map *mp)
 {
 	float d[16][O2C_CONV_NR], u[16][O2C_CONV_NR];
 	for (int c = c0; c < c1; c++) {
@@ -585,8 +589,8 @@ O2C_DRIVER void o2c_wino2_in(const float *x, float *V, int C, int c0, int c1, in
 				u[3 * 4 + r][j] = d1 - d3;
 			}
 		for (int i = 0; i < 4; i++) { /* (B^T d) B: columns */
-			float *v0 = V + ((size_t)(i * 4 + 0) * C + c) * TG, *v1 = v0 + (size_t)C * TG;
-			float *v2 = v1 + (size_t)C * TG, *v3 = v2 + (size_t)C * TG;
+			float *v0 = V + ((size_t)(i * 4 + 0) * C + c) * ldv, *v1 = v0 + (size_t)C * ldv;
+			float *v2 = v1 + (size_t)C * ldv, *v3 = v2 + (size_t)C * ldv;
 			for (int j = 0; j < TG; j++) {
 				const float u0 = u[i * 4 + 0][j], u1 = u[i * 4 + 1][j];
 				const float u2 = u[i * 4 + 2][j], u3 = u[i * 4 + 3][j];
@@ -673,12 +677,12 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 			for (int t0 = bd.lo; t0 < bd.hi; t0 += TG) {
 				const int nt = bd.hi - t0 < TG ? bd.hi - t0 : TG;
 				o2c_wino2_map(&mp, t0, nt, TG, TWt, H, W, OH, OW, PT, PL);
-				o2c_wino2_in(x, V, C, 0, C, H * W, TG, &mp);
+				o2c_wino2_in(x, V, TG, C, 0, C, H * W, TG, &mp);
 				o2c_wino2_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &mp, 0, nb, lo, hi, tile);
 			}
 			if (bd.rb0 < bd.rb1) {
 				o2c_wino2_map(&mp, bd.r0, bd.r1 - bd.r0, TG, TWt, H, W, OH, OW, PT, PL);
-				o2c_wino2_in(x, V, C, 0, C, H * W, TG, &mp);
+				o2c_wino2_in(x, V, TG, C, 0, C, H * W, TG, &mp);
 				o2c_wino2_out(V, U, bias, res, out, n, C, M, OH, OW, TG, bd.r1 - bd.r0, &mp, bd.rb0, bd.rb1,
 				              lo, hi, tile);
 			}
@@ -713,7 +717,7 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 		if (b0 >= b1)
 			continue;
 		o2c_wino2_map(&mp, t0, nt, TG, TWt, H, W, OH, OW, PT, PL);
-		o2c_wino2_in(in + (size_t)n * C * H * W, V, C, 0, C, H * W, TG, &mp);
+		o2c_wino2_in(in + (size_t)n * C * H * W, V, TG, C, 0, C, H * W, TG, &mp);
 		o2c_wino2_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &mp, b0, b1, lo, hi, tile);
 	}
 }
@@ -853,10 +857,10 @@ static void o2c_wino4_strips(O2cWino4Strips *st, int t0, int nt, int TWt)
 }
 
 /* Input transform of channels [c0, c1) of image x for a group's strips into
- * V[36][C][TG]; the columns past the group's nt tiles are zeroed so the
- * GEMM reads defined values. */
-O2C_DRIVER void o2c_wino4_in(const float *x, float *V, int C, int c0, int c1, int H, int W, int PT, int PL, int TG, int nt,
-                         const O2cWino4Strips *st)
+ * V[36][C][ldv], the nt tiles in columns [0, nt); columns [nt, TG) are
+ * zeroed so the GEMM reads defined values. */
+O2C_DRIVER void o2c_wino4_in(const float *x, float *V, int ldv, int C, int c0, int c1, int H, int W, int PT, int PL,
+                             int TG, int nt, const O2cWino4Strips *st)
 {
 	/* one strip: 6 input rows, their vertical transform, its phases per transform row */
 	float rows[6][O2C_WINO4_ROW], ucol[O2C_WINO4_ROW], ph[6][6][O2C_CONV_NR];
@@ -918,8 +922,8 @@ O2C_DRIVER void o2c_wino4_in(const float *x, float *V, int C, int c0, int c1, in
 		}
 		/* B across, over all the group's tiles: tile j's columns are ph[i][0..5][j] */
 		for (int i = 0; i < 6; i++) {
-			float *v = V + ((size_t)(i * 6) * C + c) * TG;
-			const size_t vs = (size_t)C * TG; /* one xi further */
+			float *v = V + ((size_t)(i * 6) * C + c) * ldv;
+			const size_t vs = (size_t)C * ldv; /* one xi further */
 			o2c_wino4_bt(ph[i][0], ph[i][1], ph[i][2], ph[i][3], ph[i][4], ph[i][5], v, v + vs, v + 2 * vs,
 			             v + 3 * vs, v + 4 * vs, v + 5 * vs, nt);
 		}
@@ -927,7 +931,7 @@ O2C_DRIVER void o2c_wino4_in(const float *x, float *V, int C, int c0, int c1, in
 	for (int xi = 0; xi < 36; xi++)
 		for (int c = c0; c < c1; c++)
 			for (int j = nt; j < TG; j++)
-				V[((size_t)xi * C + c) * TG + j] = 0.0f;
+				V[((size_t)xi * C + c) * ldv + j] = 0.0f;
 }
 
 /* GEMMs and output transform of a group for channel blocks [b0, b1) of image n. */
@@ -997,12 +1001,12 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 			for (int t0 = bd.lo; t0 < bd.hi; t0 += TG) {
 				const int nt = bd.hi - t0 < TG ? bd.hi - t0 : TG;
 				o2c_wino4_strips(&st, t0, nt, TWt);
-				o2c_wino4_in(x, V, C, 0, C, H, W, PT, PL, TG, nt, &st);
+				o2c_wino4_in(x, V, TG, C, 0, C, H, W, PT, PL, TG, nt, &st);
 				o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, 0, nb, lo, hi, tile);
 			}
 			if (bd.rb0 < bd.rb1) {
 				o2c_wino4_strips(&st, bd.r0, bd.r1 - bd.r0, TWt);
-				o2c_wino4_in(x, V, C, 0, C, H, W, PT, PL, TG, bd.r1 - bd.r0, &st);
+				o2c_wino4_in(x, V, TG, C, 0, C, H, W, PT, PL, TG, bd.r1 - bd.r0, &st);
 				o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, bd.r1 - bd.r0, &st, bd.rb0, bd.rb1,
 				              lo, hi, tile);
 			}
@@ -1024,7 +1028,7 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 			const int gr = (int)(g % ngr), n = (int)(g / ngr), t0 = gr * TG, nt = T - t0 < TG ? T - t0 : TG;
 			O2cWino4Strips st;
 			o2c_wino4_strips(&st, t0, nt, TWt);
-			o2c_wino4_in(in + (size_t)n * C * H * W, V, C, C * tid / nth, C * (tid + 1) / nth, H, W, PT, PL,
+			o2c_wino4_in(in + (size_t)n * C * H * W, V, TG, C, C * tid / nth, C * (tid + 1) / nth, H, W, PT, PL,
 			             TG, nt, &st);
 			o2c_sync();
 			o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, nb * tid / nth,
@@ -1039,7 +1043,7 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 		O2cWino4Strips st;
 		const int gr = (int)(g % ngr), n = (int)(g / ngr), t0 = gr * TG, nt = T - t0 < TG ? T - t0 : TG;
 		o2c_wino4_strips(&st, t0, nt, TWt);
-		o2c_wino4_in(in + (size_t)n * C * H * W, V, C, 0, C, H, W, PT, PL, TG, nt, &st);
+		o2c_wino4_in(in + (size_t)n * C * H * W, V, TG, C, 0, C, H, W, PT, PL, TG, nt, &st);
 		o2c_wino4_out(V, U, bias, res, out, n, C, M, OH, OW, TG, nt, &st, 0, nb, lo, hi, tile);
 	}
 }
@@ -1170,21 +1174,65 @@ static void o2c_cv_pack(const float *x, float *bp, int ic0, int nic, int H, int 
 	}
 }
 
-/* Block of 64 channels, [P][64] partial sums in yb -> NCHW with the epilogue. */
-static void o2c_cv_store(float *yb, int P, const float *bias, const float *res, float lo, float hi)
+/* Block of 64 channels, [P][64] partial sums in yb -> NCHW with the
+ * epilogue, through t (room for P * 64 floats).  In 16-pixel blocks, so
+ * that what is read stays in L1 (a 28x28 block is 200 KB); with AVX-512 each
+ * 16 x 16 square is transposed in registers. */
+static void o2c_cv_store(float *yb, int P, const float *bias, const float *res, float lo, float hi, float *t)
 {
-	float t[O2C_CV_PMAX * O2C_CV_MV];
 	memcpy(t, yb, (size_t)P * O2C_CV_MV * sizeof *t);
-	for (int r = 0; r < O2C_CV_MV; r++) {
-		const float bv = bias ? bias[r] : 0.0f;
-		const float *rs = res ? res + (size_t)r * P : NULL;
-		float *y = yb + (size_t)r * P;
-		for (int p = 0; p < P; p++) {
-			float v = t[p * O2C_CV_MV + r] + bv;
-			if (rs)
-				v += rs[p];
-			v = v < lo ? lo : v;
-			y[p] = v > hi ? hi : v;
+	int p0 = 0;
+#if defined(__AVX512F__)
+	const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+	for (; p0 + 16 <= P; p0 += 16)
+		for (int r0 = 0; r0 < O2C_CV_MV; r0 += 16) {
+			__m512 a[16], b[16];
+			for (int i = 0; i < 16; i++)
+				a[i] = _mm512_loadu_ps(t + (size_t)(p0 + i) * O2C_CV_MV + r0);
+			for (int i = 0; i < 8; i++) {
+				b[2 * i] = _mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]);
+				b[2 * i + 1] = _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]);
+			}
+			for (int i = 0; i < 4; i++) { /* 128-bit lane L of a[4i + k]: pixels 4i.., channel 4L + k */
+				a[4 * i] = _mm512_shuffle_ps(b[4 * i], b[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+				a[4 * i + 1] = _mm512_shuffle_ps(b[4 * i], b[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+				a[4 * i + 2] = _mm512_shuffle_ps(b[4 * i + 1], b[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+				a[4 * i + 3] = _mm512_shuffle_ps(b[4 * i + 1], b[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+			}
+			for (int k = 0; k < 4; k++) {
+				b[k] = _mm512_shuffle_f32x4(a[k], a[4 + k], 0x88);
+				b[4 + k] = _mm512_shuffle_f32x4(a[k], a[4 + k], 0xdd);
+				b[8 + k] = _mm512_shuffle_f32x4(a[8 + k], a[12 + k], 0x88);
+				b[12 + k] = _mm512_shuffle_f32x4(a[8 + k], a[12 + k], 0xdd);
+			}
+			for (int k = 0; k < 4; k++) { /* a[c]: channel r0 + c over the 16 pixels */
+				a[k] = _mm512_shuffle_f32x4(b[k], b[8 + k], 0x88);
+				a[8 + k] = _mm512_shuffle_f32x4(b[k], b[8 + k], 0xdd);
+				a[4 + k] = _mm512_shuffle_f32x4(b[4 + k], b[12 + k], 0x88);
+				a[12 + k] = _mm512_shuffle_f32x4(b[4 + k], b[12 + k], 0xdd);
+			}
+			for (int c = 0; c < 16; c++) {
+				const size_t o = (size_t)(r0 + c) * P + p0;
+				__m512 v = _mm512_add_ps(a[c], _mm512_set1_ps(bias ? bias[r0 + c] : 0.0f));
+				if (res)
+					v = _mm512_add_ps(v, _mm512_loadu_ps(res + o));
+				_mm512_storeu_ps(yb + o, _mm512_min_ps(_mm512_max_ps(v, vlo), vhi));
+			}
+		}
+#endif
+	for (; p0 < P; p0 += 16) {
+		const int p1 = P - p0 < 16 ? P : p0 + 16;
+		for (int r = 0; r < O2C_CV_MV; r++) {
+			const float bv = bias ? bias[r] : 0.0f;
+			const float *rs = res ? res + (size_t)r * P : NULL;
+			float *y = yb + (size_t)r * P;
+			for (int p = p0; p < p1; p++) {
+				float v = t[(size_t)p * O2C_CV_MV + r] + bv;
+				if (rs)
+					v += rs[p];
+				v = v < lo ? lo : v;
+				y[p] = v > hi ? hi : v;
+			}
 		}
 	}
 }
@@ -1244,7 +1292,7 @@ O2C_DRIVER void o2c_conv2d_cv_run(const float *in, const float *wq, const float 
 	for (int nbk = 0; nbk < N * nb; nbk++) {
 		const int n = nbk / nb, b = nbk % nb;
 		float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
-		o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi);
+		o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi, bp);
 	}
 }
 
@@ -1366,6 +1414,155 @@ O2C_UNUSED static void o2c_conv2d_cv(const float *in, const float *wq, const flo
 {
 	o2c_conv2d_cv_run(in, wq, bias, res, out, N, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi,
 	                  O2C_CV_TILE);
+}
+
+/*
+ * o2c_conv2d_wcv: Winograd F(2x2) or F(4x4) (F = 2 or 4) for images of few
+ * tiles (14x14 in F(2x2), 28x28 in F(4x4): 49 tiles), with the products
+ * vectorised over 64 output channels as in o2c_conv2d_cv.  The
+ * tile-vectorised products of o2c_conv2d_wino and _wino4 cut 49 tiles
+ * into two groups of 32 columns (64 computed for 49), read all the
+ * weights once per group and broadcast a weight per 2 FMAs; here each
+ * (position, block) chunk of weights is read once for all the tiles, in
+ * groups of up to 7 (28 accumulators: 4 weight vectors and 7 broadcasts
+ * per 28 FMAs).  The compiler packs U[xi][M/64][C][64] = (G g G^T)[xi].
+ * Per image: the input transform of all T tiles into V[npos][C][T] (the
+ * caller's scratch, the threads splitting the channels); after a barrier
+ * the (block, tile group) units, split contiguously between the threads:
+ * products into the stack Mb[xi][T][64], then the output transform,
+ * vectorised over the channels, into the block's own output region laid
+ * out [P][64]; after a last barrier each block is turned to NCHW with the
+ * epilogue (o2c_cv_store).
+ */
+#define O2C_WCV_MB (36 * 49 * O2C_CV_MV) /* Mb: positions x tiles x 64 floats, 441 KB of stack */
+
+/* Output transform of tiles [j0, j1) of one block: Mb[xi][T][64] -> yb[P][64]. */
+static void o2c_wcv_out(const float *Mb, float *yb, int F, int T, int TWt, int OH, int OW, int j0, int j1)
+{
+	const size_t xs = (size_t)T * O2C_CV_MV; /* one position further */
+	for (int j = j0; j < j1; j++) {
+		const int ty = j / TWt, tx = j % TWt;
+		const float *m = Mb + (size_t)j * O2C_CV_MV;
+		if (F == 2) {
+			float a[8][O2C_CV_MV];
+			for (int k = 0; k < 4; k++) /* A^T m, A^T = [1 1 1 0; 0 1 -1 -1] */
+				for (int r = 0; r < O2C_CV_MV; r++) {
+					const float m0 = m[(0 * 4 + k) * xs + r], m1 = m[(1 * 4 + k) * xs + r];
+					const float m2 = m[(2 * 4 + k) * xs + r], m3 = m[(3 * 4 + k) * xs + r];
+					a[k][r] = m0 + m1 + m2;
+					a[4 + k][r] = m1 - m2 - m3;
+				}
+			for (int i = 0; i < 2; i++) { /* (A^T m) A */
+				const int oy = 2 * ty + i;
+				if (oy >= OH)
+					break;
+				for (int q = 0; q < 2 && 2 * tx + q < OW; q++) {
+					float *y = yb + ((size_t)oy * OW + 2 * tx + q) * O2C_CV_MV;
+					for (int r = 0; r < O2C_CV_MV; r++)
+						y[r] = q == 0 ? a[i * 4][r] + a[i * 4 + 1][r] + a[i * 4 + 2][r]
+						              : a[i * 4 + 1][r] - a[i * 4 + 2][r] - a[i * 4 + 3][r];
+				}
+			}
+			continue;
+		}
+		/* A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] */
+		float t[24][O2C_CV_MV];
+		for (int k = 0; k < 6; k++) /* A^T m down the columns: t[q*6 + k] */
+			for (int r = 0; r < O2C_CV_MV; r++) {
+				const float m0 = m[(0 * 6 + k) * xs + r], m5 = m[(5 * 6 + k) * xs + r];
+				const float s12 = m[(1 * 6 + k) * xs + r] + m[(2 * 6 + k) * xs + r];
+				const float d12 = m[(1 * 6 + k) * xs + r] - m[(2 * 6 + k) * xs + r];
+				const float s34 = m[(3 * 6 + k) * xs + r] + m[(4 * 6 + k) * xs + r];
+				const float d34 = m[(3 * 6 + k) * xs + r] - m[(4 * 6 + k) * xs + r];
+				t[k][r] = m0 + s12 + s34;
+				t[6 + k][r] = d12 + 2.0f * d34;
+				t[12 + k][r] = s12 + 4.0f * s34;
+				t[18 + k][r] = d12 + 8.0f * d34 + m5;
+			}
+		for (int i = 0; i < 4; i++) { /* (A^T m) A along the rows */
+			const int oy = 4 * ty + i;
+			if (oy >= OH)
+				break;
+			const float *u = t[i * 6];
+			float o[4][O2C_CV_MV];
+			for (int r = 0; r < O2C_CV_MV; r++) {
+				const float s12 = u[1 * O2C_CV_MV + r] + u[2 * O2C_CV_MV + r];
+				const float d12 = u[1 * O2C_CV_MV + r] - u[2 * O2C_CV_MV + r];
+				const float s34 = u[3 * O2C_CV_MV + r] + u[4 * O2C_CV_MV + r];
+				const float d34 = u[3 * O2C_CV_MV + r] - u[4 * O2C_CV_MV + r];
+				o[0][r] = u[r] + s12 + s34;
+				o[1][r] = d12 + 2.0f * d34;
+				o[2][r] = s12 + 4.0f * s34;
+				o[3][r] = d12 + 8.0f * d34 + u[5 * O2C_CV_MV + r];
+			}
+			const int nq = OW - 4 * tx < 4 ? OW - 4 * tx : 4;
+			memcpy(yb + ((size_t)oy * OW + 4 * tx) * O2C_CV_MV, o, (size_t)nq * O2C_CV_MV * sizeof(float));
+		}
+	}
+}
+
+/* V: npos * C * T floats of scratch, npos = (F + 2)^2, T = ceil(OH/F) * ceil(OW/F);
+ * the compiler takes this path only when npos * T * 64 <= O2C_WCV_MB and M % 64 == 0. */
+O2C_DRIVER void o2c_conv2d_wcv_run(const float *in, const float *U, const float *bias, const float *res, float *out,
+                                   float *V, int F, int N, int C, int H, int W, int M, int OH, int OW, int PT, int PL,
+                                   float lo, float hi, o2c_cv_tile_fn tile)
+{
+	const int TWt = (OW + F - 1) / F, T = (OH + F - 1) / F * TWt, npos = (F + 2) * (F + 2), P = OH * OW;
+	const int nb = M / O2C_CV_MV, ng = (T + O2C_CV_JB - 1) / O2C_CV_JB, nch = (T + O2C_CONV_NR - 1) / O2C_CONV_NR;
+	const int tid = o2c_tid(), nth = o2c_nthreads(), per_image = nb * ng;
+	const int u0 = per_image * tid / nth, u1 = per_image * (tid + 1) / nth;
+	const size_t vx = (size_t)C * T; /* one position further in V */
+	float Mb[O2C_WCV_MB];
+	for (int n = 0; n < N; n++) {
+		const float *x = in + (size_t)n * C * H * W;
+		const int c0 = C * tid / nth, c1 = C * (tid + 1) / nth;
+		for (int ch = 0; ch < nch; ch++) { /* the transforms take at most O2C_CONV_NR tiles a call */
+			const int t0 = T * ch / nch, nt = T * (ch + 1) / nch - t0;
+			if (F == 2) {
+				O2cWino2Map mp;
+				o2c_wino2_map(&mp, t0, nt, nt, TWt, H, W, OH, OW, PT, PL);
+				o2c_wino2_in(x, V + t0, T, C, c0, c1, H * W, nt, &mp);
+			} else {
+				O2cWino4Strips st;
+				o2c_wino4_strips(&st, t0, nt, TWt);
+				o2c_wino4_in(x, V + t0, T, C, c0, c1, H, W, PT, PL, nt, nt, &st);
+			}
+		}
+		o2c_sync();
+		for (int b = u0 / ng; u0 < u1 && b <= (u1 - 1) / ng; b++) {
+			const int glo = b == u0 / ng ? u0 % ng : 0, ghi = b == (u1 - 1) / ng ? (u1 - 1) % ng + 1 : ng;
+			for (int xi = 0; xi < npos; xi++) {
+				const float *w = U + ((size_t)xi * nb + b) * C * O2C_CV_MV;
+				/* read next: the next position's chunk, else the next block's first */
+				const float *nw = xi + 1 < npos                  ? w + (size_t)nb * C * O2C_CV_MV
+				                  : b < (u1 - 1) / ng             ? U + (size_t)(b + 1) * C * O2C_CV_MV
+				                                                  : NULL;
+				const int nlines = nw ? C * (O2C_CV_MV / 16) : 0;
+				for (int g = glo; g < ghi; g++) {
+					const int j0 = g * T / ng, j1 = (g + 1) * T / ng;
+					const int l0 = nlines * (g - glo) / (ghi - glo), l1 = nlines * (g - glo + 1) / (ghi - glo);
+					tile(V + xi * vx + j0, T, w, C, Mb + ((size_t)xi * T + j0) * O2C_CV_MV, j1 - j0, 1, g == glo,
+					     nw ? nw + (size_t)16 * l0 : NULL, l1 - l0);
+				}
+			}
+			o2c_wcv_out(Mb, out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P, F, T, TWt, OH, OW, glo * T / ng,
+			            ghi * T / ng);
+		}
+		o2c_sync(); /* V is rewritten for the next image; the blocks are complete */
+	}
+	O2C_OMP(for schedule(static) nowait)
+	for (int nbk = 0; nbk < N * nb; nbk++) {
+		const int n = nbk / nb, b = nbk % nb;
+		float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
+		o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi, Mb);
+	}
+}
+
+O2C_UNUSED static void o2c_conv2d_wcv(const float *in, const float *U, const float *bias, const float *res,
+                                      float *out, float *V, int F, int N, int C, int H, int W, int M, int OH, int OW,
+                                      int PT, int PL, float lo, float hi)
+{
+	o2c_conv2d_wcv_run(in, U, bias, res, out, V, F, N, C, H, W, M, OH, OW, PT, PL, lo, hi, O2C_CV_TILE);
 }
 
 #if defined(__AVX512F__)

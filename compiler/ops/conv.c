@@ -2,11 +2,14 @@
  * ops/conv.c - Conv (opset 1..21): attributes and shapes, and the emitter
  * that packs the weights at compile time for templates/conv.c.
  *
- * Four kernels serve every Conv: depthwise (group == C == M) reads W as
+ * The kernels that serve a Conv: depthwise (group == C == M) reads W as
  * given; a 3x3 stride-1 conv with enough channels runs as Winograd
- * F(2x2,3x3) on weights transformed here; a 1x1, stride-1, unpadded conv
- * runs as a GEMM over the flattened image; everything else goes through
- * the packed direct convolution (an implicit GEMM).  The
+ * F(4x4,3x3) or F(2x2,3x3) on weights transformed here (with the products
+ * vectorised over output channels when the image has few tiles, which
+ * needs arena scratch: conv_scratch_floats); small images run the
+ * channel-vectorised kernel; a 1x1, stride-1, unpadded conv runs as a GEMM
+ * over the flattened image; everything else goes through the packed direct
+ * convolution (an implicit GEMM).  The
  * fused epilogue (bias, residual, activation) is applied inside the kernel
  * when the activation is a clamp (Relu, Clip), else by a pass after it.
  */
@@ -19,6 +22,7 @@
 #define CONV_CV_MV 64       /* must equal O2C_CV_MV in templates/conv.c */
 #define CONV_CV_PMAX 64     /* must equal O2C_CV_PMAX in templates/conv.c */
 #define CONV_WINO4_CMAX 256 /* must equal O2C_WINO4_CMAX in templates/conv.c */
+#define CONV_WCV_MB (36 * 49 * 64) /* must equal O2C_WCV_MB in templates/conv.c */
 
 typedef struct ConvP {
 	Window w;
@@ -91,55 +95,34 @@ static float *conv_pack(const float *w, int64_t G, int64_t M, int64_t K, size_t 
 	return p;
 }
 
-/* Winograd F(2x2,3x3) weights for templates/conv.c o2c_conv2d_wino3:
- * U[xi][b][c][r] = (G g G^T)[xi] for g = W[b*MR + r][c] (3x3), zero past M,
- * with G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].  Computed in double. */
-static float *conv_wino_pack(const float *w, int64_t C, int64_t M, size_t *count)
+/* Winograd weights, F = 2 or 4 (templates/conv.c o2c_conv2d_wino3, _wino4
+ * with mv = MR, o2c_conv2d_wcv with mv = 64), computed in double:
+ *   U[xi][b][c][r] = (G g G^T)[xi] for g = W[b*mv + r][c] (3x3), zero past M,
+ * xi over the (F+2)^2 positions, G the (F+2)x3 matrix of F(FxF,3x3). */
+static float *conv_wino_pack(const float *w, int64_t C, int64_t M, int F, int64_t mv, size_t *count)
 {
-	static const double Gm[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-	const int64_t nb = (M + CONV_MR - 1) / CONV_MR;
-	*count = (size_t)checked_mul(checked_mul(16 * nb, C, "Winograd weights"), CONV_MR, "Winograd weights");
-	float *u = xalloc(*count * sizeof *u);
-	for (int64_t m = 0; m < M; m++)
-		for (int64_t c = 0; c < C; c++) {
-			const float *g = w + (m * C + c) * 9;
-			for (int i = 0; i < 4; i++)
-				for (int k = 0; k < 4; k++) {
-					double v = 0;
-					for (int a = 0; a < 3; a++)
-						for (int b = 0; b < 3; b++)
-							v += Gm[i][a] * g[a * 3 + b] * Gm[k][b];
-					u[(((i * 4 + k) * nb + m / CONV_MR) * C + c) * CONV_MR + m % CONV_MR] =
-					    (float)v;
-				}
-		}
-	return u;
-}
-
-/* Winograd F(4x4,3x3) weights for o2c_conv2d_wino4: the same layout with 36
- * positions, U[xi][b][c][r] = (G g G^T)[xi], G the 6x3 matrix below. */
-static float *conv_wino4_pack(const float *w, int64_t C, int64_t M, size_t *count)
-{
-	static const double Gm[6][3] = {{1.0 / 4, 0, 0},
+	static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+	static const double G4[6][3] = {{1.0 / 4, 0, 0},
 	                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
 	                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
 	                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
 	                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
 	                                {0, 0, 1}};
-	const int64_t nb = (M + CONV_MR - 1) / CONV_MR;
-	*count = (size_t)checked_mul(checked_mul(36 * nb, C, "Winograd weights"), CONV_MR, "Winograd weights");
+	const double(*Gm)[3] = F == 2 ? G2 : G4;
+	const int a = F + 2; /* positions per side */
+	const int64_t nb = (M + mv - 1) / mv;
+	*count = (size_t)checked_mul(checked_mul(a * a * nb, C, "Winograd weights"), mv, "Winograd weights");
 	float *u = xalloc(*count * sizeof *u);
 	for (int64_t m = 0; m < M; m++)
 		for (int64_t c = 0; c < C; c++) {
 			const float *g = w + (m * C + c) * 9;
-			for (int i = 0; i < 6; i++)
-				for (int k = 0; k < 6; k++) {
+			for (int i = 0; i < a; i++)
+				for (int k = 0; k < a; k++) {
 					double v = 0;
-					for (int a = 0; a < 3; a++)
-						for (int b = 0; b < 3; b++)
-							v += Gm[i][a] * g[a * 3 + b] * Gm[k][b];
-					u[(((i * 6 + k) * nb + m / CONV_MR) * C + c) * CONV_MR + m % CONV_MR] =
-					    (float)v;
+					for (int y = 0; y < 3; y++)
+						for (int x = 0; x < 3; x++)
+							v += Gm[i][y] * g[y * 3 + x] * Gm[k][x];
+					u[(((i * a + k) * nb + m / mv) * C + c) * mv + m % mv] = (float)v;
 				}
 		}
 	return u;
@@ -185,6 +168,31 @@ static bool conv_use_cv(const Window *w, int64_t G, int64_t M)
 static bool conv_use_wino4(const Window *w, int64_t C)
 {
 	return C <= CONV_WINO4_CMAX && ((w->out[0] + 3) / 4) * ((w->out[1] + 3) / 4) >= 25;
+}
+
+/* The Winograd products vectorised over 64 output channels (o2c_conv2d_wcv)
+ * where an image has few tiles (49 at 14x14 in F(2x2), at 28x28 in F(4x4)):
+ * the tile-vectorised products would compute 64 columns for them in two
+ * groups and read the weights twice.  Its stack holds (F+2)^2 x T x 64
+ * partial products.  Returns F, or 0 when the path does not apply. */
+static int conv_wcv_f(const Window *w, int64_t G, int64_t C, int64_t M)
+{
+	if (!conv_use_wino(w, G, C, M) || M % CONV_CV_MV)
+		return 0;
+	const int F = conv_use_wino4(w, C) ? 4 : 2;
+	const int64_t T = ((w->out[0] + F - 1) / F) * ((w->out[1] + F - 1) / F);
+	return T <= 64 && (F + 2) * (F + 2) * T * CONV_CV_MV <= CONV_WCV_MB ? F : 0;
+}
+
+int64_t conv_scratch_floats(const Node *n)
+{
+	const ConvP *p = n->p;
+	const int64_t C = n->in[0]->shape.d[1], M = n->in[1]->shape.d[0];
+	const int F = conv_wcv_f(&p->w, p->group, C, M);
+	if (!F)
+		return 0;
+	/* the transformed input of one image, V[(F+2)^2][C][T] */
+	return (F + 2) * (F + 2) * C * ((p->w.out[0] + F - 1) / F) * ((p->w.out[1] + F - 1) / F);
 }
 
 /* Splits n->act into the kernel's clamp [lo, hi] and what a pass after the
@@ -244,9 +252,20 @@ void conv_emit(Emit *e, Node *n)
 		      (long long)OH, (long long)OW, (long long)w->k[0], (long long)w->k[1], (long long)w->s[0],
 		      (long long)w->s[1], (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0],
 		      (long long)w->pb[1], lo, hi);
+	} else if (conv_wcv_f(w, G, C, M)) {
+		size_t count;
+		const int F = conv_wcv_f(w, G, C, M);
+		const float *u = conv_wino_pack(tensor_f32(wt), C, M, F, CONV_CV_MV, &count);
+		emitf(e, "\t/* 3x3 stride 1: Winograd F(%dx%d,3x3), few tiles: products over %d output channels */\n", F,
+		      F, CONV_CV_MV);
+		emitf(e,
+		      "\to2c_conv2d_wcv(in0, %s, %s, %s, out0, scratch, /*F*/%d, /*N*/%lld, /*C*/%lld, /*H*/%lld, "
+		      "/*W*/%lld, /*M*/%lld,\n\t               /*OH*/%lld, /*OW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		      emit_weights(e, u, count), bias, res, F, (long long)N, (long long)C, (long long)H, (long long)W,
+		      (long long)M, (long long)OH, (long long)OW, (long long)w->pb[0], (long long)w->pb[1], lo, hi);
 	} else if (conv_use_wino(w, G, C, M) && conv_use_wino4(w, C)) {
 		size_t count;
-		const float *u = conv_wino4_pack(tensor_f32(wt), C, M, &count);
+		const float *u = conv_wino_pack(tensor_f32(wt), C, M, 4, CONV_MR, &count);
 		emitf(e, "\t/* 3x3 stride 1: Winograd F(4x4,3x3), weights transformed at compile time */\n");
 		emitf(
 		    e,
@@ -256,7 +275,7 @@ void conv_emit(Emit *e, Node *n)
 		    (long long)M, (long long)OH, (long long)OW, (long long)w->pb[0], (long long)w->pb[1], lo, hi);
 	} else if (conv_use_wino(w, G, C, M)) {
 		size_t count;
-		const float *u = conv_wino_pack(tensor_f32(wt), C, M, &count);
+		const float *u = conv_wino_pack(tensor_f32(wt), C, M, 2, CONV_MR, &count);
 		emitf(e, "\t/* 3x3 stride 1: Winograd F(2x2,3x3), weights transformed at compile time */\n");
 		emitf(
 		    e,

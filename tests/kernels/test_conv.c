@@ -45,24 +45,32 @@ static float *pack(const float *w, int G, int C, int M, int KH, int KW)
 	return p;
 }
 
-/* Winograd F(2x2,3x3) weights as the compiler makes them (compiler/ops/conv.c
- * conv_wino_pack), restated: U[xi][b][c][r] = (G g G^T)[xi] of W[b*MR+r][c]. */
-static float *wino_pack(const float *w, int C, int M)
+/* Winograd weights as the compiler makes them (compiler/ops/conv.c
+ * conv_wino_pack), restated: U[xi][b][c][r] = (G g G^T)[xi] of W[b*mv+r][c],
+ * G the (F+2)x3 matrix of F(FxF,3x3); mv = MR for o2c_conv2d_wino and
+ * _wino4, 64 for o2c_conv2d_wcv. */
+static float *wino_pack(const float *w, int C, int M, int F, int mv)
 {
-	static const float Gm[4][3] = { { 1, 0, 0 }, { 0.5f, 0.5f, 0.5f }, { 0.5f, -0.5f, 0.5f }, { 0, 0, 1 } };
-	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR;
-	float *u = calloc((size_t)16 * nb * C * O2C_CONV_MR, sizeof *u);
+	static const double G2[4][3] = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+	static const double G4[6][3] = {{1.0 / 4, 0, 0},
+	                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+	                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+	                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
+	                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
+	                                {0, 0, 1}};
+	const double(*Gm)[3] = F == 2 ? G2 : G4;
+	const int A = F + 2, nb = (M + mv - 1) / mv;
+	float *u = calloc((size_t)A * A * nb * C * mv, sizeof *u);
 	for (int m = 0; m < M; m++)
 		for (int c = 0; c < C; c++) {
 			const float *g = w + ((size_t)m * C + c) * 9;
-			for (int i = 0; i < 4; i++)
-				for (int k = 0; k < 4; k++) {
+			for (int i = 0; i < A; i++)
+				for (int k = 0; k < A; k++) {
 					double v = 0;
 					for (int a = 0; a < 3; a++)
 						for (int b = 0; b < 3; b++)
-							v += (double)Gm[i][a] * g[a * 3 + b] * Gm[k][b];
-					u[((((size_t)(i * 4 + k)) * nb + m / O2C_CONV_MR) * C + c) * O2C_CONV_MR + m % O2C_CONV_MR] =
-						(float)v;
+							v += Gm[i][a] * g[a * 3 + b] * Gm[k][b];
+					u[((((size_t)(i * A + k)) * nb + m / mv) * C + c) * mv + m % mv] = (float)v;
 				}
 		}
 	return u;
@@ -80,34 +88,6 @@ static float *cv_pack(const float *w, int C, int M, int KH, int KW)
 	return p;
 }
 
-/* Winograd F(4x4,3x3) weights (compiler/ops/conv.c conv_wino4_pack), restated:
- * U[xi][b][c][r] = (G g G^T)[xi] of W[b*MR+r][c], G 6x3. */
-static float *wino4_pack(const float *w, int C, int M)
-{
-	static const double Gm[6][3] = {{1.0 / 4, 0, 0},
-	                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-	                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-	                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
-	                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
-	                                {0, 0, 1}};
-	const int nb = (M + O2C_CONV_MR - 1) / O2C_CONV_MR;
-	float *u = calloc((size_t)36 * nb * C * O2C_CONV_MR, sizeof *u);
-	for (int m = 0; m < M; m++)
-		for (int c = 0; c < C; c++) {
-			const float *g = w + ((size_t)m * C + c) * 9;
-			for (int i = 0; i < 6; i++)
-				for (int k = 0; k < 6; k++) {
-					double v = 0;
-					for (int a = 0; a < 3; a++)
-						for (int b = 0; b < 3; b++)
-							v += Gm[i][a] * g[a * 3 + b] * Gm[k][b];
-					u[((((size_t)(i * 6 + k)) * nb + m / O2C_CONV_MR) * C + c) * O2C_CONV_MR +
-					  m % O2C_CONV_MR] = (float)v;
-				}
-		}
-	return u;
-}
-
 static o2c_conv_tile_fn wino_tile; /* the microkernel the Winograd cases run with */
 static o2c_cv_tile_fn cv_tile;     /* and the channel-vectorised cases */
 static int bare_team;              /* run_case: a plain parallel region, no O2cTeam */
@@ -115,7 +95,7 @@ static int bare_team;              /* run_case: a plain parallel region, no O2cT
 typedef void (*ConvFn)(const float *, const float *, const float *, const float *, float *, int, int, int, int,
                        int, int, int, int, int, int, int, int, int, int, int, int, float, float);
 
-enum { DIRECT, DEPTHWISE, WINOGRAD, WINOGRAD4, CV };
+enum { DIRECT, DEPTHWISE, WINOGRAD, WINOGRAD4, CV, WCV2, WCV4 };
 
 static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 {
@@ -159,13 +139,20 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 					mag[o] = (float)a;
 				}
 	float *wp = depthwise           ? w
-	            : kind == WINOGRAD ? wino_pack(w, c->C, c->M)
-	            : kind == WINOGRAD4 ? wino4_pack(w, c->C, c->M)
+	            : kind == WINOGRAD ? wino_pack(w, c->C, c->M, 2, O2C_CONV_MR)
+	            : kind == WINOGRAD4 ? wino_pack(w, c->C, c->M, 4, O2C_CONV_MR)
+	            : kind == WCV2     ? wino_pack(w, c->C, c->M, 2, O2C_CV_MV)
+	            : kind == WCV4     ? wino_pack(w, c->C, c->M, 4, O2C_CV_MV)
 	            : kind == CV       ? cv_pack(w, c->C, c->M, c->KH, c->KW)
 	                               : pack(w, c->G, c->C, c->M, c->KH, c->KW);
 	/* Winograd adds and subtracts transformed values before multiplying: a few more roundings */
 	/* F(4x4) multiplies by up to 8 and 1/24 on the way: more again */
-	const float tol = kind == WINOGRAD4 ? 2e-5f : kind == WINOGRAD ? 1e-5f : 2e-6f;
+	const float tol = kind == WINOGRAD4 || kind == WCV4 ? 2e-5f : kind == WINOGRAD || kind == WCV2 ? 1e-5f : 2e-6f;
+	/* o2c_conv2d_wcv's scratch: the transformed input of one image */
+	const int F = kind == WCV4 ? 4 : 2;
+	float *V = kind == WCV2 || kind == WCV4
+	               ? malloc((size_t)(F + 2) * (F + 2) * c->C * ((OH + F - 1) / F) * ((OW + F - 1) / F) * sizeof *V)
+	               : NULL;
 	y[ny] = 42.0f; /* guard: kernels must not write past the output */
 	/* every thread calls the kernel, as in a generated run (templates/common.c):
 	 * in a team with o2c_sync, or (bare_team) in a plain parallel region,
@@ -182,6 +169,9 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 	else if (kind == CV)
 		o2c_conv2d_cv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
 		                  OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, cv_tile);
+	else if (kind == WCV2 || kind == WCV4)
+		o2c_conv2d_wcv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, V, F, c->N, c->C, c->H, c->W, c->M,
+		                   OH, OW, c->PT, c->PL, c->lo, c->hi, cv_tile);
 	else if (kind == WINOGRAD4)
 		o2c_conv2d_wino4_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
 		                     OW, c->PT, c->PL, c->lo, c->hi, wino_tile);
@@ -204,6 +194,7 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 	if (y[ny] != 42.0f)
 		fprintf(stderr, "%s wrote past the output\n", name), bad++;
 	if (!depthwise) free(wp);
+	free(V);
 	free(x); free(w); free(bias); free(res); free(ref); free(mag); free(y);
 	return bad;
 }
@@ -306,6 +297,49 @@ static const Case wino4_cases[] = {
 	{ 1, 1, 4, 4, 596, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -INFINITY, INFINITY },
 };
 
+/* o2c_conv2d_wcv: M a multiple of 64, at most 64 tiles of F x F (and
+ * (F+2)^2 x tiles x 64 <= O2C_WCV_MB): 49 tiles (two transform calls of 25
+ * and 24), partial tiles at the edges, pads 0..2, batches, one output pixel,
+ * 3 blocks (uneven shares at 2 threads), C over 256 */
+static const Case wcv2_cases[] = {
+	{ 1, 1, 33, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 2, 1, 7, 9, 6, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 5, 8, 11, 192, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 0, 1, -INFINITY, 0.5f },
+	{ 1, 1, 2, 3, 3, 64, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -INFINITY, INFINITY },
+	{ 1, 1, 16, 5, 4, 64, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 1, 0, -INFINITY, INFINITY },
+	{ 1, 1, 300, 16, 16, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+};
+static const Case wcv4_cases[] = {
+	{ 1, 1, 20, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 64, 23, 27, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -INFINITY, INFINITY },
+	{ 2, 1, 20, 10, 9, 192, 3, 3, 1, 1, 1, 1, 0, 1, 2, 0, 0, 1, -INFINITY, 0.5f },
+	{ 1, 1, 3, 5, 5, 64, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0.0f, INFINITY },
+};
+
+static int check_wcv(const char *name, o2c_cv_tile_fn tile)
+{
+	int bad = 0;
+	cv_tile = tile;
+	for (int nth = 1; nth <= 3 && team_threads(nth); nth++) {
+		bare_team = nth == 3;
+		for (size_t i = 0; i < sizeof wcv2_cases / sizeof wcv2_cases[0]; i++)
+			bad += run_case(&wcv2_cases[i], name, NULL, WCV2);
+		for (size_t i = 0; i < sizeof wcv4_cases / sizeof wcv4_cases[0]; i++)
+			bad += run_case(&wcv4_cases[i], name, NULL, WCV4);
+	}
+	bare_team = 0;
+	team_threads(0);
+	return bad;
+}
+
+static void test_wcv_generic(void) { CU_ASSERT_EQUAL(check_wcv("wcv generic", o2c_cv_tile_generic), 0); }
+#if defined(__AVX2__) && defined(__FMA__)
+static void test_wcv_avx2(void) { CU_ASSERT_EQUAL(check_wcv("wcv avx2", o2c_cv_tile_avx2), 0); }
+#endif
+#if defined(__AVX512F__)
+static void test_wcv_avx512(void) { CU_ASSERT_EQUAL(check_wcv("wcv avx512", o2c_cv_tile_avx512), 0); }
+#endif
+
 static int check_wino(const char *name, o2c_conv_tile_fn tile)
 {
 	int bad = 0;
@@ -392,6 +426,13 @@ int main(void)
 #endif
 #if defined(__AVX512F__)
 	CU_add_test(s, "small-image avx512", test_cv_avx512);
+#endif
+	CU_add_test(s, "winograd over channels generic", test_wcv_generic);
+#if defined(__AVX2__) && defined(__FMA__)
+	CU_add_test(s, "winograd over channels avx2", test_wcv_avx2);
+#endif
+#if defined(__AVX512F__)
+	CU_add_test(s, "winograd over channels avx512", test_wcv_avx512);
 #endif
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -181,6 +181,7 @@ static void test_concat_inplace_and_plan(void)
 	node("relu", "Relu", rin, 1, y);
 	output(y);
 	topo_sort(G);
+	infer_shapes(G); /* the plan asks each conv for its scratch */
 	opt_concat_inplace(G);
 	CU_ASSERT(cat->dead);
 	CU_ASSERT_PTR_EQUAL(a->alias, c);
@@ -215,6 +216,39 @@ static void test_plan_reuse(void)
 	CU_ASSERT_EQUAL(G->arena_size, 2 * sz);
 	CU_ASSERT_NOT_EQUAL(t[0]->arena_off, t[1]->arena_off);
 	CU_ASSERT_NOT_EQUAL(t[1]->arena_off, t[2]->arena_off);
+}
+
+/* x -> 3x3 conv (Winograd over 64 output channels, 14x14) -> a -> relu -> y:
+ * the plan gives the conv a scratch tensor live only at that node, apart
+ * from its input and output, and the arena's lower bound counts it */
+static void test_plan_scratch(void)
+{
+	setup();
+	Tensor *x = input("x", 16, 14, 14);
+	Tensor *a = act_tensor("a", 64, 14, 14), *y = act_tensor("y", 64, 14, 14);
+	Shape ws = { 4, { 64, 16, 3, 3 } };
+	Node *c = node("wc", "Conv", (Tensor *[]){ x, cfill("wc.W", ws, 0.5f) }, 2, a);
+	c->attrs = xalloc(sizeof(Attr));
+	c->attrs[0] = (Attr){ .name = "pads", .type = AT_INTS, .ints = (int64_t[]){ 1, 1, 1, 1 }, .nints = 4 };
+	c->nattrs = 1;
+	node("relu", "Relu", (Tensor *[]){ a }, 1, y);
+	output(y);
+	topo_sort(G);
+	infer_shapes(G);
+	plan_memory(G);
+	Tensor *s = c->scratch;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->kind, T_TEMP);
+	/* F(2x2): 16 positions x 16 channels x 49 tiles */
+	CU_ASSERT_EQUAL(shape_numel(&s->shape), 16 * 16 * 49);
+	CU_ASSERT_EQUAL(s->first_use, c->id);
+	CU_ASSERT_EQUAL(s->last_use, c->id);
+	const int64_t so = s->arena_off, se = so + 16 * 16 * 49 * 4;
+	CU_ASSERT(so >= 0);
+	CU_ASSERT(a->arena_off >= 0);
+	CU_ASSERT(se <= a->arena_off || a->arena_off + 64 * 196 * 4 <= so);
+	CU_ASSERT_EQUAL(G->arena_lower_bound, 64 * 196 * 4 + 16 * 16 * 49 * 4);
+	CU_ASSERT_PTR_NULL(G->nodes[1]->scratch);
 }
 
 /* dead branches go, live ones stay */
@@ -292,6 +326,7 @@ int main(void)
 	CU_add_test(s, "no residual fusion after an activation", test_no_residual_after_act);
 	CU_add_test(s, "concat in place + plan", test_concat_inplace_and_plan);
 	CU_add_test(s, "plan reuses memory", test_plan_reuse);
+	CU_add_test(s, "plan gives a Winograd conv its scratch", test_plan_scratch);
 	CU_add_test(s, "dead-node elimination", test_dce);
 	CU_add_test(s, "MatMul + bias becomes Gemm", test_matmul_bias);
 	CU_add_test(s, "MatMul + matrix bias stays", test_matmul_bias_refuses_matrix_bias);
