@@ -90,6 +90,7 @@ static float *cv_pack(const float *w, int C, int M, int KH, int KW)
 
 static o2c_conv_tile_fn wino_tile; /* the microkernel the Winograd cases run with */
 static o2c_cv_tile_fn cv_tile;     /* and the channel-vectorised cases */
+static o2c_wcv_in_fn wcv_in;       /* o2c_conv2d_wcv's input transform */
 static int bare_team;              /* run_case: a plain parallel region, no O2cTeam */
 
 typedef void (*ConvFn)(const float *, const float *, const float *, const float *, float *, int, int, int, int,
@@ -171,7 +172,7 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 		                  OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, cv_tile);
 	else if (kind == WCV2 || kind == WCV4)
 		o2c_conv2d_wcv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, V, F, c->N, c->C, c->H, c->W, c->M,
-		                   OH, OW, c->PT, c->PL, c->lo, c->hi, cv_tile);
+		                   OH, OW, c->PT, c->PL, c->lo, c->hi, cv_tile, wcv_in);
 	else if (kind == WINOGRAD4)
 		o2c_conv2d_wino4_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
 		                     OW, c->PT, c->PL, c->lo, c->hi, wino_tile);
@@ -300,7 +301,8 @@ static const Case wino4_cases[] = {
 /* o2c_conv2d_wcv: M a multiple of 64, at most 64 tiles of F x F (and
  * (F+2)^2 x tiles x 64 <= O2C_WCV_MB): 49 tiles (two transform calls of 25
  * and 24), partial tiles at the edges, pads 0..2, batches, one output pixel,
- * 3 blocks (uneven shares at 2 threads), C over 256 */
+ * 3 blocks (uneven shares at 2 threads), C over 256; 1-8 tiles a row (the
+ * AVX-512 input transform's) and 10 (its fallback), widths of 2 and 3 vectors */
 static const Case wcv2_cases[] = {
 	{ 1, 1, 33, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 2, 1, 7, 9, 6, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
@@ -308,18 +310,23 @@ static const Case wcv2_cases[] = {
 	{ 1, 1, 2, 3, 3, 64, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -INFINITY, INFINITY },
 	{ 1, 1, 16, 5, 4, 64, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 1, 0, -INFINITY, INFINITY },
 	{ 1, 1, 300, 16, 16, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 9, 6, 20, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 };
 static const Case wcv4_cases[] = {
 	{ 1, 1, 20, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 1, 1, 64, 23, 27, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -INFINITY, INFINITY },
 	{ 2, 1, 20, 10, 9, 192, 3, 3, 1, 1, 1, 1, 0, 1, 2, 0, 0, 1, -INFINITY, 0.5f },
 	{ 1, 1, 3, 5, 5, 64, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 7, 12, 32, 64, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, -INFINITY, INFINITY },
+	{ 1, 1, 6, 9, 30, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 5, 8, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, -INFINITY, INFINITY },
 };
 
-static int check_wcv(const char *name, o2c_cv_tile_fn tile)
+static int check_wcv(const char *name, o2c_cv_tile_fn tile, o2c_wcv_in_fn in)
 {
 	int bad = 0;
 	cv_tile = tile;
+	wcv_in = in;
 	for (int nth = 1; nth <= 3 && team_threads(nth); nth++) {
 		bare_team = nth == 3;
 		for (size_t i = 0; i < sizeof wcv2_cases / sizeof wcv2_cases[0]; i++)
@@ -332,12 +339,12 @@ static int check_wcv(const char *name, o2c_cv_tile_fn tile)
 	return bad;
 }
 
-static void test_wcv_generic(void) { CU_ASSERT_EQUAL(check_wcv("wcv generic", o2c_cv_tile_generic), 0); }
+static void test_wcv_generic(void) { CU_ASSERT_EQUAL(check_wcv("wcv generic", o2c_cv_tile_generic, o2c_wcv_in_generic), 0); }
 #if defined(__AVX2__) && defined(__FMA__)
-static void test_wcv_avx2(void) { CU_ASSERT_EQUAL(check_wcv("wcv avx2", o2c_cv_tile_avx2), 0); }
+static void test_wcv_avx2(void) { CU_ASSERT_EQUAL(check_wcv("wcv avx2", o2c_cv_tile_avx2, o2c_wcv_in_generic), 0); }
 #endif
 #if defined(__AVX512F__)
-static void test_wcv_avx512(void) { CU_ASSERT_EQUAL(check_wcv("wcv avx512", o2c_cv_tile_avx512), 0); }
+static void test_wcv_avx512(void) { CU_ASSERT_EQUAL(check_wcv("wcv avx512", o2c_cv_tile_avx512, o2c_wcv_in_avx512), 0); }
 #endif
 
 static int check_wino(const char *name, o2c_conv_tile_fn tile)
