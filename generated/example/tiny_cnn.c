@@ -1473,6 +1473,21 @@ static void o2c_cv_store(float *yb, int P, const float *bias, const float *res, 
 	}
 }
 
+/* Every image's blocks of 64 channels turned to NCHW with the epilogue,
+ * shared by the team (after the barrier that completes them); t as for
+ * o2c_cv_store. */
+static void o2c_cv_store_all(float *out, int N, int M, int P, const float *bias, const float *res, float lo, float hi,
+                             float *t)
+{
+	const int nb = M / O2C_CV_MV;
+	O2C_OMP(for schedule(static) nowait)
+	for (int nbk = 0; nbk < N * nb; nbk++) {
+		const int n = nbk / nb, b = nbk % nb;
+		float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
+		o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi, t);
+	}
+}
+
 O2C_DRIVER void o2c_conv2d_cv_run(const float *in, const float *wq, const float *bias, const float *res, float *out, int N,
                               int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                               int DW, int PT, int PL, float lo, float hi, o2c_cv_tile_fn tile)
@@ -1524,12 +1539,7 @@ O2C_DRIVER void o2c_conv2d_cv_run(const float *in, const float *wq, const float 
 		}
 	}
 	o2c_sync();
-	O2C_OMP(for schedule(static) nowait)
-	for (int nbk = 0; nbk < N * nb; nbk++) {
-		const int n = nbk / nb, b = nbk % nb;
-		float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
-		o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi, bp);
-	}
+	o2c_cv_store_all(out, N, M, P, bias, res, lo, hi, bp);
 }
 
 #if defined(__AVX512F__)
@@ -1917,12 +1927,7 @@ O2C_DRIVER void o2c_conv2d_wcv_run(const float *in, const float *U, const float 
 		}
 		o2c_sync(); /* V is rewritten for the next image; the blocks are complete */
 	}
-	O2C_OMP(for schedule(static) nowait)
-	for (int nbk = 0; nbk < N * nb; nbk++) {
-		const int n = nbk / nb, b = nbk % nb;
-		float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
-		o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi, Mb);
-	}
+	o2c_cv_store_all(out, N, M, P, bias, res, lo, hi, Mb);
 }
 
 O2C_UNUSED static void o2c_conv2d_wcv(const float *in, const float *U, const float *bias, const float *res,
