@@ -3,12 +3,20 @@
  * MaxPool, AveragePool, GlobalAveragePool or GlobalMaxPool.  Takes no
  * variables; each node calls one of these with literal shapes.
  *
- * The windowed pools work a whole output row at a time: for each tap
- * (ky, kx) they first compute the range of output columns whose input pixel
- * is inside the row, so padding never reaches the inner loop, which is a
- * plain strided max/add the compiler vectorises.  NC = N*C planes.  With
- * several threads each takes a band of rows of every plane (o2c_band_rows;
- * row-major loops over (row, plane)), as the conv kernels do.
+ * Three paths, fastest first:
+ * - same-size pools (stride 1, output the size of the input: the Inception
+ *   branch pools) over planes of at most O2C_POOL_FLAT pixels: o2c_pool_flat,
+ *   whole planes at a time in flat loops, portable C the compiler vectorises;
+ * - with AVX-512, max pools with column stride 1 or 2 (the stem and
+ *   reduction pools): o2c_maxpool_rows_avx512, 16 outputs per vector;
+ * - anything else: row at a time; for each tap (ky, kx) they first compute
+ *   the range of output columns whose input pixel is inside the row, so
+ *   padding never reaches the inner loop, which is a plain strided max/add.
+ * The first two share the work out by planes or plane-major output rows
+ * (each thread a contiguous range): per-row or per-plane loops of a few
+ * pixels cost more than the pooling itself on 8x8 to 17x17 planes (a 2048-
+ * plane 8x8 average pool took 246 us that way, against ~20 us of work).
+ * NC = N*C planes.
  */
 
 #define O2C_POOL_KWMAX 32 /* taps per row whose column ranges are precomputed */
@@ -97,9 +105,198 @@ static void o2c_pool_same(const float *x, float *y, int H, int W, int KH, int KW
 	}
 }
 
+/* Number of taps k in [0, K) with start + k*D inside [lo, hi). */
+O2C_UNUSED static int o2c_pool_count(int start, int K, int D, int lo, int hi)
+{
+	if (D == 1) { /* the usual case, without the divisions */
+		const int kmin = lo - start > 0 ? lo - start : 0, kmax = hi - start < K ? hi - start : K;
+		return kmax > kmin ? kmax - kmin : 0;
+	}
+	/* k from ceil((lo - start) / D) up to ceil((hi - start) / D), within [0, K) */
+	const int kmin = lo - start <= 0 ? 0 : (lo - start + D - 1) / D;
+	int kmax = hi - start <= 0 ? 0 : (hi - start + D - 1) / D;
+	kmax = kmax > K ? K : kmax;
+	return kmax > kmin ? kmax - kmin : 0;
+}
+
+
+/*
+ * Same-size pools over small planes: the thread's planes [p0, p1) a chunk of
+ * whole planes at a time, each pass one flat loop over the chunk.  Along
+ * rows into t (t[i] = op over kx of x[i + kx - PL]), then down columns into
+ * y (y[i] = op over ky of t[i + (ky - PT) * W]); a tap whose pixel lies
+ * outside its plane's row (or column) is masked by the column (row) index
+ * arrays col/row, so edges and plane boundaries need no code of their own.
+ * Average pooling then divides by the tap counts, cnt, per pixel of a plane.
+ */
+#define O2C_POOL_FLAT 4096 /* pixels per chunk; 64 KB of stack */
+
+static int o2c_pool_flat_ok(int NC, int H, int W)
+{
+	return H * W <= O2C_POOL_FLAT && NC >= o2c_nthreads();
+}
+
+O2C_DRIVER void o2c_pool_flat(const float *x, float *y, int NC, int H, int W, int KH, int KW, int PT, int PL,
+                              int avg, int PB, int PR, int include_pad)
+{
+	float t[O2C_POOL_FLAT], cnt[O2C_POOL_FLAT];
+	int col[O2C_POOL_FLAT], row[O2C_POOL_FLAT];
+	const int hw = H * W, cp = O2C_POOL_FLAT / hw, nt = o2c_nthreads(), me = o2c_tid();
+	const int p0 = o2c_band_cut(NC, me, nt), p1 = o2c_band_cut(NC, me + 1, nt);
+	if (hw > O2C_POOL_FLAT || p0 >= p1) /* o2c_pool_flat_ok: never; says so to the compiler */
+		return;
+	const int fill = p1 - p0 < cp ? p1 - p0 : cp; /* planes in the largest chunk */
+	for (int r = 0, i = 0; r < H; r++)
+		for (int c = 0; c < W; c++, i++) {
+			col[i] = c;
+			row[i] = r;
+			if (avg) {
+				const int cy = include_pad ? o2c_pool_count(r - PT, KH, 1, -PT, H + PB)
+				                           : o2c_pool_count(r - PT, KH, 1, 0, H);
+				const int cx = include_pad ? o2c_pool_count(c - PL, KW, 1, -PL, W + PR)
+				                           : o2c_pool_count(c - PL, KW, 1, 0, W);
+				cnt[i] = (float)(cy * cx);
+			}
+		}
+	for (int i = hw; i < fill * hw; i++) { /* the other planes of a chunk repeat the first */
+		col[i] = col[i - hw];
+		row[i] = row[i - hw];
+		if (avg)
+			cnt[i] = cnt[i - hw];
+	}
+	for (int pc = p0; pc < p1; pc += cp) {
+		const int n = (p1 - pc < cp ? p1 - pc : cp) * hw;
+		const float *xc = x + (size_t)pc * hw;
+		float *yc = y + (size_t)pc * hw;
+		memcpy(t, xc, (size_t)n * sizeof *t); /* tap kx = PL: the pixel itself */
+		for (int kx = 0; kx < KW; kx++) {
+			const int d = kx - PL, lo = d < 0 ? -d : 0, hi = d > 0 ? n - d : n;
+			if (d == 0)
+				continue;
+			/* both loads unconditional, or gcc gathers them under the mask */
+			if (avg)
+				for (int i = lo; i < hi; i++) {
+					const float v = xc[i + d];
+					t[i] += (unsigned)(col[i] + d) < (unsigned)W ? v : 0.0f;
+				}
+			else
+				for (int i = lo; i < hi; i++) {
+					const float v = xc[i + d], o = t[i];
+					t[i] = (unsigned)(col[i] + d) < (unsigned)W && v > o ? v : o;
+				}
+		}
+		memcpy(yc, t, (size_t)n * sizeof *yc); /* tap ky = PT */
+		for (int ky = 0; ky < KH; ky++) {
+			const int dy = ky - PT, d = dy * W, lo = d < 0 ? -d : 0, hi = d > 0 ? n - d : n;
+			if (dy == 0)
+				continue;
+			if (avg)
+				for (int i = lo; i < hi; i++) {
+					const float v = t[i + d];
+					yc[i] += (unsigned)(row[i] + dy) < (unsigned)H ? v : 0.0f;
+				}
+			else
+				for (int i = lo; i < hi; i++) {
+					const float v = t[i + d], o = yc[i];
+					yc[i] = (unsigned)(row[i] + dy) < (unsigned)H && v > o ? v : o;
+				}
+		}
+		if (avg)
+			for (int i = 0; i < n; i++)
+				yc[i] = yc[i] / cnt[i];
+	}
+}
+
+#if defined(__AVX512F__)
+/*
+ * Max pools with column stride 1 or 2 and no column dilation, windows at most
+ * 17 wide, with AVX-512, 16 outputs per vector.  The window's rows are first
+ * reduced in registers, over the at most 3 vectors of columns the 16
+ * windows span (masked loads: columns outside the row read as -inf), then
+ * each tap's column for each output is picked out of them with a permute
+ * (for stride 2 two, since 16 windows span more than 32 columns).
+ */
+#define O2C_POOL_BAND 2048 /* output pixels per plane from which threads take bands */
+
+static int o2c_maxpool_rows_ok(int SW, int DW, int KW)
+{
+	return (SW == 1 || SW == 2) && DW == 1 && KW <= 17;
+}
+
+static __mmask16 o2c_pool_lanes(int c0, int W) /* lanes l with c0 + l in [0, W) */
+{
+	const int lo = c0 < 0 ? -c0 : 0, hi = W - c0 < 16 ? W - c0 : 16;
+	return hi > lo && lo < 16 ? (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u)) : 0;
+}
+
+O2C_DRIVER void o2c_maxpool_rows_avx512(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH,
+                                        int KW, int SH, int SW, int DH, int PT, int PL)
+{
+	/* Large planes: a band of rows of every plane, the band a conv's band
+	 * wrote, so the input is mostly in this core's cache.  Small ones: a
+	 * range of whole planes, since threads writing neighbouring rows of the
+	 * same planes in step fight over the cache lines between them (a 768-
+	 * plane 17x17 pool took twice as long in bands on 2 threads). */
+	const int nt = o2c_nthreads(), me = o2c_tid(), band = OH * OW >= O2C_POOL_BAND;
+	const int p0 = band ? 0 : o2c_band_cut(NC, me, nt), p1 = band ? NC : o2c_band_cut(NC, me + 1, nt);
+	const int oy0 = band ? o2c_band_cut(OH, me, nt) : 0, oy1 = band ? o2c_band_cut(OH, me + 1, nt) : OH;
+	const __m512 ninf = _mm512_set1_ps(-INFINITY);
+	const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	/* per tap: the column (- c0) each lane reads, as an index into v0:v1 and,
+	 * for lanes past column 31 (stride 2), into v1:v2 */
+	__m512i idx[17], idx2[17];
+	__mmask16 far[17];
+	for (int kx = 0; kx < KW && kx < 17; kx++) {
+		idx[kx] = _mm512_add_epi32(SW == 2 ? _mm512_add_epi32(iota, iota) : iota, _mm512_set1_epi32(kx));
+		idx2[kx] = _mm512_sub_epi32(idx[kx], _mm512_set1_epi32(16));
+		far[kx] = _mm512_cmpge_epi32_mask(idx[kx], _mm512_set1_epi32(32));
+	}
+	for (int p = p0; p < p1; p++)
+	for (int oy = oy0; oy < oy1; oy++) {
+		const float *x = in + (size_t)p * H * W;
+		float *y = out + ((size_t)p * OH + oy) * OW;
+		for (int ox0 = 0; ox0 < OW; ox0 += 16) {
+			const int c0 = ox0 * SW - PL;
+			const __mmask16 m0 = o2c_pool_lanes(c0, W), m1 = o2c_pool_lanes(c0 + 16, W);
+			const __mmask16 m2 = SW == 2 ? o2c_pool_lanes(c0 + 32, W) : 0;
+			__m512 v0 = ninf, v1 = ninf, v2 = ninf;
+			for (int ky = 0; ky < KH; ky++) {
+				const int iy = oy * SH + ky * DH - PT;
+				if (iy < 0 || iy >= H)
+					continue;
+				/* masked lanes are not read: the address may lie outside the row */
+				const uintptr_t r = (uintptr_t)(x + (size_t)iy * W) + (uintptr_t)((intptr_t)c0 * 4);
+				v0 = _mm512_max_ps(v0, _mm512_mask_loadu_ps(ninf, m0, (const float *)r));
+				v1 = _mm512_max_ps(v1, _mm512_mask_loadu_ps(ninf, m1, (const float *)(r + 64)));
+				if (m2)
+					v2 = _mm512_max_ps(v2, _mm512_mask_loadu_ps(ninf, m2, (const float *)(r + 128)));
+			}
+			__m512 acc = ninf;
+			for (int kx = 0; kx < KW; kx++) {
+				__m512 tap = _mm512_permutex2var_ps(v0, idx[kx], v1);
+				if (far[kx])
+					tap = _mm512_mask_blend_ps(far[kx], tap, _mm512_permutex2var_ps(v1, idx2[kx], v2));
+				acc = _mm512_max_ps(acc, tap);
+			}
+			_mm512_mask_storeu_ps(y + ox0, o2c_pool_lanes(ox0, OW), acc);
+		}
+	}
+}
+#endif
+
 O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH, int KW,
                                      int SH, int SW, int DH, int DW, int PT, int PL)
 {
+	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW) && o2c_pool_flat_ok(NC, H, W)) {
+		o2c_pool_flat(in, out, NC, H, W, KH, KW, PT, PL, 0, 0, 0, 0);
+		return;
+	}
+#if defined(__AVX512F__)
+	if (o2c_maxpool_rows_ok(SW, DW, KW)) {
+		o2c_maxpool_rows_avx512(in, out, NC, H, W, OH, OW, KH, KW, SH, SW, DH, PT, PL);
+		return;
+	}
+#endif
 	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW)) {
 		int r0, r1;
 		o2c_band_rows(H, &r0, &r1);
@@ -186,26 +383,16 @@ O2C_UNUSED static void o2c_maxpool2d(const float *in, float *out, int NC, int H,
 	}
 }
 
-/* Number of taps k in [0, K) with start + k*D inside [lo, hi). */
-O2C_UNUSED static int o2c_pool_count(int start, int K, int D, int lo, int hi)
-{
-	if (D == 1) { /* the usual case, without the divisions */
-		const int kmin = lo - start > 0 ? lo - start : 0, kmax = hi - start < K ? hi - start : K;
-		return kmax > kmin ? kmax - kmin : 0;
-	}
-	/* k from ceil((lo - start) / D) up to ceil((hi - start) / D), within [0, K) */
-	const int kmin = lo - start <= 0 ? 0 : (lo - start + D - 1) / D;
-	int kmax = hi - start <= 0 ? 0 : (hi - start + D - 1) / D;
-	kmax = kmax > K ? K : kmax;
-	return kmax > kmin ? kmax - kmin : 0;
-}
-
 /* count_include_pad: the divisor counts taps inside the padded input
  * [-PT, H+PB) (a ceil_mode window hanging past it is not padded further);
  * otherwise only taps inside the input. */
 O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H, int W, int OH, int OW, int KH, int KW,
                                      int SH, int SW, int DH, int DW, int PT, int PL, int PB, int PR, int include_pad)
 {
+	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW) && o2c_pool_flat_ok(NC, H, W)) {
+		o2c_pool_flat(in, out, NC, H, W, KH, KW, PT, PL, 1, PB, PR, include_pad);
+		return;
+	}
 	if (o2c_pool_same_ok(H, W, OH, OW, SH, SW, DH, DW) && W <= O2C_POOL_ROWMAX) {
 		int r0, r1;
 		o2c_band_rows(H, &r0, &r1);

@@ -99,6 +99,24 @@ static const PCase cases[] = {
 	/* same-size pools over rows of about O2C_POOL_ROWMAX */
 	{ 1, 2, 1022, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
 	{ 1, 2, 1023, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	/* same-size pools over at least as many planes as threads (o2c_pool_flat):
+	 * 14 planes a chunk, so chunks end mid-range; a plane of exactly one chunk;
+	 * 5x5; asymmetric pads with a 4-wide window; one row; one column */
+	{ 37, 17, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	{ 6, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	{ 9, 8, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0 },
+	{ 7, 6, 9, 3, 4, 1, 1, 1, 1, 0, 3, 2, 0, 0 },
+	{ 5, 1, 30, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	{ 4, 30, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	/* column stride 1 or 2 (o2c_maxpool_rows_avx512): whole planes per thread
+	 * and (45x50 outputs) bands of rows; rows ending mid-vector; windows 17
+	 * wide (the most it takes: 3 vectors at stride 2) with row dilation and a
+	 * ceil_mode window; 18 wide (the row path again) */
+	{ 4, 70, 70, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1 },
+	{ 3, 90, 100, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0 },
+	{ 6, 9, 40, 2, 17, 1, 1, 1, 1, 0, 8, 0, 8, 0 },
+	{ 3, 11, 60, 3, 17, 2, 2, 2, 1, 1, 8, 1, 8, 1 },
+	{ 2, 5, 40, 3, 18, 1, 2, 2, 1, 1, 0, 1, 0, 0 },
 };
 
 /* at 1, 2 and 3 threads: each takes a band of rows (o2c_band_rows), some none */
