@@ -2026,10 +2026,11 @@ O2C_UNUSED static void o2c_pool_cols(int off, int SW, int W, int OW, int *lo, in
 }
 
 /*
- * Stride 1, dilation 1, output as large as the input ("same" padding: the
- * Inception branch pools).  Row by row, 3x3 windows over a 14-pixel row
- * spend their time in loop overhead, so each plane is pooled separably with
- * flat loops over the whole plane: along rows, t[i] = op over kx of
+ * Stride 1, dilation 1, output as large as the input ("same" padding), when
+ * o2c_pool_flat cannot take it (planes larger than a chunk, or fewer planes
+ * than threads): each thread a band of rows of every plane.  Row by row,
+ * 3x3 windows over a 14-pixel row spend their time in loop overhead, so
+ * each plane is pooled separably with flat loops over the band: along rows, t[i] = op over kx of
  * x[i + kx - PL] (a tap at a row's end strays into the next row: the first
  * PL and last KW-1-PL columns of each row are redone after); then down the
  * columns, y[i] = op over ky of t[i + (ky - PT) * W], each tap over the
