@@ -255,6 +255,7 @@ void opt_fold_pad(Graph *g);          /* opt_fold_pad.c: zero Pad into the Conv/
 void opt_fold_bn(Graph *g);           /* opt_fold_bn.c: BatchNormalization into the Conv before it */
 void opt_matmul_bias(Graph *g);       /* opt_matmul_bias.c: MatMul + constant Add into one Gemm */
 void opt_fold_scale(Graph *g);        /* opt_fold_scale.c: Mul by a constant into the Conv before it */
+void opt_pool_conv(Graph *g);         /* opt_pool_conv.c: AveragePool moved after the 1x1 Conv it feeds */
 void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
 void opt_fuse_act(Graph *g);          /* opt_fuse_act.c: activations into their producer's epilogue */
 void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written into their output slices */

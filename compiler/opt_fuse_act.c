@@ -2,8 +2,8 @@
  * opt_fuse_act.c - an activation (Relu, Clip, LeakyRelu, Sigmoid, Tanh,
  * HardSigmoid, HardSwish) folded into the epilogue of the kernel producing
  * its input, when that kernel supports epilogues (Conv, Gemm, MatMul,
- * BatchNormalization as scale-shift, Add) and its output has no other
- * reader.
+ * BatchNormalization as scale-shift, Add, and an AveragePool that took a
+ * conv's bias in opt_pool_conv) and its output has no other reader.
  */
 #include "ir.h"
 
@@ -18,6 +18,8 @@ static bool takes_act(const Node *p)
 	switch (p->op) {
 	case OP_Conv: case OP_Gemm: case OP_MatMul: case OP_BatchNormalization: case OP_Add:
 		return true;
+	case OP_AveragePool: /* with a conv's bias (opt_pool_conv): bias and activation in one pass */
+		return p->nin > 1;
 	default:
 		return false;
 	}

@@ -284,7 +284,7 @@ bool report_divergence(const Onnx__ModelProto *m, const DumpRec *recs, int nrecs
 	if (!fused)
 		printf("no diverging node: the unoptimised (-O0) build matches ONNX Runtime at all %d tensors "
 		       "compared%s, so an optimisation pass is at fault (each can be switched off: "
-		       "`-- --no-fuse=dce|bn|residual|act|concat`)\n",
+		       "`-- --no-fuse=dce|bn|poolconv|residual|act|concat`)\n",
 		       compared, skipped ? xsprintf(" (%d not comparable)", skipped) : "");
 	else
 		printf("no diverging kernel either: every tensor the optimised build dumps matches (%d compared%s); "

@@ -11,6 +11,10 @@ like the torchvision ones: seeded weights, calibrated BatchNorm):
                   folds into the conv, the add into its epilogue)
   se_resnet       squeeze-excitation blocks: GlobalAveragePool -> 1x1 conv ->
                   ReLU -> 1x1 conv -> Sigmoid -> channel-wise Mul
+  pool_branch     Inception's pool branch, AveragePool -> 1x1 conv to fewer
+                  channels (the conv runs first and the pool after it): 3x3
+                  with and without count_include_pad, 5x5 without, a conv
+                  with a bias and no activation
 
 Each has its classifier in `fc`, like torchvision's ResNets (export_torchvision.py
 checks the logits against its bias).
@@ -106,9 +110,35 @@ class SEResNet(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class PoolBranchBlock(nn.Module):
+    def __init__(self, c, k, include_pad, act=True):
+        super().__init__()
+        self.b0 = conv_bn(c, 16, 1)
+        self.pool = nn.AvgPool2d(k, 1, k // 2, count_include_pad=include_pad)
+        self.bp = conv_bn(c, 16, 1) if act else nn.Conv2d(c, 16, 1)
+
+    def forward(self, x):
+        return torch.cat([self.b0(x), self.bp(self.pool(x))], 1)
+
+
+class PoolBranch(nn.Module):
+    def __init__(self, classes=100):
+        super().__init__()
+        self.stem = conv_bn(3, 48, 3, 2)
+        self.blocks = nn.Sequential(PoolBranchBlock(48, 3, True), conv_bn(32, 48, 3),
+                                    PoolBranchBlock(48, 3, False), conv_bn(32, 40, 3, 2),
+                                    PoolBranchBlock(40, 5, False, act=False))
+        self.fc = nn.Linear(32, classes)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 # name: (constructor, input size)
 PASS_MODELS = {
     "preact_resnet": (PreActResNet, 64),
     "incres": (IncRes, 64),
     "se_resnet": (SEResNet, 64),
+    "pool_branch": (PoolBranch, 58),
 }

@@ -84,6 +84,22 @@ void maxpool_emit(Emit *e, Node *n)
 	emit_pool_act(e, n);
 }
 
+/* The bias of the 1x1 conv an average pool now follows (opt_pool_conv),
+ * and its activation, in one pass over the output planes after the pool. */
+static void emit_pool_bias_act(Emit *e, const Node *n)
+{
+	const Shape *y = &n->out[0]->shape;
+	const int64_t C = y->d[1], HW = y->d[2] * y->d[3];
+	emit_team(e);
+	emitf(e, "\to2c_sync();\n\tO2C_OMP(for nowait)\n");
+	emitf(e, "\tfor (size_t q = 0; q < %lld; q++) {\n", (long long)(y->d[0] * C));
+	emitf(e, "\t\tconst float b = %s[q %% %lld];\n", emit_const(e, n->in[1]), (long long)C);
+	emitf(e, "\t\tfor (size_t i = q * %lld; i < (q + 1) * %lld; i++) {\n", (long long)HW, (long long)HW);
+	emitf(e, "\t\t\tfloat v = out0[i] + b;\n");
+	emitf(e, "\t\t\tout0[i] = %s;\n", act_c_expr(&n->act, "v"));
+	emitf(e, "\t\t}\n\t}\n");
+}
+
 void avgpool_emit(Emit *e, Node *n)
 {
 	const PoolP *p = n->p;
@@ -92,7 +108,10 @@ void avgpool_emit(Emit *e, Node *n)
 	emit_window_args(e, n, &p->w);
 	emitf(e, ", /*PB*/%lld, /*PR*/%lld, /*count_include_pad*/%d);\n", (long long)p->w.pe[0],
 	      (long long)p->w.pe[1], p->include_pad);
-	emit_pool_act(e, n);
+	if (n->nin > 1 && n->in[1])
+		emit_pool_bias_act(e, n);
+	else
+		emit_pool_act(e, n);
 }
 
 /* ---- global pools: any rank >= 3, output [N, C, 1, ...] ------------- */

@@ -315,6 +315,65 @@ static void test_matmul_bias_refuses_matrix_bias(void)
 	CU_ASSERT_EQUAL(live(), 2);
 }
 
+/* relu(conv1x1(avgpool(x)) + b), 8 -> 4 channels: the conv runs first on x,
+ * without its bias; the pool reads its output, takes the bias, then the relu */
+static void test_pool_conv(void)
+{
+	setup();
+	Tensor *x = input("x", 8, 5, 5);
+	Tensor *a = act_tensor("a", 8, 5, 5), *c = act_tensor("c", 4, 5, 5), *y = act_tensor("y", 4, 5, 5);
+	Tensor *bias = cfill("bias", (Shape){ 1, { 4 } }, 1.0f);
+	Node *p = node("pool", "AveragePool", (Tensor *[]){ x }, 1, a);
+	Node *k = conv("conv", a, 4, c);
+	node_set_params(k, k->in[1], bias);
+	node("relu", "Relu", (Tensor *[]){ c }, 1, y);
+	output(y);
+	topo_sort(G);
+	opt_pool_conv(G);
+	CU_ASSERT_EQUAL(live(), 3);
+	CU_ASSERT_PTR_EQUAL(k->in[0], x);
+	CU_ASSERT_EQUAL(k->nin, 2);
+	CU_ASSERT_PTR_EQUAL(p->in[0], k->out[0]);
+	CU_ASSERT_EQUAL(k->out[0]->shape.d[1], 4);
+	CU_ASSERT_EQUAL(k->out[0]->shape.d[2], 5);
+	CU_ASSERT_EQUAL(p->nin, 2);
+	CU_ASSERT_PTR_EQUAL(p->in[1], bias);
+	CU_ASSERT_PTR_EQUAL(p->out[0], c);
+	CU_ASSERT_TRUE(k->id < p->id);
+	opt_fuse_act(G);
+	CU_ASSERT_EQUAL(live(), 2);
+	CU_ASSERT_EQUAL(p->act.kind, ACT_RELU);
+	CU_ASSERT_PTR_EQUAL(p->out[0], y);
+	CU_ASSERT_EQUAL(k->act.kind, ACT_NONE);
+}
+
+/* left alone: a conv to as many channels, a pool that shrinks the image, a
+ * pool output read twice, a max pool, a strided conv */
+static void test_pool_conv_refuses(void)
+{
+	for (int v = 0; v < 5; v++) {
+		setup();
+		Tensor *x = input("x", 8, 5, 5);
+		Tensor *a = act_tensor("a", 8, v == 1 ? 3 : 5, v == 1 ? 3 : 5);
+		Tensor *c = act_tensor("c", v == 0 ? 8 : 4, v == 1 ? 3 : 5, v == 1 ? 3 : 5);
+		node("pool", v == 3 ? "MaxPool" : "AveragePool", (Tensor *[]){ x }, 1, a);
+		Node *k = conv("conv", a, v == 0 ? 8 : 4, c);
+		if (v == 4) {
+			static int64_t two[2] = { 2, 2 };
+			k->attrs = xalloc(sizeof *k->attrs);
+			k->attrs[0] = (Attr){ .name = "strides", .type = AT_INTS, .ints = two, .nints = 2 };
+			k->nattrs = 1;
+		}
+		output(c);
+		if (v == 2)
+			output(a);
+		topo_sort(G);
+		opt_pool_conv(G);
+		CU_ASSERT_PTR_EQUAL(k->in[0], a);
+		CU_ASSERT_PTR_EQUAL(k->out[0], c);
+	}
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -330,6 +389,8 @@ int main(void)
 	CU_add_test(s, "dead-node elimination", test_dce);
 	CU_add_test(s, "MatMul + bias becomes Gemm", test_matmul_bias);
 	CU_add_test(s, "MatMul + matrix bias stays", test_matmul_bias_refuses_matrix_bias);
+	CU_add_test(s, "average pool moved after its 1x1 conv", test_pool_conv);
+	CU_add_test(s, "average pool left before other convs", test_pool_conv_refuses);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned fails = CU_get_number_of_failures();
