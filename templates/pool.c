@@ -38,12 +38,12 @@ O2C_UNUSED static void o2c_pool_cols(int off, int SW, int W, int OW, int *lo, in
  * o2c_pool_flat cannot take it (planes larger than a chunk, or fewer planes
  * than threads): each thread a band of rows of every plane.  Row by row,
  * 3x3 windows over a 14-pixel row spend their time in loop overhead, so
- * each plane is pooled separably with flat loops over the band: along rows, t[i] = op over kx of
- * x[i + kx - PL] (a tap at a row's end strays into the next row: the first
- * PL and last KW-1-PL columns of each row are redone after); then down the
- * columns, y[i] = op over ky of t[i + (ky - PT) * W], each tap over the
- * whole rows where it is inside.  op is max, or a sum that average pooling
- * divides by the tap counts after.
+ * each plane is pooled separably with flat loops over the band: along rows,
+ * t[i] = op over kx of x[i + kx - PL] (a tap at a row's end strays into the
+ * next row: the first PL and last KW-1-PL columns of each row are redone
+ * after); then down the columns, y[i] = op over ky of t[i + (ky - PT) * W],
+ * each tap over the whole rows where it is inside.  op is max, or a sum that
+ * average pooling divides by the tap counts after.
  */
 #define O2C_POOL_PLANE 16384 /* largest plane on this path: 64 KB of stack */
 #define O2C_POOL_ROWMAX 1024 /* and widest row, for average pooling */
@@ -121,7 +121,6 @@ O2C_UNUSED static int o2c_pool_count(int start, int K, int D, int lo, int hi)
 	kmax = kmax > K ? K : kmax;
 	return kmax > kmin ? kmax - kmin : 0;
 }
-
 
 /*
  * Same-size pools over small planes: the thread's planes [p0, p1) a chunk of
