@@ -388,7 +388,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 	 * alone in an arena of its own (an inner region of one thread, so the
 	 * kernels' loops and barriers are its alone): no barrier between layers,
 	 * no cross-core traffic; the samples left over run on the whole team. */
-	fprintf(f, "\tO2cTeam team = { 0, 0, NULL };\n\t(void)team;\n\tO2C_OMP(parallel)\n\t{\n");
+	fprintf(f, "\tO2cTeam team = { 0, 0, NULL, 0 };\n\t(void)team;\n\tO2C_OMP(parallel)\n\t{\n");
 	fprintf(f, "\t\tO2C_TEAM_BEGIN(team);\n");
 	fprintf(f, "\t\tconst int nth = o2c_nthreads(), tid = o2c_tid();\n\t\tint n0 = 0;\n");
 	fprintf(f, "\t\tif (nth > 1 && batch >= nth && nth <= o2c_sample_slots(batch)) {\n"

@@ -333,6 +333,15 @@ O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float 
 	 * for all of them instead of once per tile: such layers have the most
 	 * weights per pixel. */
 	const int tpi = ntiles <= O2C_CONV_TPI && ntiles * KHW <= O2C_CONV_KHWMAX ? ntiles : 1;
+	if (nthr == 2 && N == 1 && G == 1 && tpi == 1 && o2c_claim2_ok()) { /* tiles from both ends */
+		const int np = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
+		for (int k; (k = o2c_claim2(np)) >= 0;) {
+			const int p0 = k * O2C_CONV_NR, npx = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
+			o2c_conv_packed_item(in, wp, bias, res, out, 0, 0, &p0, &npx, 1, 0, nb, G, C, H, W, M, OH, OW,
+			                     KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+		}
+		return;
+	}
 	if (nthr > 1 && G == 1 && tpi == 1) { /* this thread's band of each image */
 		const O2cBand bd = o2c_band(P, O2C_CONV_NR, nb, o2c_tid(), nthr);
 		for (int n = 0; n < N; n++) {
@@ -668,6 +677,17 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 	int TG = O2C_WINO_VMAX / (16 * C) / 16 * 16;
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
 	const int nthr = o2c_nthreads();
+	if (nthr == 2 && N == 1 && T > TG && o2c_claim2_ok()) { /* groups of TG tiles from both ends */
+		float V[O2C_WINO_VMAX];
+		O2cWino2Map mp;
+		for (int k; (k = o2c_claim2((T + TG - 1) / TG)) >= 0;) {
+			const int t0 = k * TG, nt = T - t0 < TG ? T - t0 : TG;
+			o2c_wino2_map(&mp, t0, nt, TG, TWt, H, W, OH, OW, PT, PL);
+			o2c_wino2_in(in, V, TG, C, 0, C, H * W, TG, &mp);
+			o2c_wino2_out(V, U, bias, res, out, 0, C, M, OH, OW, TG, nt, &mp, 0, nb, lo, hi, tile);
+		}
+		return;
+	}
 	if (nthr > 1 && T > TG) { /* this thread's band of each image (see O2cBand), in groups of TG tiles */
 		const O2cBand bd = o2c_band(T, TG, nb, o2c_tid(), nthr);
 		float V[O2C_WINO_VMAX];
@@ -992,6 +1012,17 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 	int TG = O2C_WINO4_VMAX / (36 * C) / 16 * 16;
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
 	const int nthr = o2c_nthreads();
+	if (nthr == 2 && N == 1 && T > TG && o2c_claim2_ok()) { /* groups of TG tiles from both ends */
+		float V[O2C_WINO4_VMAX];
+		O2cWino4Strips st;
+		for (int k; (k = o2c_claim2((T + TG - 1) / TG)) >= 0;) {
+			const int t0 = k * TG, nt = T - t0 < TG ? T - t0 : TG;
+			o2c_wino4_strips(&st, t0, nt, TWt);
+			o2c_wino4_in(in, V, TG, C, 0, C, H, W, PT, PL, TG, nt, &st);
+			o2c_wino4_out(V, U, bias, res, out, 0, C, M, OH, OW, TG, nt, &st, 0, nb, lo, hi, tile);
+		}
+		return;
+	}
 	if (nthr > 1 && T > TG) { /* this thread's band of each image (see O2cBand), in groups of TG tiles */
 		const O2cBand bd = o2c_band(T, TG, nb, o2c_tid(), nthr);
 		float V[O2C_WINO4_VMAX];

@@ -73,6 +73,7 @@
 typedef struct O2cTeam {
 	int count, sense; /* threads arrived at the current barrier; its phase */
 	void *shared; /* a pointer thread 0 hands to the others (o2c_share) */
+	long long claim; /* o2c_claim2: pieces taken from the front (low half) and the back; o2c_sync clears it */
 } O2cTeam;
 #define O2C_SPIN_SEC 2e-4
 
@@ -108,6 +109,8 @@ O2C_UNUSED static void o2c_sync(void)
 	O2C_OMP(atomic capture seq_cst)
 	arrived = ++t->count;
 	if (arrived == nth) {
+		O2C_OMP(atomic write seq_cst)
+		t->claim = 0;
 		O2C_OMP(atomic write seq_cst)
 		t->count = 0;
 		O2C_OMP(atomic write seq_cst)
@@ -152,9 +155,43 @@ O2C_UNUSED static void *o2c_share(void *p)
 	o2c_sync();
 	return t->shared;
 }
+
+/*
+ * Two threads of a run share a kernel's n pieces (pixel tiles, Winograd tile
+ * groups) from both ends: thread 0 takes them from the front, thread 1 from
+ * the back, until they meet.  The vCPUs here are not equally fast (one ran
+ * 10-40% slower per layer, and the faster thread waited 1.3-1.7 ms of a
+ * 8-10 ms resnet18 inference at the barriers), and a fixed band leaves the
+ * difference idle; where they meet follows their speeds, about the same
+ * fraction of every layer's image, so each core still mostly reads what it
+ * wrote the layer before.  Returns the next piece, or -1 when none is left.
+ * Only inside a run with exactly two threads (o2c_claim2_ok).
+ */
+O2C_UNUSED static int o2c_claim2_ok(void)
+{
+	return o2c_team_cur && omp_get_num_threads() == 2;
+}
+
+O2C_UNUSED static int o2c_claim2(int n)
+{
+	O2cTeam *t = o2c_team_cur;
+	const long long step = omp_get_thread_num() ? 1LL << 32 : 1;
+	long long old;
+	O2C_OMP(atomic capture seq_cst)
+	{
+		old = t->claim;
+		t->claim += step;
+	}
+	const int f = (int)(old & 0xffffffffLL), b = (int)(old >> 32);
+	if (f + b >= n)
+		return -1;
+	return step == 1 ? f : n - 1 - b;
+}
 #else
 O2C_UNUSED static void o2c_sync(void) {}
 O2C_UNUSED static void *o2c_share(void *p) { return p; }
+O2C_UNUSED static int o2c_claim2_ok(void) { return 0; }
+O2C_UNUSED static int o2c_claim2(int n) { (void)n; return -1; }
 #endif
 
 #if defined(_OPENMP)
@@ -569,6 +606,15 @@ O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float 
 	 * for all of them instead of once per tile: such layers have the most
 	 * weights per pixel. */
 	const int tpi = ntiles <= O2C_CONV_TPI && ntiles * KHW <= O2C_CONV_KHWMAX ? ntiles : 1;
+	if (nthr == 2 && N == 1 && G == 1 && tpi == 1 && o2c_claim2_ok()) { /* tiles from both ends */
+		const int np = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
+		for (int k; (k = o2c_claim2(np)) >= 0;) {
+			const int p0 = k * O2C_CONV_NR, npx = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
+			o2c_conv_packed_item(in, wp, bias, res, out, 0, 0, &p0, &npx, 1, 0, nb, G, C, H, W, M, OH, OW,
+			                     KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+		}
+		return;
+	}
 	if (nthr > 1 && G == 1 && tpi == 1) { /* this thread's band of each image */
 		const O2cBand bd = o2c_band(P, O2C_CONV_NR, nb, o2c_tid(), nthr);
 		for (int n = 0; n < N; n++) {
@@ -904,6 +950,17 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 	int TG = O2C_WINO_VMAX / (16 * C) / 16 * 16;
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
 	const int nthr = o2c_nthreads();
+	if (nthr == 2 && N == 1 && T > TG && o2c_claim2_ok()) { /* groups of TG tiles from both ends */
+		float V[O2C_WINO_VMAX];
+		O2cWino2Map mp;
+		for (int k; (k = o2c_claim2((T + TG - 1) / TG)) >= 0;) {
+			const int t0 = k * TG, nt = T - t0 < TG ? T - t0 : TG;
+			o2c_wino2_map(&mp, t0, nt, TG, TWt, H, W, OH, OW, PT, PL);
+			o2c_wino2_in(in, V, TG, C, 0, C, H * W, TG, &mp);
+			o2c_wino2_out(V, U, bias, res, out, 0, C, M, OH, OW, TG, nt, &mp, 0, nb, lo, hi, tile);
+		}
+		return;
+	}
 	if (nthr > 1 && T > TG) { /* this thread's band of each image (see O2cBand), in groups of TG tiles */
 		const O2cBand bd = o2c_band(T, TG, nb, o2c_tid(), nthr);
 		float V[O2C_WINO_VMAX];
@@ -1228,6 +1285,17 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 	int TG = O2C_WINO4_VMAX / (36 * C) / 16 * 16;
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
 	const int nthr = o2c_nthreads();
+	if (nthr == 2 && N == 1 && T > TG && o2c_claim2_ok()) { /* groups of TG tiles from both ends */
+		float V[O2C_WINO4_VMAX];
+		O2cWino4Strips st;
+		for (int k; (k = o2c_claim2((T + TG - 1) / TG)) >= 0;) {
+			const int t0 = k * TG, nt = T - t0 < TG ? T - t0 : TG;
+			o2c_wino4_strips(&st, t0, nt, TWt);
+			o2c_wino4_in(in, V, TG, C, 0, C, H, W, PT, PL, TG, nt, &st);
+			o2c_wino4_out(V, U, bias, res, out, 0, C, M, OH, OW, TG, nt, &st, 0, nb, lo, hi, tile);
+		}
+		return;
+	}
 	if (nthr > 1 && T > TG) { /* this thread's band of each image (see O2cBand), in groups of TG tiles */
 		const O2cBand bd = o2c_band(T, TG, nb, o2c_tid(), nthr);
 		float V[O2C_WINO4_VMAX];
@@ -3012,7 +3080,7 @@ int tiny_cnn_run_v(void *workspace, int batch, const float *const *inputs, float
 	if (!outputs[0])
 		return tiny_cnn_EINVAL;
 	unsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
-	O2cTeam team = { 0, 0, NULL };
+	O2cTeam team = { 0, 0, NULL, 0 };
 	(void)team;
 	O2C_OMP(parallel)
 	{

@@ -9,7 +9,7 @@
 
 #define TEAM(call)                                \
 	do {                                      \
-		O2cTeam team_ = { 0, 0, NULL };   \
+		O2cTeam team_ = { 0, 0, NULL, 0 }; \
 		(void)team_;                      \
 		O2C_OMP(parallel)                 \
 		{                                 \

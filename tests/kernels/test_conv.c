@@ -158,7 +158,7 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 	/* every thread calls the kernel, as in a generated run (templates/common.c):
 	 * in a team with o2c_sync, or (bare_team) in a plain parallel region,
 	 * where o2c_sync and o2c_share fall back to OpenMP's barrier and single */
-	O2cTeam team = { 0, 0, NULL };
+	O2cTeam team = { 0, 0, NULL, 0 };
 	(void)team;
 	O2C_OMP(parallel)
 	{
@@ -394,6 +394,44 @@ static void test_avx2(void) { check_variant("avx2", o2c_conv2d_avx2); }
 #if defined(__AVX512F__)
 static void test_avx512(void) { check_variant("avx512", o2c_conv2d_avx512); }
 #endif
+/* o2c_claim2: two threads of a team take n pieces from both ends; every
+ * piece once, thread 0's a prefix and thread 1's the rest; then o2c_sync
+ * clears the counts for the next kernel (two claim loops in one team) */
+static void test_claim2(void)
+{
+#if defined(_OPENMP)
+	int bad = 0;
+	team_threads(2);
+	for (int n = 0; n < 40; n += n < 5 ? 1 : 7)
+		for (int rep = 0; rep < 50; rep++) {
+			int who[2][64];
+			for (int i = 0; i < 64; i++)
+				who[0][i] = who[1][i] = -1;
+			O2cTeam team = { 0, 0, NULL, 0 };
+			O2C_OMP(parallel)
+			{
+				O2C_TEAM_BEGIN(team);
+				for (int round = 0; round < 2; round++) {
+					if (o2c_claim2_ok())
+						for (int k; (k = o2c_claim2(n)) >= 0;) {
+							if (k >= n || who[round][k] != -1)
+								bad++; /* out of range or taken twice (a race here is a failure too) */
+							else
+								who[round][k] = omp_get_thread_num();
+						}
+					o2c_sync();
+				}
+				O2C_TEAM_END();
+			}
+			for (int round = 0; round < 2; round++)
+				for (int i = 0; i < n; i++)
+					bad += who[round][i] < 0 || (i > 0 && who[round][i] < who[round][i - 1]);
+		}
+	team_threads(0);
+	CU_ASSERT_EQUAL(bad, 0);
+#endif
+}
+
 static void test_depthwise(void)
 {
 	int bad = 0;
@@ -420,6 +458,7 @@ int main(void)
 	fprintf(stderr, "note: AVX-512 variant not built (no -mavx512f)\n");
 #endif
 	CU_add_test(s, "depthwise", test_depthwise);
+	CU_add_test(s, "two threads share pieces from both ends", test_claim2);
 	CU_add_test(s, "winograd generic", test_wino_generic);
 #if defined(__AVX2__) && defined(__FMA__)
 	CU_add_test(s, "winograd avx2", test_wino_avx2);
