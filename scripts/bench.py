@@ -3,7 +3,7 @@
 
     /usr/bin/python3 scripts/bench.py [--models resnet18,resnet50,googlenet,inception_v3]
         [--batches 1,8] [--threads 1,2] [--rounds 3] [--runs 5] [--no-spin] [--fixed-batch]
-        [--work DIR] [--quick]
+        [--pin alternate|N|none] [--work DIR] [--quick]
 
 A benchmark, not a test: nothing here passes or fails on a time.
 
@@ -21,6 +21,12 @@ input of that many samples, in both runtimes: onnx2c runs such a model sample by
 (side by side on the threads when there are at least as many samples as threads).
 --fixed-batch exports the batch into the model instead (onnx2c then runs the whole batch
 through each kernel).
+
+One-thread runs are pinned with taskset, both sides of a round to the same CPU, round r to
+CPU r mod the CPU count (--pin alternate, the default; --pin N: always CPU N; --pin none:
+the scheduler places them).  The vCPUs of this machine are not equally fast (at times one
+ran 20% slower), and unpinned, one runtime could land on the slow one round after round:
+in one run ours alternated between 59.5 and 73 ms on inception_v3 while ORT stayed at 69-72.
 
 --no-spin makes idle threads sleep instead of spin in both: OMP_WAIT_POLICY=passive for
 ours, session.intra_op.allow_spinning = 0 for ORT.  On a machine shared with other work
@@ -143,6 +149,8 @@ def main():
     ap.add_argument("--cc", default="gcc")
     ap.add_argument("--no-spin", action="store_true", help="idle threads sleep (OMP_WAIT_POLICY=passive, ORT "
                     "allow_spinning=0)")
+    ap.add_argument("--pin", default="alternate", help="one-thread runs: 'alternate' (round r on CPU r mod "
+                    "CPUs, both sides), a CPU number, or 'none'")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--onnx", help="bench this model file instead (its batch is that of --data; for a smoke test)")
     ap.add_argument("--data", help="with --onnx: the directory holding its input_0.pb")
@@ -157,6 +165,11 @@ def main():
     for m in models:
         if m not in MODELS and not a.onnx:
             sys.exit(f"bench: unknown model '{m}'; choose from {', '.join(MODELS)}")
+    if a.pin not in ("alternate", "none") and not a.pin.isdigit():
+        sys.exit(f"bench: --pin takes 'alternate', 'none' or a CPU number, not '{a.pin}'")
+    if a.pin != "none" and not shutil.which("taskset"):
+        sys.exit("bench: taskset not found (util-linux); use --pin none")
+    ncpu = len(os.sched_getaffinity(0))
     batches = [int(b) for b in a.batches.split(",")]
     threads = [int(t) for t in a.threads.split(",")]
     a.onnx2c = a.onnx2c or find_onnx2c()
@@ -174,11 +187,15 @@ def main():
             for t in threads:
                 ours, ort, rss_o, rss_r = [], [], 0.0, 0.0
                 for rd in range(a.rounds):
-                    ms, rss = timed([exe, "--bench", str(a.runs), data], t, a.no_spin)
+                    pin = []
+                    if t == 1 and a.pin != "none":
+                        cpu = sorted(os.sched_getaffinity(0))[rd % ncpu] if a.pin == "alternate" else int(a.pin)
+                        pin = ["taskset", "-c", str(cpu)]
+                    ms, rss = timed(pin + [exe, "--bench", str(a.runs), data], t, a.no_spin)
                     ours.append(ms)
                     rss_o = max(rss_o, rss)
-                    ms, rss = timed([node, ort_js, onnx, inp, str(t), str(a.runs)] + (["nospin"] if a.no_spin else []),
-                                    t, False)
+                    ms, rss = timed(pin + [node, ort_js, onnx, inp, str(t), str(a.runs)] +
+                                    (["nospin"] if a.no_spin else []), t, False)
                     ort.append(ms)
                     rss_r = max(rss_r, rss)
                 mo, mr = statistics.median(ours), statistics.median(ort)
@@ -190,7 +207,8 @@ def main():
     print(f"\nFMA peak (bench/peak.c, best ISA): " +
           ", ".join(f"{t} thread{'s' if t > 1 else ''} {peaks[t]:.1f} GFLOP/s" for t in sorted(peaks)))
     print(f"{a.rounds} rounds x {a.runs} runs each, alternating ours / ORT; medians of the round medians; "
-          f"idle threads {'sleep (--no-spin)' if a.no_spin else 'spin (library defaults)'}\n")
+          f"idle threads {'sleep (--no-spin)' if a.no_spin else 'spin (library defaults)'}; one-thread runs "
+          f"pinned: {a.pin}\n")
     print("| model | batch | threads | onnx2c ms | ORT ms | onnx2c/ORT | onnx2c GFLOP/s | ORT GFLOP/s "
           "| onnx2c % of peak | onnx2c max RSS MB | ORT max RSS MB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
