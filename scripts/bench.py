@@ -34,7 +34,9 @@ this decides the 2-thread numbers: a thread spinning at the end of one layer's p
 loop holds a core the other thread needs to finish it.
 
 It prints the measured FMA peak (bench/peak.c) and a markdown table: median latency of each,
-ours/ORT, achieved GFLOP/s (2 x the MACs onnx2c --report counts for the batch, / latency),
+ours/ORT (the ratio of the two medians), the median over rounds of each round's ours/ORT
+(the two runs of a round are seconds apart, so this cancels the machine's drift between
+rounds), achieved GFLOP/s (2 x the MACs onnx2c --report counts for the batch, / latency),
 that as a share of the peak for the thread count, and each process's max RSS
 (/usr/bin/time -f %M, largest over the rounds).  --quick is --models resnet18 --batches 1
 --rounds 2 --runs 3.
@@ -201,20 +203,21 @@ def main():
                 mo, mr = statistics.median(ours), statistics.median(ort)
                 log(f"{model} batch {batch} threads {t}: ours {ours} ms, ORT {ort} ms")
                 gf = gflop / (mo / 1e3)
+                rr = statistics.median(o / r for o, r in zip(ours, ort))
                 rows.append((model, batch, t, mo, mr, mo / mr, gf, gflop / (mr / 1e3),
-                             100.0 * gf / peaks[t] if t in peaks else float("nan"), rss_o, rss_r))
+                             100.0 * gf / peaks[t] if t in peaks else float("nan"), rss_o, rss_r, rr))
 
     print(f"\nFMA peak (bench/peak.c, best ISA): " +
           ", ".join(f"{t} thread{'s' if t > 1 else ''} {peaks[t]:.1f} GFLOP/s" for t in sorted(peaks)))
     print(f"{a.rounds} rounds x {a.runs} runs each, alternating ours / ORT; medians of the round medians; "
           f"idle threads {'sleep (--no-spin)' if a.no_spin else 'spin (library defaults)'}; one-thread runs "
           f"pinned: {a.pin}\n")
-    print("| model | batch | threads | onnx2c ms | ORT ms | onnx2c/ORT | onnx2c GFLOP/s | ORT GFLOP/s "
-          "| onnx2c % of peak | onnx2c max RSS MB | ORT max RSS MB |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| model | batch | threads | onnx2c ms | ORT ms | onnx2c/ORT | round ratios | onnx2c GFLOP/s "
+          "| ORT GFLOP/s | onnx2c % of peak | onnx2c max RSS MB | ORT max RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.2f} | {r[6]:.1f} | {r[7]:.1f} "
-              f"| {r[8]:.0f}% | {r[9]:.0f} | {r[10]:.0f} |")
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.2f} | {r[11]:.2f} | {r[6]:.1f} "
+              f"| {r[7]:.1f} | {r[8]:.0f}% | {r[9]:.0f} | {r[10]:.0f} |")
 
 
 if __name__ == "__main__":
