@@ -471,6 +471,9 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
  * 16 units or exactly proportional, whichever gives the dearest band the
  * lower cost, and when the full pieces divide evenly between the threads
  * the partial piece left at the end is shared by channel blocks instead.
+ * With exactly two threads in a run the bands' common end is not fixed:
+ * they take pieces from both ends of the image until they meet
+ * (o2c_claim2), so the faster vCPU does more.
  */
 typedef struct O2cBand {
 	int lo, hi;           /* units [lo, hi) with all channel blocks */
