@@ -138,6 +138,25 @@ static int o2c_pool_flat_ok(int NC, int H, int W)
 	return H * W <= O2C_POOL_FLAT && NC >= o2c_nthreads();
 }
 
+/* One tap of a pass over a chunk: y[i] op= x[i + d] where the pixel's
+ * position along the pass, pos[i] + off, is inside [0, len) (pos: col or
+ * row, len: W or H); op is + (avg) or max.  Both loads unconditional, or
+ * gcc gathers them under the mask. */
+static void o2c_pool_tap(float *y, const float *x, const int *pos, int off, int len, int d, int n, int avg)
+{
+	const int lo = d < 0 ? -d : 0, hi = d > 0 ? n - d : n;
+	if (avg)
+		for (int i = lo; i < hi; i++) {
+			const float v = x[i + d];
+			y[i] += (unsigned)(pos[i] + off) < (unsigned)len ? v : 0.0f;
+		}
+	else
+		for (int i = lo; i < hi; i++) {
+			const float v = x[i + d], o = y[i];
+			y[i] = (unsigned)(pos[i] + off) < (unsigned)len && v > o ? v : o;
+		}
+}
+
 /* One pixel of a 3-tap pass: s[i] with s[i - d] and s[i + d] where inside
  * (lo, hi: the neighbours' positions along the pass are valid), in the
  * general passes' order, so sums come out the same. */
@@ -162,7 +181,7 @@ static void o2c_pool_flat33(float *yc, float *t, const int *col, const int *row,
 	t[0] = o2c_pool_tap3(xc, 0, 1, 0, col[0] + 1 < W, avg);
 	t[n - 1] = o2c_pool_tap3(xc, n - 1, 1, col[n - 1] > 0, 0, avg);
 	for (int i = 1; i < n - 1; i++) {
-		const float xl = xc[i - 1], xr = xc[i + 1]; /* loaded unconditionally: see o2c_pool_flat */
+		const float xl = xc[i - 1], xr = xc[i + 1]; /* loaded unconditionally: see o2c_pool_tap */
 		const float l = col[i] > 0 ? xl : id, r = col[i] + 1 < W ? xr : id;
 		float v = xc[i];
 		v = avg ? v + l : l > v ? l : v;
@@ -224,38 +243,13 @@ O2C_DRIVER void o2c_pool_flat(const float *x, float *y, int NC, int H, int W, in
 			continue;
 		}
 		memcpy(t, xc, (size_t)n * sizeof *t); /* tap kx = PL: the pixel itself */
-		for (int kx = 0; kx < KW; kx++) {
-			const int d = kx - PL, lo = d < 0 ? -d : 0, hi = d > 0 ? n - d : n;
-			if (d == 0)
-				continue;
-			/* both loads unconditional, or gcc gathers them under the mask */
-			if (avg)
-				for (int i = lo; i < hi; i++) {
-					const float v = xc[i + d];
-					t[i] += (unsigned)(col[i] + d) < (unsigned)W ? v : 0.0f;
-				}
-			else
-				for (int i = lo; i < hi; i++) {
-					const float v = xc[i + d], o = t[i];
-					t[i] = (unsigned)(col[i] + d) < (unsigned)W && v > o ? v : o;
-				}
-		}
+		for (int kx = 0; kx < KW; kx++)
+			if (kx != PL)
+				o2c_pool_tap(t, xc, col, kx - PL, W, kx - PL, n, avg);
 		memcpy(yc, t, (size_t)n * sizeof *yc); /* tap ky = PT */
-		for (int ky = 0; ky < KH; ky++) {
-			const int dy = ky - PT, d = dy * W, lo = d < 0 ? -d : 0, hi = d > 0 ? n - d : n;
-			if (dy == 0)
-				continue;
-			if (avg)
-				for (int i = lo; i < hi; i++) {
-					const float v = t[i + d];
-					yc[i] += (unsigned)(row[i] + dy) < (unsigned)H ? v : 0.0f;
-				}
-			else
-				for (int i = lo; i < hi; i++) {
-					const float v = t[i + d], o = yc[i];
-					yc[i] = (unsigned)(row[i] + dy) < (unsigned)H && v > o ? v : o;
-				}
-		}
+		for (int ky = 0; ky < KH; ky++)
+			if (ky != PT)
+				o2c_pool_tap(yc, t, row, ky - PT, H, (ky - PT) * W, n, avg);
 		if (avg)
 			for (int i = 0; i < n; i++)
 				yc[i] = yc[i] / cnt[i];
