@@ -186,10 +186,23 @@ void graph_replace_uses(Graph *g, Tensor *from, Tensor *to)
 	}
 }
 
-void node_add_cover(Node *k, const Node *n)
+void node_add_cover_text(Node *k, const char *text)
 {
 	k->covers = xrealloc_arr(k->covers, (size_t)k->ncovers, (size_t)k->ncovers + 1, sizeof *k->covers);
-	k->covers[k->ncovers++] = xsprintf("%s '%s'", n->op_type, n->name);
+	k->covers[k->ncovers++] = text;
+}
+
+void node_add_cover(Node *k, const Node *n)
+{
+	node_add_cover_text(k, xsprintf("%s '%s'", n->op_type, n->name));
+}
+
+int graph_next_reader(const Graph *g, int from, const Tensor *t)
+{
+	for (int k = from; k < g->nnodes; k++)
+		if (!g->nodes[k]->dead && g->nodes[k]->nin > 0 && g->nodes[k]->in[0] == t)
+			return k;
+	return -1;
 }
 
 void node_absorb(Node *k, Node *n)

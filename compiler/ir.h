@@ -204,6 +204,9 @@ void graph_replace_uses(Graph *g, Tensor *from, Tensor *to);
 /* Fusion: kernel k takes over n's output, n's name joins k's covers, n dies. */
 void node_absorb(Node *k, Node *n);
 void node_add_cover(Node *k, const Node *n);
+void node_add_cover_text(Node *k, const char *text); /* a covers line that is not just a node's name */
+int graph_next_reader(const Graph *g, int from, const Tensor *t); /* position of the first live node at or
+                                                                     after `from` reading t as in[0]; -1: none */
 /* A Conv (or Gemm) gets new constant weight and bias inputs (in[1], in[2]). */
 void node_set_params(Node *k, Tensor *w, Tensor *b);
 bool tensor_is_const(const Tensor *t);

@@ -47,10 +47,8 @@ void opt_fold_pad(Graph *g)
 		int nsp;
 		if (!pad_zero_spatial(pad, b, e, &nsp))
 			continue;
-		Node *c = NULL;
-		for (int k = i + 1; k < g->nnodes && !c; k++)
-			if (!g->nodes[k]->dead && g->nodes[k]->in[0] == y)
-				c = g->nodes[k];
+		const int at = graph_next_reader(g, i + 1, y);
+		Node *c = at < 0 ? NULL : g->nodes[at];
 		if (!c || !can_take(c))
 			continue;
 		Attr *pads = attr_get_or_add(c, "pads", AT_INTS);

@@ -36,7 +36,7 @@ static bool swappable(const Node *p, const Node *c)
 		return false;
 	if (y->shape.d[2] != x->shape.d[2] || y->shape.d[3] != x->shape.d[3])
 		return false; /* a pool that shrinks the image: the conv would do more work */
-	if (y->nuses != 1 || y->kind == T_OUTPUT || c->in[0] != y || c->act.kind || c->residual)
+	if (y->nuses != 1 || y->kind == T_OUTPUT || c->op != OP_Conv || c->in[0] != y || c->act.kind || c->residual)
 		return false;
 	if (!w || !tensor_is_const(w) || w->shape.rank != 4 || w->shape.d[1] != y->shape.d[1] ||
 	    w->shape.d[2] != 1 || w->shape.d[3] != 1)
@@ -58,13 +58,8 @@ void opt_pool_conv(Graph *g)
 		Node *p = g->nodes[i];
 		if (p->dead || p->op != OP_AveragePool)
 			continue;
-		Node *c = NULL;
-		int k = i + 1;
-		for (; k < g->nnodes; k++)
-			if (!g->nodes[k]->dead && g->nodes[k]->op == OP_Conv && g->nodes[k]->in[0] == p->out[0]) {
-				c = g->nodes[k];
-				break;
-			}
+		const int k = graph_next_reader(g, i + 1, p->out[0]); /* the only reader, if swappable */
+		Node *c = k < 0 ? NULL : g->nodes[k];
 		if (!c || !swappable(p, c))
 			continue;
 		Tensor *x = p->in[0], *y = c->out[0], *b = c->nin > 2 ? c->in[2] : NULL;
@@ -83,10 +78,9 @@ void opt_pool_conv(Graph *g)
 		p->in = in;
 		p->nin = 2;
 		graph_set_output(p, 0, y);
-		p->covers = xrealloc_arr(p->covers, (size_t)p->ncovers, (size_t)p->ncovers + 1, sizeof *p->covers);
-		p->covers[p->ncovers++] = xsprintf("pooled after Conv '%s' (1x1, %lld -> %lld channels, run first; "
-		                                   "its bias added here)",
-		                                   c->name, (long long)x->shape.d[1], (long long)y->shape.d[1]);
+		node_add_cover_text(p, xsprintf("pooled after Conv '%s' (1x1, %lld -> %lld channels, run first; "
+		                                "its bias added here)",
+		                                c->name, (long long)x->shape.d[1], (long long)y->shape.d[1]));
 		/* the conv now runs where the pool did (it needs only x), the pool where the conv did */
 		g->nodes[i] = c;
 		g->nodes[k] = p;
