@@ -215,7 +215,7 @@ static int idx_read(const char *path, int ndim, int *dims, unsigned char **data)
 int rt_idx_open(RtDataset *d, const char *images_path, const char *labels_path, int nclasses)
 {
 	memset(d, 0, sizeof *d);
-	int dims[3], ldim[1];
+	int dims[3] = {0}, ldim[1] = {0}; /* gcc -O3 cannot see that idx_read sets them when it succeeds */
 	unsigned char *labels = NULL;
 	int rc = idx_read(images_path, 3, dims, &d->pixels);
 	if (!rc)
