@@ -186,6 +186,87 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
 	}
 }
 
+/* Packing for stride-2 columns (SW == 2, DW == 1): tap (ky, kx) of output
+ * column ox reads input column 2*ox + kx - PL, so along one output-row
+ * segment of the tile the KW taps of a row are its even or odd columns
+ * shifted by kx/2.  Each input row is split once per segment into its even
+ * and odd columns (zeros off the image) and every tap's panel row is a
+ * plain copy: a 7x7 stride-2 stem spent a quarter of its time gathering
+ * each tap's columns separately.  Segments (output row sy, columns
+ * [sx0, sx1), first panel column sj) cover the tile's npix pixels; columns
+ * past npix are zero.  KW <= O2C_S2_KWMAX. */
+#define O2C_S2_KWMAX 15
+#if defined(__AVX512F__)
+/* Columns [c, c + 16) of row xr (W columns), zeros off the row; reads only
+ * inside it (an expanding load at the left edge). */
+O2C_INLINE __m512 o2c_row16(const float *xr, int c, int W)
+{
+	if (c >= 0 && c + 16 <= W)
+		return _mm512_loadu_ps(xr + c);
+	if (c >= W || c + 16 <= 0)
+		return _mm512_setzero_ps();
+	unsigned m = c + 16 > W ? (1u << (W - c)) - 1u : 0xffffu; /* lanes left of column W */
+	if (c < 0)
+		return _mm512_maskz_expandloadu_ps((__mmask16)(m & ~((1u << -c) - 1u)), xr);
+	return _mm512_maskz_loadu_ps((__mmask16)m, xr + c);
+}
+#endif
+static void o2c_conv_pack_s2(const float *x, float *bp, int ic0, int nic, int H, int W, int KH, int KW, int SH, int DH,
+                             int PT, int PL, int npix, int ns, const int *sy, const int *sx0, const int *sx1,
+                             const int *sj)
+{
+	const int KHW = KH * KW;
+	float ev[O2C_CONV_NR + 16], od[O2C_CONV_NR + 16]; /* a segment's columns and KW/2 more, in 16s */
+	for (int ic = 0; ic < nic; ic++) {
+		const float *xc = x + (size_t)(ic0 + ic) * H * W;
+		float *pc = bp + (size_t)ic * KHW * O2C_CONV_NR;
+		if (npix < O2C_CONV_NR)
+			for (int t = 0; t < KHW; t++)
+				memset(pc + (size_t)t * O2C_CONV_NR + npix, 0, (size_t)(O2C_CONV_NR - npix) * sizeof *pc);
+		for (int ky = 0; ky < KH; ky++)
+			for (int sg = 0; sg < ns; sg++) {
+				const int iy = sy[sg] * SH - PT + ky * DH, len = sx1[sg] - sx0[sg];
+				float *d = pc + (size_t)ky * KW * O2C_CONV_NR + sj[sg];
+				if (iy < 0 || iy >= H) {
+					for (int kx = 0; kx < KW; kx++)
+						memset(d + (size_t)kx * O2C_CONV_NR, 0, (size_t)len * sizeof *d);
+					continue;
+				}
+				const float *xr = xc + (size_t)iy * W;
+				const int c0 = 2 * sx0[sg] - PL, ne = len + (KW - 1) / 2; /* ev[q], od[q]: columns c0+2q, c0+2q+1 */
+#if defined(__AVX512F__)
+				const __m512i evi = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+				const __m512i odi = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+				for (int q = 0; q < ne; q += 16) { /* 32 columns at a time */
+					const int c = c0 + 2 * q;
+					const __m512 a = o2c_row16(xr, c, W), b = o2c_row16(xr, c + 16, W);
+					_mm512_storeu_ps(ev + q, _mm512_permutex2var_ps(a, evi, b));
+					_mm512_storeu_ps(od + q, _mm512_permutex2var_ps(a, odi, b));
+				}
+				for (int kx = 0; kx < KW; kx++) {
+					const float *src = (kx & 1 ? od : ev) + kx / 2;
+					float *dk = d + (size_t)kx * O2C_CONV_NR;
+					int j = 0;
+					for (; j + 16 <= len; j += 16)
+						_mm512_storeu_ps(dk + j, _mm512_loadu_ps(src + j));
+					if (j < len) {
+						const __mmask16 m = (__mmask16)((1u << (len - j)) - 1u);
+						_mm512_mask_storeu_ps(dk + j, m, _mm512_maskz_loadu_ps(m, src + j));
+					}
+				}
+#else
+				for (int q = 0; q < ne; q++) {
+					const int c = c0 + 2 * q;
+					ev[q] = c >= 0 && c < W ? xr[c] : 0.0f;
+					od[q] = c + 1 >= 0 && c + 1 < W ? xr[c + 1] : 0.0f;
+				}
+				for (int kx = 0; kx < KW; kx++)
+					memcpy(d + (size_t)kx * O2C_CONV_NR, (kx & 1 ? od : ev) + kx / 2, (size_t)len * sizeof *d);
+#endif
+			}
+	}
+}
+
 /*
  * Work split for data affinity.  A core reads what it wrote itself in the
  * layer before from its own caches (60-110 GB/s here), but what another core
@@ -266,16 +347,20 @@ O2C_DRIVER void o2c_conv_packed_item(const float *in, const float *wp, const flo
 	 * range, found by division (a per-pixel scan costs as much as the
 	 * FMAs in a 3-channel stem); a run continuing the previous one in
 	 * both the panel and the input (a 1x1 conv over whole rows) is merged. */
+	const int s2 = SW == 2 && DW == 1 && KW <= O2C_S2_KWMAX; /* packed by o2c_conv_pack_s2 from the segments */
+	int segy[O2C_CONV_TPI][O2C_CONV_NR], segx0[O2C_CONV_TPI][O2C_CONV_NR], segx1[O2C_CONV_TPI][O2C_CONV_NR];
+	int segj[O2C_CONV_TPI][O2C_CONV_NR], nseg[O2C_CONV_TPI];
 	for (int ti = 0; ti < nt; ti++) {
 		const int p0 = tp0[ti], npix = tnp[ti];
-		int sy[O2C_CONV_NR], sx0[O2C_CONV_NR], sx1[O2C_CONV_NR], sj[O2C_CONV_NR], ns = 0;
+		int *sy = segy[ti], *sx0 = segx0[ti], *sx1 = segx1[ti], *sj = segj[ti], ns = 0;
 		for (int j = 0; j < npix;) { /* row segments: output row, columns [sx0, sx1), first pixel */
 			const int oy = (p0 + j) / OW, ox = (p0 + j) % OW;
 			const int len = OW - ox < npix - j ? OW - ox : npix - j;
 			sy[ns] = oy, sx0[ns] = ox, sx1[ns] = ox + len, sj[ns] = j, ns++;
 			j += len;
 		}
-		for (int ky = 0; ky < KH; ky++)
+		nseg[ti] = ns;
+		for (int ky = 0; ky < KH && !s2; ky++)
 			for (int kx = 0; kx < KW; kx++) {
 				const int tp = ti * KHW + ky * KW + kx, base = tp * O2C_CONV_NR;
 				const int a = PL - kx * DW, bx = W - 1 + PL - kx * DW;
@@ -304,9 +389,13 @@ O2C_DRIVER void o2c_conv_packed_item(const float *in, const float *wp, const flo
 	for (int ic0 = 0; ic0 < Cg; ic0 += icc) {
 		const int nic = Cg - ic0 < icc ? Cg - ic0 : icc, k0 = ic0 * KHW, kc = nic * KHW;
 		for (int ti = 0; ti < nt; ti++) /* tile ti's panel: kc taps x NR at bp + ti * kc * NR */
-			o2c_conv_pack(x, bp + (size_t)ti * kc * O2C_CONV_NR, ic0, nic, H * W, KHW, SW, run_n + ti * KHW,
-			              run_j + ti * KHW * O2C_CONV_NR, run_len + ti * KHW * O2C_CONV_NR,
-			              run_src + ti * KHW * O2C_CONV_NR);
+			if (s2)
+				o2c_conv_pack_s2(x, bp + (size_t)ti * kc * O2C_CONV_NR, ic0, nic, H, W, KH, KW, SH, DH, PT,
+				                 PL, tnp[ti], nseg[ti], segy[ti], segx0[ti], segx1[ti], segj[ti]);
+			else
+				o2c_conv_pack(x, bp + (size_t)ti * kc * O2C_CONV_NR, ic0, nic, H * W, KHW, SW,
+				              run_n + ti * KHW, run_j + ti * KHW * O2C_CONV_NR,
+				              run_len + ti * KHW * O2C_CONV_NR, run_src + ti * KHW * O2C_CONV_NR);
 		for (int b = b0; b < b1; b++) {
 			const int oc0 = g * Mg + b * O2C_CONV_MR;
 			const float *wb = wp + (((size_t)g * nb + b) * K + k0) * O2C_CONV_MR;

@@ -222,6 +222,13 @@ static const Case cases[] = {
 	{ 1, 1, 6, 17, 17, 72, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1, 0, 0.0f, INFINITY },     /* 1x7, many blocks */
 	{ 1, 2, 10, 9, 9, 16, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },  /* groups, valid */
 	{ 1, 1, 2, 9, 75, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0.0f, INFINITY },      /* stride 2, rows of 38 */
+	/* stride-2 columns (o2c_conv_pack_s2): rows split into even/odd columns per segment; rows wider
+	 * than a 32-column stretch with both ends inside one, a row narrower than 16 columns, pads past
+	 * a whole stretch, 5x5 and 15 taps wide, row stride 1 or 3, row dilation, ragged last tiles */
+	{ 1, 1, 3, 9, 229, 10, 7, 7, 2, 2, 1, 1, 3, 3, 2, 4, 1, 1, 0.0f, INFINITY },
+	{ 1, 1, 4, 11, 5, 9, 5, 5, 1, 2, 1, 1, 2, 2, 2, 2, 1, 0, -INFINITY, INFINITY },
+	{ 1, 1, 2, 6, 70, 8, 3, 15, 3, 2, 2, 1, 1, 20, 0, 18, 0, 1, -INFINITY, INFINITY },
+	{ 2, 1, 5, 12, 41, 17, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 1, 1, 0.0f, 6.0f },
 	/* few taps over many tiles, batches, a ragged last tile */
 	{ 2, 1, 3, 25, 33, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 1, 1, 100, 1, 1000, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
