@@ -135,18 +135,27 @@ O2C_UNUSED static void o2c_conv_tile_generic(const float *bp, int ldb, const flo
 		}
 }
 
+/* Panel columns a microkernel reads for a tile of npix pixels: whole
+ * 16-wide vectors (the padding zeroed, so no garbage enters the FMAs). */
+static int o2c_panel_cols(int npix)
+{
+	const int n = (npix + 15) / 16 * 16;
+	return n < O2C_CONV_NR ? n : O2C_CONV_NR;
+}
+
 /* Packs taps [k0, k0 + kc) (whole channels from ic0) of the tile into bp.
  * run_* describe, per tap, the runs of consecutive pixels whose inputs are
- * SW apart (one run per output row and tap); everything else in the panel
- * is zero. */
-static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, int KHW, int SW, const int *run_n,
-                          const short *run_j, const short *run_len, const int *run_src)
+ * SW apart (one run per output row and tap); the rest of each row's first
+ * o2c_panel_cols(npix) columns is zero. */
+static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, int KHW, int SW, int npix,
+                          const int *run_n, const short *run_j, const short *run_len, const int *run_src)
 {
+	const int nz = o2c_panel_cols(npix);
 	for (int ic = 0; ic < nic; ic++) {
 		const float *xc = x + (size_t)(ic0 + ic) * HW;
 		for (int t = 0; t < KHW; t++) {
 			float *dst = bp + ((size_t)ic * KHW + t) * O2C_CONV_NR;
-			for (int j = 0; j < O2C_CONV_NR; j++)
+			for (int j = 0; j < nz; j++)
 				dst[j] = 0.0f;
 			const int base = t * O2C_CONV_NR;
 			for (int r = 0; r < run_n[t]; r++) {
@@ -194,7 +203,7 @@ static void o2c_conv_pack(const float *x, float *bp, int ic0, int nic, int HW, i
  * plain copy: a 7x7 stride-2 stem spent a quarter of its time gathering
  * each tap's columns separately.  Segments (output row sy, columns
  * [sx0, sx1), first panel column sj) cover the tile's npix pixels; columns
- * past npix are zero.  KW <= O2C_S2_KWMAX. */
+ * past npix are zero up to o2c_panel_cols(npix).  KW <= O2C_S2_KWMAX. */
 #define O2C_S2_KWMAX 15
 #if defined(__AVX512F__)
 /* Columns [c, c + 16) of row xr (W columns), zeros off the row; reads only
@@ -220,9 +229,10 @@ static void o2c_conv_pack_s2(const float *x, float *bp, int ic0, int nic, int H,
 	for (int ic = 0; ic < nic; ic++) {
 		const float *xc = x + (size_t)(ic0 + ic) * H * W;
 		float *pc = bp + (size_t)ic * KHW * O2C_CONV_NR;
-		if (npix < O2C_CONV_NR)
+		if (npix < o2c_panel_cols(npix))
 			for (int t = 0; t < KHW; t++)
-				memset(pc + (size_t)t * O2C_CONV_NR + npix, 0, (size_t)(O2C_CONV_NR - npix) * sizeof *pc);
+				memset(pc + (size_t)t * O2C_CONV_NR + npix, 0,
+				       (size_t)(o2c_panel_cols(npix) - npix) * sizeof *pc);
 		for (int ky = 0; ky < KH; ky++)
 			for (int sg = 0; sg < ns; sg++) {
 				const int iy = sy[sg] * SH - PT + ky * DH, len = sx1[sg] - sx0[sg];
@@ -393,7 +403,7 @@ O2C_DRIVER void o2c_conv_packed_item(const float *in, const float *wp, const flo
 				o2c_conv_pack_s2(x, bp + (size_t)ti * kc * O2C_CONV_NR, ic0, nic, H, W, KH, KW, SH, DH, PT,
 				                 PL, tnp[ti], nseg[ti], segy[ti], segx0[ti], segx1[ti], segj[ti]);
 			else
-				o2c_conv_pack(x, bp + (size_t)ti * kc * O2C_CONV_NR, ic0, nic, H * W, KHW, SW,
+				o2c_conv_pack(x, bp + (size_t)ti * kc * O2C_CONV_NR, ic0, nic, H * W, KHW, SW, tnp[ti],
 				              run_n + ti * KHW, run_j + ti * KHW * O2C_CONV_NR,
 				              run_len + ti * KHW * O2C_CONV_NR, run_src + ti * KHW * O2C_CONV_NR);
 		for (int b = b0; b < b1; b++) {
@@ -549,11 +559,60 @@ O2C_INLINE void o2c_conv_tile_avx512_nv(const float *bp, int ldb, const float *w
 		}
 }
 
+/* One or two pixels (17x17 = 6 x 48 + 1, 73x73 = 111 x 48 + 1, 7x7 = 48 + 1):
+ * a 16-wide vector per pixel would use one lane of each FMA, so a tile
+ * that small cost a third of a full one (17% of a 17x17 1x7 layer on two
+ * threads).  Here a vector holds taps k and k+1 of the MR channels, the
+ * packed weights as they lie, against the pixel's two inputs, and the two
+ * halves are added at the end: 16 useful lanes per FMA. */
+O2C_INLINE void o2c_conv_tile_avx512_few(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride,
+                                         int npix, int mleft, const float *bias, const float *res, int first,
+                                         int last, float lo, float hi, const float *nw, const int NP)
+{
+	__m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+	(void)nw, (void)npix;
+	int k = 0;
+	for (; k + 2 <= kc; k += 2) {
+		const __m512 wv = _mm512_loadu_ps(w + (size_t)k * O2C_CONV_MR); /* taps k, k+1 x MR channels */
+		O2C_UNROLL
+		for (int p = 0; p < NP; p++) {
+			const __m512 xv = _mm512_insertf32x8(_mm512_set1_ps(bp[(size_t)k * ldb + p]),
+			                                     _mm256_set1_ps(bp[(size_t)(k + 1) * ldb + p]), 1);
+			acc[p] = _mm512_fmadd_ps(wv, xv, acc[p]);
+		}
+	}
+	if (k < kc) { /* an odd last tap: its MR weights in the low half */
+		const __m512 wv = _mm512_maskz_loadu_ps(0x00ff, w + (size_t)k * O2C_CONV_MR);
+		O2C_UNROLL
+		for (int p = 0; p < NP; p++)
+			acc[p] = _mm512_fmadd_ps(wv, _mm512_set1_ps(bp[(size_t)k * ldb + p]), acc[p]);
+	}
+	for (int p = 0; p < NP; p++) {
+		float o[O2C_CONV_MR];
+		_mm256_storeu_ps(o, _mm256_add_ps(_mm512_castps512_ps256(acc[p]), _mm512_extractf32x8_ps(acc[p], 1)));
+		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
+			float v = o[r] + (first ? 0.0f : y[r * ostride + p]);
+			if (last) {
+				v += bias ? bias[r] : 0.0f;
+				if (res)
+					v += res[r * ostride + p];
+				v = v < lo ? lo : v;
+				v = v > hi ? hi : v;
+			}
+			y[r * ostride + p] = v;
+		}
+	}
+}
+
 static void o2c_conv_tile_avx512(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride, int npix,
                                  int mleft, const float *bias, const float *res, int first, int last, float lo,
                                  float hi, const float *nw)
 {
-	if (npix > 32)
+	if (npix == 1)
+		o2c_conv_tile_avx512_few(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, nw, 1);
+	else if (npix == 2)
+		o2c_conv_tile_avx512_few(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, nw, 2);
+	else if (npix > 32)
 		o2c_conv_tile_avx512_nv(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, nw, 3);
 	else if (npix > 16)
 		o2c_conv_tile_avx512_nv(bp, ldb, w, kc, y, ostride, npix, mleft, bias, res, first, last, lo, hi, nw, 2);

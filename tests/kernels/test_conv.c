@@ -229,6 +229,12 @@ static const Case cases[] = {
 	{ 1, 1, 4, 11, 5, 9, 5, 5, 1, 2, 1, 1, 2, 2, 2, 2, 1, 0, -INFINITY, INFINITY },
 	{ 1, 1, 2, 6, 70, 8, 3, 15, 3, 2, 2, 1, 1, 20, 0, 18, 0, 1, -INFINITY, INFINITY },
 	{ 2, 1, 5, 12, 41, 17, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 1, 1, 0.0f, 6.0f },
+	/* a last tile of one or two pixels (o2c_conv_tile_avx512_few): 5x10 = 48 + 2 with an odd tap count,
+	 * 97 = 2 x 48 + 1 with an even one, 17x17 = 6 x 48 + 1 over K chunks, 7x7 = 48 + 1 at stride 2 */
+	{ 1, 1, 3, 5, 10, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
+	{ 1, 1, 6, 1, 97, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
+	{ 1, 1, 80, 17, 17, 9, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1, 0, 0.0f, INFINITY },
+	{ 2, 1, 5, 13, 13, 17, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },
 	/* few taps over many tiles, batches, a ragged last tile */
 	{ 2, 1, 3, 25, 33, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 1, 1, 100, 1, 1000, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
