@@ -11,8 +11,11 @@ ORT renames and fuses nodes, so a Conv is known by its input and weight shapes a
 of the convs with those shapes it is, in graph order.  Prints the time of each kind of layer
 (kernel size, stride, input size) in both, their ratio and the milliseconds lost or won, then
 the --top layers that lose most.  The model and input are bench.py's (exported into --work on
-first use).  Both profiles are means over the timed runs (ORT's first, warm-up run is
-dropped); a noisy machine moves them, so compare within one run and repeat.
+first use).  Both sides are medians, so that a run the machine's load stretched does not
+move them: ORT's per run (its first, warm-up run dropped), ours per process (the generated
+profile reports means over its runs, so the --runs are split over several processes and each
+layer takes the median of their means).  A noisy machine still moves them: compare within one
+run and repeat.
 """
 import argparse
 import collections
@@ -59,7 +62,7 @@ def ours_profile(text):
 
 
 def ort_profile(path, nconv):
-    """ORT profile JSON -> {((x, w), occurrence): mean ms over the runs after the first}."""
+    """ORT profile JSON -> {((x, w), occurrence): median ms over the runs after the first}."""
     seq = []
     for e in json.load(open(path)):
         if e.get("cat") != "Node" or not e.get("name", "").endswith("_kernel_time"):
@@ -76,7 +79,7 @@ def ort_profile(path, nconv):
         for k, ms in seq[r * nconv:(r + 1) * nconv]:
             per[(k, seen[k])].append(ms)
             seen[k] += 1
-    return {k: statistics.mean(v) for k, v in per.items()}
+    return {k: statistics.median(v) for k, v in per.items()}
 
 
 def main():
@@ -104,8 +107,14 @@ def main():
         bench.run([a.cc, "-std=c99", "-O3", "-march=native", "-fopenmp", "-DONNX2C_PROFILE", csrc, "-o", prof,
                    "-lm"])
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OMP_WAIT_POLICY="passive")
-    r = bench.run([prof, "--bench", str(a.runs), data], env=env)
-    ours = ours_profile(r.stdout)
+    procs = max(1, min(a.runs // 3, 7))  # at least 3 runs a process; a stretched run moves one process's means
+    profs, walls = [], []
+    for i in range(procs):
+        n = a.runs * (i + 1) // procs - a.runs * i // procs
+        r = bench.run([prof, "--bench", str(n), data], env=env)
+        profs.append(ours_profile(r.stdout))
+        walls.append(float(re.search(r"median ([0-9.]+) ms", r.stdout).group(1)))
+    ours = {name: statistics.median(p[name] for p in profs if name in p) for name in profs[0]}
     js = os.path.join(bench.ROOT, "tests", "ort", "ort_bench.js")
     prefix = os.path.join(a.work, os.path.basename(exe) + "_ortprof")
     r2 = bench.run(["node", js, onnx_path, input_pb, str(a.threads), str(a.runs), "nospin", "--profile", prefix])
@@ -115,7 +124,8 @@ def main():
     keys, kinds = conv_keys(onnx_path)
     ort = ort_profile(m.group(1), len(keys))
     os.remove(m.group(1))
-    print(f"{a.model} batch {a.batch}, {a.threads} thread(s): ours {r.stdout.splitlines()[0]}")
+    print(f"{a.model} batch {a.batch}, {a.threads} thread(s): ours {a.runs} runs in {procs} processes, "
+          f"median wall clock {statistics.median(walls):.3f} ms (per process {', '.join(f'{w:.3f}' for w in walls)})")
     print(f"ORT {r2.stdout.splitlines()[0]}")
     kind = collections.defaultdict(lambda: [0.0, 0.0, 0])
     rows = []
