@@ -380,6 +380,17 @@ typedef void (*o2c_conv_tile_fn)(const float *bp, int ldb, const float *w, int k
 #define O2C_INLINE static inline
 #endif
 
+/* The epilogue of one output value on a tile's last chunk: its channel's
+ * bias b, its residual (res, or NULL) and the clamp. */
+O2C_INLINE float o2c_conv_epilogue(float v, float b, const float *res, float lo, float hi)
+{
+	v += b;
+	if (res)
+		v += *res;
+	v = v < lo ? lo : v;
+	return v > hi ? hi : v;
+}
+
 /* Portable microkernel, also the reference for the panel contract. */
 O2C_UNUSED static void o2c_conv_tile_generic(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride,
                                              int npix, int mleft, const float *bias, const float *res, int first,
@@ -395,17 +406,10 @@ O2C_UNUSED static void o2c_conv_tile_generic(const float *bp, int ldb, const flo
 			for (int j = 0; j < npix; j++)
 				acc[r][j] += w[k * O2C_CONV_MR + r] * bp[k * ldb + j];
 	for (int r = 0; r < O2C_CONV_MR && r < mleft; r++)
-		for (int j = 0; j < npix; j++) {
-			float v = acc[r][j];
-			if (last) {
-				v += bias ? bias[r] : 0.0f;
-				if (res)
-					v += res[r * ostride + j];
-				v = v < lo ? lo : v;
-				v = v > hi ? hi : v;
-			}
-			y[r * ostride + j] = v;
-		}
+		for (int j = 0; j < npix; j++)
+			y[r * ostride + j] = last ? o2c_conv_epilogue(acc[r][j], bias ? bias[r] : 0.0f,
+			                                              res ? res + r * ostride + j : NULL, lo, hi)
+			                          : acc[r][j];
 }
 
 /* Panel columns a microkernel reads for a tile of npix pixels: whole
@@ -497,15 +501,13 @@ static void o2c_conv_pack_s2(const float *x, float *bp, int ic0, int nic, int H,
                              int PT, int PL, int npix, int ns, const int *sy, const int *sx0, const int *sx1,
                              const int *sj)
 {
-	const int KHW = KH * KW;
+	const int KHW = KH * KW, nz = o2c_panel_cols(npix);
 	float ev[O2C_CONV_NR + 16], od[O2C_CONV_NR + 16]; /* a segment's columns and KW/2 more, in 16s */
 	for (int ic = 0; ic < nic; ic++) {
 		const float *xc = x + (size_t)(ic0 + ic) * H * W;
 		float *pc = bp + (size_t)ic * KHW * O2C_CONV_NR;
-		if (npix < o2c_panel_cols(npix))
-			for (int t = 0; t < KHW; t++)
-				memset(pc + (size_t)t * O2C_CONV_NR + npix, 0,
-				       (size_t)(o2c_panel_cols(npix) - npix) * sizeof *pc);
+		for (int t = 0; t < KHW && npix < nz; t++)
+			memset(pc + (size_t)t * O2C_CONV_NR + npix, 0, (size_t)(nz - npix) * sizeof *pc);
 		for (int ky = 0; ky < KH; ky++)
 			for (int sg = 0; sg < ns; sg++) {
 				const int iy = sy[sg] * SH - PT + ky * DH, len = sx1[sg] - sx0[sg];
@@ -864,15 +866,9 @@ O2C_INLINE void o2c_conv_tile_avx512_few(const float *bp, int ldb, const float *
 		float o[O2C_CONV_MR];
 		_mm256_storeu_ps(o, _mm256_add_ps(_mm512_castps512_ps256(acc[p]), _mm512_extractf32x8_ps(acc[p], 1)));
 		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
-			float v = o[r] + (first ? 0.0f : y[r * ostride + p]);
-			if (last) {
-				v += bias ? bias[r] : 0.0f;
-				if (res)
-					v += res[r * ostride + p];
-				v = v < lo ? lo : v;
-				v = v > hi ? hi : v;
-			}
-			y[r * ostride + p] = v;
+			const float v = o[r] + (first ? 0.0f : y[r * ostride + p]);
+			y[r * ostride + p] =
+			    last ? o2c_conv_epilogue(v, bias ? bias[r] : 0.0f, res ? res + r * ostride + p : NULL, lo, hi) : v;
 		}
 	}
 }
