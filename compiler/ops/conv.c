@@ -191,8 +191,9 @@ int64_t conv_scratch_floats(const Node *n)
 	const int F = conv_wcv_f(&p->w, p->group, C, M);
 	if (!F)
 		return 0;
-	/* the transformed input of one image, V[(F+2)^2][C][T] */
-	return (F + 2) * (F + 2) * C * ((p->w.out[0] + F - 1) / F) * ((p->w.out[1] + F - 1) / F);
+	/* the transformed input of one image, V[(F+2)^2][C][T], and the padding
+	 * templates/conv.c puts between positions (o2c_wino_vs): 32 floats a tile */
+	return (F + 2) * (F + 2) * (C + 32) * ((p->w.out[0] + F - 1) / F) * ((p->w.out[1] + F - 1) / F);
 }
 
 /* Splits n->act into the kernel's clamp [lo, hi] and what a pass after the

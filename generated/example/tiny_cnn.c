@@ -369,6 +369,7 @@ O2C_UNUSED static void o2c_conv2d_generic(const float *in, const float *wp, cons
  * this takes ~20% off such a layer. */
 #define O2C_CONV_PFD 128
 #define O2C_CONV_TPI 4 /* most tiles of one small image packed together */
+#define O2C_CONV_CLAIM_MIN 16
 
 typedef void (*o2c_conv_tile_fn)(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride, int npix,
                                  int mleft, const float *bias, const float *res, int first, int last, float lo,
@@ -710,8 +711,8 @@ O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float 
 	 * for all of them instead of once per tile: such layers have the most
 	 * weights per pixel. */
 	const int tpi = ntiles <= O2C_CONV_TPI && ntiles * KHW <= O2C_CONV_KHWMAX ? ntiles : 1;
-	if (nthr == 2 && N == 1 && G == 1 && tpi == 1 && o2c_claim2_ok()) { /* tiles from both ends */
-		const int np = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
+	if (nthr == 2 && N == 1 && G == 1 && tpi == 1 && ntiles >= O2C_CONV_CLAIM_MIN && o2c_claim2_ok()) {
+		const int np = ntiles; /* tiles from both ends */
 		for (int k; (k = o2c_claim2(np)) >= 0;) {
 			const int p0 = k * O2C_CONV_NR, npx = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
 			o2c_conv_packed_item(in, wp, bias, res, out, 0, 0, &p0, &npx, 1, 0, nb, G, C, H, W, M, OH, OW,
@@ -975,6 +976,19 @@ O2C_UNUSED static void o2c_conv2d_avx2(const float *in, const float *wp, const f
  */
 #define O2C_WINO_VMAX (16 * 512 * 16)
 
+/* Floats from one Winograd position's V[C][ldv] to the next: C * ldv
+ * rounded up to an odd number of 64-byte lines.  Unpadded, a power-of-two
+ * C made it a multiple of 4 KB (64 x 48 floats is 12 KB), so the 16 or 36
+ * rows an input transform writes per channel all fell in one L1 set: a
+ * 28x28 layer's transform then took 4x as long on the thread that had 24
+ * tiles as on the one that had 25.  Stacks and scratch hold npos * 32
+ * floats more than npos * C * ldv. */
+static size_t o2c_wino_vs(int C, int ldv)
+{
+	return (((size_t)C * ldv + 15) / 16 | 1) * 16;
+}
+#define O2C_WINO_VPAD(npos) ((npos) * 32)
+
 /* Where each of a group's tiles reads its 16 inputs (-1: padding) and
  * writes its outputs. */
 typedef struct O2cWino2Map {
@@ -1018,8 +1032,8 @@ O2C_DRIVER void o2c_wino2_in(const float *x, float *V, int ldv, int C, int c0, i
 				u[3 * 4 + r][j] = d1 - d3;
 			}
 		for (int i = 0; i < 4; i++) { /* (B^T d) B: columns */
-			float *v0 = V + ((size_t)(i * 4 + 0) * C + c) * ldv, *v1 = v0 + (size_t)C * ldv;
-			float *v2 = v1 + (size_t)C * ldv, *v3 = v2 + (size_t)C * ldv;
+			const size_t vs = o2c_wino_vs(C, ldv); /* one position further */
+			float *v0 = V + (size_t)(i * 4) * vs + (size_t)c * ldv, *v1 = v0 + vs, *v2 = v1 + vs, *v3 = v2 + vs;
 			for (int j = 0; j < TG; j++) {
 				const float u0 = u[i * 4 + 0][j], u1 = u[i * 4 + 1][j];
 				const float u2 = u[i * 4 + 2][j], u3 = u[i * 4 + 3][j];
@@ -1039,7 +1053,7 @@ static void o2c_wino_products(const float *V, const float *U, float *Mb, int C, 
                               int b1, int mleft, int npos, float lo, float hi, o2c_conv_tile_fn tile)
 {
 	for (int xi = 0; xi < npos; xi++)
-		tile(V + (size_t)xi * C * TG, TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
+		tile(V + (size_t)xi * o2c_wino_vs(C, TG), TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
 		     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi,
 		     xi + 1 < npos ? U + (((size_t)(xi + 1) * nb + b) * C) * O2C_CONV_MR
 		     : b + 1 < b1  ? U + (size_t)(b + 1) * C * O2C_CONV_MR
@@ -1098,7 +1112,7 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
 	const int nthr = o2c_nthreads();
 	if (nthr == 2 && N == 1 && T > TG && o2c_claim2_ok()) { /* groups of TG tiles from both ends */
-		float V[O2C_WINO_VMAX];
+		float V[O2C_WINO_VMAX + O2C_WINO_VPAD(16)];
 		O2cWino2Map mp;
 		for (int k; (k = o2c_claim2((T + TG - 1) / TG)) >= 0;) {
 			const int t0 = k * TG, nt = T - t0 < TG ? T - t0 : TG;
@@ -1110,7 +1124,7 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 	}
 	if (nthr > 1 && T > TG) { /* this thread's band of each image (see O2cBand), in groups of TG tiles */
 		const O2cBand bd = o2c_band(T, TG, nb, o2c_tid(), nthr);
-		float V[O2C_WINO_VMAX];
+		float V[O2C_WINO_VMAX + O2C_WINO_VPAD(16)];
 		O2cWino2Map mp;
 		for (int n = 0; n < N; n++) {
 			const float *x = in + (size_t)n * C * H * W;
@@ -1145,7 +1159,7 @@ O2C_DRIVER void o2c_conv2d_wino(const float *in, const float *U, const float *bi
 	 * fixed share of the work until the barrier */
 	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long it = 0; it < total; it++) {
-		float V[O2C_WINO_VMAX];
+		float V[O2C_WINO_VMAX + O2C_WINO_VPAD(16)];
 		O2cWino2Map mp;
 		long q = it;
 		const int mg = (int)(q % nmg);
@@ -1362,8 +1376,8 @@ O2C_DRIVER void o2c_wino4_in(const float *x, float *V, int ldv, int C, int c0, i
 		}
 		/* B across, over all the group's tiles: tile j's columns are ph[i][0..5][j] */
 		for (int i = 0; i < 6; i++) {
-			float *v = V + ((size_t)(i * 6) * C + c) * ldv;
-			const size_t vs = (size_t)C * ldv; /* one xi further */
+			const size_t vs = o2c_wino_vs(C, ldv); /* one xi further */
+			float *v = V + (size_t)(i * 6) * vs + (size_t)c * ldv;
 			o2c_wino4_bt(ph[i][0], ph[i][1], ph[i][2], ph[i][3], ph[i][4], ph[i][5], v, v + vs, v + 2 * vs,
 			             v + 3 * vs, v + 4 * vs, v + 5 * vs, nt);
 		}
@@ -1371,7 +1385,7 @@ O2C_DRIVER void o2c_wino4_in(const float *x, float *V, int ldv, int C, int c0, i
 	for (int xi = 0; xi < 36; xi++)
 		for (int c = c0; c < c1; c++)
 			for (int j = nt; j < TG; j++)
-				V[((size_t)xi * C + c) * ldv + j] = 0.0f;
+				V[(size_t)xi * o2c_wino_vs(C, ldv) + (size_t)c * ldv + j] = 0.0f;
 }
 
 /* GEMMs and output transform of a group for channel blocks [b0, b1) of image n. */
@@ -1433,7 +1447,7 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 	TG = TG < 16 ? 16 : TG > O2C_CONV_NR ? O2C_CONV_NR : TG;
 	const int nthr = o2c_nthreads();
 	if (nthr == 2 && N == 1 && T > TG && o2c_claim2_ok()) { /* groups of TG tiles from both ends */
-		float V[O2C_WINO4_VMAX];
+		float V[O2C_WINO4_VMAX + O2C_WINO_VPAD(36)];
 		O2cWino4Strips st;
 		for (int k; (k = o2c_claim2((T + TG - 1) / TG)) >= 0;) {
 			const int t0 = k * TG, nt = T - t0 < TG ? T - t0 : TG;
@@ -1445,7 +1459,7 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 	}
 	if (nthr > 1 && T > TG) { /* this thread's band of each image (see O2cBand), in groups of TG tiles */
 		const O2cBand bd = o2c_band(T, TG, nb, o2c_tid(), nthr);
-		float V[O2C_WINO4_VMAX];
+		float V[O2C_WINO4_VMAX + O2C_WINO_VPAD(36)];
 		O2cWino4Strips st;
 		for (int n = 0; n < N; n++) {
 			const float *x = in + (size_t)n * C * H * W;
@@ -1472,7 +1486,7 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 		/* Too few groups for the threads (a 14x14 image is one): all threads
 		 * work on one group at a time, the input transform split by channels
 		 * into a V they share, then the GEMMs by channel blocks. */
-		float Vt[O2C_WINO4_VMAX];
+		float Vt[O2C_WINO4_VMAX + O2C_WINO_VPAD(36)];
 		float *V = (float *)o2c_share(Vt); /* thread 0's */
 		const int tid = o2c_tid(), nth = o2c_nthreads();
 		for (long g = 0; g < groups; g++) {
@@ -1490,7 +1504,7 @@ O2C_DRIVER void o2c_conv2d_wino4_run(const float *in, const float *U, const floa
 	}
 	O2C_OMP(for schedule(dynamic, 1) nowait)
 	for (long g = 0; g < groups; g++) {
-		float V[O2C_WINO4_VMAX];
+		float V[O2C_WINO4_VMAX + O2C_WINO_VPAD(36)];
 		O2cWino4Strips st;
 		const int gr = (int)(g % ngr), n = (int)(g / ngr), t0 = gr * TG, nt = T - t0 < TG ? T - t0 : TG;
 		o2c_wino4_strips(&st, t0, nt, TWt);
@@ -1887,23 +1901,26 @@ O2C_UNUSED static void o2c_conv2d_cv(const float *in, const float *wq, const flo
  * (position, block) chunk of weights is read once for all the tiles, in
  * groups of up to 7 (28 accumulators: 4 weight vectors and 7 broadcasts
  * per 28 FMAs).  The compiler packs U[xi][M/64][C][64] = (G g G^T)[xi].
- * Per image: the input transform of all T tiles into V[npos][C][T] (the
- * caller's scratch, the threads splitting the channels); after a barrier
- * the (block, tile group) units, split contiguously between the threads:
- * products into the stack Mb[xi][T][64], then the output transform,
+ * Each thread takes a contiguous range of each image's tiles and, per
+ * image: the input transform of its tiles into its own part of V (the
+ * caller's scratch), V[npos][C][its tiles]; for every block, the products
+ * into the stack Mb[xi][its tiles][64] and the output transform,
  * vectorised over the channels, into the block's own output region laid
- * out [P][64]; after a last barrier each block is turned to NCHW with the
- * epilogue (o2c_cv_store).
+ * out [P][64].  After the one barrier each block is turned to NCHW with
+ * the epilogue (o2c_cv_store).  Splitting the tiles and not the blocks
+ * costs each thread all of U but keeps V in the core that wrote it: with
+ * the blocks split, each thread read the half of V the other had written,
+ * and a 28x28 layer ran no faster on two threads than on one.
  */
 #define O2C_WCV_MB (36 * 49 * O2C_CV_MV) /* Mb: positions x tiles x 64 floats, 441 KB of stack */
 
-/* Output transform of tiles [j0, j1) of one block: Mb[xi][T][64] -> yb[P][64]. */
-static void o2c_wcv_out(const float *Mb, float *yb, int F, int T, int TWt, int OH, int OW, int j0, int j1)
+/* Output transform of tiles [j0, j1) of one block: Mb[xi][j1 - j0][64] -> yb[P][64]. */
+static void o2c_wcv_out(const float *Mb, float *yb, int F, int TWt, int OH, int OW, int j0, int j1)
 {
-	const size_t xs = (size_t)T * O2C_CV_MV; /* one position further */
+	const size_t xs = (size_t)(j1 - j0) * O2C_CV_MV; /* one position further */
 	for (int j = j0; j < j1; j++) {
 		const int ty = j / TWt, tx = j % TWt;
-		const float *m = Mb + (size_t)j * O2C_CV_MV;
+		const float *m = Mb + (size_t)(j - j0) * O2C_CV_MV;
 		if (F == 2) {
 			float a[8][O2C_CV_MV];
 			for (int k = 0; k < 4; k++) /* A^T m, A^T = [1 1 1 0; 0 1 -1 -1] */
@@ -1962,26 +1979,26 @@ static void o2c_wcv_out(const float *Mb, float *yb, int F, int T, int TWt, int O
 	}
 }
 
-/* Input transform of channels [c0, c1) of image x into V[(F+2)^2][C][T],
- * tile j = ty * TWt + tx in column j: the tile-group transforms above,
+/* Input transform of tiles [j0, j1) (tile j = ty * TWt + tx), all channels,
+ * of image x into V[(F+2)^2][C][j1 - j0]: the tile-group transforms above,
  * called on at most O2C_CONV_NR tiles at a time. */
-typedef void (*o2c_wcv_in_fn)(const float *x, float *V, int F, int C, int c0, int c1, int H, int W, int OH, int OW,
+typedef void (*o2c_wcv_in_fn)(const float *x, float *V, int F, int C, int j0, int j1, int H, int W, int OH, int OW,
                               int PT, int PL);
 
-O2C_UNUSED static void o2c_wcv_in_generic(const float *x, float *V, int F, int C, int c0, int c1, int H, int W,
+O2C_UNUSED static void o2c_wcv_in_generic(const float *x, float *V, int F, int C, int j0, int j1, int H, int W,
                                           int OH, int OW, int PT, int PL)
 {
-	const int TWt = (OW + F - 1) / F, T = (OH + F - 1) / F * TWt, nch = (T + O2C_CONV_NR - 1) / O2C_CONV_NR;
+	const int TWt = (OW + F - 1) / F, T = j1 - j0, nch = (T + O2C_CONV_NR - 1) / O2C_CONV_NR;
 	for (int ch = 0; ch < nch; ch++) {
 		const int t0 = T * ch / nch, nt = T * (ch + 1) / nch - t0;
 		if (F == 2) {
 			O2cWino2Map mp;
-			o2c_wino2_map(&mp, t0, nt, nt, TWt, H, W, OH, OW, PT, PL);
-			o2c_wino2_in(x, V + t0, T, C, c0, c1, H * W, nt, &mp);
+			o2c_wino2_map(&mp, j0 + t0, nt, nt, TWt, H, W, OH, OW, PT, PL);
+			o2c_wino2_in(x, V + t0, T, C, 0, C, H * W, nt, &mp);
 		} else {
 			O2cWino4Strips st;
-			o2c_wino4_strips(&st, t0, nt, TWt);
-			o2c_wino4_in(x, V + t0, T, C, c0, c1, H, W, PT, PL, nt, nt, &st);
+			o2c_wino4_strips(&st, j0 + t0, nt, TWt);
+			o2c_wino4_in(x, V + t0, T, C, 0, C, H, W, PT, PL, nt, nt, &st);
 		}
 	}
 }
@@ -2001,12 +2018,12 @@ O2C_INLINE __m512 o2c_wcv_cols(const float *p, int col, __mmask16 m)
  * one permute per phase gathers column F*j + m of every tile j into lane j
  * for B^T along the row.  The generic transform builds the phases in
  * memory strip by strip (4 us per 64 channels at 28x28 against <1 us). */
-O2C_UNUSED static void o2c_wcv_in_avx512(const float *x, float *V, int F, int C, int c0, int c1, int H, int W,
+O2C_UNUSED static void o2c_wcv_in_avx512(const float *x, float *V, int F, int C, int j0, int j1, int H, int W,
                                          int OH, int OW, int PT, int PL)
 {
-	const int TWt = (OW + F - 1) / F, TH = (OH + F - 1) / F, T = TH * TWt;
+	const int TWt = (OW + F - 1) / F, T = j1 - j0;
 	if (TWt > 8) {
-		o2c_wcv_in_generic(x, V, F, C, c0, c1, H, W, OH, OW, PT, PL);
+		o2c_wcv_in_generic(x, V, F, C, j0, j1, H, W, OH, OW, PT, PL);
 		return;
 	}
 	const int nck = (F * TWt + 2 + 15) / 16; /* vectors per input row */
@@ -2017,18 +2034,21 @@ O2C_UNUSED static void o2c_wcv_in_avx512(const float *x, float *V, int F, int C,
 			b |= (unsigned)(k < nck && 16 * k + l - PL >= 0 && 16 * k + l - PL < W) << l;
 		mk[k] = (__mmask16)b;
 	}
-	const __mmask16 st = (__mmask16)((1u << TWt) - 1u);
-	const size_t vs = (size_t)C * T; /* one position further in V */
+	const size_t vs = o2c_wino_vs(C, T); /* one position further in V */
 	__m512i ix[4];
 	for (int o = 0; o < 4; o++) /* lane j <- column F*j + o */
 		ix[o] = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0),
 		                                            _mm512_set1_epi32(F)),
 		                         _mm512_set1_epi32(o));
 	const __m512 c2 = _mm512_set1_ps(2.0f), c4 = _mm512_set1_ps(4.0f), c5 = _mm512_set1_ps(5.0f);
-	for (int c = c0; c < c1; c++) {
+	for (int c = 0; c < C; c++) {
 		const float *xc = x + (size_t)c * H * W;
-		for (int ty = 0; ty < TH; ty++) {
-			float *vt = V + (size_t)c * T + (size_t)ty * TWt;
+		for (int ty = j0 / TWt; ty * TWt < j1; ty++) {
+			/* lanes of the row's tiles in [j0, j1); lane l goes to column ty * TWt + l - j0,
+			 * before V for the masked-off lanes of a first, partial row (an integer) */
+			const int a = j0 - ty * TWt > 0 ? j0 - ty * TWt : 0, e = j1 - ty * TWt < TWt ? j1 - ty * TWt : TWt;
+			const __mmask16 st = (__mmask16)(((1u << e) - 1u) & ~((1u << a) - 1u));
+			float *vt = (float *)((uintptr_t)V + (intptr_t)((long)c * T + (long)ty * TWt - j0) * (intptr_t)sizeof(float));
 			__m512 r[6][3];
 			for (int ey = 0; ey < F + 2; ey++) {
 				const int iy = F * ty - PT + ey;
@@ -2105,43 +2125,43 @@ O2C_UNUSED static void o2c_wcv_in_avx512(const float *x, float *V, int F, int C,
 #define O2C_WCV_IN o2c_wcv_in_generic
 #endif
 
-/* V: npos * C * T floats of scratch, npos = (F + 2)^2, T = ceil(OH/F) * ceil(OW/F);
+/* V: npos * (C + 32) * T floats of scratch, npos = (F + 2)^2, T = ceil(OH/F) * ceil(OW/F)
+ * (32 a tile for the padding of o2c_wino_vs);
  * the compiler takes this path only when npos * T * 64 <= O2C_WCV_MB and M % 64 == 0. */
 O2C_DRIVER void o2c_conv2d_wcv_run(const float *in, const float *U, const float *bias, const float *res, float *out,
                                    float *V, int F, int N, int C, int H, int W, int M, int OH, int OW, int PT, int PL,
                                    float lo, float hi, o2c_cv_tile_fn tile, o2c_wcv_in_fn in_fn)
 {
 	const int TWt = (OW + F - 1) / F, T = (OH + F - 1) / F * TWt, npos = (F + 2) * (F + 2), P = OH * OW;
-	const int nb = M / O2C_CV_MV, ng = (T + O2C_CV_JB - 1) / O2C_CV_JB;
-	const int tid = o2c_tid(), nth = o2c_nthreads(), per_image = nb * ng;
-	const int u0 = per_image * tid / nth, u1 = per_image * (tid + 1) / nth;
-	const size_t vx = (size_t)C * T; /* one position further in V */
+	const int nb = M / O2C_CV_MV, tid = o2c_tid(), nth = o2c_nthreads();
+	/* this thread's tiles [j0, j1) of every image, in ng groups, transformed
+	 * into its own part of V */
+	const int j0 = (int)((long)T * tid / nth), j1 = (int)((long)T * (tid + 1) / nth), nt = j1 - j0;
+	const int ng = (nt + O2C_CV_JB - 1) / O2C_CV_JB;
+	float *Vt = V + (size_t)npos * (C + 32) * j0; /* npos * o2c_wino_vs(C, nt) <= npos * (C + 32) * nt */
+	const size_t vx = o2c_wino_vs(C, nt);          /* one position further in Vt */
 	float Mb[O2C_WCV_MB];
-	for (int n = 0; n < N; n++) {
-		const float *x = in + (size_t)n * C * H * W;
-		in_fn(x, V, F, C, C * tid / nth, C * (tid + 1) / nth, H, W, OH, OW, PT, PL);
-		o2c_sync();
-		for (int b = u0 / ng; u0 < u1 && b <= (u1 - 1) / ng; b++) {
-			const int glo = b == u0 / ng ? u0 % ng : 0, ghi = b == (u1 - 1) / ng ? (u1 - 1) % ng + 1 : ng;
+	for (int n = 0; n < N && nt > 0; n++) {
+		in_fn(in + (size_t)n * C * H * W, Vt, F, C, j0, j1, H, W, OH, OW, PT, PL);
+		for (int b = 0; b < nb; b++) {
 			for (int xi = 0; xi < npos; xi++) {
 				const float *w = U + ((size_t)xi * nb + b) * C * O2C_CV_MV;
 				/* read next: the next position's chunk, else the next block's first */
-				const float *nw = xi + 1 < npos                  ? w + (size_t)nb * C * O2C_CV_MV
-				                  : b < (u1 - 1) / ng             ? U + (size_t)(b + 1) * C * O2C_CV_MV
-				                                                  : NULL;
+				const float *nw = xi + 1 < npos ? w + (size_t)nb * C * O2C_CV_MV
+				                  : b + 1 < nb  ? U + (size_t)(b + 1) * C * O2C_CV_MV
+				                                : NULL;
 				const int nlines = nw ? C * (O2C_CV_MV / 16) : 0;
-				for (int g = glo; g < ghi; g++) {
-					const int j0 = g * T / ng, j1 = (g + 1) * T / ng;
-					const int l0 = nlines * (g - glo) / (ghi - glo), l1 = nlines * (g - glo + 1) / (ghi - glo);
-					tile(V + xi * vx + j0, T, w, C, Mb + ((size_t)xi * T + j0) * O2C_CV_MV, j1 - j0, 1, g == glo,
-					     nw ? nw + (size_t)16 * l0 : NULL, l1 - l0);
+				for (int g = 0; g < ng; g++) {
+					const int g0 = nt * g / ng, g1 = nt * (g + 1) / ng;
+					const int l0 = nlines * g / ng, l1 = nlines * (g + 1) / ng;
+					tile(Vt + xi * vx + g0, nt, w, C, Mb + ((size_t)xi * nt + g0) * O2C_CV_MV, g1 - g0, 1,
+					     g == 0, nw ? nw + (size_t)16 * l0 : NULL, l1 - l0);
 				}
 			}
-			o2c_wcv_out(Mb, out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P, F, T, TWt, OH, OW, glo * T / ng,
-			            ghi * T / ng);
+			o2c_wcv_out(Mb, out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P, F, TWt, OH, OW, j0, j1);
 		}
-		o2c_sync(); /* V is rewritten for the next image; the blocks are complete */
 	}
+	o2c_sync(); /* the blocks are complete */
 	o2c_cv_store_all(out, N, M, P, bias, res, lo, hi, Mb);
 }
 

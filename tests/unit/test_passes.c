@@ -239,15 +239,15 @@ static void test_plan_scratch(void)
 	Tensor *s = c->scratch;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(s->kind, T_TEMP);
-	/* F(2x2): 16 positions x 16 channels x 49 tiles */
-	CU_ASSERT_EQUAL(shape_numel(&s->shape), 16 * 16 * 49);
+	/* F(2x2): 16 positions x (16 channels + 32 floats of padding) x 49 tiles */
+	CU_ASSERT_EQUAL(shape_numel(&s->shape), 16 * (16 + 32) * 49);
 	CU_ASSERT_EQUAL(s->first_use, c->id);
 	CU_ASSERT_EQUAL(s->last_use, c->id);
-	const int64_t so = s->arena_off, se = so + 16 * 16 * 49 * 4;
+	const int64_t so = s->arena_off, se = so + 16 * (16 + 32) * 49 * 4;
 	CU_ASSERT(so >= 0);
 	CU_ASSERT(a->arena_off >= 0);
 	CU_ASSERT(se <= a->arena_off || a->arena_off + 64 * 196 * 4 <= so);
-	CU_ASSERT_EQUAL(G->arena_lower_bound, 64 * 196 * 4 + 16 * 16 * 49 * 4);
+	CU_ASSERT_EQUAL(G->arena_lower_bound, 64 * 196 * 4 + 16 * (16 + 32) * 49 * 4);
 	CU_ASSERT_PTR_NULL(G->nodes[1]->scratch);
 }
 
