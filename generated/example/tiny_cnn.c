@@ -369,6 +369,11 @@ O2C_UNUSED static void o2c_conv2d_generic(const float *in, const float *wp, cons
  * this takes ~20% off such a layer. */
 #define O2C_CONV_PFD 128
 #define O2C_CONV_TPI 4 /* most tiles of one small image packed together */
+/* Fewest tiles two threads claim from both ends (o2c_claim2); fewer go to
+ * the bands (o2c_band), which share a last partial tile by channel blocks:
+ * claimed whole, the 4 full tiles and 4 pixels of a 14x14 output left one
+ * thread 3 of the full ones (a 3x3 stride-2 128->256 conv at 28x28: 0.52-0.66
+ * -> 0.44-0.48 ms on 2 threads in resnet18, profile build). */
 #define O2C_CONV_CLAIM_MIN 16
 
 typedef void (*o2c_conv_tile_fn)(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride, int npix,
