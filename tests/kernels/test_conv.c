@@ -445,6 +445,51 @@ static void test_claim2(void)
 #endif
 }
 
+/* o2c_claim2_tail: with both threads claiming, every piece once; with thread
+ * 1 idle, thread 0 takes the front half, then the partial last piece, then
+ * the rest in order (and all in order when there is no partial piece) */
+static void test_claim2_tail(void)
+{
+#if defined(_OPENMP)
+	int bad = 0;
+	team_threads(2);
+	for (int n = 0; n < 40; n += n < 6 ? 1 : 7)
+		for (int tail = 0; tail < 2; tail++)
+			for (int rep = 0; rep < 20; rep++) {
+				int who[64], seq[64], ns = 0;
+				for (int i = 0; i < 64; i++)
+					who[i] = -1;
+				O2cTeam team = { 0, 0, NULL, 0 };
+				O2C_OMP(parallel)
+				{
+					O2C_TEAM_BEGIN(team);
+					if (o2c_claim2_ok())
+						for (int k; (k = o2c_claim2_tail(n, tail)) >= 0;) {
+							if (k >= n || who[k] != -1)
+								bad++;
+							else
+								who[k] = omp_get_thread_num();
+						}
+					o2c_sync();
+					if (o2c_claim2_ok() && omp_get_thread_num() == 0)
+						for (int k; (k = o2c_claim2_tail(n, tail)) >= 0;)
+							seq[ns < 64 ? ns++ : 63] = k;
+					o2c_sync();
+					O2C_TEAM_END();
+				}
+				for (int i = 0; i < n; i++)
+					bad += who[i] < 0;
+				bad += ns != n;
+				for (int i = 0; i < ns && i < n; i++) {
+					const int mid = tail ? (n - 1) / 2 : n;
+					bad += seq[i] != (i < mid ? i : i == mid ? n - 1 : i - 1);
+				}
+			}
+	team_threads(0);
+	CU_ASSERT_EQUAL(bad, 0);
+#endif
+}
+
 static void test_depthwise(void)
 {
 	int bad = 0;
@@ -472,6 +517,7 @@ int main(void)
 #endif
 	CU_add_test(s, "depthwise", test_depthwise);
 	CU_add_test(s, "two threads share pieces from both ends", test_claim2);
+	CU_add_test(s, "a partial last piece is claimed last", test_claim2_tail);
 	CU_add_test(s, "winograd generic", test_wino_generic);
 #if defined(__AVX2__) && defined(__FMA__)
 	CU_add_test(s, "winograd avx2", test_wino_avx2);
