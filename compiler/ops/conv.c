@@ -192,7 +192,8 @@ int64_t conv_scratch_floats(const Node *n)
 	if (!F)
 		return 0;
 	/* the transformed input of one image, V[(F+2)^2][C][T], and the padding
-	 * templates/conv.c puts between positions (o2c_wino_vs): 32 floats a tile */
+	 * templates/conv.c puts between positions (o2c_wino_vs): 32 floats a tile,
+	 * its O2C_WINO_PADF */
 	return (F + 2) * (F + 2) * (C + 32) * ((p->w.out[0] + F - 1) / F) * ((p->w.out[1] + F - 1) / F);
 }
 

@@ -730,8 +730,7 @@ O2C_DRIVER void o2c_conv2d_packed(const float *in, const float *wp, const float 
 	 * weights per pixel. */
 	const int tpi = ntiles <= O2C_CONV_TPI && ntiles * KHW <= O2C_CONV_KHWMAX ? ntiles : 1;
 	if (nthr == 2 && N == 1 && G == 1 && tpi == 1 && ntiles >= O2C_CONV_CLAIM_MIN && o2c_claim2_ok()) {
-		const int np = ntiles; /* tiles from both ends */
-		for (int k; (k = o2c_claim2_tail(np, P % O2C_CONV_NR)) >= 0;) {
+		for (int k; (k = o2c_claim2_tail(ntiles, P % O2C_CONV_NR)) >= 0;) { /* tiles from both ends */
 			const int p0 = k * O2C_CONV_NR, npx = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
 			o2c_conv_packed_item(in, wp, bias, res, out, 0, 0, &p0, &npx, 1, 0, nb, G, C, H, W, M, OH, OW,
 			                     KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
@@ -1005,7 +1004,17 @@ static size_t o2c_wino_vs(int C, int ldv)
 {
 	return (((size_t)C * ldv + 15) / 16 | 1) * 16;
 }
-#define O2C_WINO_VPAD(npos) ((npos) * 32)
+#define O2C_WINO_PADF 32 /* o2c_wino_vs adds at most 31 floats; compiler/ops/conv.c sizes the wcv scratch with it */
+#define O2C_WINO_VPAD(npos) ((npos) * O2C_WINO_PADF)
+
+/* Zeroes columns [nt, TG) of channels [c0, c1) at each of npos positions
+ * vs apart: a partial group's unused tiles, so the GEMM reads defined values. */
+static void o2c_wino_zero_tail(float *V, size_t vs, int ldv, int npos, int c0, int c1, int nt, int TG)
+{
+	for (int xi = 0; xi < npos && nt < TG; xi++)
+		for (int c = c0; c < c1; c++)
+			memset(V + (size_t)xi * vs + (size_t)c * ldv + nt, 0, (size_t)(TG - nt) * sizeof *V);
+}
 
 /* Where each of a group's tiles reads its 16 inputs (-1: padding) and
  * writes its outputs. */
@@ -1401,10 +1410,7 @@ O2C_UNUSED O2C_DRIVER void o2c_wino4_in_generic(const float *x, float *V, int ld
 			             v + 3 * vs, v + 4 * vs, v + 5 * vs, nt);
 		}
 	}
-	for (int xi = 0; xi < 36; xi++)
-		for (int c = c0; c < c1; c++)
-			for (int j = nt; j < TG; j++)
-				V[(size_t)xi * o2c_wino_vs(C, ldv) + (size_t)c * ldv + j] = 0.0f;
+	o2c_wino_zero_tail(V, o2c_wino_vs(C, ldv), ldv, 36, c0, c1, nt, TG);
 }
 
 #if defined(__AVX512F__)
@@ -1475,10 +1481,7 @@ O2C_DRIVER void o2c_wino4_in_avx512(const float *x, float *V, int ldv, int C, in
 				}
 			}
 	}
-	for (int xi = 0; xi < 36 && nt < TG; xi++)
-		for (int c = c0; c < c1; c++)
-			for (int j = nt; j < TG; j++)
-				V[(size_t)xi * vs + (size_t)c * ldv + j] = 0.0f;
+	o2c_wino_zero_tail(V, vs, ldv, 36, c0, c1, nt, TG);
 }
 #define o2c_wino4_in o2c_wino4_in_avx512
 #else
@@ -2222,8 +2225,8 @@ O2C_UNUSED static void o2c_wcv_in_avx512(const float *x, float *V, int F, int C,
 #define O2C_WCV_IN o2c_wcv_in_generic
 #endif
 
-/* V: npos * (C + 32) * T floats of scratch, npos = (F + 2)^2, T = ceil(OH/F) * ceil(OW/F)
- * (32 a tile for the padding of o2c_wino_vs);
+/* V: npos * (C + O2C_WINO_PADF) * T floats of scratch, npos = (F + 2)^2, T = ceil(OH/F) * ceil(OW/F)
+ * (O2C_WINO_PADF a tile for the padding of o2c_wino_vs);
  * the compiler takes this path only when npos * T * 64 <= O2C_WCV_MB and M % 64 == 0. */
 O2C_DRIVER void o2c_conv2d_wcv_run(const float *in, const float *U, const float *bias, const float *res, float *out,
                                    float *V, int F, int N, int C, int H, int W, int M, int OH, int OW, int PT, int PL,
@@ -2235,7 +2238,7 @@ O2C_DRIVER void o2c_conv2d_wcv_run(const float *in, const float *U, const float 
 	 * into its own part of V */
 	const int j0 = (int)((long)T * tid / nth), j1 = (int)((long)T * (tid + 1) / nth), nt = j1 - j0;
 	const int ng = (nt + O2C_CV_JB - 1) / O2C_CV_JB;
-	float *Vt = V + (size_t)npos * (C + 32) * j0; /* npos * o2c_wino_vs(C, nt) <= npos * (C + 32) * nt */
+	float *Vt = V + (size_t)npos * (C + O2C_WINO_PADF) * j0; /* o2c_wino_vs(C, nt) <= (C + PADF) * nt */
 	const size_t vx = o2c_wino_vs(C, nt);          /* one position further in Vt */
 	const size_t mx = o2c_wino_vs(O2C_CV_MV, nt);  /* and in Mb: 24 tiles are 6 KB, 2 L1 sets for 36 rows */
 	float Mb[O2C_WCV_MB + O2C_WINO_VPAD(36)];

@@ -152,7 +152,7 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 	/* o2c_conv2d_wcv's scratch: the transformed input of one image */
 	const int F = kind == WCV4 ? 4 : 2;
 	float *V = kind == WCV2 || kind == WCV4
-	               ? malloc((size_t)(F + 2) * (F + 2) * (c->C + 32) * ((OH + F - 1) / F) * ((OW + F - 1) / F) * sizeof *V)
+	               ? malloc((size_t)(F + 2) * (F + 2) * (c->C + O2C_WINO_PADF) * ((OH + F - 1) / F) * ((OW + F - 1) / F) * sizeof *V)
 	               : NULL;
 	y[ny] = 42.0f; /* guard: kernels must not write past the output */
 	/* every thread calls the kernel, as in a generated run (templates/common.c):
