@@ -8,6 +8,7 @@
  * optimisation can be switched off for bisecting: -O0 (all), --no-fuse=NAME.
  */
 #include "ir.h"
+#include "tools/verify/verify.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Template: common.c - pasted by onnx2c (compiler/emit.c) at the top of every
+ * Template: common.c - pasted by onnx2c (compiler/backend/emit.c) at the top of every
  * generated model, before any kernel template.  Takes no variables.
  * Portable C99; OpenMP and SIMD are used only when the compiler enables them.
  */

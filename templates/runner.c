@@ -1,5 +1,5 @@
 /*
- * Template: runner.c - pasted by onnx2c (compiler/emit.c) at the end of a
+ * Template: runner.c - pasted by onnx2c (compiler/backend/emit.c) at the end of a
  * model compiled with --main.  Takes the I/O table emitted before it:
  *   o2c_io, o2c_inputs[O2C_NIN], o2c_outputs[O2C_NOUT],
  *   o2c_workspace_size(batch), o2c_run(workspace, batch, inputs, outputs).

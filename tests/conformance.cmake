@@ -1,7 +1,7 @@
 # conformance.cmake - ONNX backend node tests (label `conformance`).
 #
 # One CTest test per libonnx-testdata node test whose model uses only ops in
-# compiler/ops.def.  The selection is made at configure time by
+# compiler/ops/ops.def.  The selection is made at configure time by
 # tests/conformance_list.py and cached in the build dir; editing ops.def
 # re-runs configure (CMAKE_CONFIGURE_DEPENDS), so a new OP row brings its
 # tests in.  Refusals are governed by tests/conformance_unsupported.txt (read
@@ -12,7 +12,7 @@ endif()
 
 set(ONNX2C_NODE_TEST_DATA /usr/share/libonnx-testdata/data/node CACHE PATH
     "ONNX backend node test data (Debian's libonnx-testdata)")
-set(_ct_ops_def ${PROJECT_SOURCE_DIR}/compiler/ops.def)
+set(_ct_ops_def ${PROJECT_SOURCE_DIR}/compiler/ops/ops.def)
 set(_ct_lister ${CMAKE_CURRENT_LIST_DIR}/conformance_list.py)
 set(_ct_cache ${CMAKE_BINARY_DIR}/conformance_tests.txt)
 if(NOT IS_DIRECTORY ${ONNX2C_NODE_TEST_DATA})

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tests/conformance_list.py DATA_DIR OPS_DEF OUT.txt
 
-Reads compiler/ops.def for the op table (the OP( rows) and every
+Reads compiler/ops/ops.def for the op table (the OP( rows) and every
 DATA_DIR/<test>/model.onnx, and writes OUT.txt with one line per test whose
 nodes all come from the op table (default ONNX domain only):
 

@@ -8,7 +8,7 @@
 
 /* ---- template common.c ---- */
 /*
- * Template: common.c - pasted by onnx2c (compiler/emit.c) at the top of every
+ * Template: common.c - pasted by onnx2c (compiler/backend/emit.c) at the top of every
  * generated model, before any kernel template.  Takes no variables.
  * Portable C99; OpenMP and SIMD are used only when the compiler enables them.
  */
@@ -3396,7 +3396,7 @@ static int o2c_run(void *ws, int batch, const float *const *in, float *const *ou
 }
 
 /*
- * Template: runner.c - pasted by onnx2c (compiler/emit.c) at the end of a
+ * Template: runner.c - pasted by onnx2c (compiler/backend/emit.c) at the end of a
  * model compiled with --main.  Takes the I/O table emitted before it:
  *   o2c_io, o2c_inputs[O2C_NIN], o2c_outputs[O2C_NOUT],
  *   o2c_workspace_size(batch), o2c_run(workspace, batch, inputs, outputs).

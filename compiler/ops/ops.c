@@ -1,7 +1,7 @@
 /*
  * ops.c - the operator table built from ops.def, and its lookup.
  */
-#include "ops/spatial.h"
+#include "spatial.h"
 
 #include <string.h>
 

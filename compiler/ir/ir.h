@@ -234,7 +234,7 @@ typedef struct OpDef {
 
 enum {
 #define OP(name, pfx, min_in, max_in, min_out, max_out, view) OP_##name,
-#include "ops.def"
+#include "ops/ops.def"
 #undef OP
 	OP_COUNT
 };
@@ -265,7 +265,6 @@ void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written int
 void plan_memory(Graph *g);           /* plan.c: liveness + arena offsets + views */
 bool node_is_free_view(const Node *n); /* plan.c: a view op the plan aliased (no kernel) */
 int64_t node_macs(const Node *n);     /* report.c */
-int verify_main(int argc, char **argv); /* verify.c: `onnx2c verify ...` */
 /* train_head.c: --train-head [--head-classes K] [--train-main]: cut the final
  * classifier (Gemm/MatMul[+Add]) off the graph after shape inference, so the
  * graph outputs the features; train_head_emit adds the head's description
@@ -278,7 +277,6 @@ void train_write_c_string(FILE *f, const char *s); /* a C string literal, escape
  * train_head_emit) as forward/backward C over the training runtime's layers. */
 void train_block_cut(Graph *g, int64_t nblocks, const char *from);
 void train_block_emit(Graph *g, FILE *c, FILE *h, const char *prefix, const char *upper_prefix);
-void debug_corrupt_weight(Graph *g, const char *name); /* verify.c: test hook, perturbs one constant */
 void report(const Graph *g, int nodes_in, FILE *f); /* report.c: --report */
 void write_dot(const Graph *g, const char *path);   /* report.c: --dot */
 void emit_c(Graph *g, const char *c_path, const char *h_path, const char *prefix,

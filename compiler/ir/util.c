@@ -87,7 +87,7 @@ const char *g_model_path = "onnx2c";
 int g_errors;
 int g_verbose;
 
-static void vreport(const char *kind, const Node *n, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vreport(const char *kind, const Node *n, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: %s: ", g_model_path, kind);
 	if (n)

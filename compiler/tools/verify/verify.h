@@ -12,6 +12,11 @@
 #include "ir.h"
 #include "onnx/onnx.pb-c.h"
 
+/* What main.c calls: the `onnx2c verify ...` command, and the test hook
+ * --debug-corrupt-weight that perturbs one constant (to prove verify fails). */
+int verify_main(int argc, char **argv);
+void debug_corrupt_weight(Graph *g, const char *name);
+
 /* Exit codes of `onnx2c verify`. */
 enum { VERIFY_PASS = 0, VERIFY_FAIL = 1, VERIFY_SETUP = 2 };
 
