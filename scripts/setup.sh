@@ -14,7 +14,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS=(build-essential cmake clang libomp-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev
       libcunit1-dev python3-onnx python3-torch python3-torchvision python3-numpy libstb-dev
       libonnx-testdata dataset-fashion-mnist libopenblas0-pthread graphviz nodejs time
-      zlib1g-dev pkg-config gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+      zlib1g-dev pkg-config gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+      libclang-rt-14-dev valgrind)
 
 missing=()
 for p in "${PKGS[@]}"; do
