@@ -1,27 +1,27 @@
 /*
  * Template: gemm.c - pasted by onnx2c (compiler/ops/gemm.c) into models with
  * Gemm or MatMul.  Takes no variables: sizes, strides and scalars are
- * arguments.  Needs common.c (O2C_OMP, O2C_UNUSED, immintrin.h).
+ * arguments.  Uses common.c (O2C_OMP, O2C_UNUSED, immintrin.h), which every
+ * model starts with.
+ * Needs: blocking.h
  *
  *   Y[M,N] = alpha * A[M,K] B[K,N] + beta * C (+ R)
  *
  * A and C are read through (row, column) strides, so a transposed A or a
  * broadcast C (stride 0) costs nothing; Y and R are dense, row stride N.
  *
- * Constant B is packed by the compiler into panels of O2C_GEMM_NR = 16
- * columns: panel p holds rows k = 0..K-1 of B[k][16p .. 16p+15], 16 floats
- * per row, zero past N.  The microkernel o2c_gemm_ukernel_4x16_<isa>
- * computes acc[r][j] = sum_k A(r,k) * panel[k][j] for up to 4 rows; rows
- * past mr repeat row 0 and are discarded, so the kernel has no row edge
- * cases.  One row (the FC head of a batched CNN, a GEMV) has its own kernel
- * with four independent accumulators: it is bound by reading the packed
- * weights once.  The driver splits the panels over OpenMP threads.
+ * Constant B is packed by the compiler (compiler/pack/pack.c, pack_gemm)
+ * into panels of O2C_GEMM_NR = 16 columns: panel p holds rows k = 0..K-1 of
+ * B[k][16p .. 16p+15], 16 floats per row, zero past N.  The microkernel
+ * o2c_gemm_ukernel_4x16_<isa> computes acc[r][j] = sum_k A(r,k) *
+ * panel[k][j] for up to 4 rows; rows past mr repeat row 0 and are
+ * discarded, so the kernel has no row edge cases.  One row (the FC head of
+ * a batched CNN, a GEMV) has its own kernel with four independent
+ * accumulators: it is bound by reading the packed weights once.  The
+ * driver splits the panels over OpenMP threads.
  * Variants: AVX-512F, AVX2+FMA, and the portable _generic reference that
  * every variant must match (tests/kernels/test_gemm.c).
  */
-#define O2C_GEMM_NR 16
-#define O2C_GEMM_MR 4
-
 O2C_UNUSED static void o2c_gemm_ukernel_4x16_generic(int mr, ptrdiff_t K, const float *a, ptrdiff_t a_rs,
                                                      ptrdiff_t a_cs, const float *bp, float acc[4][16])
 {

@@ -46,18 +46,37 @@ void emit_team(Emit *e)
 	e->team = true;
 }
 
+/* Adds template name after the templates its header names on a line
+ * " * Needs: a b ..." (in its first comment), each once, so the file pastes
+ * them in dependency order.  depth stops a cycle among templates. */
+static void need(Emit *e, const char *name, int depth)
+{
+	for (int i = 0; i < e->ntemplates; i++)
+		if (!strcmp(e->templates[i], name))
+			return;
+	const char *text = template_text(name);
+	if (!text)
+		internal_error(__FILE__, __LINE__, xsprintf("no template named '%s'", name));
+	if (depth > 16)
+		internal_error(__FILE__, __LINE__, xsprintf("template '%s': a cycle of Needs: lines", name));
+	const char *end = strstr(text, "*/"), *p = strstr(text, "\n * Needs:");
+	if (p && end && p < end)
+		for (p += strlen("\n * Needs:"); *p && *p != '\n';) {
+			size_t n = strcspn(p, " \t\n");
+			if (n)
+				need(e, xsprintf("%.*s", (int)n, p), depth + 1);
+			p += n ? n : 1;
+		}
+	e->templates = xrealloc_arr(e->templates, (size_t)e->ntemplates, (size_t)e->ntemplates + 1,
+	                            sizeof *e->templates);
+	e->templates[e->ntemplates++] = name;
+}
+
 void emit_need(Emit *e, const char *name)
 {
 	if (e->node) /* every kernel template shares its loops with the team */
 		emit_team(e);
-	for (int i = 0; i < e->ntemplates; i++)
-		if (!strcmp(e->templates[i], name))
-			return;
-	if (!template_text(name))
-		internal_error(__FILE__, __LINE__, xsprintf("no template named '%s'", name));
-	e->templates = xrealloc_arr(e->templates, (size_t)e->ntemplates, (size_t)e->ntemplates + 1,
-	                            sizeof *e->templates);
-	e->templates[e->ntemplates++] = name;
+	need(e, name, 0);
 }
 
 /* Appends bytes to the blob at a 64-byte boundary; returns the offset. */

@@ -295,7 +295,8 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *prefix
 void emitf(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *emit_const(Emit *e, const Tensor *t);  /* C expr: const float * to t's data */
 const char *emit_weights(Emit *e, const float *data, size_t count); /* C expr for new data */
-void emit_need(Emit *e, const char *template_name); /* paste templates/NAME once */
+/* Pastes templates/NAME once, after the templates its header's "Needs:" line names. */
+void emit_need(Emit *e, const char *template_name);
 /* The node's function is called by every thread of the run's team (templates/
  * common.c): its loops are shared out with O2C_OMP(for ... nowait), and a
  * loop reading what another thread wrote in the same function comes after

@@ -3,8 +3,8 @@
  * (numpy batching, 1-D operands), both on templates/gemm.c.
  *
  * A constant B (the weights of an FC head) is packed at compile time into
- * 16-column panels (layout in templates/gemm.c) and run through
- * o2c_gemm_packed; two run-time operands use o2c_gemm_generic.  The
+ * 16-column panels (compiler/pack/pack.c; layout in templates/gemm.c) and
+ * run through o2c_gemm_packed; two run-time operands use o2c_gemm_generic.  The
  * epilogue is alpha*AB + beta*C [+ residual], then the fused activation.
  *
  * Batch: a batched A is [1(batch), K] per sample (M = 1: a GEMV per sample);
@@ -13,9 +13,9 @@
 #include "move.h"
 #include "spatial.h"
 
-#include <string.h>
+#include "pack.h"
 
-#define NR 16 /* O2C_GEMM_NR in templates/gemm.c */
+#include <string.h>
 
 /* One matrix product: operand strides in elements, per batch entry offsets. */
 typedef struct {
@@ -27,18 +27,15 @@ typedef struct {
 	bool has_c;
 } MM;
 
-static float *pack_b(const MM *m, const float *b)
+/* Constant B packed per batch entry (pack_gemm), the entries per floats apart. */
+static float *pack_b(const Node *n, const MM *m, const Tensor *bt, int64_t per)
 {
-	int64_t np = (m->N + NR - 1) / NR, per = np * NR * m->K;
+	const float *b = tensor_f32(bt);
+	if (per < 0 || per > ((int64_t)1 << 53) / (m->nb ? m->nb : 1))
+		fatal_node(n, "B '%s' %s is too large to pack", bt->name, shape_str(&bt->shape));
 	float *p = xalloc((size_t)(per * m->nb) * sizeof *p);
 	for (int64_t q = 0; q < m->nb; q++)
-		for (int64_t pn = 0; pn < np; pn++)
-			for (int64_t k = 0; k < m->K; k++)
-				for (int64_t j = 0; j < NR; j++) {
-					int64_t col = pn * NR + j;
-					p[q * per + (pn * m->K + k) * NR + j] =
-					    col < m->N ? b[m->b_off[q] + k * m->b_rs + col * m->b_cs] : 0.0f;
-				}
+		pack_gemm(p + q * per, b + m->b_off[q], m->b_rs, m->b_cs, m->K, m->N);
 	return p;
 }
 
@@ -65,10 +62,9 @@ static void mm_emit(Emit *e, const Node *n, const MM *m, int ia, int ib, int ic)
 	const char *c = m->has_c ? move_input(e, n, ic) : "NULL";
 	const char *res = n->residual ? "res" : "NULL";
 	bool packed = tensor_is_const(n->in[ib]);
-	const char *b = packed ? emit_weights(e, pack_b(m, tensor_f32(n->in[ib])),
-	                                      (size_t)(((m->N + NR - 1) / NR) * NR * m->K * m->nb))
+	const int64_t per = pack_gemm_floats(m->K, m->N); /* packed floats per batch entry */
+	const char *b = packed ? emit_weights(e, pack_b(n, m, n->in[ib], per), (size_t)(per * m->nb))
 	                       : move_input(e, n, ib);
-	int64_t per = ((m->N + NR - 1) / NR) * NR * m->K;
 	const char *alpha = move_float_lit(m->alpha), *beta = move_float_lit(m->beta);
 	const char *aoff = "0", *boff = "0", *yoff = "0";
 	if (m->nb > 1) {

@@ -1,10 +1,13 @@
 /*
- * test_conv.c - every variant of templates/conv.c (the generic reference,
- * the packed path with its scalar, AVX2 and AVX-512 microkernels, depthwise)
- * against naive convolution loops on the unpacked weights, at awkward sizes:
- * odd channel counts, 1-pixel and 13-pixel images, strides, dilations,
- * groups, asymmetric pads, residual and clamp epilogues, panels split in
- * K chunks, images spanning several pixel tiles.
+ * test_conv.c - every kernel family of templates/conv/ and every variant of
+ * each (ref.c, the plain-loop reference; direct.c with its generic, AVX2 and
+ * AVX-512 microkernels; wino.c F(2x2) and F(4x4) with each direct
+ * microkernel; cv.c and wcv.c with each of theirs; dw.c) against naive
+ * convolution loops on the unpacked weights, at awkward sizes: odd channel
+ * counts, 1-pixel and 13-pixel images, strides, dilations, groups,
+ * asymmetric pads, residual and clamp epilogues, panels split in K chunks,
+ * images spanning several pixel tiles.  The weights are packed by the
+ * compiler's own code (compiler/pack/pack.c).
  */
 #include <CUnit/Basic.h>
 #include <math.h>
@@ -12,7 +15,16 @@
 #include <stdlib.h>
 
 #include "common.c"
-#include "conv.c"
+/* the families in the order the compiler pastes them (their Needs: lines) */
+#include "blocking.h"
+#include "conv/shared.c"
+#include "conv/ref.c"
+#include "conv/direct.c"
+#include "conv/wino.c"
+#include "conv/cv.c"
+#include "conv/wcv.c"
+#include "conv/dw.c"
+#include "pack.h"
 #include "team.h"
 
 typedef struct Case {
@@ -29,76 +41,41 @@ static float frand(unsigned *s)
 	return (float)((*s >> 9) & 0xffff) / 32768.0f - 1.0f;
 }
 
-/* The compiler's packing (compiler/ops/conv.c conv_pack), restated. */
-static float *pack(const float *w, int G, int C, int M, int KH, int KW)
-{
-	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, K = Cg * KH * KW;
-	float *p = calloc((size_t)G * nb * K * O2C_CONV_MR, sizeof *p);
-	for (int g = 0; g < G; g++)
-		for (int b = 0; b < nb; b++)
-			for (int k = 0; k < K; k++)
-				for (int r = 0; r < O2C_CONV_MR; r++) {
-					const int ocg = b * O2C_CONV_MR + r;
-					if (ocg < Mg)
-						p[(((size_t)g * nb + b) * K + k) * O2C_CONV_MR + r] = w[((size_t)g * Mg + ocg) * K + k];
-				}
-	return p;
-}
-
-/* Winograd weights as the compiler makes them (compiler/ops/conv.c
- * conv_wino_pack), restated: U[xi][b][c][r] = (G g G^T)[xi] of W[b*mv+r][c],
- * G the (F+2)x3 matrix of F(FxF,3x3); mv = MR for o2c_conv2d_wino and
- * _wino4, 64 for o2c_conv2d_wcv. */
-static float *wino_pack(const float *w, int C, int M, int F, int mv)
-{
-	static const double G2[4][3] = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
-	static const double G4[6][3] = {{1.0 / 4, 0, 0},
-	                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-	                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-	                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
-	                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
-	                                {0, 0, 1}};
-	const double(*Gm)[3] = F == 2 ? G2 : G4;
-	const int A = F + 2, nb = (M + mv - 1) / mv;
-	float *u = calloc((size_t)A * A * nb * C * mv, sizeof *u);
-	for (int m = 0; m < M; m++)
-		for (int c = 0; c < C; c++) {
-			const float *g = w + ((size_t)m * C + c) * 9;
-			for (int i = 0; i < A; i++)
-				for (int k = 0; k < A; k++) {
-					double v = 0;
-					for (int a = 0; a < 3; a++)
-						for (int b = 0; b < 3; b++)
-							v += Gm[i][a] * g[a * 3 + b] * Gm[k][b];
-					u[((((size_t)(i * A + k)) * nb + m / mv) * C + c) * mv + m % mv] = (float)v;
-				}
-		}
-	return u;
-}
-
-/* The channel-vectorised packing (compiler/ops/conv.c conv_cv_pack), restated:
- * wq[b][k][r] = W[b*64 + r][k]. */
-static float *cv_pack(const float *w, int C, int M, int KH, int KW)
-{
-	const int K = C * KH * KW;
-	float *p = malloc((size_t)M * K * sizeof *p);
-	for (int m = 0; m < M; m++)
-		for (int k = 0; k < K; k++)
-			p[((size_t)(m / O2C_CV_MV) * K + k) * O2C_CV_MV + m % O2C_CV_MV] = w[(size_t)m * K + k];
-	return p;
-}
-
-static o2c_conv_tile_fn wino_tile; /* the microkernel the Winograd cases run with */
-static o2c_cv_tile_fn cv_tile;     /* and the channel-vectorised cases */
-static o2c_wcv_in_fn wcv_in;       /* o2c_conv2d_wcv's input transform */
-static int bare_team;              /* run_case: a plain parallel region, no O2cTeam */
-
-typedef void (*ConvFn)(const float *, const float *, const float *, const float *, float *, int, int, int, int,
-                       int, int, int, int, int, int, int, int, int, int, int, int, float, float);
-
 enum { DIRECT, DEPTHWISE, WINOGRAD, WINOGRAD4, CV, WCV2, WCV4 };
 
-static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
+/* The weights as the compiler packs them for the kernel of this kind (depthwise: as given). */
+static float *pack_for(int kind, const float *w, const Case *c)
+{
+	const int64_t K = (int64_t)(c->C / c->G) * c->KH * c->KW;
+	const int F = kind == WINOGRAD4 || kind == WCV4 ? 4 : 2;
+	const int64_t mv = kind == WCV2 || kind == WCV4 ? O2C_CV_MV : O2C_CONV_MR;
+	float *p;
+	switch (kind) {
+	case WINOGRAD:
+	case WINOGRAD4:
+	case WCV2:
+	case WCV4:
+		p = malloc((size_t)pack_conv_wino_floats(c->C, c->M, F, mv) * sizeof *p);
+		pack_conv_wino(p, w, c->C, c->M, F, mv);
+		return p;
+	case CV:
+		p = malloc((size_t)pack_conv_cv_floats(c->M, K) * sizeof *p);
+		pack_conv_cv(p, w, c->M, K);
+		return p;
+	default:
+		p = malloc((size_t)pack_conv_direct_floats(c->G, c->M, K) * sizeof *p);
+		pack_conv_direct(p, w, c->G, c->M, K);
+		return p;
+	}
+}
+
+static o2c_conv_direct_ukernel_fn direct_tile; /* the direct cases' microkernel; NULL: conv/ref.c */
+static o2c_conv_direct_ukernel_fn wino_tile;   /* the microkernel the Winograd cases run with */
+static o2c_conv_cv_ukernel_fn cv_tile;         /* and the channel-vectorised cases */
+static o2c_wcv_in_fn wcv_in;                   /* o2c_conv_wcv's input transform */
+static int bare_team;                          /* run_case: a plain parallel region, no O2cTeam */
+
+static int run_case(const Case *c, const char *name, int kind)
 {
 	const int depthwise = kind == DEPTHWISE;
 	const int OH = out_size(c->H, c->KH, c->SH, c->DH, c->PT, c->PB);
@@ -139,17 +116,11 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 					ref[o] = (float)acc;
 					mag[o] = (float)a;
 				}
-	float *wp = depthwise           ? w
-	            : kind == WINOGRAD ? wino_pack(w, c->C, c->M, 2, O2C_CONV_MR)
-	            : kind == WINOGRAD4 ? wino_pack(w, c->C, c->M, 4, O2C_CONV_MR)
-	            : kind == WCV2     ? wino_pack(w, c->C, c->M, 2, O2C_CV_MV)
-	            : kind == WCV4     ? wino_pack(w, c->C, c->M, 4, O2C_CV_MV)
-	            : kind == CV       ? cv_pack(w, c->C, c->M, c->KH, c->KW)
-	                               : pack(w, c->G, c->C, c->M, c->KH, c->KW);
+	float *wp = depthwise ? w : pack_for(kind, w, c);
 	/* Winograd adds and subtracts transformed values before multiplying: a few more roundings */
 	/* F(4x4) multiplies by up to 8 and 1/24 on the way: more again */
 	const float tol = kind == WINOGRAD4 || kind == WCV4 ? 2e-5f : kind == WINOGRAD || kind == WCV2 ? 1e-5f : 2e-6f;
-	/* o2c_conv2d_wcv's scratch: the transformed input of one image */
+	/* o2c_conv_wcv's scratch: the transformed input of one image */
 	const int F = kind == WCV4 ? 4 : 2;
 	float *V = kind == WCV2 || kind == WCV4
 	               ? malloc((size_t)(F + 2) * (F + 2) * (c->C + O2C_WINO_PADF) * ((OH + F - 1) / F) * ((OW + F - 1) / F) * sizeof *V)
@@ -165,23 +136,27 @@ static int run_case(const Case *c, const char *name, ConvFn fn, int kind)
 	if (!bare_team)
 		O2C_TEAM_BEGIN(team);
 	if (depthwise)
-		o2c_dwconv2d(x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, OH, OW, c->KH,
-		             c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+		o2c_conv_dw(x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, OH, OW, c->KH,
+		            c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
 	else if (kind == CV)
-		o2c_conv2d_cv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
-		                  OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, cv_tile);
+		o2c_conv_cv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
+		                OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, cv_tile);
 	else if (kind == WCV2 || kind == WCV4)
-		o2c_conv2d_wcv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, V, F, c->N, c->C, c->H, c->W, c->M,
-		                   OH, OW, c->PT, c->PL, c->lo, c->hi, cv_tile, wcv_in);
+		o2c_conv_wcv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, V, F, c->N, c->C, c->H, c->W, c->M,
+		                 OH, OW, c->PT, c->PL, c->lo, c->hi, cv_tile, wcv_in);
 	else if (kind == WINOGRAD4)
-		o2c_conv2d_wino4_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
-		                     OW, c->PT, c->PL, c->lo, c->hi, wino_tile);
+		o2c_conv_wino4_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
+		                   OW, c->PT, c->PL, c->lo, c->hi, wino_tile);
 	else if (kind == WINOGRAD)
-		o2c_conv2d_wino(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH, OW,
-		                c->PT, c->PL, c->lo, c->hi, wino_tile);
+		o2c_conv_wino2_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
+		                   OW, c->PT, c->PL, c->lo, c->hi, wino_tile);
+	else if (direct_tile)
+		o2c_conv_direct_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->G, c->C, c->H, c->W,
+		                    c->M, OH, OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi,
+		                    direct_tile);
 	else
-		fn(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->G, c->C, c->H, c->W, c->M, OH, OW,
-		   c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+		o2c_conv_ref(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->G, c->C, c->H, c->W, c->M, OH,
+		             OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
 	O2C_TEAM_END();
 	}
 	int bad = 0;
@@ -222,15 +197,16 @@ static const Case cases[] = {
 	{ 1, 1, 6, 17, 17, 72, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1, 0, 0.0f, INFINITY },     /* 1x7, many blocks */
 	{ 1, 2, 10, 9, 9, 16, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },  /* groups, valid */
 	{ 1, 1, 2, 9, 75, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0.0f, INFINITY },      /* stride 2, rows of 38 */
-	/* stride-2 columns (o2c_conv_pack_s2): rows split into even/odd columns per segment; rows wider
+	/* stride-2 columns (o2c_conv_direct_pack_s2): rows split into even/odd columns per segment; rows wider
 	 * than a 32-column stretch with both ends inside one, a row narrower than 16 columns, pads past
 	 * a whole stretch, 5x5 and 15 taps wide, row stride 1 or 3, row dilation, ragged last tiles */
 	{ 1, 1, 3, 9, 229, 10, 7, 7, 2, 2, 1, 1, 3, 3, 2, 4, 1, 1, 0.0f, INFINITY },
 	{ 1, 1, 4, 11, 5, 9, 5, 5, 1, 2, 1, 1, 2, 2, 2, 2, 1, 0, -INFINITY, INFINITY },
 	{ 1, 1, 2, 6, 70, 8, 3, 15, 3, 2, 2, 1, 1, 20, 0, 18, 0, 1, -INFINITY, INFINITY },
 	{ 2, 1, 5, 12, 41, 17, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 1, 1, 0.0f, 6.0f },
-	/* a last tile of one or two pixels (o2c_conv_tile_avx512_few): 5x10 = 48 + 2 with an odd tap count,
-	 * 97 = 2 x 48 + 1 with an even one, 17x17 = 6 x 48 + 1 over K chunks, 7x7 = 48 + 1 at stride 2 */
+	/* a last tile of one or two pixels (o2c_conv_direct_ukernel_8x48_avx512_few): 5x10 = 48 + 2 with an
+	 * odd tap count, 97 = 2 x 48 + 1 with an even one, 17x17 = 6 x 48 + 1 over K chunks, 7x7 = 48 + 1 at
+	 * stride 2 */
 	{ 1, 1, 3, 5, 10, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
 	{ 1, 1, 6, 1, 97, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
 	{ 1, 1, 80, 17, 17, 9, 1, 7, 1, 1, 1, 1, 0, 3, 0, 3, 1, 0, 0.0f, INFINITY },
@@ -280,21 +256,21 @@ static const Case cv_cases[] = {
 	{ 1, 1, 6, 16, 2, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 };
 
-static int check_cv(const char *name, o2c_cv_tile_fn tile)
+static int check_cv(const char *name, o2c_conv_cv_ukernel_fn tile)
 {
 	int bad = 0;
 	cv_tile = tile;
 	for (size_t i = 0; i < sizeof cv_cases / sizeof cv_cases[0]; i++)
-		bad += run_case(&cv_cases[i], name, NULL, CV);
+		bad += run_case(&cv_cases[i], name, CV);
 	return bad;
 }
 
-static void test_cv_generic(void) { CU_ASSERT_EQUAL(check_cv("cv generic", o2c_cv_tile_generic), 0); }
+static void test_cv_generic(void) { CU_ASSERT_EQUAL(check_cv("cv generic", o2c_conv_cv_ukernel_7x64_generic), 0); }
 #if defined(__AVX2__) && defined(__FMA__)
-static void test_cv_avx2(void) { CU_ASSERT_EQUAL(check_cv("cv avx2", o2c_cv_tile_avx2), 0); }
+static void test_cv_avx2(void) { CU_ASSERT_EQUAL(check_cv("cv avx2", o2c_conv_cv_ukernel_7x64_avx2), 0); }
 #endif
 #if defined(__AVX512F__)
-static void test_cv_avx512(void) { CU_ASSERT_EQUAL(check_cv("cv avx512", o2c_cv_tile_avx512), 0); }
+static void test_cv_avx512(void) { CU_ASSERT_EQUAL(check_cv("cv avx512", o2c_conv_cv_ukernel_7x64_avx512), 0); }
 #endif
 
 /* F(4x4): the same shapes (partial 4x4 tiles at every edge) plus C at the
@@ -311,7 +287,7 @@ static const Case wino4_cases[] = {
 	{ 1, 1, 4, 4, 596, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -INFINITY, INFINITY },
 };
 
-/* o2c_conv2d_wcv: M a multiple of 64, at most 64 tiles of F x F (and
+/* o2c_conv_wcv: M a multiple of 64, at most 64 tiles of F x F (and
  * (F+2)^2 x tiles x 64 <= O2C_WCV_MB): 49 tiles (two transform calls of 25
  * and 24), partial tiles at the edges, pads 0..2, batches, one output pixel,
  * 3 blocks (uneven shares at 2 threads), C over 256; 1-8 tiles a row (the
@@ -335,7 +311,7 @@ static const Case wcv4_cases[] = {
 	{ 1, 1, 5, 8, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, -INFINITY, INFINITY },
 };
 
-static int check_wcv(const char *name, o2c_cv_tile_fn tile, o2c_wcv_in_fn in)
+static int check_wcv(const char *name, o2c_conv_cv_ukernel_fn tile, o2c_wcv_in_fn in)
 {
 	int bad = 0;
 	cv_tile = tile;
@@ -343,24 +319,33 @@ static int check_wcv(const char *name, o2c_cv_tile_fn tile, o2c_wcv_in_fn in)
 	for (int nth = 1; nth <= 3 && team_threads(nth); nth++) {
 		bare_team = nth == 3;
 		for (size_t i = 0; i < sizeof wcv2_cases / sizeof wcv2_cases[0]; i++)
-			bad += run_case(&wcv2_cases[i], name, NULL, WCV2);
+			bad += run_case(&wcv2_cases[i], name, WCV2);
 		for (size_t i = 0; i < sizeof wcv4_cases / sizeof wcv4_cases[0]; i++)
-			bad += run_case(&wcv4_cases[i], name, NULL, WCV4);
+			bad += run_case(&wcv4_cases[i], name, WCV4);
 	}
 	bare_team = 0;
 	team_threads(0);
 	return bad;
 }
 
-static void test_wcv_generic(void) { CU_ASSERT_EQUAL(check_wcv("wcv generic", o2c_cv_tile_generic, o2c_wcv_in_generic), 0); }
+static void test_wcv_generic(void)
+{
+	CU_ASSERT_EQUAL(check_wcv("wcv generic", o2c_conv_cv_ukernel_7x64_generic, o2c_wcv_in_generic), 0);
+}
 #if defined(__AVX2__) && defined(__FMA__)
-static void test_wcv_avx2(void) { CU_ASSERT_EQUAL(check_wcv("wcv avx2", o2c_cv_tile_avx2, o2c_wcv_in_generic), 0); }
+static void test_wcv_avx2(void)
+{
+	CU_ASSERT_EQUAL(check_wcv("wcv avx2", o2c_conv_cv_ukernel_7x64_avx2, o2c_wcv_in_generic), 0);
+}
 #endif
 #if defined(__AVX512F__)
-static void test_wcv_avx512(void) { CU_ASSERT_EQUAL(check_wcv("wcv avx512", o2c_cv_tile_avx512, o2c_wcv_in_avx512), 0); }
+static void test_wcv_avx512(void)
+{
+	CU_ASSERT_EQUAL(check_wcv("wcv avx512", o2c_conv_cv_ukernel_7x64_avx512, o2c_wcv_in_avx512), 0);
+}
 #endif
 
-static int check_wino(const char *name, o2c_conv_tile_fn tile)
+static int check_wino(const char *name, o2c_conv_direct_ukernel_fn tile)
 {
 	int bad = 0;
 	wino_tile = tile;
@@ -369,43 +354,50 @@ static int check_wino(const char *name, o2c_conv_tile_fn tile)
 	for (int nth = 1; nth <= 3 && team_threads(nth); nth++) {
 		bare_team = nth == 3;
 		for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++) {
-			bad += run_case(&wino_cases[i], name, NULL, WINOGRAD);
+			bad += run_case(&wino_cases[i], name, WINOGRAD);
 			if (wino_cases[i].C <= O2C_WINO4_CMAX) /* V holds 16 tiles of at most that many channels */
-				bad += run_case(&wino_cases[i], name, NULL, WINOGRAD4);
+				bad += run_case(&wino_cases[i], name, WINOGRAD4);
 		}
 		for (size_t i = 0; i < sizeof wino4_cases / sizeof wino4_cases[0]; i++)
-			bad += run_case(&wino4_cases[i], name, NULL, WINOGRAD4);
+			bad += run_case(&wino4_cases[i], name, WINOGRAD4);
 	}
 	bare_team = 0;
 	team_threads(0);
 	return bad;
 }
 
-/* at 1, 2 and 3 threads: each thread's band (O2cBand) of the image */
-static void check_variant(const char *name, ConvFn fn)
+/* at 1, 2 and 3 threads: each thread's band (O2cBand) of the image; tile NULL: the reference */
+static void check_variant(const char *name, o2c_conv_direct_ukernel_fn tile)
 {
 	int bad = 0;
+	direct_tile = tile;
 	for (int nth = 1; nth <= 3 && team_threads(nth); nth++)
 		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-			bad += run_case(&cases[i], name, fn, DIRECT);
+			bad += run_case(&cases[i], name, DIRECT);
 	team_threads(0);
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
-static void test_generic(void) { check_variant("generic", o2c_conv2d_generic); }
-static void test_wino_generic(void) { CU_ASSERT_EQUAL(check_wino("winograd generic", o2c_conv_tile_generic), 0); }
+static void test_ref(void) { check_variant("reference", NULL); }
+static void test_wino_generic(void)
+{
+	CU_ASSERT_EQUAL(check_wino("winograd generic", o2c_conv_direct_ukernel_8x48_generic), 0);
+}
 #if defined(__AVX2__) && defined(__FMA__)
-static void test_wino_avx2(void) { CU_ASSERT_EQUAL(check_wino("winograd avx2", o2c_conv_tile_avx2), 0); }
+static void test_wino_avx2(void) { CU_ASSERT_EQUAL(check_wino("winograd avx2", o2c_conv_direct_ukernel_8x48_avx2), 0); }
 #endif
 #if defined(__AVX512F__)
-static void test_wino_avx512(void) { CU_ASSERT_EQUAL(check_wino("winograd avx512", o2c_conv_tile_avx512), 0); }
+static void test_wino_avx512(void)
+{
+	CU_ASSERT_EQUAL(check_wino("winograd avx512", o2c_conv_direct_ukernel_8x48_avx512), 0);
+}
 #endif
-static void test_scalar(void) { check_variant("scalar", o2c_conv2d_scalar); }
+static void test_generic(void) { check_variant("direct generic", o2c_conv_direct_ukernel_8x48_generic); }
 #if defined(__AVX2__) && defined(__FMA__)
-static void test_avx2(void) { check_variant("avx2", o2c_conv2d_avx2); }
+static void test_avx2(void) { check_variant("direct avx2", o2c_conv_direct_ukernel_8x48_avx2); }
 #endif
 #if defined(__AVX512F__)
-static void test_avx512(void) { check_variant("avx512", o2c_conv2d_avx512); }
+static void test_avx512(void) { check_variant("direct avx512", o2c_conv_direct_ukernel_8x48_avx512); }
 #endif
 /* o2c_claim2: two threads of a team take n pieces from both ends; every
  * piece once, thread 0's a prefix and thread 1's the rest; then o2c_sync
@@ -494,7 +486,7 @@ static void test_depthwise(void)
 {
 	int bad = 0;
 	for (size_t i = 0; i < sizeof dw_cases / sizeof dw_cases[0]; i++)
-		bad += run_case(&dw_cases[i], "dwconv", NULL, DEPTHWISE);
+		bad += run_case(&dw_cases[i], "dwconv", DEPTHWISE);
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
@@ -503,15 +495,15 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	CU_pSuite s = CU_add_suite("conv kernels", NULL, NULL);
-	CU_add_test(s, "generic", test_generic);
-	CU_add_test(s, "scalar", test_scalar);
+	CU_add_test(s, "reference", test_ref);
+	CU_add_test(s, "direct generic", test_generic);
 #if defined(__AVX2__) && defined(__FMA__)
-	CU_add_test(s, "avx2", test_avx2);
+	CU_add_test(s, "direct avx2", test_avx2);
 #else
 	fprintf(stderr, "note: AVX2 variant not built (no -mavx2 -mfma)\n");
 #endif
 #if defined(__AVX512F__)
-	CU_add_test(s, "avx512", test_avx512);
+	CU_add_test(s, "direct avx512", test_avx512);
 #else
 	fprintf(stderr, "note: AVX-512 variant not built (no -mavx512f)\n");
 #endif

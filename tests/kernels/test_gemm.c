@@ -12,7 +12,9 @@
 #include <stdlib.h>
 
 #include "common.c"
+#include "blocking.h"
 #include "gemm.c"
+#include "pack.h"
 #include "team.h"
 
 static float frand(unsigned *s)
@@ -29,15 +31,11 @@ static float *rnd(size_t n, unsigned seed)
 	return p;
 }
 
-/* The packed layout the compiler writes (compiler/ops/gemm.c pack_b). */
+/* B packed as the compiler packs it (compiler/pack/pack.c). */
 static float *pack(const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, ptrdiff_t K, ptrdiff_t N)
 {
-	ptrdiff_t np = (N + 15) / 16;
-	float *p = calloc((size_t)(np * 16 * K) + 1, sizeof *p);
-	for (ptrdiff_t q = 0; q < np; q++)
-		for (ptrdiff_t k = 0; k < K; k++)
-			for (ptrdiff_t j = 0; j < 16 && q * 16 + j < N; j++)
-				p[(q * K + k) * 16 + j] = b[k * b_rs + (q * 16 + j) * b_cs];
+	float *p = malloc((size_t)pack_gemm_floats(K, N) * sizeof *p + 1);
+	pack_gemm(p, b, b_rs, b_cs, K, N);
 	return p;
 }
 

@@ -1,0 +1,44 @@
+/*
+ * Template: blocking.h - the block sizes and limits of the kernel templates,
+ * in one place.  Takes no variables; only #defines, no dependencies.
+ *
+ * Pasted by onnx2c (compiler/backend/emit.c) before the first template that
+ * names it in its "Needs:" line, so the generated C stays standalone.  The
+ * compiler includes it too (compiler/ops/conv.c, compiler/ops/gemm.c,
+ * compiler/pack/pack.c): it packs the weights into these blocks and chooses
+ * a kernel only where its limits allow, so the two cannot disagree.
+ */
+#ifndef O2C_BLOCKING_H
+#define O2C_BLOCKING_H
+
+/* conv/direct.c: the packed direct conv, an implicit GEMM */
+#define O2C_CONV_MR 8         /* output channels per microkernel call: the packed weights' block */
+#define O2C_CONV_NR 48        /* panel width in pixels: 3 AVX-512 vectors */
+#define O2C_CONV_KC 512       /* most taps in one panel chunk: 96 KB of stack */
+#define O2C_CONV_KHWMAX 256   /* most taps per channel (KH*KW); larger windows run conv/ref.c */
+#define O2C_CONV_TPI 4        /* most tiles of one small image packed together */
+#define O2C_CONV_S2_KWMAX 15  /* widest window the stride-2 column packing takes */
+
+/* conv/wino.c: Winograd F(2x2,3x3) and F(4x4,3x3) over tiles */
+#define O2C_WINO_CMAX 512                          /* most input channels of F(2x2) */
+#define O2C_WINO_VMAX (16 * O2C_WINO_CMAX * 16)    /* its transformed input: 512 KB of stack */
+#define O2C_WINO4_CMAX 256                         /* most input channels of F(4x4): 16 tiles */
+#define O2C_WINO4_VMAX (36 * O2C_WINO4_CMAX * 16)  /* its transformed input: 576 KB of stack */
+#define O2C_WINO_PADF 32 /* floats of padding per tile between transform positions (o2c_wino_vs adds <= 31) */
+
+/* conv/cv.c: small images, vectors over output channels */
+#define O2C_CV_MV 64     /* output channels per block: 4 AVX-512 vectors */
+#define O2C_CV_PMAX 64   /* largest image (pixels) the path takes */
+#define O2C_CV_KC 512    /* most taps in one panel chunk: 128 KB of stack */
+#define O2C_CV_JB 7      /* most pixels per microkernel call: 28 accumulators */
+#define O2C_CV_KHWMAX 256 /* most taps per channel, so a chunk of whole channels fits the panel */
+
+/* conv/wcv.c: Winograd for images of few tiles, products over output channels */
+#define O2C_WCV_TMAX 64                  /* most tiles per image */
+#define O2C_WCV_MB (36 * 49 * O2C_CV_MV) /* products: positions x tiles x 64 floats, 441 KB of stack */
+
+/* gemm.c: constant B packed in panels of NR columns, MR rows per microkernel call */
+#define O2C_GEMM_NR 16
+#define O2C_GEMM_MR 4
+
+#endif
