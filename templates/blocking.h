@@ -37,6 +37,10 @@
 #define O2C_WCV_TMAX 64                  /* most tiles per image */
 #define O2C_WCV_MB (36 * 49 * O2C_CV_MV) /* products: positions x tiles x 64 floats, 441 KB of stack */
 
+/* conv/dw.c: depthwise, a ring of transposed input rows per block of channels */
+#define O2C_DW_RING 65536 /* floats of the ring: 256 KB of stack per thread */
+#define O2C_DW_TAPS 64    /* most taps (KH*KW) of the SIMD path; more take the reference */
+
 /* gemm.c: constant B packed in panels of NR columns, MR rows per microkernel call */
 #define O2C_GEMM_NR 16
 #define O2C_GEMM_MR 4

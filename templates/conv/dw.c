@@ -1,18 +1,35 @@
 /*
  * Template: conv/dw.c - pasted by onnx2c (compiler/ops/conv.c) into models
- * with a depthwise Conv (one input channel per group, M == C).  Takes no
- * variables: each such node calls o2c_conv_dw() with literal shape
- * arguments.
+ * with a depthwise Conv (group == C == M).  Takes no variables: each such
+ * node's function calls o2c_conv_dw() with literal shape arguments.
+ * Needs: blocking.h conv/shared.c
  *
- * The weights are as the model gives them, [C][KH][KW]; rows are accumulated
- * tap by tap over the valid pixel range, in plain C that the compiler
- * vectorises: there is one variant, for every ISA.
+ * y = clamp(dwconv(x, w) + bias [+ res], lo, hi) on NCHW, the weights as the
+ * model gives them, [C][KH][KW].
+ *
+ * The SIMD variants work on a block of V channels at once (V = 16 with
+ * AVX-512, 8 with AVX2).  The block's input rows are transposed into a ring
+ * of R = (KH-1)*DH+1 zero-padded rows laid out [slot][Wr][V] (one pixel's V
+ * channels in one vector), so every tap of every output pixel is one aligned
+ * vector load and one FMA with all lanes useful, whatever the image size,
+ * stride, dilation or padding: a 7x7 plane wastes nothing, where vectors
+ * along a row would use 7 of 16 lanes.  The microkernel accumulates V output
+ * pixels x V channels in registers, transposes them back and stores them to
+ * NCHW with the bias, residual and clamp.  Each input row is transposed
+ * once: the ring keeps the rows the next output rows still need.
+ *   - packing (o2c_conv_dw_pack_row_<isa>): one input row of the block into
+ *     a ring row, V pixels at a time through a VxV register transpose;
+ *   - microkernel (o2c_conv_dw_ukernel_<V>x<V>_<isa>): one output row;
+ *   - driver (o2c_conv_dw_ring): blocks of channels shared out statically,
+ *     the ring, the taps that land inside the image.
+ * o2c_conv_dw_generic is the plain-loop reference (and the fallback).
  */
+/* ---- reference ------------------------------------------------------- */
 
-/* Depthwise: channel c reads only input channel c.  w is [C][KH][KW]. */
-O2C_UNUSED static void o2c_conv_dw(const float *in, const float *w, const float *bias, const float *res, float *out,
-                                   int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
-                                   int DW, int PT, int PL, float lo, float hi)
+/* Rows accumulated tap by tap over the valid pixel range. */
+O2C_UNUSED static void o2c_conv_dw_generic(const float *in, const float *w, const float *bias, const float *res,
+                                           float *out, int N, int C, int H, int W, int OH, int OW, int KH, int KW,
+                                           int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi)
 {
 	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int nc = 0; nc < N * C; nc++)
@@ -51,4 +68,277 @@ O2C_UNUSED static void o2c_conv_dw(const float *in, const float *w, const float 
 				y[ox] = v > hi ? hi : v;
 			}
 		}
+}
+
+#if defined(__AVX512F__)
+/* ---- AVX-512: V = 16 ------------------------------------------------- */
+
+/* r[i] lane j -> r[j] lane i */
+O2C_INLINE void o2c_tr16x16_avx512(__m512 r[16])
+{
+	__m512 t[16];
+	O2C_UNROLL
+	for (int i = 0; i < 16; i += 2) {
+		t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+		t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+	}
+	O2C_UNROLL
+	for (int i = 0; i < 16; i += 4) {
+		r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+		r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+		r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+		r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+	}
+	O2C_UNROLL
+	for (int k = 0; k < 4; k++) {
+		t[k] = _mm512_shuffle_f32x4(r[k], r[4 + k], 0x88);
+		t[4 + k] = _mm512_shuffle_f32x4(r[k], r[4 + k], 0xDD);
+		t[8 + k] = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0x88);
+		t[12 + k] = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0xDD);
+	}
+	O2C_UNROLL
+	for (int k = 0; k < 4; k++) {
+		r[k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0x88);
+		r[8 + k] = _mm512_shuffle_f32x4(t[k], t[8 + k], 0xDD);
+		r[4 + k] = _mm512_shuffle_f32x4(t[4 + k], t[12 + k], 0x88);
+		r[12 + k] = _mm512_shuffle_f32x4(t[4 + k], t[12 + k], 0xDD);
+	}
+}
+
+/* Row iy of channels 0..nc-1 (planes `plane` floats apart) into ring row d:
+ * pixel ix at d + ix*16; channels past nc are zero. */
+static void o2c_conv_dw_pack_row_avx512(const float *x, size_t plane, int nc, int W, float *d)
+{
+	for (int ix0 = 0; ix0 < W; ix0 += 16) {
+		const int n = W - ix0 < 16 ? W - ix0 : 16;
+		const __mmask16 m = (__mmask16)((1u << n) - 1);
+		__m512 r[16];
+		O2C_UNROLL
+		for (int c = 0; c < 16; c++)
+			r[c] = c < nc ? _mm512_maskz_loadu_ps(m, x + c * plane + ix0) : _mm512_setzero_ps();
+		o2c_tr16x16_avx512(r);
+		O2C_UNROLL
+		for (int j = 0; j < 16; j++)
+			if (j < n) /* a constant index once unrolled: r stays in registers */
+				_mm512_store_ps(d + (size_t)(ix0 + j) * 16, r[j]);
+	}
+}
+
+/* One output row: 16 pixels x 16 channels at a time over the nk taps
+ * (tap k reads ring row rows[k] from column kx*DW of pixel 0, weights wv[k]),
+ * then the epilogue per channel: + res, clamp, store (planes oplane apart). */
+static void o2c_conv_dw_ukernel_16x16_avx512(const float *const *rows, const float *wv, int nk, int SW,
+                                            const float *vb, const float *res, size_t oplane, float *y, int nc, int OW,
+                                            float lo, float hi)
+{
+	const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), b = _mm512_load_ps(vb);
+	for (int ox0 = 0; ox0 < OW; ox0 += 16) {
+		const int n = OW - ox0 < 16 ? OW - ox0 : 16;
+		__m512 acc[16];
+		O2C_UNROLL
+		for (int j = 0; j < 16; j++)
+			acc[j] = b;
+		for (int k = 0; k < nk; k++) {
+			const float *p = rows[k] + (size_t)ox0 * SW * 16;
+			const __m512 w = _mm512_load_ps(wv + 16 * k);
+			/* all 16 pixels, also past OW (the ring has room; those lanes are not stored) */
+			O2C_UNROLL
+			for (int j = 0; j < 16; j++)
+				acc[j] = _mm512_fmadd_ps(_mm512_load_ps(p + (size_t)j * SW * 16), w, acc[j]);
+		}
+		o2c_tr16x16_avx512(acc);
+		const __mmask16 m = (__mmask16)((1u << n) - 1);
+		O2C_UNROLL
+		for (int c = 0; c < 16; c++) {
+			if (c >= nc)
+				break;
+			__m512 a = acc[c];
+			if (res)
+				a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(m, res + c * oplane + ox0));
+			a = _mm512_min_ps(_mm512_max_ps(a, vlo), vhi);
+			_mm512_mask_storeu_ps(y + c * oplane + ox0, m, a);
+		}
+	}
+}
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+/* ---- AVX2: V = 8 ----------------------------------------------------- */
+
+O2C_INLINE void o2c_tr8x8_avx2(__m256 r[8])
+{
+	__m256 t[8];
+	O2C_UNROLL
+	for (int i = 0; i < 8; i += 2) {
+		t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+		t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+	}
+	O2C_UNROLL
+	for (int i = 0; i < 8; i += 4) {
+		r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+		r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+		r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+		r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+	}
+	O2C_UNROLL
+	for (int k = 0; k < 4; k++) {
+		t[k] = _mm256_permute2f128_ps(r[k], r[4 + k], 0x20);
+		t[4 + k] = _mm256_permute2f128_ps(r[k], r[4 + k], 0x31);
+	}
+	O2C_UNROLL
+	for (int k = 0; k < 8; k++)
+		r[k] = t[k];
+}
+
+/* AVX2 has no masked loads of floats with a count: copy the tail */
+O2C_INLINE __m256 o2c_dw_load_n_avx2(const float *p, int n)
+{
+	if (n == 8)
+		return _mm256_loadu_ps(p);
+	float t[8] = { 0 };
+	memcpy(t, p, (size_t)n * sizeof *t);
+	return _mm256_loadu_ps(t);
+}
+
+static void o2c_conv_dw_pack_row_avx2(const float *x, size_t plane, int nc, int W, float *d)
+{
+	for (int ix0 = 0; ix0 < W; ix0 += 8) {
+		const int n = W - ix0 < 8 ? W - ix0 : 8;
+		__m256 r[8];
+		O2C_UNROLL
+		for (int c = 0; c < 8; c++)
+			r[c] = c < nc ? o2c_dw_load_n_avx2(x + c * plane + ix0, n) : _mm256_setzero_ps();
+		o2c_tr8x8_avx2(r);
+		O2C_UNROLL
+		for (int j = 0; j < 8; j++)
+			if (j < n)
+				_mm256_store_ps(d + (size_t)(ix0 + j) * 8, r[j]);
+	}
+}
+
+static void o2c_conv_dw_ukernel_8x8_avx2(const float *const *rows, const float *wv, int nk, int SW, const float *vb,
+                                        const float *res, size_t oplane, float *y, int nc, int OW, float lo, float hi)
+{
+	const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi), b = _mm256_load_ps(vb);
+	for (int ox0 = 0; ox0 < OW; ox0 += 8) {
+		const int n = OW - ox0 < 8 ? OW - ox0 : 8;
+		__m256 acc[8];
+		O2C_UNROLL
+		for (int j = 0; j < 8; j++)
+			acc[j] = b;
+		for (int k = 0; k < nk; k++) {
+			const float *p = rows[k] + (size_t)ox0 * SW * 8;
+			const __m256 w = _mm256_load_ps(wv + 8 * k);
+			O2C_UNROLL
+			for (int j = 0; j < 8; j++)
+				acc[j] = _mm256_fmadd_ps(_mm256_load_ps(p + (size_t)j * SW * 8), w, acc[j]);
+		}
+		o2c_tr8x8_avx2(acc);
+		O2C_UNROLL
+		for (int c = 0; c < 8; c++) {
+			if (c >= nc)
+				break;
+			__m256 a = acc[c];
+			if (res)
+				a = _mm256_add_ps(a, o2c_dw_load_n_avx2(res + c * oplane + ox0, n));
+			a = _mm256_min_ps(_mm256_max_ps(a, vlo), vhi);
+			if (n == 8) {
+				_mm256_storeu_ps(y + c * oplane + ox0, a);
+			} else {
+				float t[8];
+				_mm256_storeu_ps(t, a);
+				memcpy(y + c * oplane + ox0, t, (size_t)n * sizeof *t);
+			}
+		}
+	}
+}
+#endif
+
+/* ---- driver ---------------------------------------------------------- */
+
+typedef void (*o2c_dw_pack_fn)(const float *x, size_t plane, int nc, int W, float *d);
+typedef void (*o2c_dw_ukernel_fn)(const float *const *rows, const float *wv, int nk, int SW, const float *vb,
+                                  const float *res, size_t oplane, float *y, int nc, int OW, float lo, float hi);
+
+/* The ring's row length in pixels for V-pixel groups: every group's reads,
+ * past OW too, land inside it; 0 when it or the taps exceed the stack. */
+static int o2c_conv_dw_ring_cols(int OW, int KH, int KW, int SW, int DH, int DW, int PL, int W, int V)
+{
+	const int R = (KH - 1) * DH + 1;
+	int wr = ((OW + V - 1) / V * V - 1) * SW + (KW - 1) * DW + 1;
+	wr = wr > PL + W ? wr : PL + W;
+	return KH * KW > O2C_DW_TAPS || (size_t)R * wr * V > O2C_DW_RING ? 0 : wr;
+}
+
+/* Blocks of V channels (of every image) shared out statically; a block's
+ * weights and bias are gathered into vectors, its input rows packed into the
+ * ring as the output rows need them. */
+O2C_UNUSED O2C_DRIVER void o2c_conv_dw_ring(o2c_dw_pack_fn pack, o2c_dw_ukernel_fn ukernel, int V, const float *in,
+                                            const float *w, const float *bias, const float *res, float *out, int N,
+                                            int C, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
+                                            int DW, int PT, int PL, float lo, float hi)
+{
+	const int R = (KH - 1) * DH + 1, Wr = o2c_conv_dw_ring_cols(OW, KH, KW, SW, DH, DW, PL, W, V);
+	O2C_ALIGNED(64) float ring[O2C_DW_RING];
+	O2C_ALIGNED(64) float wv[O2C_DW_TAPS * 16], wk[O2C_DW_TAPS * 16], vb[16];
+	memset(ring, 0, (size_t)R * Wr * V * sizeof(float)); /* the padding columns stay zero */
+	const int CB = (C + V - 1) / V;
+	const size_t plane = (size_t)H * W, oplane = (size_t)OH * OW;
+	O2C_OMP(for schedule(static) nowait)
+	for (int nb = 0; nb < N * CB; nb++) {
+		const int n = nb / CB, c0 = nb % CB * V, nc = C - c0 < V ? C - c0 : V;
+		const float *x = in + ((size_t)n * C + c0) * plane;
+		for (int t = 0; t < KH * KW; t++)
+			for (int c = 0; c < V; c++)
+				wv[t * V + c] = c < nc ? w[(size_t)(c0 + c) * KH * KW + t] : 0.0f;
+		for (int c = 0; c < V; c++)
+			vb[c] = bias && c < nc ? bias[c0 + c] : 0.0f;
+		int next = 0; /* the first input row not yet in the ring */
+		for (int oy = 0; oy < OH; oy++) {
+			const int top = oy * SH - PT, bot = top + (KH - 1) * DH < H - 1 ? top + (KH - 1) * DH : H - 1;
+			for (next = next > top ? next : top; next <= bot; next++)
+				pack(x + (size_t)next * W, plane, nc, W, ring + ((size_t)(next % R) * Wr + PL) * V);
+			/* the taps whose input row is inside the image, with their weights */
+			const float *rows[O2C_DW_TAPS];
+			int nk = 0;
+			for (int ky = 0; ky < KH; ky++) {
+				const int iy = top + ky * DH;
+				if (iy < 0 || iy >= H)
+					continue;
+				for (int kx = 0; kx < KW; kx++) {
+					rows[nk] = ring + ((size_t)(iy % R) * Wr + kx * DW) * V;
+					memcpy(wk + nk++ * V, wv + (ky * KW + kx) * V, (size_t)V * sizeof(float));
+				}
+			}
+			const size_t o = ((size_t)n * C + c0) * oplane + (size_t)oy * OW;
+			ukernel(rows, wk, nk, SW, vb, res ? res + o : NULL, oplane, out + o, nc, OW, lo, hi);
+		}
+	}
+}
+
+/* ---- dispatch -------------------------------------------------------- */
+
+#if defined(__AVX512F__)
+#define O2C_CONV_DW_V 16
+#define O2C_CONV_DW_PACK o2c_conv_dw_pack_row_avx512
+#define O2C_CONV_DW_UKERNEL o2c_conv_dw_ukernel_16x16_avx512
+#elif defined(__AVX2__) && defined(__FMA__)
+#define O2C_CONV_DW_V 8
+#define O2C_CONV_DW_PACK o2c_conv_dw_pack_row_avx2
+#define O2C_CONV_DW_UKERNEL o2c_conv_dw_ukernel_8x8_avx2
+#endif
+
+O2C_UNUSED static void o2c_conv_dw(const float *in, const float *w, const float *bias, const float *res, float *out,
+                                   int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
+                                   int DW, int PT, int PL, float lo, float hi)
+{
+#if defined(O2C_CONV_DW_V)
+	if (o2c_conv_dw_ring_cols(OW, KH, KW, SW, DH, DW, PL, W, O2C_CONV_DW_V)) {
+		o2c_conv_dw_ring(O2C_CONV_DW_PACK, O2C_CONV_DW_UKERNEL, O2C_CONV_DW_V, in, w, bias, res, out, N, C, H, W,
+		                 OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi);
+		return;
+	}
+#endif
+	/* no SIMD here, or a kernel too tall or an image too wide for the ring */
+	o2c_conv_dw_generic(in, w, bias, res, out, N, C, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi);
 }

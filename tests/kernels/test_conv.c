@@ -74,6 +74,11 @@ static o2c_conv_direct_ukernel_fn wino_tile;   /* the microkernel the Winograd c
 static o2c_conv_cv_ukernel_fn cv_tile;         /* and the channel-vectorised cases */
 static o2c_wcv_in_fn wcv_in;                   /* o2c_conv_wcv's input transform */
 static int bare_team;                          /* run_case: a plain parallel region, no O2cTeam */
+/* the depthwise cases' variant: the dispatch o2c_conv_dw, or the ring driver with one ISA's
+ * packing and microkernel (dw_v channels a block) */
+static o2c_dw_pack_fn dw_pack;
+static o2c_dw_ukernel_fn dw_ukernel;
+static int dw_v;
 
 static int run_case(const Case *c, const char *name, int kind)
 {
@@ -135,7 +140,11 @@ static int run_case(const Case *c, const char *name, int kind)
 	{
 	if (!bare_team)
 		O2C_TEAM_BEGIN(team);
-	if (depthwise)
+	if (depthwise && dw_pack)
+		o2c_conv_dw_ring(dw_pack, dw_ukernel, dw_v, x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N,
+		                 c->C, c->H, c->W, OH, OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo,
+		                 c->hi);
+	else if (depthwise)
 		o2c_conv_dw(x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, OH, OW, c->KH,
 		            c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
 	else if (kind == CV)
@@ -225,6 +234,17 @@ static const Case dw_cases[] = {
 	{ 2, 17, 17, 7, 9, 17, 3, 3, 2, 2, 1, 1, 1, 0, 0, 1, 1, 0, -INFINITY, INFINITY },
 	{ 1, 3, 3, 1, 1, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, -INFINITY, INFINITY },
 	{ 1, 4, 4, 13, 13, 4, 5, 5, 2, 3, 2, 1, 4, 2, 1, 3, 1, 1, -INFINITY, INFINITY },
+	/* channel blocks of 16 (AVX-512) and 8 (AVX2) with a partial last block; 7x7 planes */
+	{ 1, 33, 33, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
+	{ 2, 20, 20, 16, 17, 20, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1, 0, -INFINITY, INFINITY },
+	{ 1, 16, 16, 9, 40, 16, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 1, -INFINITY, 0.5f },
+	{ 1, 8, 8, 11, 11, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 1, -INFINITY, INFINITY },
+	{ 1, 24, 24, 12, 12, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 0, 0.0f, INFINITY }, /* dilation */
+	{ 1, 9, 9, 20, 23, 9, 3, 3, 3, 2, 1, 1, 0, 1, 2, 0, 1, 1, -INFINITY, INFINITY }, /* strides 3, 2 */
+	{ 1, 17, 17, 2, 3, 17, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 1, 1, -INFINITY, INFINITY }, /* pad past the image */
+	/* too wide for the ring, and more than O2C_DW_TAPS taps: the dispatch takes the reference */
+	{ 1, 3, 3, 3, 1500, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -INFINITY, INFINITY },
+	{ 1, 5, 5, 12, 12, 5, 9, 9, 1, 1, 1, 1, 4, 4, 4, 4, 1, 1, -INFINITY, INFINITY },
 };
 
 /* 3x3 stride 1 only; pads 0..2 on any side, odd sizes, many channels (small tile groups) */
@@ -482,13 +502,42 @@ static void test_claim2_tail(void)
 #endif
 }
 
-static void test_depthwise(void)
+/* The dw cases through one variant, on 1-3 threads (NULL pack: the dispatch o2c_conv_dw). */
+static int dw_run(o2c_dw_pack_fn pack, o2c_dw_ukernel_fn ukernel, int v, const char *name)
 {
 	int bad = 0;
-	for (size_t i = 0; i < sizeof dw_cases / sizeof dw_cases[0]; i++)
-		bad += run_case(&dw_cases[i], "dwconv", DEPTHWISE);
-	CU_ASSERT_EQUAL(bad, 0);
+	dw_pack = pack, dw_ukernel = ukernel, dw_v = v;
+	for (int nth = 1; nth <= 3 && team_threads(nth); nth++)
+		for (size_t i = 0; i < sizeof dw_cases / sizeof dw_cases[0]; i++) {
+			const Case *c = &dw_cases[i];
+			/* the ring variants are called only where their ring fits (the dispatch checks it) */
+			const int OW = out_size(c->W, c->KW, c->SW, c->DW, c->PL, c->PR);
+			if (pack && !o2c_conv_dw_ring_cols(OW, c->KH, c->KW, c->SW, c->DH, c->DW, c->PL, c->W, v))
+				continue;
+			bad += run_case(c, name, DEPTHWISE);
+		}
+	team_threads(0);
+	dw_pack = NULL;
+	return bad;
 }
+
+static void test_depthwise(void)
+{
+	CU_ASSERT_EQUAL(dw_run(NULL, NULL, 0, "dwconv"), 0);
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+static void test_depthwise_avx2(void)
+{
+	CU_ASSERT_EQUAL(dw_run(o2c_conv_dw_pack_row_avx2, o2c_conv_dw_ukernel_8x8_avx2, 8, "dwconv avx2"), 0);
+}
+#endif
+#if defined(__AVX512F__)
+static void test_depthwise_avx512(void)
+{
+	CU_ASSERT_EQUAL(dw_run(o2c_conv_dw_pack_row_avx512, o2c_conv_dw_ukernel_16x16_avx512, 16, "dwconv avx512"), 0);
+}
+#endif
 
 int main(void)
 {
@@ -508,6 +557,12 @@ int main(void)
 	fprintf(stderr, "note: AVX-512 variant not built (no -mavx512f)\n");
 #endif
 	CU_add_test(s, "depthwise", test_depthwise);
+#if defined(__AVX2__) && defined(__FMA__)
+	CU_add_test(s, "depthwise avx2", test_depthwise_avx2);
+#endif
+#if defined(__AVX512F__)
+	CU_add_test(s, "depthwise avx512", test_depthwise_avx512);
+#endif
 	CU_add_test(s, "two threads share pieces from both ends", test_claim2);
 	CU_add_test(s, "a partial last piece is claimed last", test_claim2_tail);
 	CU_add_test(s, "winograd generic", test_wino_generic);
