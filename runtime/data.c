@@ -169,7 +169,9 @@ int rt_imagefolder_open(RtDataset *d, const char *root)
 /* ------------------------------------------------------------------- IDX */
 
 /* Reads a whole IDX file (gzread passes plain files through) and checks its header:
- * magic 0,0,0x08 (u8), ndim; ndim big-endian u32 sizes; then the bytes. */
+ * magic 0,0,0x08 (u8), ndim; ndim big-endian u32 sizes; then the bytes.  The buffer grows
+ * with the data actually read, so a header that claims more than the file holds is
+ * "truncated", not a huge allocation. */
 static int idx_read(const char *path, int ndim, int *dims, unsigned char **data)
 {
 	gzFile f = gzopen(path, "rb");
@@ -185,30 +187,37 @@ static int idx_read(const char *path, int ndim, int *dims, unsigned char **data)
 	for (int i = 0; i < ndim; i++) {
 		const unsigned char *p = hdr + 4 + 4 * i;
 		dims[i] = (int)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
-		if (dims[i] <= 0 || dims[i] > (1 << 28)) {
+		if (dims[i] <= 0 || dims[i] > (1 << 28) || total > SIZE_MAX / 2 / (size_t)dims[i]) {
 			gzclose(f);
-			return rt_fail(RT_ERR_FORMAT, "%s: bad IDX dimension %d", path, dims[i]);
+			return rt_fail(RT_ERR_FORMAT, "%s: bad IDX dimension %d (or too many bytes in all)", path, dims[i]);
 		}
 		total *= (size_t)dims[i];
 	}
-	*data = malloc(total);
-	if (!*data) {
-		gzclose(f);
-		return rt_fail(RT_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, total);
-	}
-	size_t got = 0;
+	unsigned char *buf = NULL;
+	size_t got = 0, cap = 0;
 	while (got < total) {
-		const int r = gzread(f, *data + got, (unsigned)(total - got > (1u << 30) ? (1u << 30) : total - got));
+		if (got == cap) {
+			cap = cap ? (cap > total / 2 ? total : 2 * cap) : (total < (1u << 20) ? total : (1u << 20));
+			unsigned char *grown = realloc(buf, cap);
+			if (!grown) {
+				free(buf);
+				gzclose(f);
+				return rt_fail(RT_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, cap);
+			}
+			buf = grown;
+		}
+		const size_t want = cap - got > (1u << 30) ? (1u << 30) : cap - got;
+		const int r = gzread(f, buf + got, (unsigned)want);
 		if (r <= 0)
 			break;
 		got += (size_t)r;
 	}
 	gzclose(f);
 	if (got != total) {
-		free(*data);
-		*data = NULL;
+		free(buf);
 		return rt_fail(RT_ERR_FORMAT, "%s: truncated (%zu of %zu data bytes)", path, got, total);
 	}
+	*data = buf;
 	return RT_OK;
 }
 
@@ -336,6 +345,123 @@ static int transform(const unsigned char *img, int h, int w, const RtTransform *
 	return RT_OK;
 }
 
+/* ---------------------------------------------------------- image decoding */
+
+/* Debian's stb_image (2.27) trusts header fields it should not, so the header is checked
+ * here before stb sees the bytes (tests/fuzz/fuzz_image.c found both):
+ *   - width x height (PNG IHDR, JPEG SOFn, BMP info header) is at most RT_MAX_IMAGE_PIXELS,
+ *     so a small file cannot make stb allocate gigabytes;
+ *   - every JPEG Huffman table (DHT segment, also between progressive scans) holds at most
+ *     256 codes: stb 2.27 writes past its 257-entry size list otherwise (fixed in stb 2.28). */
+#define RT_MAX_IMAGE_PIXELS ((uint64_t)1 << 26) /* 8192 x 8192 */
+#define RT_MAX_IMAGE_FILE ((size_t)1 << 30)
+
+static uint32_t be16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]; }
+static uint32_t be32(const unsigned char *p) { return be16(p) << 16 | be16(p + 2); }
+static uint32_t le32(const unsigned char *p) { return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]; }
+
+static const char *check_size(uint64_t w, uint64_t h)
+{
+	return w * h > RT_MAX_IMAGE_PIXELS ? "larger than 8192x8192 pixels" : NULL;
+}
+
+static const char *check_jpeg(const unsigned char *b, size_t n)
+{
+	size_t i = 2;
+	while (i + 4 <= n) {
+		if (b[i] != 0xff) { /* entropy-coded data: skip to the next marker */
+			i++;
+			continue;
+		}
+		const unsigned m = b[i + 1];
+		if (m == 0xff || m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd8)) { /* fill, stuffing, no length */
+			i += m == 0xff ? 1 : 2;
+			continue;
+		}
+		if (m == 0xd9)
+			break;
+		const size_t len = be16(b + i + 2), end = i + 2 + len < n ? i + 2 + len : n;
+		if (len < 2)
+			return "corrupt JPEG segment";
+		if (m == 0xc4) { /* DHT: tables of 1 + 16 counts + values, read as stb reads them (0 past the end) */
+			size_t p = i + 4;
+			for (long left = (long)len - 2; left > 0;) {
+				unsigned codes = 0;
+				for (size_t k = p + 1; k < p + 17; k++)
+					codes += k < n ? b[k] : 0;
+				if (codes > 256)
+					return "corrupt JPEG Huffman table";
+				p += 17 + codes;
+				left -= 17 + (long)codes;
+			}
+		} else if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc && end >= i + 9) { /* SOFn */
+			const char *bad = check_size(be16(b + i + 7), be16(b + i + 5));
+			if (bad)
+				return bad;
+		}
+		i += 2 + len;
+	}
+	return NULL;
+}
+
+static const char *image_precheck(const unsigned char *b, size_t n)
+{
+	static const unsigned char png[8] = { 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a };
+	if (n >= 24 && !memcmp(b, png, 8) && !memcmp(b + 12, "IHDR", 4))
+		return check_size(be32(b + 16), be32(b + 20));
+	if (n >= 2 && b[0] == 0xff && b[1] == 0xd8)
+		return check_jpeg(b, n);
+	if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
+		if (le32(b + 14) == 12) /* OS/2 core header: 16-bit sizes */
+			return check_size((uint32_t)b[18] | (uint32_t)b[19] << 8, (uint32_t)b[20] | (uint32_t)b[21] << 8);
+		const int32_t w = (int32_t)le32(b + 18), h = (int32_t)le32(b + 22); /* h < 0: top-down rows */
+		return check_size(w < 0 ? -(int64_t)w : w, h < 0 ? -(int64_t)h : h);
+	}
+	return NULL; /* not one of ours: stb says so */
+}
+
+/* Decodes an image file to interleaved u8 with `channels` channels (malloc'd; free with stbi_image_free). */
+static int load_image(const char *path, int channels, unsigned char **img, int *w, int *h)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return rt_fail(RT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	unsigned char *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= RT_MAX_IMAGE_FILE) {
+				free(buf);
+				fclose(f);
+				return rt_fail(RT_ERR_IMAGE, "%s: image file larger than 1 GiB", path);
+			}
+			cap = cap ? 2 * cap : 65536;
+			unsigned char *grown = realloc(buf, cap);
+			if (!grown) {
+				free(buf);
+				fclose(f);
+				return rt_fail(RT_ERR_NOMEM, "%s: out of memory reading the image", path);
+			}
+			buf = grown;
+		}
+		const size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (!got)
+			break;
+	}
+	const int err = ferror(f);
+	fclose(f);
+	const char *bad = err ? "read error" : image_precheck(buf, n);
+	int got;
+	*img = bad ? NULL : stbi_load_from_memory(buf, (int)n, w, h, &got, channels);
+	free(buf);
+	if (bad)
+		return rt_fail(err ? RT_ERR_IO : RT_ERR_IMAGE, "%s: cannot decode image: %s", path, bad);
+	if (!*img)
+		return rt_fail(RT_ERR_IMAGE, "%s: cannot decode image: %s", path, stbi_failure_reason());
+	return RT_OK;
+}
+
 int rt_dataset_load(const RtDataset *d, int i, const RtTransform *t, RtRng *rng, float *out, int *label)
 {
 	if (i < 0 || i >= d->n)
@@ -352,10 +478,11 @@ int rt_dataset_load(const RtDataset *d, int i, const RtTransform *t, RtRng *rng,
 		snprintf(what, sizeof what, "IDX sample %d", i);
 		return transform(d->pixels + (size_t)i * d->rows * d->cols, d->rows, d->cols, t, rng, out, what);
 	}
-	int w, h, got;
-	unsigned char *img = stbi_load(d->paths[i], &w, &h, &got, t->channels);
-	if (!img)
-		return rt_fail(RT_ERR_IMAGE, "%s: cannot decode image: %s", d->paths[i], stbi_failure_reason());
+	int w, h;
+	unsigned char *img;
+	const int lrc = load_image(d->paths[i], t->channels, &img, &w, &h);
+	if (lrc)
+		return lrc;
 	const int rc = transform(img, h, w, t, rng, out, d->paths[i]);
 	stbi_image_free(img);
 	return rc;

@@ -26,7 +26,7 @@ typedef struct Buf { unsigned char *p; size_t n, cap; int oom; } Buf;
 
 static void put(Buf *b, const void *src, size_t n)
 {
-	if (b->oom)
+	if (b->oom || n == 0) /* an empty sub-message's buffer is NULL: no memcpy from it */
 		return;
 	if (b->n + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -290,12 +290,15 @@ static int block_initializer(Buf *out, const Field *init, const RtParam *p, cons
 	int rc = initializer_dims(init, p->name, dims, &nd);
 	if (rc)
 		return rc;
-	int64_t n = 1;
-	for (int i = 0; i < nd; i++)
-		n *= dims[i];
-	if (n != (int64_t)p->count)
-		return rt_fail(RT_ERR_MISMATCH, "export: initializer '%s' has %lld values in the model, the block %zu",
-		               p->name, (long long)n, p->count);
+	uint64_t n = 1; /* the dims come from the file: no overflow, no negative dim */
+	for (int i = 0; i < nd; i++) {
+		if (dims[i] < 0 || (dims[i] && n > UINT64_MAX / (uint64_t)dims[i]))
+			return rt_fail(RT_ERR_FORMAT, "export: initializer '%s' has corrupt dims", p->name);
+		n *= (uint64_t)dims[i];
+	}
+	if (n != (uint64_t)p->count)
+		return rt_fail(RT_ERR_MISMATCH, "export: initializer '%s' has %llu values in the model, the block %zu",
+		               p->name, (unsigned long long)n, p->count);
 	return put_tensor(out, init->num, dims, nd, p->name, params + p->offset, p->count, NULL, 0);
 }
 
@@ -420,6 +423,8 @@ static int read_file(const char *path, unsigned char **data, size_t *n)
 		free(b.p);
 		return rt_fail(err ? RT_ERR_IO : RT_ERR_NOMEM, "%s: cannot read", path);
 	}
+	if (!b.n) /* (and b.p is NULL, which the parser must not offset) */
+		return rt_fail(RT_ERR_FORMAT, "%s: empty file, not an ONNX model", path);
 	*data = b.p;
 	*n = b.n;
 	return RT_OK;

@@ -4,4 +4,6 @@
 add_test(NAME apps.install_sample
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/apps/install_sample.sh ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR}
           ${CMAKE_CURRENT_BINARY_DIR}/apps_sample)
-set_tests_properties(apps.install_sample PROPERTIES LABELS apps TIMEOUT 300)
+# The sample is built with the compiler that built the package: the installed runtime
+# needs that compiler's OpenMP runtime (libgomp for gcc, libomp for clang).
+set_tests_properties(apps.install_sample PROPERTIES LABELS apps TIMEOUT 300 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")

@@ -9,7 +9,7 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train/check_train.py
             $<TARGET_FILE:onnx2c> $<TARGET_FILE_DIR:onnx2c_rt> ${PROJECT_SOURCE_DIR}
             ${CMAKE_CURRENT_BINARY_DIR}/train_work)
-  set_tests_properties(train.head PROPERTIES LABELS train TIMEOUT 600)
+  set_tests_properties(train.head PROPERTIES LABELS train TIMEOUT 600 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")
 else()
   message(STATUS "dataset-fashion-mnist not installed: the train tests are not registered")
 endif()
@@ -21,7 +21,7 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train/check_unfreeze.py
             $<TARGET_FILE:onnx2c> $<TARGET_FILE_DIR:onnx2c_rt> ${PROJECT_SOURCE_DIR}
             ${CMAKE_CURRENT_BINARY_DIR}/train_unfreeze_work)
-  set_tests_properties(train.unfreeze PROPERTIES LABELS train TIMEOUT 900)
+  set_tests_properties(train.unfreeze PROPERTIES LABELS train TIMEOUT 900 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")
 endif()
 # The README's image-folder demonstration at a small size: resnet50 exported, compiled with a
 # fresh 5-way head, the head trained from PNG class folders and exported (smoke: it must run

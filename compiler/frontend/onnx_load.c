@@ -105,6 +105,13 @@ static void push(Tensor ***arr, int *n, Tensor *t)
 	(*arr)[(*n)++] = t;
 }
 
+static void free_model(void *m)
+{
+	protobuf_c_message_free_unpacked(&((Onnx__ModelProto *)m)->base, NULL);
+}
+
+static Graph *load_model(const char *path, Onnx__ModelProto *m);
+
 Graph *onnx_load(const char *path)
 {
 	g_model_path = path;
@@ -112,12 +119,24 @@ Graph *onnx_load(const char *path)
 	uint8_t *buf = read_whole(path, "model", &len);
 	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
 	free(buf);
+	return load_model(path, m);
+}
+
+Graph *onnx_load_buffer(const char *path, const uint8_t *buf, size_t len)
+{
+	g_model_path = path;
+	return load_model(path, onnx__model_proto__unpack(NULL, len, buf));
+}
+
+static Graph *load_model(const char *path, Onnx__ModelProto *m)
+{
 	if (!m)
 		fatal("not a valid ONNX model (protobuf parse failed; truncated or corrupt file?)");
-	if (!m->graph) {
-		protobuf_c_message_free_unpacked(&m->base, NULL);
+	/* a fatal error below leaves m to the cleanup (the command exits; the
+	 * fuzz harness releases the arena) */
+	Cleanup *cm = on_release(free_model, m);
+	if (!m->graph)
 		fatal("not a valid ONNX model (it has no graph; is this an ONNX file?)");
-	}
 	const Onnx__GraphProto *gp = m->graph;
 
 	Graph *g = graph_new(path);
@@ -197,7 +216,8 @@ Graph *onnx_load(const char *path)
 
 	progress("loaded %s: IR %lld, opset %lld, producer %s, %d nodes, %d tensors", path,
 	         (long long)g->ir_version, (long long)g->opset, g->producer, g->nnodes, g->ntensors);
-	protobuf_c_message_free_unpacked(&m->base, NULL);
+	cleanup_done(cm);
+	free_model(m);
 	return g;
 }
 
@@ -228,6 +248,11 @@ void fix_dims(Graph *g, const char *name, int64_t value)
 	      *known ? known : "none");
 }
 
+static void free_tensor_proto(void *tp)
+{
+	protobuf_c_message_free_unpacked(&((Onnx__TensorProto *)tp)->base, NULL);
+}
+
 void bind_input(Graph *g, const char *name, const char *pb_path)
 {
 	Tensor *t = NULL;
@@ -249,9 +274,11 @@ void bind_input(Graph *g, const char *name, const char *pb_path)
 	free(buf);
 	if (!tp)
 		fatal("%s '%s' is not a valid TensorProto (protobuf parse failed)", what, pb_path);
+	Cleanup *ct = on_release(free_tensor_proto, tp);
 	Tensor v = { 0 };
 	onnx_decode_tensor(tp, xsprintf("%s '%s'", what, pb_path), dir_of(pb_path), &v);
-	protobuf_c_message_free_unpacked(&tp->base, NULL);
+	cleanup_done(ct);
+	free_tensor_proto(tp);
 
 	if (v.dtype != t->dtype)
 		fatal("--bind %s: '%s' holds %s data but the input is declared %s", name, pb_path, dtype_name(v.dtype),
@@ -337,7 +364,7 @@ void resolve_dims(Graph *g)
 	}
 	die_if_errors(EXIT_ERROR);
 	if (nonfloat)
-		exit(EXIT_UNSUPPORTED);
+		fatal_exit(EXIT_UNSUPPORTED);
 	for (int i = 0; i < g->ninputs; i++)
 		g->inputs[i]->has_shape = true;
 }

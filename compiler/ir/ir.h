@@ -13,7 +13,8 @@
  * touching axis 0 of a batched tensor) are refused with a clear error.
  *
  * Memory: everything is allocated from one arena (xalloc) that lives until
- * exit; the compiler never frees individual objects.
+ * exit; the compiler never frees individual objects (the fuzz harness
+ * releases the whole arena between runs: arena_mark/arena_release).
  */
 #ifndef ONNX2C_IR_H
 #define ONNX2C_IR_H
@@ -40,14 +41,31 @@ typedef struct Emit Emit;
 
 /* ---- util.c: arena, strings, errors -------------------------------- */
 
-void *xalloc(size_t n);               /* zeroed, never NULL, lives until exit */
+void *xalloc(size_t n);               /* zeroed, never NULL, lives until exit (or arena_release) */
 void *xrealloc_arr(void *p, size_t old_n, size_t new_n, size_t elem); /* arena grow */
 char *xstrdup(const char *s);
 char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t checked_mul(int64_t a, int64_t b, const char *what); /* fatal on overflow */
 
-/* Exit codes of the compiler. */
-enum { EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_UNSUPPORTED = 3 };
+/* Exit codes of the compiler.  An internal error aborts; EXIT_INTERNAL is
+ * only what g_fatal_hook is given for one. */
+enum { EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_UNSUPPORTED = 3, EXIT_INTERNAL = 70 };
+
+/* Running the pipeline more than once in a process (the fuzz harness):
+ * g_fatal_hook, when set, is called with the exit code by every fatal error,
+ * die_if_errors and internal_error instead of exiting, and must not return
+ * (it longjmps).  arena_release frees everything xalloc'd since the mark and
+ * first runs the cleanups registered since then with on_release: an owner of
+ * memory outside the arena registers it, and calls cleanup_done when it frees
+ * it itself.  The command never releases, so its arena lives until exit. */
+extern void (*g_fatal_hook)(int code);
+_Noreturn void fatal_exit(int code);  /* g_fatal_hook(code), else exit(code) */
+typedef struct Cleanup Cleanup;
+typedef struct { void *chunk, *next; size_t used; Cleanup *cleanups; } ArenaMark;
+ArenaMark arena_mark(void);
+void arena_release(ArenaMark m);
+Cleanup *on_release(void (*fn)(void *), void *p);
+void cleanup_done(Cleanup *c);     /* NULL is fine */
 
 /* Errors name the model file, the node (name and op type) and what is wrong. */
 extern const char *g_model_path;      /* for messages */
@@ -57,7 +75,7 @@ _Noreturn void fatal_node(const Node *n, const char *fmt, ...) __attribute__((fo
 void error_node(const Node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void fatal_unsupported(const Node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warn_node(const Node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void die_if_errors(int exit_code);    /* exit(exit_code) when g_errors > 0 */
+void die_if_errors(int exit_code);    /* fatal_exit(exit_code) when g_errors > 0 */
 _Noreturn void internal_error(const char *file, int line, const char *msg);
 #define ASSERT(c) ((c) ? (void)0 : internal_error(__FILE__, __LINE__, #c))
 #define UNREACHABLE() internal_error(__FILE__, __LINE__, "unreachable")
@@ -246,6 +264,7 @@ int64_t op_scratch_floats(const Node *n);
 /* ---- passes (one file each) ----------------------------------------- */
 
 Graph *onnx_load(const char *path);   /* onnx_load.c: parse + build IR + inline functions */
+Graph *onnx_load_buffer(const char *path, const uint8_t *buf, size_t len); /* the same from memory */
 void fix_dims(Graph *g, const char *name, int64_t value); /* --dim NAME=V, before infer */
 void bind_input(Graph *g, const char *name, const char *pb_path); /* --bind NAME=FILE.pb */
 void resolve_dims(Graph *g);          /* after --dim/--bind: batch detection, errors for other symbolic dims */

@@ -4,6 +4,13 @@
  * All compiler memory comes from one arena reachable from a global, so it is
  * never "leaked" in LeakSanitizer's sense and never freed piecemeal.  Errors
  * name the model file, then the node and its op type, then what is wrong.
+ *
+ * The command exits on the first fatal error and never frees the arena.  A
+ * caller that runs the pipeline many times in one process (the fuzz harness,
+ * tests/fuzz/) sets g_fatal_hook to longjmp back to itself, and between runs
+ * releases the arena to a mark; memory outside the arena (protobuf-c
+ * messages, malloc'd buffers, open files) is registered with on_release by
+ * its owner so a fatal error in between does not leak it.
  */
 #include "ir.h"
 
@@ -13,6 +20,9 @@
 
 typedef struct Chunk { struct Chunk *next; size_t used, cap; max_align_t data[]; } Chunk;
 static Chunk *arena;
+
+struct Cleanup { struct Cleanup *prev; void (*fn)(void *); void *p; };
+static Cleanup *cleanups; /* newest first */
 
 void *xalloc(size_t n)
 {
@@ -39,6 +49,51 @@ void *xalloc(size_t n)
 	void *p = (char *)arena->data + arena->used;
 	arena->used += n;
 	return p;
+}
+
+ArenaMark arena_mark(void)
+{
+	return (ArenaMark){ arena, arena ? arena->next : NULL, arena ? arena->used : 0, cleanups };
+}
+
+/* Chunks newer than the mark sit in front of it; a big one-off allocation
+ * made while the marked chunk was current sits right behind it, in front of
+ * the chunk that was behind it at the mark. */
+void arena_release(ArenaMark m)
+{
+	for (; cleanups && cleanups != m.cleanups; cleanups = cleanups->prev)
+		if (cleanups->fn)
+			cleanups->fn(cleanups->p);
+	Chunk *mc = m.chunk;
+	while (arena && arena != mc) {
+		Chunk *next = arena->next;
+		free(arena);
+		arena = next;
+	}
+	if (!mc)
+		return;
+	ASSERT(arena == mc);
+	while (mc->next && mc->next != m.next) {
+		Chunk *big = mc->next;
+		mc->next = big->next;
+		free(big);
+	}
+	memset((char *)mc->data + m.used, 0, mc->used - m.used); /* xalloc hands out zeroed memory */
+	mc->used = m.used;
+}
+
+Cleanup *on_release(void (*fn)(void *), void *p)
+{
+	Cleanup *c = xalloc(sizeof *c);
+	*c = (Cleanup){ cleanups, fn, p };
+	cleanups = c;
+	return c;
+}
+
+void cleanup_done(Cleanup *c)
+{
+	if (c)
+		c->fn = NULL;
 }
 
 void *xrealloc_arr(void *p, size_t old_n, size_t new_n, size_t elem)
@@ -86,6 +141,14 @@ int64_t checked_mul(int64_t a, int64_t b, const char *what)
 const char *g_model_path = "onnx2c";
 int g_errors;
 int g_verbose;
+void (*g_fatal_hook)(int code);
+
+void fatal_exit(int code)
+{
+	if (g_fatal_hook)
+		g_fatal_hook(code);
+	exit(code);
+}
 
 __attribute__((format(printf, 3, 0))) static void vreport(const char *kind, const Node *n, const char *fmt, va_list ap)
 {
@@ -102,7 +165,7 @@ void fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("error", NULL, fmt, ap);
 	va_end(ap);
-	exit(EXIT_ERROR);
+	fatal_exit(EXIT_ERROR);
 }
 
 void fatal_node(const Node *n, const char *fmt, ...)
@@ -111,7 +174,7 @@ void fatal_node(const Node *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("error", n, fmt, ap);
 	va_end(ap);
-	exit(EXIT_ERROR);
+	fatal_exit(EXIT_ERROR);
 }
 
 void fatal_unsupported(const Node *n, const char *fmt, ...)
@@ -120,7 +183,7 @@ void fatal_unsupported(const Node *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("unsupported", n, fmt, ap);
 	va_end(ap);
-	exit(EXIT_UNSUPPORTED);
+	fatal_exit(EXIT_UNSUPPORTED);
 }
 
 void error_node(const Node *n, const char *fmt, ...)
@@ -144,13 +207,15 @@ void die_if_errors(int exit_code)
 {
 	if (g_errors) {
 		fprintf(stderr, "%s: %d error%s\n", g_model_path, g_errors, g_errors == 1 ? "" : "s");
-		exit(exit_code);
+		fatal_exit(exit_code);
 	}
 }
 
 void internal_error(const char *file, int line, const char *msg)
 {
 	fprintf(stderr, "%s: internal compiler error at %s:%d: %s\n", g_model_path, file, line, msg);
+	if (g_fatal_hook)
+		g_fatal_hook(EXIT_INTERNAL);
 	abort();
 }
 
@@ -188,10 +253,17 @@ size_t dtype_size(DType t)
 
 int64_t shape_numel(const Shape *s)
 {
-	int64_t n = 1;
-	for (int i = 0; i < s->rank; i++)
-		n = checked_mul(n, s->d[i], "tensor size");
-	return n;
+	/* the non-zero dims' product must fit even when another dim is 0: strides
+	 * and loop bounds are computed from it for an empty tensor too */
+	int64_t span = 1;
+	bool empty = false;
+	for (int i = 0; i < s->rank; i++) {
+		if (s->d[i] == 0)
+			empty = true;
+		else
+			span = checked_mul(span, s->d[i], "tensor size");
+	}
+	return empty ? 0 : span;
 }
 
 char *shape_str(const Shape *s)

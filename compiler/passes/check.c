@@ -19,7 +19,7 @@ void check_ops(Graph *g)
 	if (g->opset && (g->opset < MIN_OPSET || g->opset > MAX_OPSET)) {
 		fprintf(stderr, "%s: unsupported: default-domain opset %lld (supported: %d to %d)\n", g->path,
 		        (long long)g->opset, MIN_OPSET, MAX_OPSET);
-		exit(EXIT_UNSUPPORTED);
+		fatal_exit(EXIT_UNSUPPORTED);
 	}
 	int unsupported = 0;
 	for (int i = 0; i < g->nnodes; i++) {
@@ -52,7 +52,7 @@ void check_ops(Graph *g)
 	if (unsupported) {
 		fprintf(stderr, "%s: %d node%s with unsupported operators\n", g->path, unsupported,
 		        unsupported == 1 ? "" : "s");
-		exit(EXIT_UNSUPPORTED);
+		fatal_exit(EXIT_UNSUPPORTED);
 	}
 	die_if_errors(EXIT_ERROR);
 }

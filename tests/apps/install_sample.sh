@@ -65,7 +65,7 @@ export PKG_CONFIG_PATH=$(dirname "$pc")
 onnx2c=$(pkg-config --variable=onnx2c onnx2c)
 "$onnx2c" "$work/model/tiny_cnn.onnx" -o "$work/pc/tiny.c" --name tiny
 # shellcheck disable=SC2046
-cc -std=c99 -O2 -Wall -Wextra -Werror -I"$work/pc" "$src/tests/apps/sample/main.c" "$work/pc/tiny.c" \
+"${CC:-cc}" -std=c99 -O2 -Wall -Wextra -Werror -I"$work/pc" "$src/tests/apps/sample/main.c" "$work/pc/tiny.c" \
    -o "$work/pc/sample" $(pkg-config --cflags --libs onnx2c)
 "$work/pc/sample" "$work/input.f32" "$work/pc_output.f32"
 check_outputs "$work/pc_output.f32"

@@ -69,7 +69,8 @@ def build_trainer(onnx2c, rt_lib, src, model, c_path, exe, flags):
     r = run([onnx2c, model, "-o", c_path, "--train-head", "--train-main"] + flags)
     if r.returncode:
         sys.exit("onnx2c failed: " + r.stderr)
-    r = run(["cc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fopenmp", c_path, "-I",
+    # the compiler that built onnx2c_rt (CTest passes it): its OpenMP runtime is the one the library needs
+    r = run([os.environ.get("CC", "cc"), "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fopenmp", c_path, "-I",
              os.path.join(src, "runtime"), "-L", rt_lib, "-lonnx2c_rt", "-lz", "-lm", "-o", exe])
     if r.returncode:
         sys.exit("building the trainer failed: " + r.stderr)

@@ -1,0 +1,43 @@
+# fuzz.cmake - the libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with
+# -DONNX2C_FUZZ=ON (clang).  One per parser:
+#   compiler    the whole compiler, .onnx bytes to emitted C
+#   runner      the --main runner's TensorProto reader (templates/runner.c)
+#   idx         the runtime's IDX reader (plain and gzip)
+#   image       the runtime's image loading (stb_image + transform)
+#   checkpoint  the runtime's checkpoint reader
+#   export      the runtime's ONNX rewriter (export_onnx.c's protobuf reader)
+# Each has a seed corpus in tests/fuzz/<name>/ (read only: new inputs go to
+# the build dir's fuzz/corpus/<name>/, crashes to fuzz/artifacts/).  Label
+# `fuzz`: each runs ONNX2C_FUZZ_SECONDS over its corpus and fails on a crash,
+# a leak, a sanitizer report or a timeout.  `make fuzzers` builds them all.
+if(NOT ONNX2C_FUZZ)
+  return()
+endif()
+set(ONNX2C_FUZZ_SECONDS 25 CACHE STRING "seconds each fuzz test runs")
+set(FUZZ_SRC ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
+set(FUZZ_WORK ${CMAKE_CURRENT_BINARY_DIR}/fuzz)
+set(FUZZ_NAMES compiler runner idx image checkpoint export)
+add_custom_target(fuzzers)
+foreach(name ${FUZZ_NAMES})
+  add_executable(fuzz_${name} ${FUZZ_SRC}/fuzz_${name}.c)
+  target_compile_options(fuzz_${name} PRIVATE ${ONNX2C_WARNINGS})
+  target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+  add_dependencies(fuzzers fuzz_${name})
+  file(MAKE_DIRECTORY ${FUZZ_WORK}/corpus/${name} ${FUZZ_WORK}/artifacts)
+  set(dict "")
+  if(EXISTS ${FUZZ_SRC}/${name}.dict)
+    set(dict -dict=${FUZZ_SRC}/${name}.dict)
+  endif()
+  add_test(NAME fuzz.${name}
+    COMMAND fuzz_${name} -max_total_time=${ONNX2C_FUZZ_SECONDS} -timeout=30 -rss_limit_mb=2048
+            -close_fd_mask=2 -print_final_stats=1 ${dict} -artifact_prefix=${FUZZ_WORK}/artifacts/${name}-
+            ${FUZZ_WORK}/corpus/${name} ${FUZZ_SRC}/${name})
+  set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 300)
+endforeach()
+target_link_libraries(fuzz_compiler PRIVATE onnx2c_core)
+target_include_directories(fuzz_runner PRIVATE ${PROJECT_SOURCE_DIR}/templates ${CMAKE_CURRENT_SOURCE_DIR}/runner)
+# the fake model and the runner template are generated-code style: C99, unused helpers
+target_compile_options(fuzz_runner PRIVATE -Wno-unused-function -Wno-missing-prototypes)
+foreach(name idx image checkpoint export)
+  target_link_libraries(fuzz_${name} PRIVATE onnx2c_rt)
+endforeach()
