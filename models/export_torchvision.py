@@ -47,6 +47,25 @@ MODELS = {
     "inception_v3": (dict(weights=None, aux_logits=False, init_weights=True), 299),
 }
 
+
+def torchvision_model(name):
+    """(model, input size) for any torchvision classification model by its
+    builder name (mobilenet_v2, efficientnet_b0, convnext_tiny...): random
+    weights, 224x224 unless the table above says otherwise."""
+    if name in MODELS:
+        kwargs, size = MODELS[name]
+    else:
+        kwargs, size = dict(weights=None), 224
+    builder = getattr(torchvision.models, name, None)
+    if not callable(builder) or name.startswith("_") or name[0].isupper():
+        sys.exit(f"export: '{name}' is not a torchvision classification model builder")
+    return builder(**kwargs), size
+
+
+def last_linear_bias(model):
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    return linears[-1].bias.detach() if linears and linears[-1].bias is not None else None
+
 # ImageNet normalisation, so inputs look like what these networks are fed
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
@@ -77,7 +96,9 @@ def calibrate_bn(model, gen, size, batches, batch_size):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", required=True, choices=sorted(MODELS) + sorted(PASS_MODELS))
+    ap.add_argument("--model", required=True,
+                    help="a pass model (%s) or any torchvision classifier builder name (%s, mobilenet_v2, ...)"
+                    % (", ".join(sorted(PASS_MODELS)), ", ".join(sorted(MODELS))))
     ap.add_argument("--opset", type=int, default=13)
     ap.add_argument("--bn", choices=["fold", "keep"], default="fold")
     ap.add_argument("--dynamic-batch", action="store_true",
@@ -103,8 +124,7 @@ def main():
         ctor, size = PASS_MODELS[a.model]
         model = ctor()
     else:
-        kwargs, size = MODELS[a.model]
-        model = getattr(torchvision.models, a.model)(**kwargs)
+        model, size = torchvision_model(a.model)
     if a.size:
         size = a.size
     cache = None
@@ -125,8 +145,8 @@ def main():
     x = images(torch.Generator().manual_seed(a.seed + 2), a.batch, size)
     with torch.no_grad():
         logits = model(x)
-    fc_bias = model.fc.bias.detach()
-    spread = float((logits - fc_bias).std())
+    fc_bias = last_linear_bias(model)
+    spread = float((logits - (fc_bias if fc_bias is not None else 0)).std())
     print(f"{a.model}: {nbn} BatchNorm layers calibrated; logits std {float(logits.std()):.4g}, "
           f"std of (logits - fc bias) {spread:.4g}")
     if spread < 1e-3:
