@@ -103,14 +103,14 @@ case("function_recursion", model([h.make_node("Rec", ["X"], ["Y"], name="top", d
 # ---- operators and opsets ------------------------------------------------
 case("unsupported_ops", model([
         h.make_node("Relu", ["X"], ["a"], name="ok"),
-        h.make_node("Einsum", ["a", "a"], ["b"], name="ein", equation="ij,ij->ij"),
+        h.make_node("RandomUniformLike", ["a"], ["b"], name="rnd"),
         h.make_node("TopK", ["b", "k"], ["c", "ci"], name="topk"),
-        h.make_node("Erf", ["c"], ["Y"], name="erf"),
+        h.make_node("Bernoulli", ["c"], ["Y"], name="bern"),
         h.make_node("Det", ["a"], ["Z"], name="det", domain="com.example")],
         [vi("X", [1, 4])], [vi("Y", [1, 4]), vi("Z", [])], inits=[const("k", np.array([4], np.int64))],
         extra_opsets=[("com.example", 1)]),
-     "3", r"unsupported_ops\.onnx: unsupported: node 'ein' \(Einsum\)", r"node 'topk' \(TopK\)",
-     r"node 'erf' \(Erf\)", r"node 'det' \(com\.example\.Det\)", r"4 nodes with unsupported operators")
+     "3", r"unsupported_ops\.onnx: unsupported: node 'rnd' \(RandomUniformLike\)", r"node 'topk' \(TopK\)",
+     r"node 'bern' \(Bernoulli\)", r"node 'det' \(com\.example\.Det\)", r"4 nodes with unsupported operators")
 then = h.make_graph([h.make_node("Relu", ["X"], ["t"], name="inner")], "then", [], [vi("t", [1, 4])])
 case("subgraph_if", model([h.make_node("If", ["C"], ["Y"], name="if", then_branch=then, else_branch=then)],
                           [vi("X", [1, 4])], [vi("Y", [1, 4])], inits=[const("C", np.array(True))]),

