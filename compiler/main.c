@@ -2,10 +2,12 @@
  * main.c - the onnx2c command line and the compiler pipeline.
  *
  *   load -> bind/fix dims -> topo sort -> check ops -> infer shapes (+fold)
- *        -> optimise -> plan memory -> emit C
+ *        -> [training cut] -> optimise -> plan memory -> emit C
  *
  * Each step is a free function in a file of its own (see ir.h).  Every
  * optimisation can be switched off for bisecting: -O0 (all), --no-fuse=NAME.
+ * After each step --check-ir runs the IR verifier (ir/check_ir.c) and
+ * --dump-ir=STEP prints the IR.
  */
 #include "ir.h"
 #include "tools/verify/verify.h"
@@ -40,35 +42,23 @@ static void usage(FILE *f)
 "                   (a block: a stretch between single-tensor cuts holding parameters)\n"
 "  --trainable-from NODE  with --train-head: train from NODE's input (or a tensor) on\n"
 "  --dump-ir        print the IR after shape inference and after optimisation\n"
+"  --dump-ir=STEP   print the IR after one step: load, topo, check, infer, train, a pass\n"
+"                   name (as --no-fuse), plan\n"
+"  --check-ir       verify the IR after every step (an internal error names the step)\n"
 "  -v               print a summary of what was compiled\n"
 "  --version        print the version\n"
 "  --help           this text\n");
 }
 
+/* The output file's base name as an identifier: "out/tiny-cnn.c" -> "tiny_cnn". */
 static char *default_prefix(const char *out)
 {
 	const char *base = strrchr(out, '/');
-	base = base ? base + 1 : out;
-	char *p = xstrdup(base);
+	char *p = xstrdup(base ? base + 1 : out);
 	char *dot = strrchr(p, '.');
 	if (dot && dot != p)
 		*dot = 0;
-	for (char *q = p; *q; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
-			*q = '_';
-	if (*p >= '0' && *p <= '9')
-		p = xsprintf("m_%s", p);
-	return p;
-}
-
-static bool valid_ident(const char *s)
-{
-	if (!*s || (*s >= '0' && *s <= '9'))
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return false;
-	return true;
+	return c_ident("", p);
 }
 
 typedef struct { const char *name; const char *value; } KV;
@@ -86,6 +76,66 @@ static const struct { const char *name; void (*run)(Graph *); } passes[] = {
 	{ "concat", opt_concat_inplace },
 };
 #define NPASSES (int)(sizeof passes / sizeof passes[0])
+
+/* The steps around the passes, for --dump-ir=STEP (the passes go between train and plan). */
+static const char *const steps[] = { "load", "topo", "check", "infer", "train", "plan" };
+#define NSTEPS (int)(sizeof steps / sizeof steps[0])
+
+static bool step_known(const char *name)
+{
+	for (int i = 0; i < NSTEPS; i++)
+		if (!strcmp(steps[i], name))
+			return true;
+	for (int p = 0; p < NPASSES; p++)
+		if (!strcmp(passes[p].name, name))
+			return true;
+	return false;
+}
+
+/* What runs between the steps: --check-ir, --dump-ir=STEP, --debug-break-ir=STEP. */
+static struct {
+	bool check;
+	const char *dump;
+	const char *break_after; /* for testing --check-ir only */
+} between;
+
+/* Makes the IR wrong: the first live node whose output a later live node reads
+ * swaps places with that reader, which then reads a tensor written after it. */
+static void break_ir(Graph *g)
+{
+	for (int i = 0; i < g->nnodes; i++)
+		for (int j = i + 1; j < g->nnodes && !g->nodes[i]->dead; j++)
+			for (int k = 0; k < g->nodes[j]->nin && !g->nodes[j]->dead; k++)
+				if (g->nodes[j]->in[k] && g->nodes[j]->in[k] == g->nodes[i]->out[0]) {
+					Node *a = g->nodes[i];
+					g->nodes[i] = g->nodes[j];
+					g->nodes[j] = a;
+					g->nodes[i]->id = i;
+					g->nodes[j]->id = j;
+					return;
+				}
+}
+
+static void after_step(Graph *g, const char *step, IrStage stage)
+{
+	if (between.break_after && !strcmp(between.break_after, step))
+		break_ir(g);
+	if (between.check)
+		check_ir(g, step, stage);
+	if (between.dump && !strcmp(between.dump, step)) {
+		fprintf(stderr, "# IR after %s\n", step);
+		graph_dump(g, stderr);
+	}
+}
+
+static void step_names(FILE *f)
+{
+	for (int i = 0; i < NSTEPS - 1; i++)
+		fprintf(f, "%s, ", steps[i]);
+	for (int p = 0; p < NPASSES; p++)
+		fprintf(f, "%s, ", passes[p].name);
+	fprintf(f, "%s", steps[NSTEPS - 1]);
+}
 
 static KV split_kv(const char *opt, const char *arg)
 {
@@ -175,6 +225,20 @@ int main(int argc, char **argv)
 			trainable_from = argv[++i];
 		} else if (!strcmp(a, "--dump-ir")) {
 			dump_ir = true;
+		} else if (!strncmp(a, "--dump-ir=", 10) || !strncmp(a, "--debug-break-ir=", 17)) {
+			const char *step = strchr(a, '=') + 1;
+			if (!step_known(step)) {
+				fprintf(stderr, "onnx2c: %.*s: unknown step '%s' (", (int)(step - a - 1), a, step);
+				step_names(stderr);
+				fprintf(stderr, ")\n");
+				return EXIT_USAGE;
+			}
+			if (a[2] == 'd' && a[3] == 'u')
+				between.dump = step;
+			else
+				between.break_after = step;
+		} else if (!strcmp(a, "--check-ir")) {
+			between.check = true;
 		} else if (!strcmp(a, "-v")) {
 			g_verbose = 1;
 		} else if (!strcmp(a, "--dim") && next && ndims < 64) {
@@ -213,7 +277,7 @@ int main(int argc, char **argv)
 	}
 	if (!prefix)
 		prefix = default_prefix(out);
-	if (!valid_ident(prefix)) {
+	if (!c_is_ident(prefix)) {
 		fprintf(stderr, "onnx2c: --name '%s' is not a C identifier\n", prefix);
 		return EXIT_USAGE;
 	}
@@ -246,23 +310,31 @@ int main(int argc, char **argv)
 	resolve_dims(g);
 	if (corrupt)
 		debug_corrupt_weight(g, corrupt);
+	after_step(g, "load", IR_LOADED);
 
 	topo_sort(g);
+	after_step(g, "topo", IR_SORTED);
 	check_ops(g);
+	after_step(g, "check", IR_CHECKED);
 	int nodes_in = g->nnodes;
 	infer_shapes(g);
+	after_step(g, "infer", IR_TYPED);
 	if (dump_ir)
 		graph_dump(g, stderr);
 	if (train)
 		train_head_cut(g, head_classes, train_main);
 	if (unfreeze || trainable_from)
 		train_block_cut(g, unfreeze, trainable_from);
-	for (int p = 0; p < NPASSES; p++)
+	after_step(g, "train", IR_TYPED);
+	for (int p = 0; p < NPASSES; p++) {
 		if (pass_on[p])
 			passes[p].run(g);
+		after_step(g, passes[p].name, IR_TYPED);
+	}
 	if (dump_ir)
 		graph_dump(g, stderr);
 	plan_memory(g);
+	after_step(g, "plan", IR_PLANNED);
 	emit_c(g, out, hdr, prefix, with_main, cmdline);
 	if (do_report)
 		report(g, nodes_in, stdout);

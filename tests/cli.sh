@@ -1,8 +1,9 @@
 #!/bin/bash
-# The onnx2c command line: --help, --version, --name, -v, and usage errors
-# (exit 2 with a message, never a crash).
+# The onnx2c command line: --help, --version, --name, -v, usage errors (exit 2
+# with a message, never a crash), the names in the generated C, --check-ir and
+# --dump-ir=STEP.
 set -uo pipefail
-onnx2c=$1 src=$2 work=$3
+onnx2c=$1 src=$2 work=$3 mt=${4:-} # mt: the build's model_tests folder (optional)
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 fails=0 total=0
 check() { # name expected-exit regex command...
@@ -35,5 +36,37 @@ check name 0 'int mynet_run\(void \*workspace, int batch, const float \*in_image
     bash -c "\"$onnx2c\" \"$m\" -o y.c --name mynet && cat y.h"
 check default_name 0 'size_t tiny_model_workspace_size\(int batch\);' \
     bash -c "\"$onnx2c\" \"$m\" -o tiny-model.c && cat tiny-model.h"
+check name_macros 0 '#define MYNET_EINVAL 1' bash -c "\"$onnx2c\" \"$m\" -o y.c --name mynet && cat y.h"
+
+# Readable C: weights and workspace tensors by name, no (void) for a parameter in use.
+check named_weights 0 'static const float \*const w_block_conv2_Conv = o2c_blob\.f \+ [0-9]+;' cat x.c
+check named_tensors 0 'k000_conv\(in_image, t_stem_stem_2_Relu_output_0\)' cat x.c
+check no_raw_offsets 1 '^0$' grep -Ec 'o2c_W|\(float \*\)\(ws \+ [0-9]+\)\)' x.c
+check no_void_used 1 '^0$' grep -Ec '^\s*\(void\)(in|out)[0-9]+;' x.c
+
+# --check-ir: the verifier passes after every step on the committed models, with
+# and without the optimisations, and on the graph passes' models when the model
+# tests have exported them into the build dir.
+models=("$src"/models/*.onnx "$src"/examples/classify/*.onnx)
+for pm in preact_resnet_keep_op13 incres_keep_op13 se_resnet_keep_op13 pool_branch_keep_op13; do
+    [[ -f ${mt:-}/$pm/model.onnx ]] && models+=("$mt/$pm/model.onnx")
+done
+for model in "${models[@]}"; do
+    base=$(basename "$(dirname "$model")")_$(basename "$model" .onnx)
+    check "check_ir:$base" 0 '' "$onnx2c" "$model" -o ir.c --check-ir
+    check "check_ir_O0:$base" 0 '' "$onnx2c" "$model" -o ir.c --check-ir -O0
+done
+check check_ir_train 0 '' "$onnx2c" "$src/models/fashion_resnet_0to4.onnx" -o ir.c --check-ir --train-head --unfreeze 1
+# ... and names the step after which the IR broke
+check check_ir_broken 134 "the IR is broken after 'bn' \(1 problem\): node .* reads input 0 '.*', which node .* writes later" \
+    "$onnx2c" "$m" -o ir.c --check-ir --debug-break-ir=bn
+
+# --dump-ir=STEP prints the IR after that step: the BatchNormalizations are there after pad, gone after bn
+check dump_after_bn 0 '^# IR after bn$' "$onnx2c" "$m" -o ir.c --dump-ir=bn
+check dump_bn_folded 1 '^0$' bash -o pipefail -c "\"$onnx2c\" \"$m\" -o ir.c --dump-ir=bn 2>&1 | grep -c \"BatchNormalization '\""
+check dump_pad_has_bn 0 '^3$' bash -o pipefail -c "\"$onnx2c\" \"$m\" -o ir.c --dump-ir=pad 2>&1 | grep -c \"BatchNormalization '\""
+check dump_ir_plain 0 '^graph .*tiny_cnn.onnx opset 13' "$onnx2c" "$m" -o ir.c --dump-ir
+check dump_ir_unknown 2 "--dump-ir: unknown step 'nope' \(load, topo, check, infer, train, dce, .*, concat, plan\)" \
+    "$onnx2c" "$m" -o ir.c --dump-ir=nope
 echo "$((total - fails)) passed, $fails failed"
 [[ $fails == 0 ]]

@@ -6,13 +6,20 @@
  *   templates/common.c and every kernel template an op asked for
  *   the weights blob: one string literal (fast to compile: gcc parses a
  *     100 MB literal in seconds, where a float initializer list of the same
- *     size takes minutes and gigabytes)
+ *     size takes minutes and gigabytes), and a named pointer into it for
+ *     each weight the kernels use (w_<ONNX tensor name>)
  *   one static function per kernel, headed by the ONNX nodes it covers
- *   the entry points: PREFIX_workspace_size, PREFIX_run_v, PREFIX_run
- *   with --main: the I/O table and templates/runner.c
+ *   the -DONNX2C_PROFILE timing (emit_run.c)
+ *   the entry points: PREFIX_workspace_size, PREFIX_run_v, PREFIX_run; the
+ *     per-sample function names every intermediate tensor's place in the
+ *     workspace (t_<ONNX tensor name>)
+ *   with --main: the I/O table and templates/runner.c (emit_run.c)
  *
  * Op emit hooks write function bodies into a memory stream, so templates
- * and weights they ask for are known before the file is assembled.
+ * and weights they ask for are known before the file is assembled, and so
+ * only the parameters a body leaves unused get a (void).  The entry points
+ * are written before the file too: they may name weights as well.  Every
+ * piece of C text (literals, names, comments) comes from ir/ctext.c.
  */
 #define _GNU_SOURCE /* open_memstream */
 #include "ir.h"
@@ -20,10 +27,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A named pointer into the weights blob: a constant tensor's data (t), or
+ * data an op made at compile time for node (emit_weights). */
+typedef struct WeightName {
+	const Tensor *t;
+	const Node *node;
+	const char *name;
+	size_t off, count;     /* floats */
+} WeightName;
+
 struct Emit {
 	Graph *g;
 	FILE *body;            /* function bodies, assembled later */
 	char *body_buf; size_t body_len;
+	FILE *hook;            /* while an op hook runs: its function body (emit_node), where emitf writes */
+	char *hook_buf; size_t hook_len;
+	FILE *decl;            /* emit_sample: the named tensors' declarations */
+	char *decl_buf; size_t decl_len;
+	FILE *entry;           /* the entry points, written before the weights' names */
+	char *entry_buf; size_t entry_len;
+	const char **in_names, **out_names; /* the graph inputs and outputs in C: in_<name>, out_<name> */
+	CNames *names;         /* file-scope identifiers: the weights' names, the entry points */
+	WeightName *weights; int nweights;
 	unsigned char *blob;   /* weights */
 	size_t blob_len, blob_cap;
 	const char **templates; int ntemplates;
@@ -37,7 +62,7 @@ void emitf(Emit *e, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(e->body, fmt, ap);
+	vfprintf(e->hook ? e->hook : e->body, fmt, ap);
 	va_end(ap);
 }
 
@@ -99,10 +124,21 @@ static size_t blob_add(Emit *e, const void *data, size_t n)
 	return off;
 }
 
+static const char *weight_name(Emit *e, const Tensor *t, size_t off, size_t count)
+{
+	for (int i = 0; t && i < e->nweights; i++)
+		if (e->weights[i].t == t)
+			return e->weights[i].name;
+	const char *text = t ? t->name : e->node ? e->node->name : "data";
+	e->weights = xrealloc_arr(e->weights, (size_t)e->nweights, (size_t)e->nweights + 1, sizeof *e->weights);
+	e->weights[e->nweights] = (WeightName){ t, t ? NULL : e->node, cnames_make(e->names, "w_", text), off, count };
+	return e->weights[e->nweights++].name;
+}
+
 const char *emit_weights(Emit *e, const float *data, size_t count)
 {
 	size_t off = blob_add(e, data, count * sizeof(float));
-	return xsprintf("(o2c_W + %zu)", off / sizeof(float));
+	return weight_name(e, NULL, off / sizeof(float), count);
 }
 
 const char *emit_const(Emit *e, const Tensor *t)
@@ -113,72 +149,23 @@ const char *emit_const(Emit *e, const Tensor *t)
 		fatal_node(e->node, "constant '%s' is %s; only float constants reach run time", t->name,
 		           dtype_name(t->dtype));
 	Tensor *m = (Tensor *)t;
+	size_t count = (size_t)shape_numel(&t->shape);
 	if (m->weight_off < 0)
-		m->weight_off = (int64_t)blob_add(e, t->data, (size_t)shape_numel(&t->shape) * sizeof(float));
-	return xsprintf("(o2c_W + %lld)", (long long)(m->weight_off / (int64_t)sizeof(float)));
+		m->weight_off = (int64_t)blob_add(e, t->data, count * sizeof(float));
+	return weight_name(e, t, (size_t)m->weight_off / sizeof(float), count);
 }
 
 /* ---- naming --------------------------------------------------------- */
 
-static char *c_ident(const char *s)
-{
-	char *p = xstrdup(*s ? s : "t");
-	for (char *q = p; *q; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
-			*q = '_';
-	return p;
-}
-
-/* Node and tensor names go into C comments: keep them from closing the comment. */
-static char *comment_safe(const char *s)
-{
-	char *p = xstrdup(s);
-	for (char *q = p; *q; q++)
-		if ((q[0] == '*' && q[1] == '/') || (q[0] == '/' && q[1] == '*') || *q == '\n' || *q == '\r')
-			q[0] = '_';
-	return p;
-}
-
-static char *lower(const char *s)
-{
-	char *p = xstrdup(s);
-	for (char *q = p; *q; q++)
-		if (*q >= 'A' && *q <= 'Z')
-			*q = (char)(*q - 'A' + 'a');
-	return p;
-}
-
 static const char *kernel_name(const Node *n)
 {
-	return xsprintf("k%03d_%s", n->id, lower(n->op_type));
+	return xsprintf("k%03d_%s", n->id, c_lower(n->op_type));
 }
 
 /* A runtime tensor: one that lives in memory at run time (not a constant). */
 static bool runtime(const Tensor *t)
 {
 	return t && !tensor_is_const(t);
-}
-
-/* A C string literal for s. */
-static char *c_string(const char *s)
-{
-	size_t n = strlen(s);
-	char *p = xalloc(4 * n + 3), *q = p;
-	*q++ = '"';
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			*q++ = '\\';
-			*q++ = (char)c;
-		} else if (c < 0x20 || c > 0x7e || c == '?') {
-			q += sprintf(q, "\\%03o", c);
-		} else {
-			*q++ = (char)c;
-		}
-	}
-	*q++ = '"';
-	*q = 0;
-	return p;
 }
 
 /* ---- per-node functions --------------------------------------------- */
@@ -191,7 +178,7 @@ static void attr_comment(FILE *f, const Node *n)
 		switch (a->type) {
 		case AT_INT: fprintf(f, "%lld", (long long)a->i); break;
 		case AT_FLOAT: fprintf(f, "%g", (double)a->f); break;
-		case AT_STRING: fprintf(f, "%s", comment_safe(a->s ? a->s : "")); break;
+		case AT_STRING: fprintf(f, "%s", c_comment(a->s ? a->s : "")); break;
 		case AT_INTS:
 			for (int j = 0; j < a->nints; j++)
 				fprintf(f, "%s%lld", j ? "," : "", (long long)a->ints[j]);
@@ -218,25 +205,25 @@ static void emit_node(Emit *e, Node *n)
 	FILE *f = e->body;
 	const OpDef *d = &op_table[n->op];
 	e->node = n;
-	fprintf(f, "/* %s '%s'", n->op_type, comment_safe(n->name));
+	fprintf(f, "/* %s '%s'", n->op_type, c_comment(n->name));
 	attr_comment(f, n);
 	fprintf(f, "\n");
 	for (int i = 0; i < n->ncovers; i++)
-		fprintf(f, " *   + %s\n", comment_safe(n->covers[i]));
+		fprintf(f, " *   + %s\n", c_comment(n->covers[i]));
 	if (n->act.kind)
 		fprintf(f, " *   fused activation: %s\n", act_name(n->act.kind));
 	for (int j = 0; j < n->nin; j++)
 		if (n->in[j])
 			fprintf(f, " *   in%d  %-10s %s%s '%s'\n", j, shape_str(&n->in[j]->shape),
 			        dtype_name(n->in[j]->dtype), tensor_is_const(n->in[j]) ? " const" : "",
-			        comment_safe(n->in[j]->name));
+			        c_comment(n->in[j]->name));
 	if (n->residual)
-		fprintf(f, " *   res  %-10s '%s'\n", shape_str(&n->residual->shape), comment_safe(n->residual->name));
+		fprintf(f, " *   res  %-10s '%s'\n", shape_str(&n->residual->shape), c_comment(n->residual->name));
 	if (n->scratch)
 		fprintf(f, " *   scratch %lld floats of working memory\n", (long long)shape_numel(&n->scratch->shape));
 	for (int j = 0; j < n->nout; j++)
 		if (n->out[j])
-			fprintf(f, " *   out%d %-10s '%s'\n", j, shape_str(&n->out[j]->shape), comment_safe(n->out[j]->name));
+			fprintf(f, " *   out%d %-10s '%s'\n", j, shape_str(&n->out[j]->shape), c_comment(n->out[j]->name));
 	fprintf(f, " */\nstatic void %s(", kernel_name(n));
 	int np = 0;
 	for (int j = 0; j < n->nin; j++)
@@ -252,19 +239,30 @@ static void emit_node(Emit *e, Node *n)
 	if (!np)
 		fprintf(f, "void");
 	fprintf(f, ")\n{\n");
-	for (int j = 0; j < n->nin; j++)
-		if (runtime(n->in[j]))
-			fprintf(f, "\t(void)in%d;\n", j);
-	if (n->residual)
-		fprintf(f, "\t(void)res;\n");
-	for (int j = 0; j < n->nout; j++)
-		if (n->out[j])
-			fprintf(f, "\t(void)out%d;\n", j);
-	if (n->scratch)
-		fprintf(f, "\t(void)scratch;\n");
+	/* the hook writes the body apart, so only the parameters it leaves unused get a (void) */
+	e->hook = open_memstream(&e->hook_buf, &e->hook_len);
+	if (!e->hook)
+		fatal("cannot allocate the output buffer");
 	e->team = false;
 	d->emit(e, n);
 	n->team = e->team;
+	fclose(e->hook);
+	e->hook = NULL;
+	CNames *used = cnames_new();
+	c_idents(used, e->hook_buf, e->hook_len);
+	for (int j = 0; j < n->nin; j++)
+		if (runtime(n->in[j]) && !cnames_has(used, xsprintf("in%d", j)))
+			fprintf(f, "\t(void)in%d;\n", j);
+	if (n->residual && !cnames_has(used, "res"))
+		fprintf(f, "\t(void)res;\n");
+	for (int j = 0; j < n->nout; j++)
+		if (n->out[j] && !cnames_has(used, xsprintf("out%d", j)))
+			fprintf(f, "\t(void)out%d;\n", j);
+	if (n->scratch && !cnames_has(used, "scratch"))
+		fprintf(f, "\t(void)scratch;\n");
+	fwrite(e->hook_buf, 1, e->hook_len, f);
+	free(e->hook_buf);
+	e->hook_buf = NULL;
 	fprintf(f, "}\n\n");
 	e->node = NULL;
 }
@@ -280,7 +278,7 @@ static void emit_copy_node(Emit *e, Node *n)
 	FILE *f = e->body;
 	int64_t numel = shape_numel(&n->out[0]->shape);
 	fprintf(f, "/* %s '%s' (a view the memory plan could not alias: copied)\n *   out0 %s '%s'\n */\n",
-	        n->op_type, comment_safe(n->name), shape_str(&n->out[0]->shape), comment_safe(n->out[0]->name));
+	        n->op_type, c_comment(n->name), shape_str(&n->out[0]->shape), c_comment(n->out[0]->name));
 	fprintf(f, "static void %s(const float *restrict in0, float *restrict out0)\n{\n", kernel_name(n));
 	fprintf(f, "\tmemcpy(out0, in0, %lld * sizeof(float));\n}\n\n", (long long)numel);
 }
@@ -293,87 +291,85 @@ static bool output_folded(const Tensor *t)
 	return t->data && (!t->producer || t->producer->dead);
 }
 
-static Tensor *root_of(const Tensor *t, int64_t *off)
-{
-	*off = 0;
-	while (t->alias) {
-		*off += t->alias_off;
-		t = t->alias;
-	}
-	return (Tensor *)t;
-}
+/* The per-sample function's named tensors: every intermediate tensor a call
+ * passes gets a local `float *t_<name>` pointing into the workspace. */
+typedef struct Locals {
+	CNames *names;
+	const Tensor **t; const char **name; int n;
+	FILE *decl;            /* their declarations, in order of first use (e->decl) */
+} Locals;
 
 /* C expression for where tensor t lives during sample n of the entry loop. */
-static const char *tensor_expr(Emit *e, const Tensor *t)
+static const char *tensor_expr(Emit *e, Locals *l, const Tensor *t)
 {
 	int64_t off;
-	const Tensor *r = root_of(t, &off);
+	const Tensor *r = tensor_root(t, &off);
 	const char *base;
 	switch (r->kind) {
-	case T_INPUT: base = xsprintf("x%d", r->io_index); break;
-	case T_OUTPUT: base = xsprintf("y%d", r->io_index); break;
+	case T_INPUT: base = e->in_names[r->io_index]; break;
+	case T_OUTPUT: base = e->out_names[r->io_index]; break;
 	case T_CONST: base = emit_const(e, r); break;
 	default:
 		ASSERT(r->arena_off >= 0);
-		return xsprintf("(float *)(ws + %lld)", (long long)(r->arena_off + off));
+		for (int i = 0; i < l->n; i++)
+			if (l->t[i] == t)
+				return l->name[i];
+		l->t = xrealloc_arr(l->t, (size_t)l->n, (size_t)l->n + 1, sizeof *l->t);
+		l->name = xrealloc_arr(l->name, (size_t)l->n, (size_t)l->n + 1, sizeof *l->name);
+		l->t[l->n] = t;
+		l->name[l->n] = cnames_make(l->names, "t_", t->name);
+		fprintf(l->decl, "\tfloat *%s = (float *)(ws + %lld); /* %s '%s' */\n", l->name[l->n],
+		        (long long)(r->arena_off + off), shape_str(&t->shape), c_comment(t->name));
+		return l->name[l->n++];
 	}
 	if (off)
 		return xsprintf("(%s + %lld)", base, (long long)(off / (int64_t)sizeof(float)));
 	return base;
 }
 
-static void emit_entry(Emit *e, FILE *f, const char *P)
+/* PREFIX_sample: every node in order, for one sample, on the threads of the current team. */
+static void emit_sample(Emit *e, FILE *f, const char *P)
 {
 	Graph *g = e->g;
-	/* one arena per sample run side by side (o2c_sample_slots in templates/common.c) */
-	const long long arena = (g->arena_size + 63) / 64 * 64;
-	fprintf(f, "size_t %s_workspace_size(int batch)\n{\n"
-	           "\treturn (size_t)%lld * (size_t)o2c_sample_slots(batch) + 64;\n}\n\n", P, arena);
-
-	/* one sample: every node in order, on the threads of the current team */
-	fprintf(f, "static void %s_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs)\n{\n",
-	        P);
-	fprintf(f, "\t(void)ws;\n\t(void)n;\n\t(void)inputs;\n\t(void)outputs;\n");
-	for (int i = 0; i < g->ninputs; i++) {
-		Tensor *t = g->inputs[i];
-		fprintf(f, "\tconst float *x%d = inputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
-		        (long long)shape_numel(&t->shape), comment_safe(t->name), shape_str(&t->shape));
-		fprintf(f, "\t(void)x%d;\n", i);
-	}
-	for (int i = 0; i < g->noutputs; i++) {
-		Tensor *t = g->outputs[i];
-		fprintf(f, "\tfloat *y%d = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", i, i,
-		        (long long)shape_numel(&t->shape), comment_safe(t->name), shape_str(&t->shape));
-		fprintf(f, "\t(void)y%d;\n", i);
-	}
+	/* the calls go to e->hook first: the tensors they name are declared above them */
+	Locals l = { .names = cnames_new() };
+	for (int i = 0; i < g->ninputs; i++)
+		cnames_add(l.names, e->in_names[i]);
+	for (int i = 0; i < g->noutputs; i++)
+		cnames_add(l.names, e->out_names[i]);
+	l.decl = e->decl = open_memstream(&e->decl_buf, &e->decl_len);
+	e->hook = open_memstream(&e->hook_buf, &e->hook_len);
+	if (!e->decl || !e->hook)
+		fatal("cannot allocate the output buffer");
+	FILE *c = e->hook;
 	for (int i = 0; i < g->nnodes; i++) {
 		Node *n = g->nodes[i];
 		if (n->dead)
 			continue;
 		if (op_table[n->op].view && !node_is_copy_view(n))
 			continue;
-		fprintf(f, "\tO2C_PROF(%d, O2C_NODE(%d, %s(", n->id, n->team ? 1 : 0, kernel_name(n));
+		fprintf(c, "\tO2C_PROF(%d, O2C_NODE(%d, %s(", n->id, n->team ? 1 : 0, kernel_name(n));
 		int np = 0;
 		if (node_is_copy_view(n)) {
-			fprintf(f, "%s, %s", tensor_expr(e, n->in[0]), tensor_expr(e, n->out[0]));
+			fprintf(c, "%s, %s", tensor_expr(e, &l, n->in[0]), tensor_expr(e, &l, n->out[0]));
 			np = 2;
 		} else {
 			for (int j = 0; j < n->nin; j++)
 				if (runtime(n->in[j]))
-					fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->in[j]));
+					fprintf(c, "%s%s", np++ ? ", " : "", tensor_expr(e, &l, n->in[j]));
 			if (n->residual)
-				fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->residual));
+				fprintf(c, "%s%s", np++ ? ", " : "", tensor_expr(e, &l, n->residual));
 			for (int j = 0; j < n->nout; j++)
 				if (n->out[j])
-					fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->out[j]));
+					fprintf(c, "%s%s", np++ ? ", " : "", tensor_expr(e, &l, n->out[j]));
 			if (n->scratch)
-				fprintf(f, "%s%s", np++ ? ", " : "", tensor_expr(e, n->scratch));
+				fprintf(c, "%s%s", np++ ? ", " : "", tensor_expr(e, &l, n->scratch));
 		}
-		fprintf(f, ")));\n");
+		fprintf(c, ")));\n");
 		for (int j = 0; j < n->nout; j++)
 			if (n->out[j])
-				fprintf(f, "\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name),
-				        c_string(n->name), tensor_expr(e, n->out[j]), (long long)shape_numel(&n->out[j]->shape));
+				fprintf(c, "\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name), c_string(n->name),
+				        tensor_expr(e, &l, n->out[j]), (long long)shape_numel(&n->out[j]->shape));
 	}
 	/* outputs that no kernel writes: constants and graph inputs passed through
 	 * (the planner never aliases a graph output into other memory) */
@@ -383,23 +379,72 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 		if (output_folded(t))
 			src = emit_const(e, t);
 		else if (t->kind == T_INPUT)
-			src = xsprintf("x%d", t->io_index);
+			src = e->in_names[t->io_index];
 		else
 			continue;
-		fprintf(f, "\tif (o2c_thread0())\n\t\tmemcpy(y%d, %s, %lld * sizeof(float));\n", i, src,
+		fprintf(c, "\tif (o2c_thread0())\n\t\tmemcpy(%s, %s, %lld * sizeof(float));\n", e->out_names[i], src,
 		        (long long)shape_numel(&t->shape));
 	}
+	fclose(e->decl);
+	e->decl = NULL;
+	fclose(e->hook);
+	e->hook = NULL;
+	CNames *used = cnames_new();
+	c_idents(used, e->hook_buf, e->hook_len);
+
+	fprintf(f, "static void %s_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs)\n{\n",
+	        P);
+	if (!l.n)
+		fprintf(f, "\t(void)ws;\n");
+	if (!g->ninputs && !g->noutputs)
+		fprintf(f, "\t(void)n;\n");
+	if (!g->ninputs)
+		fprintf(f, "\t(void)inputs;\n");
+	if (!g->noutputs)
+		fprintf(f, "\t(void)outputs;\n");
+	for (int i = 0; i < g->ninputs; i++) {
+		Tensor *t = g->inputs[i];
+		fprintf(f, "\tconst float *%s = inputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", e->in_names[i], i,
+		        (long long)shape_numel(&t->shape), c_comment(t->name), shape_str(&t->shape));
+		if (!cnames_has(used, e->in_names[i]))
+			fprintf(f, "\t(void)%s;\n", e->in_names[i]);
+	}
+	for (int i = 0; i < g->noutputs; i++) {
+		Tensor *t = g->outputs[i];
+		fprintf(f, "\tfloat *%s = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", e->out_names[i], i,
+		        (long long)shape_numel(&t->shape), c_comment(t->name), shape_str(&t->shape));
+		if (!cnames_has(used, e->out_names[i]))
+			fprintf(f, "\t(void)%s;\n", e->out_names[i]);
+	}
+	if (l.n)
+		fprintf(f, "\t/* the intermediate tensors' places in the workspace (tensors never live at once share bytes) */\n");
+	fwrite(e->decl_buf, 1, e->decl_len, f);
+	free(e->decl_buf);
+	e->decl_buf = NULL;
+	fwrite(e->hook_buf, 1, e->hook_len, f);
+	free(e->hook_buf);
+	e->hook_buf = NULL;
 	fprintf(f, "}\n\n");
+}
+
+static void emit_entry(Emit *e, FILE *f, const char *P, const char *U)
+{
+	Graph *g = e->g;
+	/* one arena per sample run side by side (o2c_sample_slots in templates/common.c) */
+	const long long arena = (g->arena_size + 63) / 64 * 64;
+	fprintf(f, "size_t %s_workspace_size(int batch)\n{\n"
+	           "\treturn (size_t)%lld * (size_t)o2c_sample_slots(batch) + 64;\n}\n\n", P, arena);
+	emit_sample(e, f, P);
 
 	fprintf(f, "int %s_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs)\n{\n", P);
 	/* a fixed-shape model runs exactly one "sample": the whole tensor */
-	fprintf(f, "\tif (batch %s)\n\t\treturn %s_EINVAL;\n", g->batched ? "< 1" : "!= 1", P);
+	fprintf(f, "\tif (batch %s)\n\t\treturn %s_EINVAL;\n", g->batched ? "< 1" : "!= 1", U);
 	fprintf(f, "\tif (!workspace%s%s)\n\t\treturn %s_EINVAL;\n", g->ninputs ? " || !inputs" : "",
-	        g->noutputs ? " || !outputs" : "", P);
+	        g->noutputs ? " || !outputs" : "", U);
 	for (int i = 0; i < g->ninputs; i++)
-		fprintf(f, "\tif (!inputs[%d])\n\t\treturn %s_EINVAL;\n", i, P);
+		fprintf(f, "\tif (!inputs[%d])\n\t\treturn %s_EINVAL;\n", i, U);
 	for (int i = 0; i < g->noutputs; i++)
-		fprintf(f, "\tif (!outputs[%d])\n\t\treturn %s_EINVAL;\n", i, P);
+		fprintf(f, "\tif (!outputs[%d])\n\t\treturn %s_EINVAL;\n", i, U);
 	fprintf(f, "\tunsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);\n");
 	/* One parallel region per run: team nodes run on every thread, the
 	 * others on thread 0, with an o2c_sync() after each (O2C_NODE).  With at
@@ -407,7 +452,7 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 	 * alone in an arena of its own (an inner region of one thread, so the
 	 * kernels' loops and barriers are its alone): no barrier between layers,
 	 * no cross-core traffic; the samples left over run on the whole team. */
-	fprintf(f, "\tO2cTeam team = { 0, 0, NULL, 0 };\n\t(void)team;\n\tO2C_OMP(parallel)\n\t{\n");
+	fprintf(f, "\tO2cTeam team = { 0, 0, NULL, 0 };\n\tO2C_OMP(parallel)\n\t{\n");
 	fprintf(f, "\t\tO2C_TEAM_BEGIN(team);\n");
 	fprintf(f, "\t\tconst int nth = o2c_nthreads(), tid = o2c_tid();\n\t\tint n0 = 0;\n");
 	fprintf(f, "\t\tif (nth > 1 && batch >= nth && nth <= o2c_sample_slots(batch)) {\n"
@@ -422,63 +467,21 @@ static void emit_entry(Emit *e, FILE *f, const char *P)
 	/* the friendly signature: one argument per graph input and output */
 	fprintf(f, "int %s_run(void *workspace, int batch", P);
 	for (int i = 0; i < g->ninputs; i++)
-		fprintf(f, ", const float *in_%s", c_ident(g->inputs[i]->name));
+		fprintf(f, ", const float *%s", e->in_names[i]);
 	for (int i = 0; i < g->noutputs; i++)
-		fprintf(f, ", float *out_%s", c_ident(g->outputs[i]->name));
+		fprintf(f, ", float *%s", e->out_names[i]);
 	fprintf(f, ")\n{\n");
 	fprintf(f, "\tconst float *inputs[%d] = {", g->ninputs ? g->ninputs : 1);
 	for (int i = 0; i < g->ninputs; i++)
-		fprintf(f, "%sin_%s", i ? ", " : "", c_ident(g->inputs[i]->name));
+		fprintf(f, "%s%s", i ? ", " : "", e->in_names[i]);
 	if (!g->ninputs)
 		fprintf(f, "0");
 	fprintf(f, "};\n\tfloat *outputs[%d] = {", g->noutputs ? g->noutputs : 1);
 	for (int i = 0; i < g->noutputs; i++)
-		fprintf(f, "%sout_%s", i ? ", " : "", c_ident(g->outputs[i]->name));
+		fprintf(f, "%s%s", i ? ", " : "", e->out_names[i]);
 	if (!g->noutputs)
 		fprintf(f, "0");
 	fprintf(f, "};\n\treturn %s_run_v(workspace, batch, inputs, outputs);\n}\n\n", P);
-}
-
-/* ---- -DONNX2C_PROFILE ------------------------------------------------- */
-
-/* A profiling build times every kernel call and reports milliseconds and
- * GFLOP/s per kernel; the default build compiles the timing away. */
-static void emit_profile(Emit *e, FILE *f, const char *P)
-{
-	Graph *g = e->g;
-	int nk = g->nnodes ? g->nnodes : 1;
-	fprintf(f, "#ifdef ONNX2C_PROFILE\n#include <stdio.h>\n#include <time.h>\n");
-	fprintf(f, "static double o2c_prof_sec[%d];\nstatic long long o2c_prof_calls[%d];\n", nk, nk);
-	fprintf(f, "static const char *const o2c_prof_name[%d] = {\n", nk);
-	for (int i = 0; i < g->nnodes; i++)
-		fprintf(f, "\t%s,\n", c_string(xsprintf("%s %s", g->nodes[i]->op_type, g->nodes[i]->name)));
-	if (!g->nnodes)
-		fprintf(f, "\t\"\",\n");
-	fprintf(f, "};\n/* floating-point operations per sample (2 per multiply-accumulate) */\n");
-	fprintf(f, "static const double o2c_prof_flops[%d] = {", nk);
-	for (int i = 0; i < g->nnodes; i++)
-		fprintf(f, "%s%.0f", i ? ", " : "", 2.0 * (double)node_macs(g->nodes[i]));
-	if (!g->nnodes)
-		fprintf(f, "0");
-	fprintf(f, "};\n");
-	fprintf(f, "static double o2c_now(void)\n{\n#ifdef _OPENMP\n\treturn omp_get_wtime();\n#else\n"
-	           "\treturn (double)clock() / CLOCKS_PER_SEC; /* CPU time: exact for one thread */\n#endif\n}\n");
-	/* the call ends with the team's o2c_sync: thread 0 times the node until every thread is done */
-	fprintf(f, "#define O2C_PROF(k, call) do { double t0_ = o2c_now(); call; if (o2c_thread0()) { "
-	           "o2c_prof_sec[k] += o2c_now() - t0_; o2c_prof_calls[k]++; } } while (0)\n");
-	fprintf(f, "/* Prints the time spent in each kernel since the last reset, then resets (out NULL: reset only). */\n");
-	fprintf(f, "void %s_profile_report(FILE *out);\nvoid %s_profile_report(FILE *out)\n{\n", P, P);
-	fprintf(f, "\tdouble total = 0, flops = 0;\n\tif (!out) {\n\t\tmemset(o2c_prof_sec, 0, sizeof o2c_prof_sec);\n"
-	           "\t\tmemset(o2c_prof_calls, 0, sizeof o2c_prof_calls);\n\t\treturn;\n\t}\n\tfor (int k = 0; k < %d; k++)\n\t\ttotal += o2c_prof_sec[k];\n", nk);
-	fprintf(f, "\tfprintf(out, \"%%-4s %%10s %%7s %%9s  %%s\\n\", \"#\", \"ms/call\", \"share\", \"GFLOP/s\", \"kernel\");\n");
-	fprintf(f, "\tfor (int k = 0; k < %d; k++) {\n\t\tif (!o2c_prof_calls[k])\n\t\t\tcontinue;\n", nk);
-	fprintf(f, "\t\tdouble ms = 1e3 * o2c_prof_sec[k] / (double)o2c_prof_calls[k];\n");
-	fprintf(f, "\t\tflops += o2c_prof_flops[k] * (double)o2c_prof_calls[k];\n");
-	fprintf(f, "\t\tfprintf(out, \"%%-4d %%10.3f %%6.1f%%%% %%9.1f  %%s\\n\", k, ms, 100.0 * o2c_prof_sec[k] / (total > 0 ? total : 1),\n"
-	           "\t\t        o2c_prof_flops[k] > 0 ? o2c_prof_flops[k] / (ms * 1e6) : 0.0, o2c_prof_name[k]);\n\t}\n");
-	fprintf(f, "\tfprintf(out, \"total %%.3f ms in kernels, %%.1f GFLOP/s overall\\n\", 1e3 * total, total > 0 ? flops / total / 1e9 : 0.0);\n");
-	fprintf(f, "\tmemset(o2c_prof_sec, 0, sizeof o2c_prof_sec);\n\tmemset(o2c_prof_calls, 0, sizeof o2c_prof_calls);\n}\n");
-	fprintf(f, "#else\n#define O2C_PROF(k, call) call\n#endif\n\n");
 }
 
 /* ---- header --------------------------------------------------------- */
@@ -488,7 +491,7 @@ static void emit_io_doc(FILE *f, const Graph *g, bool outs)
 	int n = outs ? g->noutputs : g->ninputs;
 	for (int i = 0; i < n; i++) {
 		const Tensor *t = outs ? g->outputs[i] : g->inputs[i];
-		fprintf(f, " *   %s %d '%s': float [", outs ? "output" : "input ", i, comment_safe(t->name));
+		fprintf(f, " *   %s %d '%s': float [", outs ? "output" : "input ", i, c_comment(t->name));
 		for (int k = 0; k < t->shape.rank; k++) {
 			if (k == 0 && t->batched)
 				fprintf(f, "batch");
@@ -499,13 +502,9 @@ static void emit_io_doc(FILE *f, const Graph *g, bool outs)
 	}
 }
 
-static void emit_header(Emit *e, FILE *f, const char *P, const char *banner)
+static void emit_header(Emit *e, FILE *f, const char *P, const char *U, const char *banner)
 {
 	Graph *g = e->g;
-	char *U = xstrdup(P);
-	for (char *q = U; *q; q++)
-		if (*q >= 'a' && *q <= 'z')
-			*q = (char)(*q - 'a' + 'A');
 	fprintf(f, "%s", banner);
 	fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", U, U);
 	fprintf(f, "/*\n * Inputs and outputs (float32, row-major; a batched tensor holds `batch` samples back to back):\n");
@@ -520,20 +519,20 @@ static void emit_header(Emit *e, FILE *f, const char *P, const char *banner)
 	        U, g->batched ? 1 : 0);
 	for (int i = 0; i < g->ninputs; i++)
 		fprintf(f, "#define %s_INPUT%d_SAMPLE_SIZE %lld /* floats per sample of '%s' */\n", U, i,
-		        (long long)shape_numel(&g->inputs[i]->shape), comment_safe(g->inputs[i]->name));
+		        (long long)shape_numel(&g->inputs[i]->shape), c_comment(g->inputs[i]->name));
 	for (int i = 0; i < g->noutputs; i++)
 		fprintf(f, "#define %s_OUTPUT%d_SAMPLE_SIZE %lld /* floats per sample of '%s' */\n", U, i,
-		        (long long)shape_numel(&g->outputs[i]->shape), comment_safe(g->outputs[i]->name));
-	fprintf(f, "#define %s_EINVAL 1 /* status: a NULL pointer or a bad batch */\n\n", P);
+		        (long long)shape_numel(&g->outputs[i]->shape), c_comment(g->outputs[i]->name));
+	fprintf(f, "#define %s_EINVAL 1 /* status: a NULL pointer or a bad batch */\n\n", U);
 	fprintf(f, "/* Bytes of workspace for a run of `batch` samples (aligned internally). */\n");
 	fprintf(f, "size_t %s_workspace_size(int batch);\n\n", P);
 	fprintf(f, "/* Runs the model: inputs[i] and outputs[i] in the order listed above. */\n");
 	fprintf(f, "int %s_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs);\n\n", P);
 	fprintf(f, "int %s_run(void *workspace, int batch", P);
 	for (int i = 0; i < g->ninputs; i++)
-		fprintf(f, ", const float *in_%s", c_ident(g->inputs[i]->name));
+		fprintf(f, ", const float *%s", e->in_names[i]);
 	for (int i = 0; i < g->noutputs; i++)
-		fprintf(f, ", float *out_%s", c_ident(g->outputs[i]->name));
+		fprintf(f, ", float *%s", e->out_names[i]);
 	fprintf(f, ");\n\n");
 	if (g->train)
 		train_head_emit(g, NULL, f, P);
@@ -553,50 +552,31 @@ static void write_blob(FILE *f, const unsigned char *b, size_t n)
 		write_c_bytes(f, b, n);
 		fprintf(f, "};\n");
 	}
-	fprintf(f, "O2C_UNUSED static const float *const o2c_W = o2c_blob.f;\n\n");
+	fputc('\n', f);
 }
 
-/* ---- --main ---------------------------------------------------------- */
-
-static void emit_io_table(FILE *f, const Graph *g, bool outs)
+/* The named pointers into the blob that the kernels and the entry points use. */
+static void write_weight_names(Emit *e, FILE *f)
 {
-	int n = outs ? g->noutputs : g->ninputs;
-	fprintf(f, "static const o2c_io o2c_%s[%d] = {\n", outs ? "outputs" : "inputs", n ? n : 1);
-	for (int i = 0; i < n; i++) {
-		const Tensor *t = outs ? g->outputs[i] : g->inputs[i];
-		fprintf(f, "\t{%s, %d, {", c_string(t->name), t->shape.rank);
-		for (int k = 0; k < t->shape.rank; k++)
-			fprintf(f, "%s%lld", k ? ", " : "", (long long)t->shape.d[k]);
-		if (!t->shape.rank)
-			fprintf(f, "0");
-		fprintf(f, "}, %d, %lld},\n", t->batched ? 1 : 0, (long long)shape_numel(&t->shape));
+	CNames *used = cnames_new();
+	c_idents(used, e->body_buf, e->body_len);
+	c_idents(used, e->entry_buf, e->entry_len);
+	int n = 0;
+	for (int i = 0; i < e->nweights; i++) {
+		const WeightName *w = &e->weights[i];
+		if (!cnames_has(used, w->name))
+			continue;
+		if (!n++)
+			fprintf(f, "/* The weights by name: each ONNX constant tensor, and what an op made from them at compile time. */\n");
+		fprintf(f, "static const float *const %s = o2c_blob.f + %zu; /* ", w->name, w->off);
+		if (w->t)
+			fprintf(f, "%s '%s' */\n", shape_str(&w->t->shape), c_comment(w->t->name));
+		else
+			fprintf(f, "%zu floats made for %s '%s' */\n", w->count, w->node ? w->node->op_type : "",
+			        w->node ? c_comment(w->node->name) : "");
 	}
-	if (!n)
-		fprintf(f, "\t{\"\", 0, {0}, 0, 0},\n");
-	fprintf(f, "};\n");
-}
-
-static void emit_main(FILE *f, const Graph *g, const char *P)
-{
-	const char *tmpl = template_text("runner.c");
-	if (!tmpl)
-		fatal("this onnx2c was built without templates/runner.c; --main is unavailable");
-	fprintf(f, "/* ---- --main: the test-data runner ---- */\n#include <stdio.h>\n#include <stdlib.h>\n\n");
-	fprintf(f, "typedef struct { const char *name; int rank; int64_t dims[8]; int batched; int64_t sample_numel; } o2c_io;\n");
-	fprintf(f, "#define O2C_NIN %d\n#define O2C_NOUT %d\n", g->ninputs, g->noutputs);
-	emit_io_table(f, g, false);
-	emit_io_table(f, g, true);
-	/* input k is read from input_<file index>.pb: its position in the model as
-	 * written, so ONNX test-data folders work after --bind removed inputs */
-	fprintf(f, "static const int o2c_input_file[%d] = {", g->ninputs ? g->ninputs : 1);
-	for (int i = 0; i < g->ninputs; i++)
-		fprintf(f, "%s%d", i ? ", " : "", g->inputs[i]->file_index);
-	fprintf(f, "%s};\n#define O2C_INPUT_FILE(k) (o2c_input_file[k])\n", g->ninputs ? "" : "0");
-	fprintf(f, "#ifdef ONNX2C_PROFILE\n#define O2C_PROFILE_REPORT(f) %s_profile_report(f)\n#endif\n", P);
-	fprintf(f, "static size_t o2c_workspace_size(int batch) { return %s_workspace_size(batch); }\n", P);
-	fprintf(f, "static int o2c_run(void *ws, int batch, const float *const *in, float *const *out)\n"
-	           "{\n\treturn %s_run_v(ws, batch, in, out);\n}\n\n", P);
-	fputs(tmpl, f);
+	if (n)
+		fputc('\n', f);
 }
 
 /* ---- the whole file --------------------------------------------------- */
@@ -612,6 +592,13 @@ static const char *basename_of(const char *p)
 static void emit_free(void *p)
 {
 	Emit *e = p;
+	FILE *streams[3] = { e->hook, e->decl, e->entry };
+	for (int i = 0; i < 3; i++)
+		if (streams[i])
+			fclose(streams[i]);
+	free(e->hook_buf);
+	free(e->decl_buf);
+	free(e->entry_buf);
 	if (e->body)
 		fclose(e->body);
 	free(e->body_buf);
@@ -633,6 +620,21 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	if (!e->body)
 		fatal("cannot allocate the output buffer");
 	emit_need(e, "common.c");
+	const char *U = c_upper(P);
+	/* file-scope names: the entry points (and --train-head's), then the weights' */
+	e->names = cnames_new();
+	static const char *const entry_names[] = { "workspace_size", "sample", "run_v", "run", "profile_report",
+		"head_weight", "head_bias", "head_onnx", "block", "block_init", "block_const", "block_params",
+		"block_acts_size", "block_forward", "block_backward" };
+	for (size_t i = 0; i < sizeof entry_names / sizeof entry_names[0]; i++)
+		cnames_add(e->names, xsprintf("%s_%s", P, entry_names[i]));
+	CNames *io = cnames_new();
+	e->in_names = xalloc((size_t)(g->ninputs + 1) * sizeof *e->in_names);
+	e->out_names = xalloc((size_t)(g->noutputs + 1) * sizeof *e->out_names);
+	for (int i = 0; i < g->ninputs; i++)
+		e->in_names[i] = cnames_make(io, "in_", g->inputs[i]->name);
+	for (int i = 0; i < g->noutputs; i++)
+		e->out_names[i] = cnames_make(io, "out_", g->outputs[i]->name);
 
 	int kernels = 0;
 	for (int i = 0; i < g->nnodes; i++) {
@@ -657,12 +659,18 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 			emit_const(e, t);
 	}
 	fflush(e->body);
+	/* the entry points before the weights: they may name constants too */
+	e->entry = open_memstream(&e->entry_buf, &e->entry_len);
+	if (!e->entry)
+		fatal("cannot allocate the output buffer");
+	emit_entry(e, e->entry, P, U);
+	fflush(e->entry);
 	g->weights_size = (int64_t)e->blob_len;
 
 	char *banner = xsprintf("/*\n * Generated by onnx2c %s. Do not edit.\n * command: %s\n * model:   %s\n"
 	                        " * producer: %s, IR version %lld, opset %lld\n */\n",
-	                        ONNX2C_VERSION, comment_safe(cmdline), comment_safe(basename_of(g->path)),
-	                        comment_safe(g->producer ? g->producer : "unknown"), (long long)g->ir_version,
+	                        ONNX2C_VERSION, c_comment(cmdline), c_comment(basename_of(g->path)),
+	                        c_comment(g->producer ? g->producer : "unknown"), (long long)g->ir_version,
 	                        (long long)g->opset);
 
 	char *tmp = xsprintf("%s.tmp", c_path);
@@ -678,16 +686,16 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 		fputc('\n', f);
 	}
 	write_blob(f, e->blob, e->blob_len);
+	write_weight_names(e, f);
 	fwrite(e->body_buf, 1, e->body_len, f);
 	fprintf(f, "/* ---- entry points ---- */\n\n");
-	emit_profile(e, f, P);
+	emit_profile(g, f, P);
 	fprintf(f, "#ifdef ONNX2C_DUMP\n/* Debug build: after each kernel, every tensor it wrote is passed to this\n"
 	           " * function, which the program linking the model provides (onnx2c verify does). */\n"
 	           "void onnx2c_dump(const char *tensor, const char *node, int sample, const float *data, long long numel);\n"
 	           "#define O2C_DUMP(t, nd, s, p, n) do { if (o2c_thread0()) onnx2c_dump(t, nd, s, p, n); o2c_sync(); } while (0)\n#else\n"
 	           "#define O2C_DUMP(t, nd, s, p, n) ((void)0)\n#endif\n\n");
-	/* entry emission may add constant outputs already in the blob: only references */
-	emit_entry(e, f, P);
+	fwrite(e->entry_buf, 1, e->entry_len, f);
 	if (with_main)
 		emit_main(f, g, P);
 	if (g->train)
@@ -702,7 +710,7 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	FILE *h = fopen(htmp, "w");
 	if (!h)
 		fatal("cannot write '%s'", htmp);
-	emit_header(e, h, P, banner);
+	emit_header(e, h, P, U, banner);
 	if (fclose(h) != 0 || rename(htmp, h_path) != 0)
 		fatal("cannot write '%s'", h_path);
 

@@ -25,18 +25,6 @@
 
 #define ALIGN 64
 
-static Tensor *root(Tensor *t, int64_t *off)
-{
-	int64_t o = 0;
-	while (t->alias) {
-		o += t->alias_off;
-		t = t->alias;
-	}
-	if (off)
-		*off = o;
-	return t;
-}
-
 static bool in_arena(const Tensor *t)
 {
 	return t->kind == T_TEMP && !t->alias && !tensor_is_const(t);
@@ -62,7 +50,7 @@ static void alias_views(Graph *g)
 			continue;
 		}
 		/* out is a graph output: put the input (its whole alias tree) there */
-		Tensor *r = root(in, NULL);
+		Tensor *r = tensor_root(in, NULL);
 		if (r->kind == T_TEMP && r == in && in->producer) {
 			in->alias = out;
 			in->alias_off = 0;
@@ -77,7 +65,7 @@ bool node_is_free_view(const Node *n)
 		return false;
 	/* either the output lives in the input's memory, or (a view that is a
 	 * graph output) the input was placed in the output buffer */
-	return n->out[0]->alias || root(n->in[0], NULL) == n->out[0];
+	return n->out[0]->alias || tensor_root(n->in[0], NULL) == n->out[0];
 }
 
 typedef struct { Tensor *t; int64_t size; } Item;
@@ -129,7 +117,7 @@ void plan_memory(Graph *g)
 			Tensor *t = j < n->nout ? n->out[j] : n->scratch;
 			if (!t)
 				continue;
-			Tensor *r = root(t, NULL);
+			Tensor *r = tensor_root(t, NULL);
 			if (r->first_use < 0 || r->first_use > n->id)
 				r->first_use = n->id;
 			if (r->last_use < n->id)
@@ -139,7 +127,7 @@ void plan_memory(Graph *g)
 			Tensor *t = j < n->nin ? n->in[j] : n->residual;
 			if (!t)
 				continue;
-			Tensor *r = root(t, NULL);
+			Tensor *r = tensor_root(t, NULL);
 			if (r->last_use < n->id)
 				r->last_use = n->id;
 		}

@@ -42,12 +42,8 @@ int64_t node_macs(const Node *n)
 
 static const char *place(const Tensor *t)
 {
-	int64_t off = 0;
-	const Tensor *r = t;
-	while (r->alias) {
-		off += r->alias_off;
-		r = r->alias;
-	}
+	int64_t off;
+	const Tensor *r = tensor_root(t, &off);
 	switch (r->kind) {
 	case T_INPUT: return xsprintf("input %d%s", r->io_index, off ? xsprintf("+%lld", (long long)off) : "");
 	case T_OUTPUT: return xsprintf("output %d%s", r->io_index, off ? xsprintf("+%lld", (long long)off) : "");

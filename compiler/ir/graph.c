@@ -148,6 +148,18 @@ Node *live_producer(const Tensor *t)
 	return t && !tensor_is_const(t) && t->producer && !t->producer->dead ? t->producer : NULL;
 }
 
+Tensor *tensor_root(const Tensor *t, int64_t *off)
+{
+	int64_t o = 0;
+	while (t->alias) {
+		o += t->alias_off;
+		t = t->alias;
+	}
+	if (off)
+		*off = o;
+	return (Tensor *)t;
+}
+
 void graph_recount(Graph *g)
 {
 	int k = 0;

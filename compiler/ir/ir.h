@@ -81,6 +81,37 @@ _Noreturn void internal_error(const char *file, int line, const char *msg);
 #define UNREACHABLE() internal_error(__FILE__, __LINE__, "unreachable")
 extern int g_verbose;
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* stderr, -v only */
+
+/* ---- ctext.c: C source text (every emitter writes C through these) -- */
+
+typedef struct CNames CNames;
+/* A C99 literal that reads back as exactly x: the shortest %.6g..%.9g, suffix f,
+ * negatives in parentheses: "0.1f", "2.0f", "(-0.5f)", "(-0.0f)", "INFINITY",
+ * "(-INFINITY)", "NAN" (math.h). */
+const char *c_float(float x);
+bool c_is_ident(const char *s);
+/* prefix followed by s as an identifier: letters, digits and '_' of s kept,
+ * each run of other characters one '_' between kept ones ("w_", "/stem/conv.1"
+ * -> "w_stem_conv_1"); "x_" goes first when the result would start with a
+ * digit or be empty. */
+char *c_ident(const char *prefix, const char *s);
+char *c_upper(const char *s);         /* ASCII A-Z: macro names (PREFIX -> TINY_CNN_EINVAL) */
+char *c_lower(const char *s);
+/* Identifiers unique within one generated file. */
+CNames *cnames_new(void);
+bool cnames_add(CNames *s, const char *name); /* false: already taken */
+const char *cnames_make(CNames *s, const char *prefix, const char *text); /* c_ident, then _2, _3... */
+bool cnames_has(const CNames *s, const char *name);
+/* Adds every identifier in C text to s (not those in comments and literals). */
+void c_idents(CNames *s, const char *text, size_t len);
+/* A string literal: '"' and '\\' escaped, "??" broken (trigraphs), other bytes
+ * outside printable ASCII as 3-digit octal, a newline as \n.  _lines breaks
+ * the literal after each \n, the next piece on a new line after indent. */
+char *c_string(const char *s);
+char *c_string_lines(const char *s, const char *indent);
+/* s safe inside a comment: no comment end or start, line break, trigraph or
+ * final backslash (each becomes '_'). */
+char *c_comment(const char *s);
 void write_c_bytes(FILE *f, const unsigned char *b, size_t n); /* as string literal lines */
 
 /* ---- types ---------------------------------------------------------- */
@@ -218,6 +249,9 @@ void graph_set_input(Node *n, int i, Tensor *t);
 void graph_set_output(Node *n, int i, Tensor *t);
 void graph_recount(Graph *g);          /* recompute producer/nuses, drop dead nodes */
 Node *live_producer(const Tensor *t);  /* the live node computing t (NULL: input, constant); valid after graph_recount */
+/* The tensor whose memory t lives in, following views and concat slices
+ * (alias, set by opt_concat and plan.c); *off (may be NULL): t's byte offset in it. */
+Tensor *tensor_root(const Tensor *t, int64_t *off);
 void graph_replace_uses(Graph *g, Tensor *from, Tensor *to);
 /* Fusion: kernel k takes over n's output, n's name joins k's covers, n dies. */
 void node_absorb(Node *k, Node *n);
@@ -231,6 +265,21 @@ bool tensor_is_const(const Tensor *t);
 const float *tensor_f32(const Tensor *t);
 const int64_t *tensor_i64(const Tensor *t);
 void graph_dump(const Graph *g, FILE *f); /* debug text form */
+
+/* ---- check_ir.c: the IR verifier (--check-ir) ---------------------- */
+
+/* How far the pipeline has got: what may be checked. */
+typedef enum {
+	IR_LOADED,  /* names, ports and graph inputs/outputs consistent; one writer per tensor */
+	IR_SORTED,  /* topo_sort: every read after its write, ids = positions, producer and nuses right */
+	IR_CHECKED, /* check_ops: every live node's op index valid (until infer: port counts within the op's) */
+	IR_TYPED,   /* infer_shapes and every pass after: shapes and types on every live tensor */
+	IR_PLANNED, /* plan_memory: arena places inside the arena, no two live tensors sharing bytes */
+} IrStage;
+/* Number of problems found; the first few described in msg (may be NULL). */
+int ir_problems(const Graph *g, IrStage stage, char *msg, size_t cap);
+/* internal_error naming the pass `after` when ir_problems finds any. */
+void check_ir(const Graph *g, const char *after, IrStage stage);
 
 /* ---- op table (ops.def / ops.c) ------------------------------------ */
 
@@ -290,7 +339,6 @@ int64_t node_macs(const Node *n);     /* report.c */
  * (and with --train-main a trainer main) to the generated files. */
 void train_head_cut(Graph *g, int64_t classes, bool with_main);
 void train_head_emit(Graph *g, FILE *c, FILE *h, const char *prefix);
-void train_write_c_string(FILE *f, const char *s); /* a C string literal, escaped */
 /* train_block.c: --unfreeze N / --trainable-from NAME, after train_head_cut: the
  * last blocks of the trunk leave the graph too and are emitted (by
  * train_head_emit) as forward/backward C over the training runtime's layers. */
@@ -300,6 +348,8 @@ void report(const Graph *g, int nodes_in, FILE *f); /* report.c: --report */
 void write_dot(const Graph *g, const char *path);   /* report.c: --dot */
 void emit_c(Graph *g, const char *c_path, const char *h_path, const char *prefix,
             bool with_main, const char *cmdline); /* emit.c */
+void emit_profile(const Graph *g, FILE *f, const char *prefix); /* emit_run.c: -DONNX2C_PROFILE timing */
+void emit_main(FILE *f, const Graph *g, const char *prefix);    /* emit_run.c: --main's runner */
 
 /* ---- emit.c: what op emitters use ----------------------------------- */
 

@@ -287,31 +287,3 @@ bool shape_eq(const Shape *a, const Shape *b)
 			return false;
 	return true;
 }
-
-/* Bytes as C string literal lines: printable bytes as themselves, others as
- * 3-digit octal escapes (fixed width, so a following digit can never join the
- * escape).  A string literal compiles far faster than a float initializer list. */
-void write_c_bytes(FILE *f, const unsigned char *b, size_t n)
-{
-	char line[8192];
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned c = b[i];
-		if (k == 0)
-			line[k++] = '"';
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
-			line[k++] = (char)c;
-		} else {
-			line[k++] = '\\';
-			line[k++] = (char)('0' + ((c >> 6) & 7));
-			line[k++] = (char)('0' + ((c >> 3) & 7));
-			line[k++] = (char)('0' + (c & 7));
-		}
-		if (k > 4000 || i + 1 == n) {
-			line[k++] = '"';
-			line[k++] = '\n';
-			fwrite(line, 1, k, f);
-			k = 0;
-		}
-	}
-}

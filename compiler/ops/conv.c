@@ -139,17 +139,17 @@ int64_t conv_scratch_floats(const Node *n)
  * kernel must still apply (false when the clamp covers it). */
 bool spatial_act_clamp(const Node *n, const char **lo, const char **hi)
 {
-	*lo = "-INFINITY";
-	*hi = "INFINITY";
+	*lo = c_float(-INFINITY);
+	*hi = c_float(INFINITY);
 	switch (n->act.kind) {
 	case ACT_NONE:
 		return true;
 	case ACT_RELU:
-		*lo = "0.0f";
+		*lo = c_float(0.0f);
 		return true;
 	case ACT_CLIP:
-		*lo = spatial_flit(n->act.a);
-		*hi = spatial_flit(n->act.b);
+		*lo = c_float(n->act.a);
+		*hi = c_float(n->act.b);
 		return true;
 	default:
 		return false;

@@ -15,24 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *c_float(float x)
-{
-	if (isnan(x))
-		return "NAN";
-	if (isinf(x))
-		return x > 0 ? "INFINITY" : "(-INFINITY)";
-	char buf[64];
-	/* the shortest %g that reads back as the same float */
-	for (int p = 6; p <= 9; p++) {
-		snprintf(buf, sizeof buf, "%.*g", p, (double)x);
-		if (strtof(buf, NULL) == x)
-			break;
-	}
-	if (!strpbrk(buf, ".e"))
-		strcat(buf, ".0");
-	return xsprintf(x < 0 || signbit(x) ? "(%sf)" : "%sf", buf);
-}
-
 void bcast_strides(const Shape *in, const Shape *out, int64_t *strides)
 {
 	int64_t st = 1;

@@ -40,9 +40,6 @@ void bcast_strides(const Shape *in, const Shape *out, int64_t *strides);
 /* Offset of output element `linear` in an operand with those strides. */
 int64_t bcast_offset(const int64_t *strides, const Shape *out, int64_t linear);
 
-/* A C99 literal for x that reads back as exactly x ("0.5f", "INFINITY"). */
-const char *c_float(float x);
-
 /* True when t is read by a live node or is a graph output. */
 bool tensor_used(const Graph *g, const Tensor *t);
 

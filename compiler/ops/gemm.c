@@ -65,7 +65,7 @@ static void mm_emit(Emit *e, const Node *n, const MM *m, int ia, int ib, int ic)
 	const int64_t per = pack_gemm_floats(m->K, m->N); /* packed floats per batch entry */
 	const char *b = packed ? emit_weights(e, pack_b(n, m, n->in[ib], per), (size_t)(per * m->nb))
 	                       : move_input(e, n, ib);
-	const char *alpha = move_float_lit(m->alpha), *beta = move_float_lit(m->beta);
+	const char *alpha = c_float(m->alpha), *beta = c_float(m->beta);
 	const char *aoff = "0", *boff = "0", *yoff = "0";
 	if (m->nb > 1) {
 		emitf(e, "\tstatic const int32_t aoff[%lld] = {", (long long)m->nb);

@@ -42,5 +42,5 @@ void lrn_emit(Emit *e, Node *n)
 	emit_need(e, "lrn.c");
 	emitf(e, "\to2c_lrn(in0, out0, /*N*/%lld, /*C*/%lld, /*spatial*/%lld, /*size*/%lld, /*alpha*/%s, /*beta*/%s, /*bias*/%s);\n",
 	      (long long)x->d[0], (long long)x->d[1], (long long)(shape_numel(x) / (x->d[0] * x->d[1])),
-	      (long long)p->size, spatial_flit(p->alpha), spatial_flit(p->beta), spatial_flit(p->bias));
+	      (long long)p->size, c_float(p->alpha), c_float(p->beta), c_float(p->bias));
 }

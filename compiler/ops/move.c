@@ -153,7 +153,7 @@ void move_emit_fill(Emit *e, const char *dst, int64_t count, float v)
 		return;
 	}
 	emitf(e, "\tfor (ptrdiff_t i = 0; i < %lld; i++)\n\t\t%s[i] = %s;\n", (long long)count, dst,
-	      move_float_lit(v));
+	      c_float(v));
 }
 
 const char *move_input(Emit *e, const Node *n, int j)
@@ -168,16 +168,4 @@ void *move_alloc(Tensor *t)
 	size_t bytes = (size_t)shape_numel(&t->shape) * dtype_size(t->dtype);
 	t->data = xalloc(bytes ? bytes : 1);
 	return t->data;
-}
-
-const char *move_float_lit(float v)
-{
-	if (isnan(v))
-		return "NAN";
-	if (isinf(v))
-		return v > 0 ? "INFINITY" : "-INFINITY";
-	char *s = xsprintf("%.9g", (double)v);
-	if (!strpbrk(s, ".eE"))
-		s = xsprintf("%s.0", s);
-	return xsprintf("%sf", s);
 }

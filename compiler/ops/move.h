@@ -41,7 +41,5 @@ void move_emit_fill(Emit *e, const char *dst, int64_t count, float v);
 const char *move_input(Emit *e, const Node *n, int j);
 /* Allocates the data of a folded output (numel * element size bytes). */
 void *move_alloc(Tensor *t);
-/* A float literal that reads back exactly ("1.5f", "-INFINITY"...). */
-const char *move_float_lit(float v);
 
 #endif

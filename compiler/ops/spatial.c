@@ -9,7 +9,6 @@
  */
 #include "spatial.h"
 
-#include <math.h>
 #include <string.h>
 
 static AutoPad parse_auto_pad(const Node *n)
@@ -147,15 +146,4 @@ void window_out_shape(const Window *w, int64_t N, int64_t M, Shape *out)
 	out->d[1] = M;
 	for (int i = 0; i < w->nsp; i++)
 		out->d[2 + i] = w->out[i + 2 - w->nsp];
-}
-
-const char *spatial_flit(float v)
-{
-	if (isinf(v))
-		return v < 0 ? "-INFINITY" : "INFINITY";
-	if (isnan(v))
-		return "NAN";
-	char *s = xsprintf("%.9g", (double)v);
-	/* "2" must become "2.0f": an integer constant takes no f suffix */
-	return strpbrk(s, ".e") ? xsprintf("%sf", s) : xsprintf("%s.0f", s);
 }

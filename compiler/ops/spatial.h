@@ -41,8 +41,6 @@ void window_out_shape(const Window *w, int64_t N, int64_t M, Shape *out);
  * false when the activation is not a clamp and needs spatial_emit_act_pass
  * after the kernel (lo/hi are then the no-op clamp). */
 bool spatial_act_clamp(const Node *n, const char **lo, const char **hi);
-/* A float as a C literal that reads back to the same value ("2.0f", "-INFINITY"). */
-const char *spatial_flit(float v);
 /* Floats of arena scratch a Conv's kernel needs (op_scratch_floats). */
 int64_t conv_scratch_floats(const Node *n);
 /* out0[i] = act(out0[i]) for count floats, a loop the team shares after o2c_sync() (conv, pool, gemm). */

@@ -461,16 +461,6 @@ static const char *pgrad(const struct TrainBlock *b, const Tensor *t)
 	return p->frozen ? "NULL" : xsprintf("grads + %lld", (long long)p->off);
 }
 
-/* A name inside a C comment: no comment end in it. */
-static const char *comment_safe(const char *s)
-{
-	char *t = xstrdup(s);
-	for (char *q = t; *q; q++)
-		if ((q[0] == '*' && q[1] == '/') || (q[0] == '/' && q[1] == '*') || *q == '\n')
-			*q = '_';
-	return t;
-}
-
 /* RtConv initialiser for a Conv (N = batch) or a pool node (N = 1, the planes of all samples
  * as channels: the activations are channel-major). */
 static const char *geometry(const Node *n)
@@ -496,7 +486,7 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 	int64_t numel = shape_numel(&out->shape), C = out->shape.rank > 1 ? out->shape.d[1] : 1;
 	const char *X = act_ptr(b, in, "acts"), *Y = act_ptr(b, out, "acts");
 	const char *dX = act_ptr(b, in, "dacts"), *dY = act_ptr(b, out, "dacts");
-	fprintf(c, "\t/* %s '%s' */\n", n->op_type, comment_safe(n->name));
+	fprintf(c, "\t/* %s '%s' */\n", n->op_type, c_comment(n->name));
 	if (!fwd && !strcmp(dX, "NULL") && n->op != OP_Conv && n->op != OP_BatchNormalization && n->op != OP_Add &&
 	    n->op != OP_Concat) {
 		fprintf(c, "\t/* reads the cut only: no gradient to pass on */\n");
@@ -510,8 +500,7 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 			fprintf(c, "\t\tif (rt_conv2d_cols_cn(&g) > (size_t)batch * %lld)\n\t\t\treturn rt_fail(RT_ERR_ARG, "
 			           "\"conv '%%s': the runtime wants more column floats than onnx2c planned\", ",
 			        (long long)conv_cols(n));
-			train_write_c_string(c, n->name);
-			fprintf(c, ");\n");
+			fprintf(c, "%s);\n", c_string(n->name));
 			fprintf(c, "\t\tif ((rc = rt_conv2d_forward_cn(%s, %s, %s, %s, &g, %s)))\n\t\t\treturn rc;\n", Y, X,
 			        pval(b, n->in[1]), bias ? pval(b, n->in[2]) : "NULL", extra_ptr(b, out, ""));
 		} else {
@@ -525,13 +514,13 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 	case OP_BatchNormalization: {
 		float eps = attr_float(n, "epsilon", 1e-5f);
 		if (fwd)
-			fprintf(c, "\trt_bn_frozen_forward(%s, %s, %s, %s, %s, %s, %.9gf, 1, %lld, batch * %lld);\n", Y, X,
-			        pval(b, n->in[1]), pval(b, n->in[2]), pval(b, n->in[3]), pval(b, n->in[4]), (double)eps,
+			fprintf(c, "\trt_bn_frozen_forward(%s, %s, %s, %s, %s, %s, %s, 1, %lld, batch * %lld);\n", Y, X,
+			        pval(b, n->in[1]), pval(b, n->in[2]), pval(b, n->in[3]), pval(b, n->in[4]), c_float(eps),
 			        (long long)C, (long long)(numel / C));
 		else
-			fprintf(c, "\trt_bn_frozen_backward(%s, %s, %s, %s, %s, %s, %s, %s, %.9gf, 1, %lld, batch * %lld, %d);\n",
+			fprintf(c, "\trt_bn_frozen_backward(%s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %lld, batch * %lld, %d);\n",
 			        dX, pgrad(b, n->in[1]), pgrad(b, n->in[2]), dY, X, pval(b, n->in[1]), pval(b, n->in[3]),
-			        pval(b, n->in[4]), (double)eps, (long long)C, (long long)(numel / C), acc[0]);
+			        pval(b, n->in[4]), c_float(eps), (long long)C, (long long)(numel / C), acc[0]);
 		break;
 	}
 	case OP_Relu:
@@ -631,16 +620,16 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	if (h) {
 		fprintf(h, "/* --unfreeze: the trunk ends at '%s'; the trainable block from there to the\n"
 		           " * features is %s_block (runtime/onnx2c_rt.h: RtBlock), in C that calls the\n"
-		           " * training runtime (link onnx2c_rt). */\n", b->x->name, P);
+		           " * training runtime (link onnx2c_rt). */\n", c_comment(b->x->name), P);
 		fprintf(h, "#define %s_BLOCK_IN %lld /* floats a sample of the cut '%s' %s */\n", U,
-		        (long long)shape_numel(&b->x->shape), b->x->name, shape_str(&b->x->shape));
+		        (long long)shape_numel(&b->x->shape), c_comment(b->x->name), shape_str(&b->x->shape));
 		fprintf(h, "#define %s_BLOCK_PARAMS %lld /* floats in the block's parameter buffer */\n", U,
 		        (long long)b->nfloats);
 		fprintf(h, "struct RtBlock;\nextern const struct RtBlock %s_block;\n\n", P);
 		return;
 	}
-	fprintf(c, "/* ---- --unfreeze: the trainable block '%s' %s -> '%s' %s ----\n", b->x->name,
-	        shape_str(&b->x->shape), b->feat->name, shape_str(&b->feat->shape));
+	fprintf(c, "/* ---- --unfreeze: the trainable block '%s' %s -> '%s' %s ----\n", c_comment(b->x->name),
+	        shape_str(&b->x->shape), c_comment(b->feat->name), shape_str(&b->feat->shape));
 	fprintf(c, " * %d ONNX nodes, %d trainable tensors (%lld floats); BatchNorm on its stored statistics. */\n",
 	        b->nnodes, b->ntrain, (long long)b->nfloats);
 	fprintf(c, "#include \"onnx2c_rt.h\"\n\n");
@@ -662,9 +651,8 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	for (int i = 0; i < b->nparams; i++) {
 		if (b->params[i].frozen)
 			continue;
-		fputs("\t{ ", c);
-		train_write_c_string(c, b->params[i].name);
-		fprintf(c, ", %lld, %lld },\n", (long long)b->params[i].off, (long long)b->params[i].count);
+		fprintf(c, "\t{ %s, %lld, %lld },\n", c_string(b->params[i].name), (long long)b->params[i].off,
+		        (long long)b->params[i].count);
 	}
 	fprintf(c, "};\n");
 	int64_t F = shape_numel(&b->feat->shape);
@@ -715,8 +703,7 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 		emit_node(c, b, n, false, acc);
 	}
 	fprintf(c, "\t(void)x;\n\treturn rc;\n}\n\n");
-	fprintf(c, "const RtBlock %s_block = {\n\t.cut = ", P);
-	train_write_c_string(c, b->x->name);
+	fprintf(c, "const RtBlock %s_block = {\n\t.cut = %s", P, c_string(b->x->name));
 	fprintf(c, ",\n\t.in_numel = %s_BLOCK_IN,\n\t.nparams = %lld,\n"
 	           "\t.init = %s_block_init.f,\n\t.params = %s_block_params,\n\t.ntensors = %d,\n"
 	           "\t.acts_size = %s_block_acts_size,\n\t.forward = %s_block_forward,\n\t.backward = %s_block_backward,\n"

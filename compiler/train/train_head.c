@@ -198,32 +198,6 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 
 /* ---- emission ------------------------------------------------------------ */
 
-static char *upper(const char *s)
-{
-	char *u = xstrdup(s);
-	for (char *q = u; *q; q++)
-		if (*q >= 'a' && *q <= 'z')
-			*q = (char)(*q - 'a' + 'A');
-	return u;
-}
-
-void train_write_c_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\n')
-			fputs("\\n\"\n\t\"", f);
-		else if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f || c == '?')
-			fprintf(f, "\\%03o", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void write_floats(FILE *f, const char *name, const float *v, int64_t n)
 {
 	fprintf(f, "const float %s[%lld] = {", name, (long long)n);
@@ -233,7 +207,7 @@ static void write_floats(FILE *f, const char *name, const float *v, int64_t n)
 		float x = v[i];
 		if (isnan(x) || isinf(x))
 			fatal("--train-head: the classifier has a non-finite value");
-		fprintf(f, "%.8ef,", (double)x); /* 9 significant digits: the float round-trips */
+		fprintf(f, "%s,", c_float(x));
 		if (i % 8 != 7 && i + 1 < n)
 			fputc(' ', f);
 	}
@@ -245,7 +219,7 @@ void train_head_emit(Graph *g, FILE *c, FILE *h, const char *P)
 	struct TrainHead *th = g->train;
 	if (!th)
 		return;
-	char *U = upper(P);
+	char *U = c_upper(P);
 	if (h) {
 		fprintf(h, "/* --train-head: the classifier was cut off; the output is the feature vector\n"
 		           " * (%s_HEAD_IN floats a sample) and the head is described here for the trainer. */\n", U);
@@ -270,9 +244,7 @@ void train_head_emit(Graph *g, FILE *c, FILE *h, const char *P)
 		write_floats(c, xsprintf("%s_head_weight", P), th->weight, th->K * th->F);
 		write_floats(c, xsprintf("%s_head_bias", P), th->bias, th->K);
 	}
-	fprintf(c, "const char %s_head_onnx[] =\n\t", P);
-	train_write_c_string(c, th->desc);
-	fprintf(c, ";\n\n");
+	fprintf(c, "const char %s_head_onnx[] =\n\t%s;\n\n", P, c_string_lines(th->desc, "\t"));
 	train_block_emit(g, c, NULL, P, U);
 	if (!th->with_main)
 		return;
@@ -289,8 +261,7 @@ void train_head_emit(Graph *g, FILE *c, FILE *h, const char *P)
 	fprintf(c, "\tstatic const int in_shape[] = {");
 	for (int k = 1; k < in->shape.rank; k++)
 		fprintf(c, "%s%lld", k > 1 ? ", " : "", (long long)in->shape.d[k]);
-	fprintf(c, "};\n\tstatic const RtTrunk t = {\n\t\t.name = \"%s\",\n\t\t.model_path = ", P);
-	train_write_c_string(c, g->path);
+	fprintf(c, "};\n\tstatic const RtTrunk t = {\n\t\t.name = \"%s\",\n\t\t.model_path = %s", P, c_string(g->path));
 	fprintf(c, ",\n\t\t.run = %s_run,\n\t\t.workspace_size = %s_workspace_size,\n", P, P);
 	fprintf(c, "\t\t.batched = %d,\n\t\t.in_rank = %d,\n\t\t.in_shape = in_shape,\n", g->batched ? 1 : 0,
 	        in->shape.rank - 1);

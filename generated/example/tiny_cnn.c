@@ -323,6 +323,10 @@ O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
 #define O2C_WCV_TMAX 64                  /* most tiles per image */
 #define O2C_WCV_MB (36 * 49 * O2C_CV_MV) /* products: positions x tiles x 64 floats, 441 KB of stack */
 
+/* conv/dw.c: depthwise, a ring of transposed input rows per block of channels */
+#define O2C_DW_RING 65536 /* floats of the ring: 256 KB of stack per thread */
+#define O2C_DW_TAPS 64    /* most taps (KH*KW) of the SIMD path; more take the reference */
+
 /* gemm.c: constant B packed in panels of NR columns, MR rows per microkernel call */
 #define O2C_GEMM_NR 16
 #define O2C_GEMM_MR 4
@@ -1843,7 +1847,20 @@ static const union { unsigned char b[8384]; float f[2096]; } o2c_blob O2C_ALIGNE
 "\000\000\000\000\000\000\000\000\000\024\030\262\275C\344d=l\374\324\275\335K\334<\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\267\216\311\275\004\2224\275v\227\355=\267,\225\274\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\245\2065=w\302\276\275Q7f\275\254h\213\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\2616N\275\037.\301=1!\256\274\213\001\335\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\030%\300=\256\241\211\275\020'\001\275\326\321\014\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000jB\301\275\264N\232=\025\011\324\275\224\201\337\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\221r\205\274\340\355\345\275'3\252\274\367\335\262\274\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\222\303&;\325\005\247\274\243\304\023=cx\374:\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000v\027x=\223\270\243:\353\002D\275\235\335\370\273\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\337V\303=\024\013\247<A\226\244\273\216\036m\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\021s\243=\212\023\034<\031\310\023\272\302\204\247=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\233}T=\210\033\030=0F\360\275\270\355\207=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\216\220]\275\003\376V\274Nf\257=\210\334\355\274\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\266]\254\275\214p\354<\234\366\302=\214\271>\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000G\354\327\275_\330\356=Z\217\244=w\275\227=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\201\217\277;\002,\234\275\034\206\036\275\001\375\321=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\345\026\352=\302\326\322\2734@|=j\377\334\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\235`\267\274\302C8\275\200\042\342\275h\227\320\274\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\344\222\242\273\220\306\323=\015\326\356\274o03\274\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\353d\257\275\357\234\316=\307Z\304\274\376\305.\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\3752\024=!\235R\273\306x*\275\354\014\316=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\206\004\231=mS'\275\340\275J=!\233\216\274\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\265\365\355\275\254 \225\275P\364[\275\317\242\314=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000A\362\251\275\266\263\254=\255\313_\274K\272\030:\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\315\306\262=\210\367\004\274\363b\013\275\272qQ\274\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\305\224\344<wP\343=\377\247\342\275\001\311\214\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\312\303\360\273O\243\211=\313n\237\274\305\201 \275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000j\224\254<CC\323=\316\213\314\275\316\213\033=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000l\311\222\274\211\345\276=\315\274\214=>\206U=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\232\263\250\275i\330\234\275\134\377\200=\313f\211\273\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000~\210\341\275\356J\015=q\032\342=1\372\345=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000j\276\236=\325)H\275\037\031\042\275u\015\247\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\315\246e\274\2274r=\321`\304;\246\0249=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\200F3\275\271\232-\274\270\036\275<\343b\331=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\2351\371\274\316''<\334\355\360=T\337\247\274\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\220\244\203\275\024\355"
 "\246\275\247;\335=\000\236\277=\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\035\371\016\275v\265\327\275e\323y\275J\242\376:\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\247/\317\275U\3075=\205_\315\275\224\275\264\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000@\023\201>\266\202\005\271\334\222k\276\270\134\214\276\264zJ>\034\361\225>\363\224\214> \000q=\203\350y>+3\246\276\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000S+\262>D\230\224=A\077L\276\271\301\032>\365M\007>\301\315\020\276\374\227=\276\017\025[\276\265/D>\241^\207>\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000t\364\365=\301\011\215=,\007\027>\202|m\276'\2455\275\022\020\311\274\253\036\225>#'\206=\300_\037\275\227\244H>\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000Q\210\007\275\327\332\031\276\034\251\250\276%3\021=\365\255\225\276\2201\264>\320\205\077>)\201\027<\250\235\214\2761\316z>\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\231\374\264=m\020\261\276\345rN\276\211\333\023>~\316\020>\031\307\332:\375\007v\275\257A\273<\007u\250\272\030_\013>\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\031\226P\276:\036D>6\267\207>\235@\322\274\311>l>\250\034\220\276'\370\223<\363\367\011\276\351\220\003:T\300K>\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000 \032\230\276\222lM\276\313\2539\276=\355\202=1K}\275\0239\323\274))\031\275e\206\271=\022p\234\276;\311o>\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000y\022\210\276!\304q\275\037\252\026\276\024\027\212\276x\244*>\221\0344>\030\033\250=ma\222\276\273\010\200\276g&\251\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\317\344\227\276\014\310\227\276JM\313\275o\255#>d1\006> [\354\275\350\335M<\207q\330=\211n\247>\246\0278\275\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000"
 };
-O2C_UNUSED static const float *const o2c_W = o2c_blob.f;
+
+/* The weights by name: each ONNX constant tensor, and what an op made from them at compile time. */
+static const float *const w_stem_stem_0_Conv_bnfold_bias = o2c_blob.f + 0; /* [8] '/stem/stem.0/Conv_bnfold_bias' */
+static const float *const w_stem_stem_0_Conv = o2c_blob.f + 16; /* 72 floats made for Conv '/stem/stem.0/Conv' */
+static const float *const w_block_conv1_Conv_bnfold_bias = o2c_blob.f + 96; /* [8] '/block/conv1/Conv_bnfold_bias' */
+static const float *const w_block_conv1_Conv = o2c_blob.f + 112; /* 576 floats made for Conv '/block/conv1/Conv' */
+static const float *const w_block_conv2_Conv_bnfold_bias = o2c_blob.f + 688; /* [8] '/block/conv2/Conv_bnfold_bias' */
+static const float *const w_block_conv2_Conv = o2c_blob.f + 704; /* 576 floats made for Conv '/block/conv2/Conv' */
+static const float *const w_b1_bias = o2c_blob.f + 1280; /* [4] 'b1.bias' */
+static const float *const w_b1_Conv = o2c_blob.f + 1296; /* 64 floats made for Conv '/b1/Conv' */
+static const float *const w_b3_bias = o2c_blob.f + 1360; /* [4] 'b3.bias' */
+static const float *const w_b3_Conv = o2c_blob.f + 1376; /* 576 floats made for Conv '/b3/Conv' */
+static const float *const w_head_bias = o2c_blob.f + 1952; /* [10] 'head.bias' */
+static const float *const w_head_Gemm = o2c_blob.f + 1968; /* 128 floats made for Gemm '/head/Gemm' */
 
 /* Conv '/stem/stem.0/Conv' dilations=1,1 group=1 kernel_shape=3,3 pads=1,1,1,1 strides=1,1
  *   + BatchNormalization '/stem/stem.1/BatchNormalization'
@@ -1856,9 +1873,7 @@ O2C_UNUSED static const float *const o2c_W = o2c_blob.f;
  */
 static void k000_conv(const float *restrict in0, float *restrict out0)
 {
-	(void)in0;
-	(void)out0;
-	o2c_conv_direct(in0, (o2c_W + 16), (o2c_W + 0), NULL, out0, /*N*/1, /*G*/1, /*C*/1, /*H*/12, /*W*/12, /*M*/8, /*OH*/12, /*OW*/12,
+	o2c_conv_direct(in0, w_stem_stem_0_Conv, w_stem_stem_0_Conv_bnfold_bias, NULL, out0, /*N*/1, /*G*/1, /*C*/1, /*H*/12, /*W*/12, /*M*/8, /*OH*/12, /*OW*/12,
 	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY);
 }
 
@@ -1868,8 +1883,6 @@ static void k000_conv(const float *restrict in0, float *restrict out0)
  */
 static void k001_maxpool(const float *restrict in0, float *restrict out0)
 {
-	(void)in0;
-	(void)out0;
 	o2c_maxpool2d(in0, out0, /*N*C*/8, /*H*/12, /*W*/12, /*OH*/6, /*OW*/6,
 	              /*KH*/2, /*KW*/2, /*SH*/2, /*SW*/2, /*DH*/1, /*DW*/1, /*PT*/0, /*PL*/0);
 }
@@ -1885,9 +1898,7 @@ static void k001_maxpool(const float *restrict in0, float *restrict out0)
  */
 static void k002_conv(const float *restrict in0, float *restrict out0)
 {
-	(void)in0;
-	(void)out0;
-	o2c_conv_direct(in0, (o2c_W + 112), (o2c_W + 96), NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/8, /*OH*/6, /*OW*/6,
+	o2c_conv_direct(in0, w_block_conv1_Conv, w_block_conv1_Conv_bnfold_bias, NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/8, /*OH*/6, /*OW*/6,
 	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY);
 }
 
@@ -1904,10 +1915,7 @@ static void k002_conv(const float *restrict in0, float *restrict out0)
  */
 static void k003_conv(const float *restrict in0, const float *restrict res, float *restrict out0)
 {
-	(void)in0;
-	(void)res;
-	(void)out0;
-	o2c_conv_direct(in0, (o2c_W + 704), (o2c_W + 688), res, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/8, /*OH*/6, /*OW*/6,
+	o2c_conv_direct(in0, w_block_conv2_Conv, w_block_conv2_Conv_bnfold_bias, res, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/8, /*OH*/6, /*OW*/6,
 	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY);
 }
 
@@ -1921,10 +1929,8 @@ static void k003_conv(const float *restrict in0, const float *restrict res, floa
  */
 static void k004_conv(const float *restrict in0, float *restrict out0)
 {
-	(void)in0;
-	(void)out0;
 	/* 1x1 stride 1: a GEMM over the 36 pixels, run as one 36-wide row */
-	o2c_conv_direct(in0, (o2c_W + 1296), (o2c_W + 1280), NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/1, /*W*/36, /*M*/4, /*OH*/1, /*OW*/36,
+	o2c_conv_direct(in0, w_b1_Conv, w_b1_bias, NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/1, /*W*/36, /*M*/4, /*OH*/1, /*OW*/36,
 	                /*KH*/1, /*KW*/1, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/0, /*PL*/0, 0.0f, INFINITY);
 }
 
@@ -1938,9 +1944,7 @@ static void k004_conv(const float *restrict in0, float *restrict out0)
  */
 static void k005_conv(const float *restrict in0, float *restrict out0)
 {
-	(void)in0;
-	(void)out0;
-	o2c_conv_direct(in0, (o2c_W + 1376), (o2c_W + 1360), NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/4, /*OH*/6, /*OW*/6,
+	o2c_conv_direct(in0, w_b3_Conv, w_b3_bias, NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/4, /*OH*/6, /*OW*/6,
 	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY);
 }
 
@@ -1950,8 +1954,6 @@ static void k005_conv(const float *restrict in0, float *restrict out0)
  */
 static void k006_globalaveragepool(const float *restrict in0, float *restrict out0)
 {
-	(void)in0;
-	(void)out0;
 	o2c_gavgpool(in0, out0, /*N*C*/8, /*spatial*/36);
 }
 
@@ -1963,9 +1965,7 @@ static void k006_globalaveragepool(const float *restrict in0, float *restrict ou
  */
 static void k008_gemm(const float *restrict in0, float *restrict out0)
 {
-	(void)in0;
-	(void)out0;
-	o2c_gemm_packed(1, 10, 8, 1.0f, in0 + 0, 8, 1, (o2c_W + 1968) + 0, 1.0f, (o2c_W + 1952), 0, 1, NULL, out0 + 0);
+	o2c_gemm_packed(1, 10, 8, 1.0f, in0 + 0, 8, 1, w_head_Gemm + 0, 1.0f, w_head_bias, 0, 1, NULL, out0 + 0);
 }
 
 /* ---- entry points ---- */
@@ -2042,45 +2042,48 @@ size_t tiny_cnn_workspace_size(int batch)
 
 static void tiny_cnn_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs)
 {
-	(void)ws;
-	(void)n;
-	(void)inputs;
-	(void)outputs;
-	const float *x0 = inputs[0] + (size_t)n * 144; /* 'image' [1,1,12,12] */
-	(void)x0;
-	float *y0 = outputs[0] + (size_t)n * 10; /* 'logits' [1,10] */
-	(void)y0;
-	O2C_PROF(0, O2C_NODE(1, k000_conv(x0, (float *)(ws + 0))));
-	O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, (float *)(ws + 0), 1152);
-	O2C_PROF(1, O2C_NODE(1, k001_maxpool((float *)(ws + 0), (float *)(ws + 4608))));
-	O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, (float *)(ws + 4608), 288);
-	O2C_PROF(2, O2C_NODE(1, k002_conv((float *)(ws + 4608), (float *)(ws + 0))));
-	O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, (float *)(ws + 0), 288);
-	O2C_PROF(3, O2C_NODE(1, k003_conv((float *)(ws + 0), (float *)(ws + 4608), (float *)(ws + 1152))));
-	O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, (float *)(ws + 1152), 288);
-	O2C_PROF(4, O2C_NODE(1, k004_conv((float *)(ws + 1152), (float *)(ws + 0))));
-	O2C_DUMP("/Relu_output_0", "/b1/Conv", n, (float *)(ws + 0), 144);
-	O2C_PROF(5, O2C_NODE(1, k005_conv((float *)(ws + 1152), (float *)(ws + 576))));
-	O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, (float *)(ws + 576), 144);
-	O2C_PROF(6, O2C_NODE(1, k006_globalaveragepool((float *)(ws + 0), (float *)(ws + 1152))));
-	O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, (float *)(ws + 1152), 8);
-	O2C_PROF(8, O2C_NODE(1, k008_gemm((float *)(ws + 1152), y0)));
-	O2C_DUMP("logits", "/head/Gemm", n, y0, 10);
+	const float *in_image = inputs[0] + (size_t)n * 144; /* 'image' [1,1,12,12] */
+	float *out_logits = outputs[0] + (size_t)n * 10; /* 'logits' [1,10] */
+	/* the intermediate tensors' places in the workspace (tensors never live at once share bytes) */
+	float *t_stem_stem_2_Relu_output_0 = (float *)(ws + 0); /* [1,8,12,12] '/stem/stem.2/Relu_output_0' */
+	float *t_stem_stem_3_MaxPool_output_0 = (float *)(ws + 4608); /* [1,8,6,6] '/stem/stem.3/MaxPool_output_0' */
+	float *t_block_Relu_output_0 = (float *)(ws + 0); /* [1,8,6,6] '/block/Relu_output_0' */
+	float *t_block_Relu_1_output_0 = (float *)(ws + 1152); /* [1,8,6,6] '/block/Relu_1_output_0' */
+	float *t_Relu_output_0 = (float *)(ws + 0); /* [1,4,6,6] '/Relu_output_0' */
+	float *t_Relu_1_output_0 = (float *)(ws + 576); /* [1,4,6,6] '/Relu_1_output_0' */
+	float *t_Concat_output_0 = (float *)(ws + 0); /* [1,8,6,6] '/Concat_output_0' */
+	float *t_GlobalAveragePool_output_0 = (float *)(ws + 1152); /* [1,8,1,1] '/GlobalAveragePool_output_0' */
+	float *t_Flatten_output_0 = (float *)(ws + 1152); /* [1,8] '/Flatten_output_0' */
+	O2C_PROF(0, O2C_NODE(1, k000_conv(in_image, t_stem_stem_2_Relu_output_0)));
+	O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, t_stem_stem_2_Relu_output_0, 1152);
+	O2C_PROF(1, O2C_NODE(1, k001_maxpool(t_stem_stem_2_Relu_output_0, t_stem_stem_3_MaxPool_output_0)));
+	O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, t_stem_stem_3_MaxPool_output_0, 288);
+	O2C_PROF(2, O2C_NODE(1, k002_conv(t_stem_stem_3_MaxPool_output_0, t_block_Relu_output_0)));
+	O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, t_block_Relu_output_0, 288);
+	O2C_PROF(3, O2C_NODE(1, k003_conv(t_block_Relu_output_0, t_stem_stem_3_MaxPool_output_0, t_block_Relu_1_output_0)));
+	O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, t_block_Relu_1_output_0, 288);
+	O2C_PROF(4, O2C_NODE(1, k004_conv(t_block_Relu_1_output_0, t_Relu_output_0)));
+	O2C_DUMP("/Relu_output_0", "/b1/Conv", n, t_Relu_output_0, 144);
+	O2C_PROF(5, O2C_NODE(1, k005_conv(t_block_Relu_1_output_0, t_Relu_1_output_0)));
+	O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, t_Relu_1_output_0, 144);
+	O2C_PROF(6, O2C_NODE(1, k006_globalaveragepool(t_Concat_output_0, t_GlobalAveragePool_output_0)));
+	O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, t_GlobalAveragePool_output_0, 8);
+	O2C_PROF(8, O2C_NODE(1, k008_gemm(t_Flatten_output_0, out_logits)));
+	O2C_DUMP("logits", "/head/Gemm", n, out_logits, 10);
 }
 
 int tiny_cnn_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs)
 {
 	if (batch < 1)
-		return tiny_cnn_EINVAL;
+		return TINY_CNN_EINVAL;
 	if (!workspace || !inputs || !outputs)
-		return tiny_cnn_EINVAL;
+		return TINY_CNN_EINVAL;
 	if (!inputs[0])
-		return tiny_cnn_EINVAL;
+		return TINY_CNN_EINVAL;
 	if (!outputs[0])
-		return tiny_cnn_EINVAL;
+		return TINY_CNN_EINVAL;
 	unsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
 	O2cTeam team = { 0, 0, NULL, 0 };
-	(void)team;
 	O2C_OMP(parallel)
 	{
 		O2C_TEAM_BEGIN(team);

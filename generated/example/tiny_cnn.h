@@ -30,7 +30,7 @@ extern "C" {
 #define TINY_CNN_BATCHED 1 /* 1: the first dim of every input and output is the run-time batch */
 #define TINY_CNN_INPUT0_SAMPLE_SIZE 144 /* floats per sample of 'image' */
 #define TINY_CNN_OUTPUT0_SAMPLE_SIZE 10 /* floats per sample of 'logits' */
-#define tiny_cnn_EINVAL 1 /* status: a NULL pointer or a bad batch */
+#define TINY_CNN_EINVAL 1 /* status: a NULL pointer or a bad batch */
 
 /* Bytes of workspace for a run of `batch` samples (aligned internally). */
 size_t tiny_cnn_workspace_size(int batch);

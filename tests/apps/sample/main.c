@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tiny_run and tiny_run_v differ at %zu\n", i);
 			return 1;
 		}
-	if (tiny_run(NULL, batch, in, out) != tiny_EINVAL) {
+	if (tiny_run(NULL, batch, in, out) != TINY_EINVAL) {
 		fprintf(stderr, "tiny_run accepted a NULL workspace\n");
 		return 1;
 	}
