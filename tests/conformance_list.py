@@ -13,7 +13,7 @@ The inputs to bind are the non-float32 graph inputs (shapes, axes, indices):
 onnx2c's runtime data is float32 only, so such inputs become compile-time
 constants read from the data set.  So do graph inputs that feed a node's
 parameter positions (WEIGHTS below): Conv weights, BatchNormalization
-statistics, Clip bounds, Pad amounts.  In an exported network these are always
+statistics, Clip bounds, Pad amounts, Resize scales.  In an exported network these are always
 initializers and onnx2c requires them constant; the node tests make them
 graph inputs only for convenience.  tests/conformance.cmake calls this at
 configure time and caches the result in the build directory.
@@ -33,6 +33,8 @@ WEIGHTS = {
     "BatchNormalization": {1, 2, 3, 4},
     "Clip": {1, 2},
     "Pad": {1, 2, 3},
+    "Resize": {1, 2, 3},
+    "Upsample": {1},
 }
 
 

@@ -187,6 +187,39 @@ def pow_forms():
                  inits=[("e", e)])
 
 
+def resize(name, inputs, **attrs):
+    return N("Resize", ["x"] + inputs, [name], **attrs)
+
+
+@case
+def resize_cnn():
+    # the forms PyTorch exports: nearest x2 (asymmetric, floor), bilinear with and without align_corners
+    # (sizes of the axes named by opset 18's axes), a fractional bilinear downsample (half_pixel, scales),
+    # nearest with round_prefer_ceil
+    e = np.zeros(0, np.float32)
+    nodes = [resize("y0", ["", "s2"], mode="nearest", coordinate_transformation_mode="asymmetric",
+                    nearest_mode="floor"),
+             resize("y1", ["", "", "sz"], mode="linear", coordinate_transformation_mode="pytorch_half_pixel", axes=[2, 3]),
+             resize("y2", ["", "", "sz"], mode="linear", coordinate_transformation_mode="align_corners", axes=[-2, -1]),
+             resize("y3", ["", "s06"], mode="linear"),
+             resize("y4", ["", "s15"], mode="nearest", nearest_mode="round_prefer_ceil"),
+             resize("y5", ["e", "s15"], mode="nearest", coordinate_transformation_mode="tf_half_pixel_for_nn",
+                    nearest_mode="ceil")]
+    return model(nodes, [("x", ["N", 3, 5, 6])],
+                 [("y0", ["N", 3, 10, 12]), ("y1", ["N", 3, 11, 9]), ("y2", ["N", 3, 11, 9]), ("y3", ["N", 3, 3, 3]),
+                  ("y4", ["N", 3, 7, 9]), ("y5", ["N", 3, 7, 9])], 18,
+                 inits=[("s2", np.array([1, 1, 2, 2], np.float32)), ("sz", np.array([11, 9], np.int64)),
+                        ("s06", np.array([1, 1, 0.6, 0.6], np.float32)),
+                        ("s15", np.array([1, 1, 1.5, 1.5], np.float32)), ("e", e)])
+
+
+@case
+def upsample_v9():
+    return model([N("Upsample", ["x", "s"], ["y0"], mode="nearest"), N("Upsample", ["x", "s"], ["y1"], mode="linear")],
+                 [("x", ["N", 2, 3, 4])], [("y0", ["N", 2, 6, 12]), ("y1", ["N", 2, 6, 12])], 9,
+                 inits=[("s", np.array([1, 1, 2, 3], np.float32))])
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))
