@@ -101,7 +101,7 @@ O2C_INLINE_ACT __m512 o2c_act_avx512(__m512 v, int kind)
 	                     _mm512_add_ps(one, o2c_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
 }
 
-static void o2c_act_f32_avx512(float *y, const float *x, size_t n, int kind)
+O2C_UNUSED static void o2c_act_f32_avx512(float *y, const float *x, size_t n, int kind)
 {
 	const size_t nv = (n + 15) / 16;
 	O2C_OMP(for schedule(static) nowait)
@@ -168,7 +168,7 @@ O2C_INLINE_ACT __m256 o2c_act_avx2(__m256 v, int kind)
 	                     _mm256_add_ps(one, o2c_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), v))));
 }
 
-static void o2c_act_f32_avx2(float *y, const float *x, size_t n, int kind)
+O2C_UNUSED static void o2c_act_f32_avx2(float *y, const float *x, size_t n, int kind)
 {
 	const size_t nv = (n + 7) / 8;
 	O2C_OMP(for schedule(static) nowait)

@@ -107,7 +107,7 @@ O2C_INLINE void o2c_tr16x16_avx512(__m512 r[16])
 
 /* Row iy of channels 0..nc-1 (planes `plane` floats apart) into ring row d:
  * pixel ix at d + ix*16; channels past nc are zero. */
-static void o2c_conv_dw_pack_row_avx512(const float *x, size_t plane, int nc, int W, float *d)
+O2C_UNUSED static void o2c_conv_dw_pack_row_avx512(const float *x, size_t plane, int nc, int W, float *d)
 {
 	for (int ix0 = 0; ix0 < W; ix0 += 16) {
 		const int n = W - ix0 < 16 ? W - ix0 : 16;
@@ -127,7 +127,7 @@ static void o2c_conv_dw_pack_row_avx512(const float *x, size_t plane, int nc, in
 /* One output row: 16 pixels x 16 channels at a time over the nk taps
  * (tap k reads ring row rows[k] from column kx*DW of pixel 0, weights wv[k]),
  * then the epilogue per channel: + res, clamp, store (planes oplane apart). */
-static void o2c_conv_dw_ukernel_16x16_avx512(const float *const *rows, const float *wv, int nk, int SW,
+O2C_UNUSED static void o2c_conv_dw_ukernel_16x16_avx512(const float *const *rows, const float *wv, int nk, int SW,
                                             const float *vb, const float *res, size_t oplane, float *y, int nc, int OW,
                                             float lo, float hi)
 {
@@ -200,7 +200,7 @@ O2C_INLINE __m256 o2c_dw_load_n_avx2(const float *p, int n)
 	return _mm256_loadu_ps(t);
 }
 
-static void o2c_conv_dw_pack_row_avx2(const float *x, size_t plane, int nc, int W, float *d)
+O2C_UNUSED static void o2c_conv_dw_pack_row_avx2(const float *x, size_t plane, int nc, int W, float *d)
 {
 	for (int ix0 = 0; ix0 < W; ix0 += 8) {
 		const int n = W - ix0 < 8 ? W - ix0 : 8;
@@ -216,7 +216,7 @@ static void o2c_conv_dw_pack_row_avx2(const float *x, size_t plane, int nc, int 
 	}
 }
 
-static void o2c_conv_dw_ukernel_8x8_avx2(const float *const *rows, const float *wv, int nk, int SW, const float *vb,
+O2C_UNUSED static void o2c_conv_dw_ukernel_8x8_avx2(const float *const *rows, const float *wv, int nk, int SW, const float *vb,
                                         const float *res, size_t oplane, float *y, int nc, int OW, float lo, float hi)
 {
 	const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi), b = _mm256_load_ps(vb);
