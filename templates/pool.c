@@ -520,7 +520,11 @@ O2C_UNUSED static void o2c_avgpool2d(const float *in, float *out, int NC, int H,
 	}
 }
 
-O2C_UNUSED static void o2c_gavgpool(const float *in, float *out, int NC, int HW)
+/* Global pools: one plane per output.  The reference sums a plane in order;
+ * the SIMD variants keep 4 vector accumulators (the sum of a 14x14 plane is a
+ * chain of 196 dependent adds otherwise, 4 cycles each) and add them at the
+ * end, a different order of the same additions. */
+O2C_UNUSED static void o2c_gavgpool_generic(const float *in, float *out, int NC, int HW)
 {
 	O2C_OMP(for schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++) {
@@ -532,7 +536,7 @@ O2C_UNUSED static void o2c_gavgpool(const float *in, float *out, int NC, int HW)
 	}
 }
 
-O2C_UNUSED static void o2c_gmaxpool(const float *in, float *out, int NC, int HW)
+O2C_UNUSED static void o2c_gmaxpool_generic(const float *in, float *out, int NC, int HW)
 {
 	O2C_OMP(for schedule(static) nowait)
 	for (int nc = 0; nc < NC; nc++) {
@@ -543,3 +547,80 @@ O2C_UNUSED static void o2c_gmaxpool(const float *in, float *out, int NC, int HW)
 		out[nc] = m;
 	}
 }
+
+#if defined(__AVX512F__)
+/* max of a plane, or its sum (is_max 0), 64 floats a step and a masked tail */
+O2C_UNUSED static float o2c_plane_reduce_avx512(const float *x, int HW, int is_max)
+{
+	const __m512 init = _mm512_set1_ps(is_max ? -INFINITY : 0.0f);
+	__m512 a0 = init, a1 = init, a2 = init, a3 = init;
+	int i = 0;
+	for (; i + 64 <= HW; i += 64) {
+		const __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
+		const __m512 v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
+		a0 = is_max ? _mm512_max_ps(a0, v0) : _mm512_add_ps(a0, v0);
+		a1 = is_max ? _mm512_max_ps(a1, v1) : _mm512_add_ps(a1, v1);
+		a2 = is_max ? _mm512_max_ps(a2, v2) : _mm512_add_ps(a2, v2);
+		a3 = is_max ? _mm512_max_ps(a3, v3) : _mm512_add_ps(a3, v3);
+	}
+	for (; i < HW; i += 16) {
+		const __mmask16 m = HW - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (HW - i)) - 1);
+		a0 = is_max ? _mm512_mask_max_ps(a0, m, a0, _mm512_maskz_loadu_ps(m, x + i))
+		            : _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, x + i));
+	}
+	if (is_max)
+		return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(a0, a1), _mm512_max_ps(a2, a3)));
+	return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+}
+#endif
+#if defined(__AVX2__)
+O2C_UNUSED static float o2c_plane_reduce_avx2(const float *x, int HW, int is_max)
+{
+	const __m256 init = _mm256_set1_ps(is_max ? -INFINITY : 0.0f);
+	__m256 a0 = init, a1 = init, a2 = init, a3 = init;
+	int i = 0;
+	for (; i + 32 <= HW; i += 32) {
+		const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+		const __m256 v2 = _mm256_loadu_ps(x + i + 16), v3 = _mm256_loadu_ps(x + i + 24);
+		a0 = is_max ? _mm256_max_ps(a0, v0) : _mm256_add_ps(a0, v0);
+		a1 = is_max ? _mm256_max_ps(a1, v1) : _mm256_add_ps(a1, v1);
+		a2 = is_max ? _mm256_max_ps(a2, v2) : _mm256_add_ps(a2, v2);
+		a3 = is_max ? _mm256_max_ps(a3, v3) : _mm256_add_ps(a3, v3);
+	}
+	a0 = is_max ? _mm256_max_ps(_mm256_max_ps(a0, a1), _mm256_max_ps(a2, a3))
+	            : _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+	float t[8], r;
+	_mm256_storeu_ps(t, a0);
+	r = t[0];
+	for (int j = 1; j < 8; j++)
+		r = is_max ? (t[j] > r ? t[j] : r) : r + t[j];
+	for (; i < HW; i++)
+		r = is_max ? (x[i] > r ? x[i] : r) : r + x[i];
+	return r;
+}
+#endif
+
+#if defined(__AVX512F__)
+#define O2C_PLANE_REDUCE o2c_plane_reduce_avx512
+#elif defined(__AVX2__)
+#define O2C_PLANE_REDUCE o2c_plane_reduce_avx2
+#endif
+
+#if defined(O2C_PLANE_REDUCE)
+O2C_UNUSED static void o2c_gavgpool(const float *in, float *out, int NC, int HW)
+{
+	O2C_OMP(for schedule(static) nowait)
+	for (int nc = 0; nc < NC; nc++)
+		out[nc] = O2C_PLANE_REDUCE(in + (size_t)nc * HW, HW, 0) / (float)HW;
+}
+
+O2C_UNUSED static void o2c_gmaxpool(const float *in, float *out, int NC, int HW)
+{
+	O2C_OMP(for schedule(static) nowait)
+	for (int nc = 0; nc < NC; nc++)
+		out[nc] = O2C_PLANE_REDUCE(in + (size_t)nc * HW, HW, 1);
+}
+#else
+#define o2c_gavgpool o2c_gavgpool_generic
+#define o2c_gmaxpool o2c_gmaxpool_generic
+#endif

@@ -131,23 +131,44 @@ static void test_windows(void)
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* the dispatch (SIMD where built) and the reference against a double sum, at plane sizes
+ * with every kind of tail (1, 15, 16, 17, 63, 64, 65, 91, 196 pixels) on 1-3 threads */
 static void test_global(void)
 {
-	unsigned seed = 7;
-	const int NC = 17, HW = 13 * 7;
-	float x[17 * 91], ya[17], ym[17];
-	for (int i = 0; i < NC * HW; i++) x[i] = frand(&seed);
-	TEAM(o2c_gavgpool(x, ya, NC, HW));
-	TEAM(o2c_gmaxpool(x, ym, NC, HW));
-	for (int c = 0; c < NC; c++) {
-		double s = 0, m = -INFINITY;
-		for (int i = 0; i < HW; i++) {
-			s += x[c * HW + i];
-			m = x[c * HW + i] > m ? x[c * HW + i] : m;
+	static const int hws[] = { 1, 15, 16, 17, 63, 64, 65, 91, 196 };
+	int bad = 0;
+	for (int nth = 1; nth <= 3 && team_threads(nth); nth++)
+		for (size_t k = 0; k < sizeof hws / sizeof hws[0]; k++) {
+			unsigned seed = 7 + (unsigned)k;
+			const int NC = 17, HW = hws[k];
+			float *x = malloc((size_t)NC * HW * sizeof *x), ya[17], ym[17], ga[17], gm[17];
+			for (int i = 0; i < NC * HW; i++) x[i] = frand(&seed);
+			TEAM(o2c_gavgpool(x, ya, NC, HW));
+			TEAM(o2c_gmaxpool(x, ym, NC, HW));
+			TEAM(o2c_gavgpool_generic(x, ga, NC, HW));
+			TEAM(o2c_gmaxpool_generic(x, gm, NC, HW));
+			for (int c = 0; c < NC; c++) {
+				double s = 0, m = -INFINITY;
+				for (int i = 0; i < HW; i++) {
+					s += x[c * HW + i];
+					m = x[c * HW + i] > m ? x[c * HW + i] : m;
+				}
+				bad += !(fabs(ya[c] - s / HW) <= 1e-6) + !(fabs(ga[c] - s / HW) <= 1e-6);
+				bad += (ym[c] != (float)m) + (gm[c] != (float)m);
+				/* each ISA's plane reduction, whichever the dispatch took */
+#if defined(__AVX2__)
+				bad += !(fabs(o2c_plane_reduce_avx2(x + c * HW, HW, 0) - s) <= 1e-6 * HW);
+				bad += o2c_plane_reduce_avx2(x + c * HW, HW, 1) != (float)m;
+#endif
+#if defined(__AVX512F__)
+				bad += !(fabs(o2c_plane_reduce_avx512(x + c * HW, HW, 0) - s) <= 1e-6 * HW);
+				bad += o2c_plane_reduce_avx512(x + c * HW, HW, 1) != (float)m;
+#endif
+			}
+			free(x);
 		}
-		CU_ASSERT(fabs(ya[c] - s / HW) <= 1e-5);
-		CU_ASSERT(ym[c] == (float)m);
-	}
+	team_threads(0);
+	CU_ASSERT_EQUAL(bad, 0);
 }
 
 static void test_lrn(void)
