@@ -295,9 +295,28 @@ static bool output_folded(const Tensor *t)
  * passes gets a local `float *t_<name>` pointing into the workspace. */
 typedef struct Locals {
 	CNames *names;
-	const Tensor **t; const char **name; int n;
+	const Tensor **t; const char **name; size_t cap, n; /* a hash table on the tensor pointer */
 	FILE *decl;            /* their declarations, in order of first use (e->decl) */
 } Locals;
+
+/* Doubles the table: a 100k-node chain has 100k locals (tests/pathological/). */
+static void locals_grow(Locals *l)
+{
+	size_t cap = l->cap ? 2 * l->cap : 256;
+	const Tensor **t = xalloc(cap * sizeof *t);
+	const char **name = xalloc(cap * sizeof *name);
+	for (size_t i = 0; i < l->cap; i++)
+		if (l->t[i]) {
+			size_t j = ((uintptr_t)l->t[i] >> 4) & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = l->t[i];
+			name[j] = l->name[i];
+		}
+	l->t = t;
+	l->name = name;
+	l->cap = cap;
+}
 
 /* C expression for where tensor t lives during sample n of the entry loop. */
 static const char *tensor_expr(Emit *e, Locals *l, const Tensor *t)
@@ -311,16 +330,18 @@ static const char *tensor_expr(Emit *e, Locals *l, const Tensor *t)
 	case T_CONST: base = emit_const(e, r); break;
 	default:
 		ASSERT(r->arena_off >= 0);
-		for (int i = 0; i < l->n; i++)
-			if (l->t[i] == t)
-				return l->name[i];
-		l->t = xrealloc_arr(l->t, (size_t)l->n, (size_t)l->n + 1, sizeof *l->t);
-		l->name = xrealloc_arr(l->name, (size_t)l->n, (size_t)l->n + 1, sizeof *l->name);
-		l->t[l->n] = t;
-		l->name[l->n] = cnames_make(l->names, "t_", t->name);
-		fprintf(l->decl, "\tfloat *%s = (float *)(ws + %lld); /* %s '%s' */\n", l->name[l->n],
+		if (2 * (l->n + 1) > l->cap)
+			locals_grow(l);
+		size_t j = ((uintptr_t)t >> 4) & (l->cap - 1);
+		for (; l->t[j]; j = (j + 1) & (l->cap - 1))
+			if (l->t[j] == t)
+				return l->name[j];
+		l->t[j] = t;
+		l->name[j] = cnames_make(l->names, "t_", t->name);
+		l->n++;
+		fprintf(l->decl, "\tfloat *%s = (float *)(ws + %lld); /* %s '%s' */\n", l->name[j],
 		        (long long)(r->arena_off + off), shape_str(&t->shape), c_comment(t->name));
-		return l->name[l->n++];
+		return l->name[j];
 	}
 	if (off)
 		return xsprintf("(%s + %lld)", base, (long long)(off / (int64_t)sizeof(float)));

@@ -21,6 +21,9 @@
 #include <string.h>
 
 /* Where a node's names are resolved: the main graph, or one inlined call. */
+/* Inlining recurses once per level (a few hundred bytes of stack each). */
+#define MAX_FUNCTION_DEPTH 4096
+
 typedef struct Scope {
 	const struct Scope *parent;
 	const Onnx__FunctionProto *fn;   /* NULL for the main graph */
@@ -35,7 +38,7 @@ typedef struct Loader {
 	Graph *g;
 	const Onnx__ModelProto *m;
 	const char *dir;
-	const char **prefixes; int nprefixes; /* call prefixes used so far */
+	const char **prefixes; size_t prefix_cap, nprefixes; /* hash set of the call prefixes used so far */
 } Loader;
 
 static bool same_domain(const char *a, const char *b)
@@ -194,20 +197,49 @@ static void convert_attrs(Loader *L, const Scope *s, Node *n, const Onnx__NodePr
 
 static void add_node(Loader *L, const Scope *s, const Onnx__NodeProto *np, int index);
 
-/* A unique "<call>/" prefix for the tensors of one inlined call. */
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* Adds p to the set of call prefixes; false when it is there already. */
+static bool prefix_add(Loader *L, const char *p)
+{
+	if (2 * (L->nprefixes + 1) > L->prefix_cap) {
+		size_t cap = L->prefix_cap ? 2 * L->prefix_cap : 64;
+		const char **set = xalloc(cap * sizeof *set);
+		for (size_t i = 0; i < L->prefix_cap; i++)
+			if (L->prefixes[i]) {
+				size_t j = hash_str(L->prefixes[i]) & (cap - 1);
+				while (set[j])
+					j = (j + 1) & (cap - 1);
+				set[j] = L->prefixes[i];
+			}
+		L->prefixes = set;
+		L->prefix_cap = cap;
+	}
+	size_t j = hash_str(p) & (L->prefix_cap - 1);
+	for (; L->prefixes[j]; j = (j + 1) & (L->prefix_cap - 1))
+		if (!strcmp(L->prefixes[j], p))
+			return false;
+	L->prefixes[j] = p;
+	L->nprefixes++;
+	return true;
+}
+
+/* A unique "<call>/" prefix for the tensors of one inlined call.  Deeply nested
+ * calls would make names grow with the depth (and memory with its square): past
+ * 200 characters the middle is elided; the set keeps prefixes unique anyway. */
 static const char *call_prefix(Loader *L, const char *call_name)
 {
-	const char *p = xsprintf("%s/", call_name);
-	for (int k = 2;; k++) {
-		bool used = false;
-		for (int i = 0; i < L->nprefixes && !used; i++)
-			used = !strcmp(L->prefixes[i], p);
-		if (!used)
-			break;
-		p = xsprintf("%s#%d/", call_name, k);
-	}
-	L->prefixes = xrealloc_arr(L->prefixes, (size_t)L->nprefixes, (size_t)L->nprefixes + 1, sizeof *L->prefixes);
-	L->prefixes[L->nprefixes++] = p;
+	size_t len = strlen(call_name);
+	const char *base = len <= 200 ? call_name : xsprintf("%.64s...%s", call_name, call_name + len - 128);
+	const char *p = xsprintf("%s/", base);
+	for (int k = 2; !prefix_add(L, p); k++)
+		p = xsprintf("%s#%d/", base, k);
 	return p;
 }
 
@@ -220,8 +252,8 @@ static void inline_call(Loader *L, const Scope *s, const Node *call, const Onnx_
 	for (const Scope *p = s; p; p = p->parent, depth++)
 		if (p->fn == fn)
 			fatal_node(call, "function '%s' calls itself (directly or through other functions)", fn->name);
-	if (depth > 64)
-		fatal_unsupported(call, "functions nest more than 64 deep");
+	if (depth > MAX_FUNCTION_DEPTH)
+		fatal_unsupported(call, "functions nest more than %d deep", MAX_FUNCTION_DEPTH);
 	if (np->n_input > fn->n_input)
 		fatal_node(call, "passes %zu inputs to function '%s', which takes %zu", np->n_input, fn->name,
 		           fn->n_input);
