@@ -6,7 +6,7 @@ find_program(ONNX2C_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 set(BAD_DIR ${CMAKE_CURRENT_BINARY_DIR}/bad)
 set(BAD_CASES
   truncated garbage empty cycle missing_input missing_output function_recursion
-  unsupported_ops subgraph_if legacy_broadcast opset99 no_opset shape_add conv_channels nonfloat_weight
+  unsupported_ops einsum_not_matmul subgraph_if legacy_broadcast opset99 no_opset shape_add conv_channels nonfloat_weight
   nonfloat_input string_init symbolic_dim batch_transpose absurd_init absurd_input
   short_data ext_dotdot ext_absolute ext_symlink ext_missing ext_too_long)
 

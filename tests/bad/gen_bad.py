@@ -111,6 +111,9 @@ case("unsupported_ops", model([
         extra_opsets=[("com.example", 1)]),
      "3", r"unsupported_ops\.onnx: unsupported: node 'rnd' \(RandomUniformLike\)", r"node 'topk' \(TopK\)",
      r"node 'bern' \(Bernoulli\)", r"node 'det' \(com\.example\.Det\)", r"4 nodes with unsupported operators")
+case("einsum_not_matmul", model([h.make_node("Einsum", ["X", "W"], ["Y"], name="ein", equation="ij,jk->i")],
+                                [vi("X", [1, 4])], [vi("Y", [1])], inits=[const("W", np.ones((4, 3), np.float32))]),
+     "3", r"node 'ein' \(Einsum\): equation 'ij,jk->i': letter 'k' of one operand is summed away")
 then = h.make_graph([h.make_node("Relu", ["X"], ["t"], name="inner")], "then", [], [vi("t", [1, 4])])
 case("subgraph_if", model([h.make_node("If", ["C"], ["Y"], name="if", then_branch=then, else_branch=then)],
                           [vi("X", [1, 4])], [vi("Y", [1, 4])], inits=[const("C", np.array(True))]),

@@ -220,6 +220,27 @@ def upsample_v9():
                  inits=[("s", np.array([1, 1, 2, 3], np.float32))])
 
 
+@case
+def einsum_matmul():
+    # attention's scores and weighted sum, a projection by a constant, and a product with transposed output
+    h, t, d = 2, 5, 4
+    nodes = [N("Einsum", ["q", "k"], ["s"], equation="bhid,bhjd->bhij"),
+             N("Softmax", ["s"], ["p"], axis=-1),
+             N("Einsum", ["p", "k"], ["o"], equation="bhij,bhjd->bhid"),
+             N("Einsum", ["o", "w"], ["proj"], equation="bhid,de->bhie"),
+             N("Einsum", ["o", "q"], ["tr"], equation="bhid , bhie -> bhed")]
+    return model(nodes, [("q", ["N", h, t, d]), ("k", ["N", h, t, d])],
+                 [("o", ["N", h, t, d]), ("proj", ["N", h, t, 3]), ("tr", ["N", h, d, d])], 12,
+                 inits=[("w", rng.standard_normal((d, 3)).astype(np.float32))])
+
+
+@case
+def einsum_implicit():
+    # implicit output: the letters that occur once, alphabetically (bik)
+    return model([N("Einsum", ["x", "w"], ["y"], equation="bij,jk")],
+                 [("x", ["N", 4, 6])], [("y", ["N", 4, 3])], 12, inits=[("w", rng.standard_normal((6, 3)).astype(np.float32))])
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))
