@@ -565,7 +565,8 @@ static void emit_header(Emit *e, FILE *f, const char *P, const char *U, const ch
 static void write_blob(FILE *f, const unsigned char *b, size_t n)
 {
 	fprintf(f, "/* Weights: %zu bytes, little-endian float32, 64-byte aligned tensors. */\n", n);
-	fprintf(f, "static const union { unsigned char b[%zu]; float f[%zu]; } o2c_blob O2C_ALIGNED(64) = {\n",
+	/* unused when no kernel reads a weight (a model of views only) */
+	fprintf(f, "O2C_UNUSED static const union { unsigned char b[%zu]; float f[%zu]; } o2c_blob O2C_ALIGNED(64) = {\n",
 	        n ? n : 1, n ? (n + 3) / 4 : 1);
 	if (!n) {
 		fprintf(f, "\t{0}\n};\n");
