@@ -6,8 +6,9 @@
  * What holds depends on how far the pipeline has got (IrStage): names and
  * links from the load on, the schedule and the producers after topo_sort,
  * valid op indices after check_ops, shapes after inference, the arena after
- * the memory plan.  It checks, never repairs, and costs O(nodes + tensors)
- * up to the plan, whose overlap check is quadratic in the arena tensors.
+ * the memory plan.  It checks, never repairs, and costs about O(nodes +
+ * tensors): the plan's overlap check compares each arena tensor only with
+ * those live when it starts.
  */
 #include "ir.h"
 
@@ -226,6 +227,12 @@ static void check_io(Checker *c)
 	}
 }
 
+static int by_first_use(const void *a, const void *b)
+{
+	const Tensor *x = *(const Tensor *const *)a, *y = *(const Tensor *const *)b;
+	return (x->first_use > y->first_use) - (x->first_use < y->first_use);
+}
+
 /* The memory plan: every runtime tensor a live node touches has a place, inside
  * its root, and no two arena tensors live at once share bytes. */
 static void check_plan(Checker *c)
@@ -272,14 +279,27 @@ static void check_plan(Checker *c)
 			}
 		}
 	}
-	for (int a = 0; a < nroots; a++)
-		for (int b = a + 1; b < nroots; b++) {
-			const Tensor *x = roots[a], *y = roots[b];
-			int64_t xe = x->arena_off + shape_numel(&x->shape) * (int64_t)sizeof(float);
+	/* two lifetimes overlap when one starts while the other is live: a sweep over
+	 * start times compares each tensor with those live then, not with all */
+	qsort(roots, (size_t)nroots, sizeof *roots, by_first_use);
+	const Tensor **live = xalloc((size_t)(nroots + 1) * sizeof *live);
+	int nlive = 0;
+	for (int a = 0; a < nroots; a++) {
+		const Tensor *x = roots[a];
+		int k = 0;
+		for (int b = 0; b < nlive; b++)
+			if (live[b]->last_use >= x->first_use)
+				live[k++] = live[b];
+		nlive = k;
+		int64_t xe = x->arena_off + shape_numel(&x->shape) * (int64_t)sizeof(float);
+		for (int b = 0; b < nlive; b++) {
+			const Tensor *y = live[b];
 			int64_t ye = y->arena_off + shape_numel(&y->shape) * (int64_t)sizeof(float);
-			if (x->arena_off < ye && y->arena_off < xe && x->first_use <= y->last_use && y->first_use <= x->last_use)
-				problem(c, "tensors '%s' and '%s' share arena bytes while both are live", x->name, y->name);
+			if (x->arena_off < ye && y->arena_off < xe)
+				problem(c, "tensors '%s' and '%s' share arena bytes while both are live", y->name, x->name);
 		}
+		live[nlive++] = x;
+	}
 }
 
 int ir_problems(const Graph *g, IrStage stage, char *msg, size_t cap)
