@@ -41,6 +41,9 @@ static void usage(FILE *f)
 "  --unfreeze N     with --train-head: the last N blocks before the head train too\n"
 "                   (a block: a stretch between single-tensor cuts holding parameters)\n"
 "  --trainable-from NODE  with --train-head: train from NODE's input (or a tensor) on\n"
+"  --max-weights=B  refuse models whose weights pass B bytes (default 4G; K, M, G, T suffixes)\n"
+"  --max-arena=B    refuse models whose workspace per sample passes B bytes (default 16G)\n"
+"  --max-source=B   refuse models whose generated .c would pass B bytes (default 16G)\n"
 "  --dump-ir        print the IR after shape inference and after optimisation\n"
 "  --dump-ir=STEP   print the IR after one step: load, topo, check, infer, train, a pass\n"
 "                   name (as --no-fuse), plan\n"
@@ -223,6 +226,14 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--trainable-from") && next) {
 			trainable_from = argv[++i];
+		} else if (!strncmp(a, "--max-weights=", 14) || !strncmp(a, "--max-arena=", 12) ||
+		           !strncmp(a, "--max-source=", 13)) {
+			const char *v = strchr(a, '=') + 1;
+			int64_t *lim = a[6] == 'w' ? &g_limits.weights : a[6] == 'a' ? &g_limits.arena : &g_limits.source;
+			if (!parse_bytes(v, lim)) {
+				fprintf(stderr, "onnx2c: %.*s takes a byte count (e.g. 512M, 8G), got '%s'\n", (int)(v - a - 1), a, v);
+				return EXIT_USAGE;
+			}
 		} else if (!strcmp(a, "--dump-ir")) {
 			dump_ir = true;
 		} else if (!strncmp(a, "--dump-ir=", 10) || !strncmp(a, "--debug-break-ir=", 17)) {

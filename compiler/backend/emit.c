@@ -108,6 +108,7 @@ void emit_need(Emit *e, const char *name)
 static size_t blob_add(Emit *e, const void *data, size_t n)
 {
 	size_t off = (e->blob_len + 63) & ~(size_t)63;
+	check_limit((int64_t)(off + n), g_limits.weights, "the generated code's weights", "--max-weights");
 	if (off + n > e->blob_cap) {
 		size_t cap = e->blob_cap ? e->blob_cap : 1 << 20;
 		while (cap < off + n)
@@ -694,6 +695,15 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	                        ONNX2C_VERSION, c_comment(cmdline), c_comment(basename_of(g->path)),
 	                        c_comment(g->producer ? g->producer : "unknown"), (long long)g->ir_version,
 	                        (long long)g->opset);
+
+	/* the file's size before it is written: the templates, the blob as a string literal
+	 * (at most 4 characters a byte, 3 more a 4000-character line), the bodies, and the
+	 * entry points (a few KB, plus a line per tensor) */
+	int64_t source = (int64_t)strlen(banner) + 4 * (int64_t)e->blob_len + 3 * (int64_t)(e->blob_len / 1000 + 1) +
+	                 (int64_t)e->body_len + 65536 + 256 * (int64_t)g->ntensors;
+	for (int i = 0; i < e->ntemplates; i++)
+		source += (int64_t)strlen(template_text(e->templates[i]));
+	check_limit(source, g_limits.source, "the generated C source", "--max-source");
 
 	char *tmp = xsprintf("%s.tmp", c_path);
 	FILE *f = fopen(tmp, "w");

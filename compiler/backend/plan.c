@@ -269,6 +269,7 @@ void plan_memory(Graph *g)
 		if (live > lb)
 			lb = live;
 	}
+	check_limit(arena, g_limits.arena, "the workspace arena (per sample)", "--max-arena");
 	g->arena_size = arena;
 	g->arena_lower_bound = lb;
 	g->arena_naive = naive;

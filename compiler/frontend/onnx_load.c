@@ -112,6 +112,27 @@ static void free_model(void *m)
 
 static Graph *load_model(const char *path, Onnx__ModelProto *m);
 
+/* What the initializers' dims say they hold, in bytes, before any is decoded (saturating;
+ * a tensor with a negative or overflowing dim or a type without a fixed size is left to its
+ * decoder, whose message is more precise). */
+static int64_t initializer_bytes(const Onnx__GraphProto *gp)
+{
+	static const int8_t size[] = { 0, 4, 1, 1, 2, 2, 4, 8, 0, 1, 2, 8, 4, 8 };
+	int64_t total = 0;
+	for (size_t i = 0; i < gp->n_initializer; i++) {
+		const Onnx__TensorProto *tp = gp->initializer[i];
+		int64_t n = tp->data_type > 0 && tp->data_type < (int32_t)sizeof size ? size[tp->data_type] : 0;
+		for (size_t k = 0; k < tp->n_dims && n > 0; k++)
+			if (tp->dims[k] < 0)
+				n = 0;
+			else if (__builtin_mul_overflow(n, tp->dims[k], &n))
+				n = 0;
+		if (__builtin_add_overflow(total, n, &total))
+			return INT64_MAX;
+	}
+	return total;
+}
+
 Graph *onnx_load(const char *path)
 {
 	g_model_path = path;
@@ -148,6 +169,7 @@ static Graph *load_model(const char *path, Onnx__ModelProto *m)
 	if (g->opset < 0)
 		fatal("the model imports no opset for the default ONNX domain (opset_import is missing)");
 	char *dir = dir_of(path);
+	check_limit(initializer_bytes(gp), g_limits.weights, "the model's initializers", "--max-weights");
 
 	if (gp->n_sparse_initializer)
 		fatal_unsupported(NULL, "the model has sparse initializers ('%s'), which are not supported",

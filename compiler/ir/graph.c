@@ -102,6 +102,8 @@ Tensor *graph_const(Graph *g, const char *name, DType dt, const Shape *s, const 
 	t->shape = *s;
 	t->has_shape = true;
 	size_t bytes = (size_t)shape_numel(s) * dtype_size(dt);
+	if ((int64_t)bytes > g_limits.weights) /* a fold's result, before it is allocated */
+		check_limit((int64_t)bytes, g_limits.weights, xsprintf("constant '%s'", name), "--max-weights");
 	t->data = xalloc(bytes ? bytes : 1);
 	if (data && bytes)
 		memcpy(t->data, data, bytes);

@@ -67,6 +67,16 @@ void arena_release(ArenaMark m);
 Cleanup *on_release(void (*fn)(void *), void *p);
 void cleanup_done(Cleanup *c);     /* NULL is fine */
 
+/* Resource limits (--max-weights, --max-arena, --max-source; README "The command"):
+ * a model that would pass one gets a clear error before the memory or file is
+ * allocated.  weights: the model's initializers together, any one constant the
+ * compiler folds, and the generated weights blob; arena: the workspace;
+ * source: the generated .c file (estimated before it is written). */
+typedef struct { int64_t weights, arena, source; } Limits;
+extern Limits g_limits;
+void check_limit(int64_t bytes, int64_t limit, const char *what, const char *option); /* fatal when over */
+bool parse_bytes(const char *s, int64_t *out); /* "123", "64K", "2G" (powers of 1024) */
+
 /* Errors name the model file, the node (name and op type) and what is wrong. */
 extern const char *g_model_path;      /* for messages */
 extern int g_errors;                  /* non-fatal errors reported so far */

@@ -140,6 +140,33 @@ int64_t checked_mul(int64_t a, int64_t b, const char *what)
 
 const char *g_model_path = "onnx2c";
 int g_errors;
+
+Limits g_limits = { .weights = (int64_t)4 << 30, .arena = (int64_t)16 << 30, .source = (int64_t)16 << 30 };
+
+void check_limit(int64_t bytes, int64_t limit, const char *what, const char *option)
+{
+	if (bytes > limit)
+		fatal("%s would take %lld bytes, over the limit of %lld (%s=BYTES sets it)", what, (long long)bytes,
+		      (long long)limit, option);
+}
+
+bool parse_bytes(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	int shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (end == s || *end || errno || v < 0 || v > (INT64_MAX >> shift))
+		return false;
+	*out = (int64_t)v << shift;
+	return true;
+}
 int g_verbose;
 void (*g_fatal_hook)(int code);
 

@@ -38,7 +38,15 @@ void infer_shapes(Graph *g)
 			shape_numel(&t->shape); /* absurd sizes die here, with a message */
 		}
 		/* Shape depends only on the input's shape, so it folds even at run time */
-		if ((all_inputs_const(n) || n->op == OP_Shape) && !n->dead && d->fold(g, n)) {
+		bool folds = (all_inputs_const(n) || n->op == OP_Shape) && !n->dead;
+		if (folds) /* the folded outputs are constants: within --max-weights before they are allocated */
+			for (int j = 0; j < n->nout; j++)
+				if (n->out[j] && shape_numel(&n->out[j]->shape) * (int64_t)dtype_size(n->out[j]->dtype) >
+				                 g_limits.weights)
+					check_limit(shape_numel(&n->out[j]->shape) * (int64_t)dtype_size(n->out[j]->dtype),
+					            g_limits.weights, xsprintf("node '%s' (%s): its folded output '%s'", n->name,
+					            n->op_type, n->out[j]->name), "--max-weights");
+		if (folds && d->fold(g, n)) {
 			for (int j = 0; j < n->nout; j++)
 				if (n->out[j]) {
 					ASSERT(n->out[j]->data);

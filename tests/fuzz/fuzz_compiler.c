@@ -60,6 +60,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	atexit(remove_scratch);
 	devnull = fopen("/dev/null", "w");
 	g_fatal_hook = fatal_hook;
+	/* small limits: a few mutated bytes can declare gigabytes, and the point is the
+	 * parsers and passes, not the allocator (--max-weights etc. are tested in tests/cli) */
+	g_limits = (Limits){ .weights = 64 << 20, .arena = 256 << 20, .source = 256 << 20 };
 	return 0;
 }
 
