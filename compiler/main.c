@@ -38,8 +38,9 @@ static void usage(FILE *f)
 "                   describes the head for the training runtime (see README)\n"
 "  --head-classes K with --train-head: a fresh K-way head replaces the model's\n"
 "  --train-main     with --train-head: add a main() that runs the trainer (link onnx2c_rt)\n"
-"  --unfreeze N     with --train-head: the last N blocks before the head train too\n"
-"                   (a block: a stretch between single-tensor cuts holding parameters)\n"
+"  --unfreeze N|all with --train-head: the last N blocks before the head train too\n"
+"                   (a block: a stretch between single-tensor cuts holding parameters;\n"
+"                   all: every block, the stem included: full fine-tuning)\n"
 "  --trainable-from NODE  with --train-head: train from NODE's input (or a tensor) on\n"
 "  --max-weights=B  refuse models whose weights pass B bytes (default 4G; K, M, G, T suffixes)\n"
 "  --max-arena=B    refuse models whose workspace per sample passes B bytes (default 16G)\n"
@@ -218,10 +219,10 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--unfreeze") && next) {
-			char *end;
-			unfreeze = strtoll(argv[++i], &end, 10);
-			if (*end || unfreeze < 1 || unfreeze > 100000) {
-				fprintf(stderr, "onnx2c: --unfreeze takes a block count (1..100000), got '%s'\n", argv[i]);
+			char *end = NULL; /* stays NULL for "all" (-1) */
+			unfreeze = !strcmp(argv[++i], "all") ? -1 : strtoll(argv[i], &end, 10);
+			if (end && (*end || unfreeze < 1 || unfreeze > 100000)) {
+				fprintf(stderr, "onnx2c: --unfreeze takes a block count (1..100000) or 'all', got '%s'\n", argv[i]);
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--trainable-from") && next) {

@@ -306,10 +306,68 @@ static float bilinear(const unsigned char *src, int h, int w, int ch, int c, int
 	return top + (bot - top) * ay;
 }
 
+/* torchvision's RandomResizedCrop.get_params: the region (y0, x0, rh, rw) of an h x w image. */
+static void resized_crop_region(int h, int w, float scale_min, RtRng *rng, int *y0, int *x0, int *rh, int *rw)
+{
+	const double area = (double)h * w, lr0 = log(3.0 / 4.0), lr1 = log(4.0 / 3.0);
+	for (int k = 0; k < 10; k++) {
+		const double target = area * (scale_min + (1.0 - scale_min) * rt_rng_float(rng));
+		const double ratio = exp(lr0 + (lr1 - lr0) * rt_rng_float(rng));
+		const int cw = (int)lround(sqrt(target * ratio)), ch = (int)lround(sqrt(target / ratio));
+		if (cw > 0 && cw <= w && ch > 0 && ch <= h) {
+			*y0 = (int)rt_rng_below(rng, (uint32_t)(h - ch + 1));
+			*x0 = (int)rt_rng_below(rng, (uint32_t)(w - cw + 1));
+			*rh = ch, *rw = cw;
+			return;
+		}
+	}
+	const double in_ratio = (double)w / h; /* the fallback: the centre, the ratio clamped */
+	*rw = w, *rh = h;
+	if (in_ratio < 3.0 / 4.0)
+		*rh = (int)lround(w / (3.0 / 4.0));
+	else if (in_ratio > 4.0 / 3.0)
+		*rw = (int)lround(h * (4.0 / 3.0));
+	*y0 = (h - *rh) / 2, *x0 = (w - *rw) / 2;
+}
+
+/* RandomResizedCrop and flip: region (y0, x0, rh, rw) of img resized to crop_h x crop_w, normalised. */
+static void resized_crop(const unsigned char *img, int h, int w, const RtTransform *t, RtRng *rng, float *out)
+{
+	int y0, x0, rh, rw;
+	resized_crop_region(h, w, t->scale_min > 0 ? t->scale_min : 0.08f, rng, &y0, &x0, &rh, &rw);
+	const int flip = t->random_flip && (rt_rng_next(rng) >> 63);
+	const unsigned char *base = img + ((size_t)y0 * w + x0) * t->channels;
+	for (int c = 0; c < t->channels; c++) {
+		const float scale = 1.0f / (255.0f * t->std[c]), shift = t->mean[c] / t->std[c];
+		for (int y = 0; y < t->crop_h; y++)
+			for (int x = 0; x < t->crop_w; x++) {
+				/* the region as an rh x rw image with row stride w: bilinear with its own edges */
+				const int sx = flip ? t->crop_w - 1 - x : x;
+				const float sy_ = ((float)y + 0.5f) * (float)rh / (float)t->crop_h - 0.5f;
+				const float sx_ = ((float)sx + 0.5f) * (float)rw / (float)t->crop_w - 0.5f;
+				const float fy = sy_ < 0.0f ? 0.0f : sy_, fx = sx_ < 0.0f ? 0.0f : sx_;
+				int ya = (int)fy, xa = (int)fx;
+				ya = ya > rh - 1 ? rh - 1 : ya;
+				xa = xa > rw - 1 ? rw - 1 : xa;
+				const int yb = ya + 1 < rh ? ya + 1 : rh - 1, xb = xa + 1 < rw ? xa + 1 : rw - 1;
+				const float ay = fy - (float)ya, ax = fx - (float)xa;
+#define PX(yy, xx) ((float)base[((size_t)(yy) * w + (xx)) * t->channels + c])
+				const float top = PX(ya, xa) + (PX(ya, xb) - PX(ya, xa)) * ax;
+				const float bot = PX(yb, xa) + (PX(yb, xb) - PX(yb, xa)) * ax;
+#undef PX
+				out[((size_t)c * t->crop_h + y) * t->crop_w + x] = (top + (bot - top) * ay) * scale - shift;
+			}
+	}
+}
+
 /* Resizes (or not), crops, flips and normalises img[h,w,ch] into out[ch, crop_h, crop_w]. */
 static int transform(const unsigned char *img, int h, int w, const RtTransform *t, RtRng *rng, float *out,
                      const char *what)
 {
+	if (t->random_resized_crop && rng) {
+		resized_crop(img, h, w, t, rng, out);
+		return RT_OK;
+	}
 	int rh = h, rw = w;
 	if (t->resize > 0) { /* shorter side to `resize`, aspect kept (torchvision Resize(int)) */
 		if (h <= w) {

@@ -129,6 +129,80 @@ void rt_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float
 	}
 }
 
+/* Training BatchNorm: the batch's statistics in the forward and the backward, as PyTorch's
+ * model.train().  Sums in double (one channel's M = N*HW values can be a million), each thread
+ * owning channels, so results do not depend on the thread count. */
+void rt_bn_train_forward(float *out, float *save, float *running_mean, float *running_var, const float *inp,
+                         const float *gamma, const float *beta, float eps, float momentum, int N, int C, int HW)
+{
+	/* out[N,C,HW], save[2C] (means, then 1/sqrt(var + eps)), running_*[C] (may be NULL), inp[N,C,HW],
+	 * gamma/beta[C] */
+	const double M = (double)N * HW;
+	RT_OMP(parallel for schedule(static))
+	for (int c = 0; c < C; c++) {
+		double s = 0.0, ss = 0.0;
+		for (int n = 0; n < N; n++) {
+			const float *x = inp + ((size_t)n * C + c) * HW;
+			for (int i = 0; i < HW; i++)
+				s += x[i];
+		}
+		const double mu = s / M;
+		for (int n = 0; n < N; n++) { /* the variance about the mean: no cancellation */
+			const float *x = inp + ((size_t)n * C + c) * HW;
+			for (int i = 0; i < HW; i++)
+				ss += ((double)x[i] - mu) * ((double)x[i] - mu);
+		}
+		const double var = ss / M; /* biased: what normalises */
+		const float rstd = (float)(1.0 / sqrt(var + (double)eps)), muf = (float)mu, ga = gamma[c], be = beta[c];
+		save[c] = muf;
+		save[C + c] = rstd;
+		if (running_mean)
+			running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * muf;
+		if (running_var) /* unbiased, as PyTorch keeps it */
+			running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)(M > 1 ? var * M / (M - 1) : var);
+		for (int n = 0; n < N; n++) {
+			const float *x = inp + ((size_t)n * C + c) * HW;
+			float *y = out + ((size_t)n * C + c) * HW;
+			for (int i = 0; i < HW; i++)
+				y[i] = (x[i] - muf) * rstd * ga + be;
+		}
+	}
+}
+
+void rt_bn_train_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                          const float *gamma, const float *save, int N, int C, int HW, int acc)
+{
+	/* dinp[N,C,HW], dgamma/dbeta[C] (may be NULL), dout/inp[N,C,HW], gamma[C], save[2C] from the forward.
+	 * The mean and variance depend on every input of the channel:
+	 * dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)). */
+	const double M = (double)N * HW;
+	RT_OMP(parallel for schedule(static))
+	for (int c = 0; c < C; c++) {
+		const float mu = save[c], rstd = save[C + c];
+		double sb = 0.0, sg = 0.0;
+		for (int n = 0; n < N; n++) {
+			const float *x = inp + ((size_t)n * C + c) * HW, *dy = dout + ((size_t)n * C + c) * HW;
+			for (int i = 0; i < HW; i++) {
+				sb += dy[i];
+				sg += (double)dy[i] * ((x[i] - mu) * rstd);
+			}
+		}
+		if (dgamma)
+			dgamma[c] += (float)sg;
+		if (dbeta)
+			dbeta[c] += (float)sb;
+		if (!dinp)
+			continue;
+		const float k = gamma[c] * rstd, mdy = (float)(sb / M), mg = (float)(sg / M);
+		for (int n = 0; n < N; n++) {
+			const float *x = inp + ((size_t)n * C + c) * HW, *dy = dout + ((size_t)n * C + c) * HW;
+			float *dx = dinp + ((size_t)n * C + c) * HW;
+			for (int i = 0; i < HW; i++)
+				dx[i] = (acc ? dx[i] : 0.0f) + k * (dy[i] - mdy - (x[i] - mu) * rstd * mg);
+		}
+	}
+}
+
 /* ------------------------------------------------------ relu, add, concat */
 
 void rt_relu_forward(float *out, const float *inp, size_t n)

@@ -118,6 +118,16 @@ void rt_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float
                            const float *gamma, const float *mean, const float *var, float eps, int N, int C, int HW,
                            int acc);
 
+/* Training BatchNorm (PyTorch's model.train()): normalises with the batch's own statistics over N
+ * and HW (biased variance) and moves the running ones as PyTorch does, running = (1 - momentum) *
+ * running + momentum * batch (PyTorch's momentum: 0.1 by default), the variance unbiased (M/(M-1)).  save[2C] gets each channel's mean and 1/sqrt(var + eps) for the backward;
+ * running_mean/var may be NULL (not kept). */
+void rt_bn_train_forward(float *out, float *save, float *running_mean, float *running_var, const float *inp,
+                         const float *gamma, const float *beta, float eps, float momentum, int N, int C, int HW);
+/* dinp (acc as above), dgamma, dbeta (+=; any may be NULL), through the batch statistics too. */
+void rt_bn_train_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                          const float *gamma, const float *save, int N, int C, int HW, int acc);
+
 /* ReLU on n floats; the backward uses the forward's OUTPUT (so inp may be overwritten in place). */
 void rt_relu_forward(float *out, const float *inp, size_t n);
 void rt_relu_backward(float *dinp, const float *dout, const float *out, size_t n, int acc);
@@ -260,13 +270,18 @@ void rt_dataset_free(RtDataset *d);
 /* Image preprocessing: decode (RGB, or grey when channels == 1), resize the shorter side to
  * `resize` (bilinear, half-pixel centres, no antialias; 0 = no resize), crop crop_h x crop_w (centre,
  * or a random position when random_crop), optional random horizontal flip, then (x/255 - mean)/std
- * per channel into out[channels, crop_h, crop_w]. */
+ * per channel into out[channels, crop_h, crop_w].  random_resized_crop replaces the resize and the
+ * crop by torchvision's RandomResizedCrop: a region of area scale_min..1 of the image and aspect
+ * ratio 3/4..4/3 (log-uniform; 10 draws, else the centre region clamped to that ratio), resized
+ * bilinearly (no antialias) to crop_h x crop_w. */
 typedef struct RtTransform {
 	int channels;
 	int resize;
 	int crop_h, crop_w;
 	float mean[3], std[3];
 	int random_crop, random_flip;
+	int random_resized_crop;
+	float scale_min;          /* random_resized_crop: the smallest area fraction (torchvision: 0.08) */
 } RtTransform;
 /* Loads sample i of d into out (its label in *label).  rng is used only by the random options. */
 int rt_dataset_load(const RtDataset *d, int i, const RtTransform *t, RtRng *rng, float *out, int *label);
@@ -327,10 +342,14 @@ typedef struct RtParam {
 	size_t offset, count;
 } RtParam;
 
-/* The trainable block of a model compiled with --unfreeze N / --trainable-from NODE: the C that
- * onnx2c generated from the ONNX nodes between the cut (the frozen trunk's output) and the
- * features (the head's input), over a flat parameter buffer.  Activations per batch:
- * acts_size(batch) floats for acts, as many for dacts.  Both return RT_OK or an RtStatus. */
+/* The trainable block of a model compiled with --unfreeze N|all / --trainable-from NODE: the C that
+ * onnx2c generated from the ONNX nodes between the cut (the frozen trunk's output, or with
+ * --unfreeze all the model's input) and the features (the head's input), over a flat parameter
+ * buffer.  Its BatchNorms' running statistics are a second buffer, stats, which the optimizer
+ * never touches: the forward normalises with them (inference BN, the default: they stay as they
+ * are), or with the batch's statistics, moving stats as PyTorch's model.train() does.
+ * Activations per batch: acts_size(batch) floats for acts, as many for dacts.  Both return RT_OK
+ * or an RtStatus. */
 typedef struct RtBlock {
 	const char *cut;         /* the tensor the trunk now ends at */
 	int in_numel;            /* its floats a sample */
@@ -338,12 +357,19 @@ typedef struct RtBlock {
 	const float *init;       /* [nparams] the model's values */
 	const RtParam *params;   /* [ntensors] */
 	int ntensors;
+	size_t nstats;           /* floats of the statistics buffer (BN running means and variances) */
+	const float *stats_init; /* [nstats] the model's values */
+	const RtParam *stats;    /* [nstat_tensors] their ONNX initializers and offsets in stats */
+	int nstat_tensors;
 	size_t (*acts_size)(int batch);
-	/* feat[batch, features] from x[batch, in_numel]; keeps every activation in acts */
-	int (*forward)(float *acts, const float *params, int batch, const float *x, float *feat);
-	/* grads[nparams] += d loss/d params, from dfeat and the forward's acts (dacts: scratch) */
-	int (*backward)(float *grads, float *dacts, const float *acts, const float *params, int batch, const float *x,
-	                const float *dfeat);
+	/* feat[batch, features] from x[batch, in_numel]; keeps every activation in acts.  bn_momentum < 0:
+	 * inference BN on stats; >= 0: training BN, stats moved with that (PyTorch) momentum */
+	int (*forward)(float *acts, const float *params, float *stats, float bn_momentum, int batch, const float *x,
+	               float *feat);
+	/* grads[nparams] += d loss/d params, from dfeat and the forward's acts (dacts: scratch); bn_train:
+	 * the forward that made acts had bn_momentum >= 0 */
+	int (*backward)(float *grads, float *dacts, const float *acts, const float *params, const float *stats,
+	                int bn_train, int batch, const float *x, const float *dfeat);
 } RtBlock;
 
 /* What a model compiled with `onnx2c --train-head --train-main` tells the trainer: its

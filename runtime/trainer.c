@@ -38,8 +38,8 @@ typedef struct Opts {
 	double val_split;
 	int lo, hi, have_classes;
 	int epochs, batch, limit;
-	double lr, momentum, wd, smoothing, block_lr;
-	int nesterov, no_shuffle, augment, resume;
+	double lr, momentum, wd, smoothing, block_lr, bn_momentum, augment_scale;
+	int nesterov, no_shuffle, augment, resume, bn_train;
 	const char *optim, *schedule;
 	unsigned long long seed;
 	int resize;
@@ -63,11 +63,17 @@ static void usage(FILE *f, const char *prog)
 "  --limit N             use only the first N training samples (after --classes)\n"
 "  --resize S            resize the shorter image side to S (then centre crop to the model's input)\n"
 "  --mean M[,M,M] --std S[,S,S]  normalisation of x/255 (default 0 and 1)\n"
-"  --augment             random crop and flip (disables the feature cache)\n"
+"  --augment             torchvision's RandomResizedCrop (area --augment-scale..1, ratio 3/4..4/3)\n"
+"                        and RandomHorizontalFlip, new each epoch (the trunk then runs every step)\n"
+"  --augment-scale S (0.08)  the smallest crop area, a fraction of the image\n"
 "training:\n"
 "  --epochs N (10)  --batch B (64)  --lr LR (0.01)  --optim sgd|adamw (sgd)\n"
 "  --momentum M (0.9)  --nesterov  --wd W (0)  --label-smoothing E (0)\n"
 "  --block-lr-scale S (0.1)  models compiled with --unfreeze: the block's rate is S x the head's\n"
+"  --bn-train            models compiled with --unfreeze: the block's BatchNorms normalise with the\n"
+"                        batch's statistics and update their running ones (PyTorch's model.train());\n"
+"                        by default they keep the model's (model.eval(): better for small data)\n"
+"  --bn-momentum M (0.1) the running statistics' update with --bn-train (PyTorch's momentum)\n"
 "  --schedule const|step:S:G|cosine|warmup-cosine:W   per-epoch learning rate (const)\n"
 "  --seed N (0)          head initialisation, shuffling, split and augmentation\n"
 "  --no-shuffle          keep the data order\n"
@@ -126,6 +132,8 @@ static int parse_opts(Opts *o, int argc, char **argv)
 	o->lr = 0.01;
 	o->momentum = 0.9;
 	o->block_lr = 0.1;
+	o->bn_momentum = 0.1;
+	o->augment_scale = 0.08;
 	o->optim = "sgd";
 	o->schedule = "const";
 	o->std[0] = o->std[1] = o->std[2] = 1.0f;
@@ -141,6 +149,8 @@ static int parse_opts(Opts *o, int argc, char **argv)
 			o->augment = 1;
 		} else if (!strcmp(a, "--resume")) {
 			o->resume = 1;
+		} else if (!strcmp(a, "--bn-train")) {
+			o->bn_train = 1;
 		} else if (!strcmp(a, "--no-shuffle")) {
 			o->no_shuffle = 1;
 		} else if (!v || strncmp(a, "--", 2)) {
@@ -197,7 +207,9 @@ static int parse_opts(Opts *o, int argc, char **argv)
 				double *dst = !strcmp(a, "--lr") ? &o->lr : !strcmp(a, "--momentum") ? &o->momentum
 				            : !strcmp(a, "--wd") ? &o->wd : !strcmp(a, "--label-smoothing") ? &o->smoothing
 				            : !strcmp(a, "--val-split") ? &o->val_split
-			            : !strcmp(a, "--block-lr-scale") ? &o->block_lr : NULL;
+			            : !strcmp(a, "--block-lr-scale") ? &o->block_lr
+			            : !strcmp(a, "--bn-momentum") ? &o->bn_momentum
+			            : !strcmp(a, "--augment-scale") ? &o->augment_scale : NULL;
 				if (!dst) {
 					fprintf(stderr, "trainer: unknown option '%s' (see --help)\n", a);
 					return 2;
@@ -216,8 +228,9 @@ static int parse_opts(Opts *o, int argc, char **argv)
 		fprintf(stderr, "trainer: give --val or --val-split, not both\n");
 		return 2;
 	}
-	if (o->val_split >= 1 || o->smoothing >= 1 || o->momentum >= 1) {
-		fprintf(stderr, "trainer: --val-split, --label-smoothing and --momentum must be below 1\n");
+	if (o->val_split >= 1 || o->smoothing >= 1 || o->momentum >= 1 || o->bn_momentum > 1) {
+		fprintf(stderr, "trainer: --val-split, --label-smoothing and --momentum must be below 1, --bn-momentum at "
+		        "most 1\n");
 		return 2;
 	}
 	if (strcmp(o->optim, "sgd") && strcmp(o->optim, "adamw")) {
@@ -226,6 +239,10 @@ static int parse_opts(Opts *o, int argc, char **argv)
 	}
 	if (o->nesterov && (o->momentum <= 0 || strcmp(o->optim, "sgd"))) {
 		fprintf(stderr, "trainer: --nesterov needs --optim sgd with --momentum > 0\n");
+		return 2;
+	}
+	if (!(o->augment_scale > 0 && o->augment_scale <= 1)) {
+		fprintf(stderr, "trainer: --augment-scale must be in (0, 1]\n");
 		return 2;
 	}
 	if (o->resume && !o->checkpoint) {
@@ -311,9 +328,24 @@ static int trunk_features(Trunk *k, const RtDataset *d, const int *idx, int n, R
 	const size_t F = k->D;
 	for (int s = 0; s < n; s += k->chunk) {
 		const int b = n - s < k->chunk ? n - s : k->chunk;
-		for (int j = 0; j < b; j++)
-			if (rt_dataset_load(d, idx[s + j], &k->tf, rng, k->in + (size_t)j * k->in_numel, &labels[s + j]))
-				return fail(rt_error());
+		/* decoding (and augmenting) split over the threads too; each sample draws from a generator of
+		 * its own, seeded from one draw of rng and its place, so the crops do not depend on the threads */
+		const uint64_t base = rng ? rt_rng_next(rng) : 0;
+		int first_bad = b;
+		RT_OMP(parallel for schedule(dynamic, 1) num_threads(k->nthreads) reduction(min : first_bad))
+		for (int j = 0; j < b; j++) {
+			RtRng r;
+			rt_rng_seed(&r, base + (uint64_t)j);
+			if (rt_dataset_load(d, idx[s + j], &k->tf, rng ? &r : NULL, k->in + (size_t)j * k->in_numel,
+			                    &labels[s + j]) && j < first_bad)
+				first_bad = j;
+		}
+		if (first_bad < b) { /* again on this thread, for the message (rt_error is per thread) */
+			RtRng r;
+			rt_rng_seed(&r, base + (uint64_t)first_bad);
+			rt_dataset_load(d, idx[s + first_bad], &k->tf, rng ? &r : NULL, k->in, &labels[s + first_bad]);
+			return fail(rt_error());
+		}
 		const int per = (b + k->nthreads - 1) / k->nthreads;
 		int bad = 0;
 		RT_OMP(parallel for schedule(static, 1) num_threads(k->nthreads) reduction(| : bad))
@@ -407,6 +439,7 @@ typedef struct State {
 	int *train_lab, *val_lab, *order, *batch_lab;
 	float *params, *grads, *W, *b, *dW, *db;
 	float *bp, *bg;                  /* the block's parameters and gradients (inside params/grads) */
+	float *bs;                       /* the block's BN running statistics (inside params, in no optimizer group) */
 	float *acts, *dacts, *bfeat, *dfeat, *val_f; /* block: activations, features of a batch, val features */
 	size_t nparams;
 	RtOptim opt;
@@ -453,9 +486,44 @@ static int dump_layout(const Opts *o, const State *s, const RtBlock *blk, int K,
 	for (int i = 0; blk && i < blk->ntensors && n < (int)sizeof text; i++)
 		n += snprintf(text + n, sizeof text - (size_t)n, "%s\t%zu\t%zu\n", blk->params[i].name,
 		              (size_t)(s->bp - s->params) + blk->params[i].offset, blk->params[i].count);
+	for (int i = 0; blk && i < blk->nstat_tensors && n < (int)sizeof text; i++)
+		n += snprintf(text + n, sizeof text - (size_t)n, "stat\t%s\t%zu\t%zu\n", blk->stats[i].name,
+		              (size_t)(s->bs - s->params) + blk->stats[i].offset, blk->stats[i].count);
 	if (n >= (int)sizeof text)
 		return fail("--dump: the parameter layout is too long");
 	return dump(o, "layout.txt", text, (size_t)n);
+}
+
+/* --export: the model with the trained head, block parameters and the block's BN statistics (which
+ * --bn-train moved; otherwise the model's own), all offsets of the block's taken from s->bp. */
+static int export_model(const Opts *o, const RtTrunk *t, const State *s, const char *src)
+{
+	const RtBlock *blk = t->block;
+	RtBlock merged;
+	RtParam *all = NULL;
+	if (blk) {
+		merged = *blk;
+		all = malloc(sizeof *all * (size_t)(blk->ntensors + blk->nstat_tensors));
+		if (!all)
+			return fail("out of memory");
+		memcpy(all, blk->params, sizeof *all * (size_t)blk->ntensors);
+		for (int i = 0; i < blk->nstat_tensors; i++) {
+			all[blk->ntensors + i] = blk->stats[i];
+			all[blk->ntensors + i].offset += (size_t)(s->bs - s->bp);
+		}
+		merged.params = all;
+		merged.ntensors = blk->ntensors + blk->nstat_tensors;
+	}
+	const int rc = rt_export_onnx(src, o->export_path, t->head_onnx, s->W, t->has_bias ? s->b : NULL, t->classes,
+	                              t->features, blk ? &merged : NULL, s->bp);
+	free(all);
+	if (rc) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "--export: %s", rt_error());
+		return fail(msg);
+	}
+	fprintf(stderr, "wrote %s\n", o->export_path);
+	return 0;
 }
 
 static int run(const Opts *o, const RtTrunk *t, State *s)
@@ -463,10 +531,13 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	const int F = t->features, K = t->classes;
 	const RtBlock *blk = t->block;
 	const int D = blk ? blk->in_numel : F; /* what the trunk outputs and the cache holds a sample */
-	char msg[1024];
 	int rc;
 	if (t->in_rank != 3 || (t->in_shape[0] != 1 && t->in_shape[0] != 3))
 		return fail("this model's input is not an image [C, H, W] with 1 or 3 channels");
+	if (o->bn_train && !blk) {
+		fprintf(stderr, "trainer: --bn-train: this model trains its head only (compile it with --unfreeze N|all)\n");
+		return 2;
+	}
 
 	/* ---- data ---- */
 	if ((rc = open_data(&s->train, o->data, o->labels, o, t, "--data")))
@@ -515,6 +586,7 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	k->tf.crop_h = t->in_shape[1];
 	k->tf.crop_w = t->in_shape[2];
 	k->tf.resize = o->resize;
+	k->tf.scale_min = (float)o->augment_scale;
 	memcpy(k->tf.mean, o->mean, sizeof o->mean);
 	memcpy(k->tf.std, o->std, sizeof o->std);
 	k->in_numel = (size_t)t->in_shape[0] * t->in_shape[1] * t->in_shape[2];
@@ -569,10 +641,10 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	    dump(o, "val_feat.f32", s->val_feat, sizeof(float) * (size_t)s->nval * D))
 		return 1;
 
-	/* ---- parameters [W | b | block], gradients, optimizer ---- */
-	float *pp[3], *gp[3];
-	const size_t sizes[3] = { (size_t)K * F, (size_t)K, blk ? blk->nparams : 0 };
-	const int ntensors = blk ? 3 : 2;
+	/* ---- parameters [W | b | block | block statistics], gradients, optimizer ---- */
+	float *pp[4], *gp[4];
+	const size_t sizes[4] = { (size_t)K * F, (size_t)K, blk ? blk->nparams : 0, blk ? blk->nstats : 0 };
+	const int ntensors = blk ? 4 : 2;
 	size_t total = 0;
 	s->params = rt_flat_alloc(pp, sizes, ntensors, &total);
 	s->grads = rt_flat_alloc(gp, sizes, ntensors, &total);
@@ -581,8 +653,9 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	s->nparams = total;
 	s->W = pp[0], s->b = pp[1], s->dW = gp[0], s->db = gp[1];
 	if (blk) {
-		s->bp = pp[2], s->bg = gp[2];
+		s->bp = pp[2], s->bg = gp[2], s->bs = pp[3];
 		memcpy(s->bp, blk->init, sizeof(float) * blk->nparams);
+		memcpy(s->bs, blk->stats_init, sizeof(float) * blk->nstats);
 	}
 	RtRng rng;
 	rt_rng_seed(&rng, o->seed);
@@ -656,9 +729,9 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 					const int m = b - j < 4096 ? b - j : 4096;
 					for (int q = 0; q < m; q++)
 						idx[q] = s->train_idx[s->order[s0 + j + q]];
-					k->tf.random_crop = k->tf.random_flip = 1;
+					k->tf.random_resized_crop = k->tf.random_flip = 1;
 					rc = trunk_features(k, &s->train, idx, m, &rng, s->batch_feat + (size_t)j * D, lab);
-					k->tf.random_crop = k->tf.random_flip = 0;
+					k->tf.random_resized_crop = k->tf.random_flip = 0;
 					if (rc)
 						return rc;
 					memcpy(s->batch_lab + j, lab, sizeof(int) * (size_t)m);
@@ -674,7 +747,8 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 			float loss;
 			const float *feat = s->batch_feat;
 			if (blk) {
-				if ((rc = blk->forward(s->acts, s->bp, b, s->batch_feat, s->bfeat)))
+				if ((rc = blk->forward(s->acts, s->bp, s->bs, o->bn_train ? (float)o->bn_momentum : -1.0f, b,
+				                       s->batch_feat, s->bfeat)))
 					return fail(rt_error());
 				feat = s->bfeat;
 				memset(s->dfeat, 0, sizeof(float) * (size_t)b * F);
@@ -685,7 +759,8 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 			memset(s->grads, 0, sizeof(float) * total);
 			rt_linear_backward(blk ? s->dfeat : NULL, s->dW, t->has_bias ? s->db : NULL, s->dlogits, feat, s->W, b, F,
 			                   K);
-			if (blk && (rc = blk->backward(s->bg, s->dacts, s->acts, s->bp, b, s->batch_feat, s->dfeat)))
+			if (blk && (rc = blk->backward(s->bg, s->dacts, s->acts, s->bp, s->bs, o->bn_train, b, s->batch_feat,
+			                               s->dfeat)))
 				return fail(rt_error());
 			if (o->dump && e == 0 && st == 0 &&
 			    (dump(o, "step0_logits.f32", s->logits, sizeof(float) * (size_t)b * K) ||
@@ -708,7 +783,8 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 			if (blk) { /* the block changed: its features of the cached validation inputs, anew */
 				for (int v = 0; v < s->nval; v += B) {
 					const int m = s->nval - v < B ? s->nval - v : B;
-					if ((rc = blk->forward(s->acts, s->bp, m, s->val_feat + (size_t)v * D, s->val_f + (size_t)v * F)))
+					if ((rc = blk->forward(s->acts, s->bp, s->bs, -1.0f, m, s->val_feat + (size_t)v * D,
+					                       s->val_f + (size_t)v * F)))
 						return fail(rt_error());
 				}
 				vf = s->val_f;
@@ -744,11 +820,8 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 		printf("val_acc %.4f\n", s->log.rows[s->log.n - 1].val_acc);
 	if (o->export_path) {
 		const char *src = o->onnx ? o->onnx : t->model_path;
-		if (rt_export_onnx(src, o->export_path, t->head_onnx, s->W, t->has_bias ? s->b : NULL, K, F, blk, s->bp)) {
-			snprintf(msg, sizeof msg, "--export: %s", rt_error());
-			return fail(msg);
-		}
-		fprintf(stderr, "wrote %s\n", o->export_path);
+		if ((rc = export_model(o, t, s, src)))
+			return rc;
 	}
 	return 0;
 }

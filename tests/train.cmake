@@ -13,15 +13,21 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
 else()
   message(STATUS "dataset-fashion-mnist not installed: the train tests are not registered")
 endif()
-# Unfrozen blocks (--unfreeze): the fashion model's last block and resnet18's layer4,
-# gradients and 10 SGD steps against PyTorch (models/onnx_torch.py on the same .onnx),
-# cut tensors and the exported model against ONNX Runtime.
+# Unfrozen blocks (--unfreeze): the fashion model's last block and resnet18's layer4, with
+# BatchNorm frozen and with --bn-train, gradients and 10 SGD steps against PyTorch
+# (models/onnx_torch.py on the same .onnx), cut tensors and the exported model against ONNX
+# Runtime.  train.unfreeze_all: full fine-tuning (--unfreeze all) of resnet18 at 64x64, both BN modes.
 if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
   add_test(NAME train.unfreeze
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train/check_unfreeze.py
             $<TARGET_FILE:onnx2c> $<TARGET_FILE_DIR:onnx2c_rt> ${PROJECT_SOURCE_DIR}
-            ${CMAKE_CURRENT_BINARY_DIR}/train_unfreeze_work)
+            ${CMAKE_CURRENT_BINARY_DIR}/train_unfreeze_work fashion fashion_bn resnet18 resnet18_bn inception)
   set_tests_properties(train.unfreeze PROPERTIES LABELS train TIMEOUT 900 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")
+  add_test(NAME train.unfreeze_all
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train/check_unfreeze.py
+            $<TARGET_FILE:onnx2c> $<TARGET_FILE_DIR:onnx2c_rt> ${PROJECT_SOURCE_DIR}
+            ${CMAKE_CURRENT_BINARY_DIR}/train_unfreeze_all_work resnet18_all resnet18_all_bn)
+  set_tests_properties(train.unfreeze_all PROPERTIES LABELS train TIMEOUT 900 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")
 endif()
 # The README's image-folder demonstration at a small size: resnet50 exported, compiled with a
 # fresh 5-way head, the head trained from PNG class folders and exported (smoke: it must run
@@ -32,4 +38,13 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz AND ONNX2
             sh ${PROJECT_SOURCE_DIR}/scripts/demo_resnet50_folder.sh ${CMAKE_BINARY_DIR} 8 2)
   set_tests_properties(train.resnet50_folder PROPERTIES LABELS "train;model" TIMEOUT 1500
                        PASS_REGULAR_EXPRESSION "[(]files in ")
+endif()
+# The README's walkthrough at a small size (resnet18 at 64x64, 12 synthetic images a class, 2 epochs
+# with --augment and layer4 unfrozen, export, onnx2c verify, deploy with examples/classify).
+if(EXISTS /usr/include/stb/stb_image.h)
+  add_test(NAME train.walkthrough
+    COMMAND ${CMAKE_COMMAND} -E env WORK=${CMAKE_CURRENT_BINARY_DIR}/train_walkthrough_work CC=${CMAKE_C_COMPILER}
+            sh ${PROJECT_SOURCE_DIR}/scripts/demo_walkthrough.sh ${CMAKE_BINARY_DIR} 64 12 2 1)
+  set_tests_properties(train.walkthrough PROPERTIES LABELS train TIMEOUT 600
+                       PASS_REGULAR_EXPRESSION "files in .*finetuned.onnx")
 endif()

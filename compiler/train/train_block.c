@@ -13,14 +13,18 @@
  * channel-major ([C][batch][H][W]: the runtime's conv writes its output rows
  * straight there, and every other layer sees a channel as one long row); the
  * cut is transposed in on entry and the features out on exit.  Its BatchNorms
- * are not folded: they train their scale and bias on their stored statistics
- * (frozen BN), as in PyTorch's model.eval(), and their convs keep the model's
- * own weights.
+ * are not folded: they train their scale and bias, on their stored statistics
+ * by default (frozen BN, as in PyTorch's model.eval()), or with the trainer's
+ * --bn-train on the batch's, moving the stored ones (model.train()); those
+ * running statistics are a buffer of their own, which the optimizer never
+ * touches and the exporter writes back.  Convs keep the model's own weights.
  *
  * The cut must be a single tensor that every path to the features passes
  * through.  --unfreeze N finds it by counting blocks back from the head: a
  * block is a stretch of the schedule between two such single-tensor cuts that
- * holds trainable parameters (in a ResNet, one residual block).
+ * holds trainable parameters (in a ResNet, one residual block).  --unfreeze
+ * all cuts at the model's input: everything trains, the stem included, and
+ * the frozen "trunk" only passes the image through.
  *
  * Parameters are the block's constant Conv/BatchNormalization inputs that are
  * ONNX initializers (found by their data: folded Identity/Reshape outputs
@@ -31,11 +35,15 @@
 
 #include <string.h>
 
+/* What a constant input of the block becomes, and the buffer it lives in. */
+enum { P_TRAIN, P_CONST, P_STAT, P_KINDS };
+
 typedef struct BParam {
 	const float *data;    /* the initializer's values (identity of the parameter) */
-	const char *name;     /* its ONNX initializer name (NULL for a frozen constant that has none) */
-	int64_t count, off;   /* floats, offset in the parameter buffer (or in the constants when frozen) */
-	bool frozen;          /* BN statistics, and initializers the frozen trunk reads too */
+	const char *name;     /* its ONNX initializer name (NULL for a constant that has none) */
+	int64_t count, off;   /* floats, offset in its kind's buffer */
+	int kind;             /* P_TRAIN: params; P_STAT: a BN running statistic (stats); P_CONST: frozen (an
+	                       * initializer the frozen trunk reads too, or a statistic without a name) */
 	bool warned;          /* the user was told why it is frozen */
 } BParam;
 
@@ -44,8 +52,7 @@ struct TrainBlock {
 	Tensor *feat;         /* the block's output (the head's input) */
 	Node **nodes; int nnodes;
 	BParam *params; int nparams;
-	int64_t nfloats;      /* parameter buffer size */
-	int64_t nconst;       /* the block's constants (frozen), floats */
+	int64_t size[P_KINDS]; /* floats of each buffer: parameters, constants, statistics */
 	int ntrain;           /* trainable parameter tensors */
 	const char *P;        /* emission: the C prefix */
 	Tensor **slots; int64_t *slot_off; int nslots; /* activations, per-sample offsets (slot 0: the cut) */
@@ -121,6 +128,15 @@ static Tensor *cut_by_blocks(Graph *g, int end, int64_t nblocks)
 	      g->path, (long long)nblocks, (long long)found, found == 1 ? "" : "s");
 }
 
+/* --unfreeze all: the model's one run-time input. */
+static Tensor *model_input(Graph *g)
+{
+	if (g->ninputs != 1)
+		fatal("%s: --unfreeze all: the model has %d run-time inputs; the trainer feeds one image", g->path,
+		      g->ninputs);
+	return g->inputs[0];
+}
+
 /* --trainable-from NAME: a node (the cut is its first run-time input) or a tensor. */
 static Tensor *cut_by_name(Graph *g, const char *name)
 {
@@ -164,25 +180,26 @@ static const Node *read_outside(Graph *g, const struct TrainBlock *b, const void
 	return NULL;
 }
 
-/* A constant input of a block node: a trainable parameter, or (frozen) a constant. */
-static void add_param(Graph *g, struct TrainBlock *b, const Node *n, const Tensor *t, bool trainable)
+/* A constant input of a block node: a trainable parameter (want P_TRAIN), a BN running
+ * statistic (P_STAT), or a frozen constant when either cannot be (tied to the frozen trunk). */
+static void add_param(Graph *g, struct TrainBlock *b, const Node *n, const Tensor *t, int want)
 {
 	if (t->dtype != DT_FLOAT)
 		fatal_unsupported(n, "--unfreeze: parameter '%s' is %s, not float", t->name, dtype_name(t->dtype));
 	for (int i = 0; i < b->nparams; i++)
 		if (b->params[i].data == t->data) { /* tied: one initializer read twice */
-			if (trainable && b->params[i].frozen && !b->params[i].warned) {
+			if (want == P_TRAIN && b->params[i].kind != P_TRAIN && !b->params[i].warned) {
 				warn_node(n, "--unfreeze: '%s' stays frozen: it is also a BatchNorm statistic", t->name);
 				b->params[i].warned = true;
 			}
 			return;
 		}
 	const char *name = initializer_name(g, t);
-	const Node *outside = trainable ? read_outside(g, b, t->data) : NULL;
-	if (outside) /* training it would change the frozen trunk too (the exported .onnx has one tensor) */
+	const Node *outside = read_outside(g, b, t->data);
+	if (outside && want == P_TRAIN) /* training it would change the frozen trunk too (the .onnx has one tensor) */
 		warn_node(n, "--unfreeze: '%s' stays frozen: the frozen trunk reads it too (node '%s')", name ? name : t->name,
 		          outside->name);
-	if (trainable && !outside && !name)
+	if (want == P_TRAIN && !outside && !name)
 		fatal_unsupported(n, "--unfreeze: '%s' is not an ONNX initializer (it is computed), so its fine-tuned "
 		                  "value could not be exported", t->name);
 	b->params = xrealloc_arr(b->params, (size_t)b->nparams, (size_t)b->nparams + 1, sizeof *b->params);
@@ -190,12 +207,13 @@ static void add_param(Graph *g, struct TrainBlock *b, const Node *n, const Tenso
 	p->data = tensor_f32(t);
 	p->name = name;
 	p->count = shape_numel(&t->shape);
-	p->frozen = !trainable || outside;
-	p->warned = outside != NULL;
-	int64_t *size = p->frozen ? &b->nconst : &b->nfloats;
-	p->off = *size;
-	*size += (p->count + 15) / 16 * 16; /* 64-byte aligned like rt_flat_alloc */
-	b->ntrain += !p->frozen;
+	/* a statistic the trunk shares, or one without a name to export it under, stays as it is (--bn-train
+	 * then normalises with the batch's statistics but keeps no running ones for that BatchNorm) */
+	p->kind = outside || (want == P_STAT && !name) ? P_CONST : want;
+	p->warned = outside && want == P_TRAIN;
+	p->off = b->size[p->kind];
+	b->size[p->kind] += (p->count + 15) / 16 * 16; /* 64-byte aligned like rt_flat_alloc */
+	b->ntrain += p->kind == P_TRAIN;
 }
 
 static bool in_block(const struct TrainBlock *b, const Node *n)
@@ -304,10 +322,7 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 	int end = position(feat);
 	if (end < 0)
 		fatal("%s: the features '%s' are not computed by a node: nothing to unfreeze", g->path, feat->name);
-	Tensor *x = from ? cut_by_name(g, from) : cut_by_blocks(g, end, nblocks);
-	if (x->kind == T_INPUT)
-		fatal("%s: the cut '%s' is the graph input: everything would train and nothing stay frozen; onnx2c "
-		      "fine-tunes later blocks of a frozen trunk (cut later)", g->path, x->name);
+	Tensor *x = from ? cut_by_name(g, from) : nblocks < 0 ? model_input(g) : cut_by_blocks(g, end, nblocks);
 	if (x == feat)
 		fatal("%s: the cut '%s' is the feature tensor itself: that is head-only training (drop --unfreeze)",
 		      g->path, x->name);
@@ -365,6 +380,8 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 		int64_t out = shape_numel(n ? &n->out[0]->shape : &x->shape), extra = n && n->op == OP_MaxPool ? out : 0;
 		if (n && n->op == OP_Conv)
 			extra = conv_cols(n);
+		if (n && n->op == OP_BatchNormalization) /* --bn-train: the batch's mean and 1/std (a sample's slot: ample) */
+			extra = 2 * n->out[0]->shape.d[1];
 		for (int j = 0; j < (extra ? 2 : 1); j++) {
 			b->slots = xrealloc_arr(b->slots, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slots);
 			b->slot_off = xrealloc_arr(b->slot_off, (size_t)b->nslots, (size_t)b->nslots + 1, sizeof *b->slot_off);
@@ -373,31 +390,33 @@ void train_block_cut(Graph *g, int64_t nblocks, const char *from)
 			b->acts += ((j ? extra : out) + 15) / 16 * 16;
 		}
 	}
-	/* constants first (BN statistics), so a trainable use tied to one stays frozen with it */
+	/* BN statistics first, so a trainable use tied to one stays frozen with it */
 	for (int i = 0; i < b->nnodes; i++)
 		for (int j = 3; j < 5 && b->nodes[i]->op == OP_BatchNormalization; j++)
-			add_param(g, b, b->nodes[i], b->nodes[i]->in[j], false);
+			add_param(g, b, b->nodes[i], b->nodes[i]->in[j], P_STAT);
 	for (int i = 0; i < b->nnodes; i++) {
 		Node *n = b->nodes[i];
 		for (int j = 1; j < (n->op == OP_Conv ? 3 : n->op == OP_BatchNormalization ? 3 : 0); j++)
 			if (j < n->nin && n->in[j]) /* Conv weight and bias, BN scale and bias */
-				add_param(g, b, n, n->in[j], true);
+				add_param(g, b, n, n->in[j], P_TRAIN);
 	}
 	if (!b->ntrain)
 		fatal("%s: the block from '%s' to the head has no Conv/BatchNormalization parameters to train", g->path,
 		      x->name);
 
-	/* cut: the trunk now ends at x */
+	/* cut: the trunk now ends at x (--unfreeze all: the input, which the trunk passes through) */
 	for (int i = 0; i < b->nnodes; i++)
 		b->nodes[i]->dead = true;
 	feat->kind = T_TEMP;
-	x->kind = T_OUTPUT;
-	x->io_index = 0;
+	if (x->kind != T_INPUT) {
+		x->kind = T_OUTPUT;
+		x->io_index = 0;
+	}
 	g->outputs[0] = x;
 	graph_recount(g);
 	g->train_block = b;
-	progress("--unfreeze: trainable from '%s' %s: %d nodes, %lld parameters", x->name, shape_str(&x->shape),
-	         b->nnodes, (long long)b->nfloats);
+	progress("--unfreeze: trainable from '%s' %s: %d nodes, %lld parameters, %lld BatchNorm statistics", x->name,
+	         shape_str(&x->shape), b->nnodes, (long long)b->size[P_TRAIN], (long long)b->size[P_STAT]);
 }
 
 /* ---- emission ------------------------------------------------------------ */
@@ -447,18 +466,25 @@ static const BParam *param_of(const struct TrainBlock *b, const Tensor *t)
 	UNREACHABLE();
 }
 
-/* The C expression of a parameter's values, and of its gradient (NULL when frozen). */
+/* The C expression of a parameter's values, and of its gradient (NULL when not trained). */
 static const char *pval(const struct TrainBlock *b, const Tensor *t)
 {
 	const BParam *p = param_of(b, t);
-	return p->frozen ? xsprintf("%s_block_const.f + %lld", b->P, (long long)p->off)
-	                 : xsprintf("params + %lld", (long long)p->off);
+	return p->kind == P_CONST ? xsprintf("%s_block_const.f + %lld", b->P, (long long)p->off)
+	       : p->kind == P_STAT ? xsprintf("stats + %lld", (long long)p->off)
+	                           : xsprintf("params + %lld", (long long)p->off);
 }
 
 static const char *pgrad(const struct TrainBlock *b, const Tensor *t)
 {
 	const BParam *p = param_of(b, t);
-	return p->frozen ? "NULL" : xsprintf("grads + %lld", (long long)p->off);
+	return p->kind == P_TRAIN ? xsprintf("grads + %lld", (long long)p->off) : "NULL";
+}
+
+/* A running statistic --bn-train moves: its values, or NULL when it is a frozen constant. */
+static const char *pstat(const struct TrainBlock *b, const Tensor *t)
+{
+	return param_of(b, t)->kind == P_STAT ? pval(b, t) : "NULL";
 }
 
 /* RtConv initialiser for a Conv (N = batch) or a pool node (N = 1, the planes of all samples
@@ -512,15 +538,25 @@ static void emit_node(FILE *c, const struct TrainBlock *b, const Node *n, bool f
 		break;
 	}
 	case OP_BatchNormalization: {
+		/* the trainer's momentum, PyTorch's convention (exporters write ONNX's momentum attribute
+		 * inconsistently: torch.onnx writes 1 - momentum, or 1 after a cumulative calibration) */
 		float eps = attr_float(n, "epsilon", 1e-5f);
-		if (fwd)
-			fprintf(c, "\trt_bn_frozen_forward(%s, %s, %s, %s, %s, %s, %s, 1, %lld, batch * %lld);\n", Y, X,
-			        pval(b, n->in[1]), pval(b, n->in[2]), pval(b, n->in[3]), pval(b, n->in[4]), c_float(eps),
+		const char *save = extra_ptr(b, out, "");
+		if (fwd) {
+			fprintf(c, "\tif (bn_momentum >= 0)\n\t\trt_bn_train_forward(%s, %s, %s, %s, %s, %s, %s, %s, bn_momentum, "
+			           "1, %lld, batch * %lld);\n", Y, save, pstat(b, n->in[3]), pstat(b, n->in[4]), X,
+			        pval(b, n->in[1]), pval(b, n->in[2]), c_float(eps), (long long)C, (long long)(numel / C));
+			fprintf(c, "\telse\n\t\trt_bn_frozen_forward(%s, %s, %s, %s, %s, %s, %s, 1, %lld, batch * %lld);\n", Y,
+			        X, pval(b, n->in[1]), pval(b, n->in[2]), pval(b, n->in[3]), pval(b, n->in[4]), c_float(eps),
 			        (long long)C, (long long)(numel / C));
-		else
-			fprintf(c, "\trt_bn_frozen_backward(%s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %lld, batch * %lld, %d);\n",
-			        dX, pgrad(b, n->in[1]), pgrad(b, n->in[2]), dY, X, pval(b, n->in[1]), pval(b, n->in[3]),
+		} else {
+			fprintf(c, "\tif (bn_train)\n\t\trt_bn_train_backward(%s, %s, %s, %s, %s, %s, %s, 1, %lld, batch * %lld, "
+			           "%d);\n", dX, pgrad(b, n->in[1]), pgrad(b, n->in[2]), dY, X, pval(b, n->in[1]), save,
+			        (long long)C, (long long)(numel / C), acc[0]);
+			fprintf(c, "\telse\n\t\trt_bn_frozen_backward(%s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %lld, batch * %lld, "
+			           "%d);\n", dX, pgrad(b, n->in[1]), pgrad(b, n->in[2]), dY, X, pval(b, n->in[1]), pval(b, n->in[3]),
 			        pval(b, n->in[4]), c_float(eps), (long long)C, (long long)(numel / C), acc[0]);
+		}
 		break;
 	}
 	case OP_Relu:
@@ -624,44 +660,55 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 		fprintf(h, "#define %s_BLOCK_IN %lld /* floats a sample of the cut '%s' %s */\n", U,
 		        (long long)shape_numel(&b->x->shape), c_comment(b->x->name), shape_str(&b->x->shape));
 		fprintf(h, "#define %s_BLOCK_PARAMS %lld /* floats in the block's parameter buffer */\n", U,
-		        (long long)b->nfloats);
+		        (long long)b->size[P_TRAIN]);
 		fprintf(h, "struct RtBlock;\nextern const struct RtBlock %s_block;\n\n", P);
 		return;
 	}
 	fprintf(c, "/* ---- --unfreeze: the trainable block '%s' %s -> '%s' %s ----\n", c_comment(b->x->name),
 	        shape_str(&b->x->shape), c_comment(b->feat->name), shape_str(&b->feat->shape));
-	fprintf(c, " * %d ONNX nodes, %d trainable tensors (%lld floats); BatchNorm on its stored statistics. */\n",
-	        b->nnodes, b->ntrain, (long long)b->nfloats);
+	fprintf(c, " * %d ONNX nodes, %d trainable tensors (%lld floats); BatchNorm running statistics: %lld floats\n"
+	           " * (used as they are, or with bn_train the batch's and moved). */\n",
+	        b->nnodes, b->ntrain, (long long)b->size[P_TRAIN], (long long)b->size[P_STAT]);
 	fprintf(c, "#include \"onnx2c_rt.h\"\n\n");
-	/* the initial parameters (the model's values) and the frozen constants, padded to 16-float
-	 * slots, as string literals (they compile far faster than float initializer lists) */
-	for (int frozen = 0; frozen < 2; frozen++) {
-		int64_t n = frozen ? b->nconst : b->nfloats;
+	/* the initial parameters and statistics (the model's values) and the frozen constants, padded
+	 * to 16-float slots, as string literals (they compile far faster than float initializer lists) */
+	static const char *const buf[P_KINDS] = { "init", "const", "stats_init" };
+	int ntensors[P_KINDS] = { 0, 0, 0 };
+	for (int k = 0; k < P_KINDS; k++) {
+		int64_t n = b->size[k];
 		float *v = xalloc(sizeof(float) * (size_t)(n + 1));
 		for (int i = 0; i < b->nparams; i++)
-			if (b->params[i].frozen == (frozen == 1))
+			if (b->params[i].kind == k) {
 				memcpy(v + b->params[i].off, b->params[i].data, sizeof(float) * (size_t)b->params[i].count);
+				ntensors[k]++;
+			}
+		if (k == P_CONST && !ntensors[k])
+			continue; /* nothing reads it */
 		fprintf(c, "static const union { unsigned char b[%lld]; float f[%lld]; } %s_block_%s = {\n",
-		        (long long)(4 * n + 4), (long long)(n + 1), P, frozen ? "const" : "init");
+		        (long long)(4 * n + 4), (long long)(n + 1), P, buf[k]);
 		write_c_bytes(c, (const unsigned char *)v, (size_t)(4 * n + 4));
 		fprintf(c, "};\n");
 	}
-	fprintf(c, "/* the trainable tensors: ONNX initializer, offset, floats */\n");
-	fprintf(c, "static const RtParam %s_block_params[%d] = {\n", P, b->ntrain);
-	for (int i = 0; i < b->nparams; i++) {
-		if (b->params[i].frozen)
+	/* the trainable tensors and the statistics: ONNX initializer, offset, floats */
+	for (int k = 0; k < P_KINDS; k++) {
+		if (k == P_CONST || !ntensors[k])
 			continue;
-		fprintf(c, "\t{ %s, %lld, %lld },\n", c_string(b->params[i].name), (long long)b->params[i].off,
-		        (long long)b->params[i].count);
+		fprintf(c, "static const RtParam %s_block_%s[%d] = {\n", P, k == P_TRAIN ? "params" : "stats", ntensors[k]);
+		for (int i = 0; i < b->nparams; i++) {
+			if (b->params[i].kind != k)
+				continue;
+			fprintf(c, "\t{ %s, %lld, %lld },\n", c_string(b->params[i].name), (long long)b->params[i].off,
+			        (long long)b->params[i].count);
+		}
+		fprintf(c, "};\n");
 	}
-	fprintf(c, "};\n");
 	int64_t F = shape_numel(&b->feat->shape);
 	fprintf(c, "\nstatic size_t %s_block_acts_size(int batch)\n{\n\treturn (size_t)batch * %lld;\n}\n\n", P,
 	        (long long)b->acts);
 	fprintf(c, "/* x [batch, %lld] -> feat [batch, %lld]; every activation stays in acts for the backward. */\n",
 	        (long long)shape_numel(&b->x->shape), (long long)F);
-	fprintf(c, "static int %s_block_forward(float *acts, const float *params, int batch, const float *x, "
-	           "float *feat)\n{\n\tint rc = RT_OK;\n", P);
+	fprintf(c, "static int %s_block_forward(float *acts, const float *params, float *stats, float bn_momentum, "
+	           "int batch, const float *x, float *feat)\n{\n\tint rc = RT_OK;\n\t(void)stats, (void)bn_momentum;\n", P);
 	int64_t Cx, HWx, Cf, HWf;
 	chw(b->x, &Cx, &HWx);
 	const int fslot = slot_of(b, b->feat);
@@ -674,7 +721,8 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	        (long long)Cf, (long long)HWf);
 	fprintf(c, "/* Accumulates d loss/d params into grads from dfeat, in reverse order (dacts is scratch). */\n");
 	fprintf(c, "static int %s_block_backward(float *grads, float *dacts, const float *acts, const float *params, "
-	           "int batch, const float *x, const float *dfeat)\n{\n\tint rc = RT_OK;\n", P);
+	           "const float *stats, int bn_train, int batch, const float *x, const float *dfeat)\n{\n\tint rc = RT_OK;\n"
+	           "\t(void)stats, (void)bn_train;\n", P);
 	fprintf(c, "\trt_nc_to_cn(%s, dfeat, batch, %lld, %lld);\n", act_ptr(b, b->feat, "dacts"), (long long)Cf,
 	        (long long)HWf);
 	/* a gradient's first contribution (in reverse order) overwrites it when that op writes all
@@ -705,7 +753,11 @@ void train_block_emit(Graph *g, FILE *c, FILE *h, const char *P, const char *U)
 	fprintf(c, "\t(void)x;\n\treturn rc;\n}\n\n");
 	fprintf(c, "const RtBlock %s_block = {\n\t.cut = %s", P, c_string(b->x->name));
 	fprintf(c, ",\n\t.in_numel = %s_BLOCK_IN,\n\t.nparams = %lld,\n"
-	           "\t.init = %s_block_init.f,\n\t.params = %s_block_params,\n\t.ntensors = %d,\n"
-	           "\t.acts_size = %s_block_acts_size,\n\t.forward = %s_block_forward,\n\t.backward = %s_block_backward,\n"
-	           "};\n\n", U, (long long)b->nfloats, P, P, b->ntrain, P, P, P);
+	           "\t.init = %s_block_init.f,\n\t.params = %s_block_params,\n\t.ntensors = %d,\n", U,
+	        (long long)b->size[P_TRAIN], P, P, b->ntrain);
+	fprintf(c, "\t.nstats = %lld,\n\t.stats_init = %s_block_stats_init.f,\n\t.stats = %s%s,\n\t.nstat_tensors = %d,\n",
+	        (long long)b->size[P_STAT], P, ntensors[P_STAT] ? P : "NULL", ntensors[P_STAT] ? "_block_stats" : "",
+	        ntensors[P_STAT]);
+	fprintf(c, "\t.acts_size = %s_block_acts_size,\n\t.forward = %s_block_forward,\n\t.backward = %s_block_backward,\n"
+	           "};\n\n", P, P, P);
 }

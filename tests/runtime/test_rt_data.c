@@ -93,7 +93,7 @@ static int setup(void)
 
 static int teardown(void) { return 0; } /* left in the build dir for inspection */
 
-static const RtTransform RGB_PLAIN = {3, 0, 4, 6, {0.5f, 0.25f, 0.0f}, {0.5f, 0.25f, 1.0f}, 0, 0};
+static const RtTransform RGB_PLAIN = {3, 0, 4, 6, {0.5f, 0.25f, 0.0f}, {0.5f, 0.25f, 1.0f}, 0, 0, 0, 0.0f};
 
 static void test_imagefolder(void)
 {
@@ -201,7 +201,7 @@ static void test_imagefolder_errors(void)
 	CU_ASSERT_EQUAL_FATAL(rt_imagefolder_open(&d, p), RT_OK);
 	float out[16];
 	int label;
-	RtTransform t = {1, 0, 4, 4, {0}, {1}, 0, 0};
+	RtTransform t = {1, 0, 4, 4, {0}, {1}, 0, 0, 0, 0.0f};
 	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, NULL, out, &label), RT_OK);
 	CU_ASSERT_EQUAL(rt_dataset_load(&d, 1, &t, NULL, out, &label), RT_ERR_IMAGE);
 	CU_ASSERT(strstr(rt_error(), "zz_broken.png") != NULL);
@@ -256,7 +256,7 @@ static void test_idx(void)
 	CU_ASSERT(d.n == 5 && d.rows == 3 && d.cols == 2 && d.nclasses == 10);
 	float out[6];
 	int label;
-	const RtTransform t = {1, 0, 3, 2, {0.0f}, {1.0f}, 0, 0};
+	const RtTransform t = {1, 0, 3, 2, {0.0f}, {1.0f}, 0, 0, 0, 0.0f};
 	CU_ASSERT_EQUAL(rt_dataset_load(&d, 2, &t, NULL, out, &label), RT_OK);
 	CU_ASSERT_EQUAL(label, 9);
 	CU_ASSERT_DOUBLE_EQUAL(out[5], (2 * 6 + 5) * 8 / 255.0, 1e-6);
@@ -333,6 +333,60 @@ static void test_shuffle_split(void)
 	CU_ASSERT(chi < 27.9);
 }
 
+/* RandomResizedCrop (--augment) on a 40x30 grey ramp (value = 4 * column): every output row is
+ * a resampling of one stretch of the ramp, so it is monotone, rising or (flipped) falling, within
+ * the ramp's values; draws differ, both flips occur, the same seed gives the same crops, and
+ * scale_min = 1 with a square image keeps the whole image (an area of 1 at any ratio but 1 does
+ * not fit, so the 10 draws fail and the centre region at ratio 1 is taken). */
+static void test_random_resized_crop(void)
+{
+	enum { H = 30, W = 40, O = 8 };
+	unsigned char px[H * W];
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			px[y * W + x] = (unsigned char)(4 * x);
+	int lab = 0;
+	RtDataset d = {0};
+	d.n = 1, d.nclasses = 1, d.labels = &lab, d.pixels = px, d.rows = H, d.cols = W;
+	RtTransform t = {1, 0, O, O, {0.0f}, {1.0f / 255.0f}, 0, 1, 1, 0.08f}; /* outputs in pixel units */
+	RtRng r, r2;
+	rt_rng_seed(&r, 5);
+	rt_rng_seed(&r2, 5);
+	float a[O * O], b[O * O], prev[O * O];
+	int label, rising = 0, falling = 0, differ = 0;
+	for (int k = 0; k < 40; k++) {
+		CU_ASSERT_EQUAL_FATAL(rt_dataset_load(&d, 0, &t, &r, a, &label), RT_OK);
+		CU_ASSERT_EQUAL_FATAL(rt_dataset_load(&d, 0, &t, &r2, b, &label), RT_OK);
+		CU_ASSERT(memcmp(a, b, sizeof a) == 0);
+		int up = 1, down = 1;
+		for (int y = 0; y < O; y++)
+			for (int x = 0; x < O; x++) {
+				const float v = a[y * O + x];
+				CU_ASSERT(v >= -1e-3f && v <= 4.0f * (W - 1) + 1e-3f);
+				CU_ASSERT(fabsf(v - a[x]) < 1e-3f); /* the ramp is the same on every row */
+				if (x && v < a[y * O + x - 1] - 1e-3f)
+					up = 0;
+				if (x && v > a[y * O + x - 1] + 1e-3f)
+					down = 0;
+			}
+		CU_ASSERT(up || down);
+		rising += up && !down, falling += down && !up;
+		differ += k && memcmp(a, prev, sizeof a) != 0;
+		memcpy(prev, a, sizeof a);
+	}
+	CU_ASSERT(rising > 5 && falling > 5);
+	CU_ASSERT(differ > 30);
+	/* scale_min 1 on a square image: the whole image, resized (a 16x16 ramp to 8x8 averages pairs) */
+	unsigned char sq[16 * 16];
+	for (int i = 0; i < 256; i++)
+		sq[i] = (unsigned char)(10 * (i % 16));
+	d.pixels = sq, d.rows = d.cols = 16;
+	t.random_flip = 0, t.scale_min = 1.0f;
+	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, &r, a, &label), RT_OK);
+	for (int x = 0; x < O; x++)
+		CU_ASSERT_DOUBLE_EQUAL(a[3 * O + x], 10.0 * (2 * x + 0.5), 1e-3);
+}
+
 int main(void)
 {
 	CU_initialize_registry();
@@ -342,5 +396,6 @@ int main(void)
 	CU_add_test(s, "IDX plain/gzip, filter, bad inputs", test_idx);
 	CU_add_test(s, "Fashion-MNIST (Debian package)", test_fashion_mnist);
 	CU_add_test(s, "shuffle and held-out split", test_shuffle_split);
+	CU_add_test(s, "random resized crop and flip", test_random_resized_crop);
 	return rt_test_run();
 }

@@ -139,6 +139,8 @@ static void test_conv(void)
 	conv_case("conv depthwise 3x3", (RtConv){2, 5, 5, 6, 5, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 5}, 1, 1, 0);
 	conv_case("conv 1x3 asymmetric pads", (RtConv){1, 2, 4, 7, 3, 0, 0, 1, 3, 1, 2, 0, 2, 1, 1, 1}, 0, 0, 1);
 	conv_case("conv 7x7 s2 p3 on 5x5", (RtConv){1, 2, 5, 5, 2, 0, 0, 7, 7, 2, 2, 3, 3, 1, 1, 1}, 3, 3, 1);
+	/* a ResNet stem: 7x7 stride 2 pad 3 on a 3-channel image, no bias */
+	conv_case("conv stem 7x7 s2 p3, 3 channels", (RtConv){2, 3, 12, 10, 4, 0, 0, 7, 7, 2, 2, 3, 3, 1, 1, 1}, 3, 3, 0);
 }
 
 /* --------------------------------------------------------------- frozen BN */
@@ -170,6 +172,49 @@ static void test_bn_frozen(void)
 	CU_ASSERT(k.mean[0] == mean0 && k.var[0] == var0);
 	free(k.out), free(k.x), free(k.gamma), free(k.beta), free(k.mean), free(k.var), free(R), free(dx), free(dg),
 		free(db);
+}
+
+/* --------------------------------------------------------------- training BN */
+
+typedef struct BnTrainCtx { float *out, *save, *x, *gamma, *beta; int N, C, HW; } BnTrainCtx;
+static void bn_train_fwd(void *c)
+{
+	BnTrainCtx *k = c;
+	rt_bn_train_forward(k->out, k->save, NULL, NULL, k->x, k->gamma, k->beta, 1e-5f, 0.1f, k->N, k->C, k->HW);
+}
+
+static void test_bn_train(void)
+{
+	RtRng r;
+	rt_rng_seed(&r, 4);
+	BnTrainCtx k = {malloc(60 * sizeof(float)), malloc(6 * sizeof(float)), rt_test_randn(60, &r, 1),
+	                rt_test_randn(3, &r, 1), rt_test_randn(3, &r, 1), 2, 3, 10};
+	float *R = rt_test_randn(60, &r, 1), *dx = filled(60, PRE), *dg = filled(3, PRE), *db = filled(3, PRE);
+	Probe p = {bn_train_fwd, &k, k.out, R, 60};
+	probe_loss(&p);
+	rt_bn_train_backward(dx, dg, db, R, k.x, k.gamma, k.save, 2, 3, 10, 1);
+	/* the batch statistics make the loss non-linear in x: a small step, a looser tolerance */
+	CU_ASSERT(fd_check("bn train dx", &p, k.x, dx, 60, 1e-2f, 1e-3));
+	CU_ASSERT(fd_check("bn train dgamma", &p, k.gamma, dg, 3, 0.25f, 1e-4));
+	CU_ASSERT(fd_check("bn train dbeta", &p, k.beta, db, 3, 0.25f, 1e-4));
+	/* the running statistics: 0.9 of the old, 0.1 of the batch's (variance unbiased, over N and HW) */
+	float rm[3] = {1.0f, -2.0f, 0.5f}, rv[3] = {2.0f, 1.0f, 0.25f};
+	rt_bn_train_forward(k.out, k.save, rm, rv, k.x, k.gamma, k.beta, 1e-5f, 0.1f, 2, 3, 10);
+	const float rm0[3] = {1.0f, -2.0f, 0.5f}, rv0[3] = {2.0f, 1.0f, 0.25f};
+	for (int c = 0; c < 3; c++) {
+		double s = 0, ss = 0;
+		for (int n = 0; n < 2; n++)
+			for (int i = 0; i < 10; i++)
+				s += k.x[(n * 3 + c) * 10 + i];
+		for (int n = 0; n < 2; n++)
+			for (int i = 0; i < 10; i++)
+				ss += pow(k.x[(n * 3 + c) * 10 + i] - s / 20, 2);
+		CU_ASSERT_DOUBLE_EQUAL(rm[c], 0.9 * rm0[c] + 0.1 * s / 20, 1e-6);
+		CU_ASSERT_DOUBLE_EQUAL(rv[c], 0.9 * rv0[c] + 0.1 * ss / 19, 1e-6);
+		CU_ASSERT_DOUBLE_EQUAL(k.save[c], s / 20, 1e-6);
+		CU_ASSERT_DOUBLE_EQUAL(k.save[3 + c], 1 / sqrt(ss / 20 + 1e-5), 1e-5);
+	}
+	free(k.out), free(k.save), free(k.x), free(k.gamma), free(k.beta), free(R), free(dx), free(dg), free(db);
 }
 
 /* BN folded into a conv gives the conv-then-BN output. */
@@ -400,6 +445,7 @@ int main(void)
 	CU_add_test(s, "linear", test_linear);
 	CU_add_test(s, "conv2d (3x3, 1x1, grouped, depthwise, dilated, asymmetric)", test_conv);
 	CU_add_test(s, "frozen batchnorm", test_bn_frozen);
+	CU_add_test(s, "training batchnorm", test_bn_train);
 	CU_add_test(s, "batchnorm folded into conv", test_bn_fold);
 	CU_add_test(s, "relu and residual add", test_relu_add);
 	CU_add_test(s, "channel concat", test_concat);

@@ -285,7 +285,7 @@ static void test_fashion_head(void)
 	RtDataset d;
 	CU_ASSERT_EQUAL_FATAL(rt_idx_open(&d, img, lab, 10), RT_OK);
 	CU_ASSERT_EQUAL_FATAL(rt_dataset_filter(&d, 5, 9), RT_OK);
-	const RtTransform t = {1, 0, 28, 28, {0.5f}, {0.25f}, 0, 0};
+	const RtTransform t = {1, 0, 28, 28, {0.5f}, {0.25f}, 0, 0, 0, 0.0f};
 	float *x = malloc((size_t)NS * D * sizeof *x);
 	int *y = malloc(NS * sizeof *y);
 	for (int i = 0; i < NS; i++)
