@@ -14,32 +14,6 @@ static int64_t params_of(const Node *n)
 	return p;
 }
 
-int64_t node_macs(const Node *n)
-{
-	const Tensor *o = n->out[0];
-	if (!o)
-		return 0;
-	switch (n->op) {
-	case OP_Conv:
-		if (n->in[1]->shape.d[0] == 0)
-			return 0;
-		return shape_numel(&o->shape) * (shape_numel(&n->in[1]->shape) / n->in[1]->shape.d[0]);
-	case OP_ConvTranspose:
-		return shape_numel(&n->in[0]->shape) * (shape_numel(&n->in[1]->shape) / n->in[1]->shape.d[0]);
-	case OP_Gemm: {
-		const Shape *a = &n->in[0]->shape;
-		int64_t k = attr_int(n, "transA", 0) ? a->d[0] : a->d[a->rank - 1];
-		return shape_numel(&o->shape) * k;
-	}
-	case OP_MatMul: {
-		const Shape *a = &n->in[0]->shape;
-		return shape_numel(&o->shape) * a->d[a->rank - 1];
-	}
-	default:
-		return 0;
-	}
-}
-
 static const char *place(const Tensor *t)
 {
 	int64_t off;

@@ -293,11 +293,21 @@ void check_ir(const Graph *g, const char *after, IrStage stage);
 
 /* ---- op table (ops.def / ops.c) ------------------------------------ */
 
+/* The flags column of ops.def (documented there). */
+enum { IS_VIEW = 1, EPI_ACT = 2, EPI_RES = 4 };
+
+/* The optional facts of ops.def's FACT rows; NULL when an op has none. */
+typedef int64_t OpFact_macs(const Node *n);     /* multiply-accumulates per sample */
+typedef int64_t OpFact_scratch(const Node *n);  /* floats of arena the kernel needs while it runs */
+typedef bool OpFact_act(const Node *n, Act *a); /* the activation it computes; false: not fusable */
+typedef unsigned OpFact_epilogue(const Node *n); /* the EPI_* this node takes */
+
 typedef struct OpDef {
 	const char *name;          /* ONNX op_type */
 	int min_in, max_in;        /* input count bounds */
 	int min_out, max_out;
-	bool view;                 /* output is the input reinterpreted (Reshape...) */
+	bool view;                 /* output is the input reinterpreted (Reshape...): IS_VIEW */
+	unsigned epi;              /* EPI_ACT | EPI_RES: what the passes may fuse into its kernel */
 	/* parse attributes (opset-aware) into n->p and validate them */
 	void (*parse)(Graph *g, Node *n);
 	/* set n->out[*] dtype/shape/batched from inputs; fatal_node on mismatch */
@@ -307,18 +317,25 @@ typedef struct OpDef {
 	bool (*fold)(Graph *g, Node *n);
 	/* write the body of the node's C function; may be NULL for views */
 	void (*emit)(Emit *e, Node *n);
+	/* the FACT rows: passes ask them through the functions below */
+	OpFact_macs *macs;
+	OpFact_scratch *scratch;
+	OpFact_act *act;
+	OpFact_epilogue *epilogue; /* refines epi per node */
 } OpDef;
 
 enum {
-#define OP(name, pfx, min_in, max_in, min_out, max_out, view) OP_##name,
+#define OP(name, pfx, min_in, max_in, min_out, max_out, flags) OP_##name,
 #include "ops/ops.def"
-#undef OP
 	OP_COUNT
 };
 extern const OpDef op_table[OP_COUNT];
 int op_lookup(const char *domain, const char *op_type); /* -1 if unsupported */
-/* floats of arena the node's kernel needs while it runs (0: none); plan.c gives them */
-int64_t op_scratch_floats(const Node *n);
+/* What the passes ask the table (ops.c); n->op must be a table index. */
+unsigned op_epilogue(const Node *n);  /* EPI_* the node's kernel takes now */
+bool op_act(const Node *n, Act *a);   /* n is an activation that can be fused: *a is it */
+int64_t op_scratch_floats(const Node *n); /* floats of arena the kernel needs (0: none); plan.c gives them */
+int64_t node_macs(const Node *n);     /* multiply-accumulates per sample (0: not counted) */
 
 /* ---- passes (one file each) ----------------------------------------- */
 
@@ -342,7 +359,6 @@ void opt_fuse_act(Graph *g);          /* opt_fuse_act.c: activations into their 
 void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written into their output slices */
 void plan_memory(Graph *g);           /* plan.c: liveness + arena offsets + views */
 bool node_is_free_view(const Node *n); /* plan.c: a view op the plan aliased (no kernel) */
-int64_t node_macs(const Node *n);     /* report.c */
 /* train_head.c: --train-head [--head-classes K] [--train-main]: cut the final
  * classifier (Gemm/MatMul[+Add]) off the graph after shape inference, so the
  * graph outputs the features; train_head_emit adds the head's description

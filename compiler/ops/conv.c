@@ -135,6 +135,13 @@ int64_t conv_scratch_floats(const Node *n)
 	return (F + 2) * (F + 2) * (C + O2C_WINO_PADF) * ((p->w.out[0] + F - 1) / F) * ((p->w.out[1] + F - 1) / F);
 }
 
+/* Multiply-accumulates per sample: each output takes C/group * KH * KW (its FACT). */
+int64_t conv_macs(const Node *n)
+{
+	const Shape *w = &n->in[1]->shape;
+	return w->d[0] ? shape_numel(&n->out[0]->shape) * (shape_numel(w) / w->d[0]) : 0;
+}
+
 /* Splits n->act into the kernel's clamp [lo, hi] and what a pass after the
  * kernel must still apply (false when the clamp covers it). */
 bool spatial_act_clamp(const Node *n, const char **lo, const char **hi)

@@ -93,6 +93,13 @@ void convtr_infer(Graph *g, Node *n)
 
 bool convtr_fold(Graph *g, Node *n) { return fold_none(g, n); }
 
+/* Multiply-accumulates per sample: each input value meets M/group * KH * KW taps (its FACT). */
+int64_t convtr_macs(const Node *n)
+{
+	const Shape *w = &n->in[1]->shape;
+	return w->d[0] ? shape_numel(&n->in[0]->shape) * (shape_numel(w) / w->d[0]) : 0;
+}
+
 void convtr_emit(Emit *e, Node *n)
 {
 	const ConvTrP *p = n->p;

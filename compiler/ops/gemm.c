@@ -170,6 +170,20 @@ void gemm_emit(Emit *e, Node *n)
 	mm_emit(e, n, n->p, 0, 1, 2);
 }
 
+/* Multiply-accumulates per sample: K for each output (the FACTs of Gemm and MatMul). */
+int64_t gemm_macs(const Node *n)
+{
+	const Shape *a = &n->in[0]->shape;
+	int64_t k = attr_int(n, "transA", 0) ? a->d[0] : a->d[a->rank - 1];
+	return shape_numel(&n->out[0]->shape) * k;
+}
+
+int64_t matmul_macs(const Node *n)
+{
+	const Shape *a = &n->in[0]->shape;
+	return shape_numel(&n->out[0]->shape) * a->d[a->rank - 1];
+}
+
 /* ---- MatMul --------------------------------------------------------------- */
 
 void matmul_parse(Graph *g, Node *n)

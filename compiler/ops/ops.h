@@ -1,23 +1,24 @@
 /*
  * ops/ops.h - helpers shared by the operator files (compiler/ops/).
  *
- * Every operator implements the four hooks named in ops.def; these helpers
- * keep the common checks (types, batch axis, broadcasting, constant inputs)
- * in one place so the messages read the same everywhere.
+ * Every operator implements the four hooks named in ops.def, and the
+ * functions its FACT rows name; these helpers keep the common checks (types,
+ * batch axis, broadcasting, constant inputs) in one place so the messages
+ * read the same everywhere.
  */
 #ifndef ONNX2C_OPS_H
 #define ONNX2C_OPS_H
 
 #include "ir.h"
 
-/* Every op's hooks, declared from the table. */
-#define OP(name, pfx, a, b, c, d, view)      \
+/* Every op's hooks and facts, declared from the table. */
+#define OP(name, pfx, a, b, c, d, flags)     \
 	void pfx##_parse(Graph *g, Node *n); \
 	void pfx##_infer(Graph *g, Node *n); \
 	bool pfx##_fold(Graph *g, Node *n);  \
 	void pfx##_emit(Emit *e, Node *n);
+#define FACT(name, hook, fn) OpFact_##hook fn;
 #include "ops.def"
-#undef OP
 
 /* No-op hooks, for ops with nothing to parse/fold/emit. */
 void parse_none(Graph *g, Node *n);

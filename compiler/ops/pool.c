@@ -52,6 +52,15 @@ void avgpool_parse(Graph *g, Node *n)
 }
 
 void avgpool_infer(Graph *g, Node *n) { (void)g; pool_infer(n); }
+
+/* An AveragePool takes a fused activation only once it carries the bias of
+ * the 1x1 conv it now follows (opt_pool_conv): bias and activation are then
+ * one pass over the output (emit_pool_bias_act); alone, an activation after
+ * a pool is no cheaper fused. */
+unsigned avgpool_epilogue(const Node *n)
+{
+	return n->nin > 1 && n->in[1] ? EPI_ACT : 0;
+}
 bool avgpool_fold(Graph *g, Node *n) { return fold_none(g, n); }
 
 static void emit_window_args(Emit *e, const Node *n, const Window *w)

@@ -3,8 +3,9 @@
  * Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish) and Elu, Exp,
  * Sqrt, Neg, Abs.
  *
- * Activations are defined once, by act_c_expr (the C expression) and
- * act_eval (its compile-time value); the same definition serves an
+ * Activations are defined once: read from the node by their `act` FACTs
+ * (relu_act, clip_act, ...), computed by act_c_expr (the C expression) and
+ * act_eval (its compile-time value).  The same definition serves an
  * activation fused into a Conv/Gemm epilogue and the standalone operator, so
  * the two paths cannot drift apart.  The other unary operators sit in one
  * small table next to them.  Neg, Abs and Relu also fold int64 constants.
@@ -166,52 +167,91 @@ static void unary_emit(Emit *e, Node *n)
 	bool pfx##_fold(Graph *g, Node *n) { return unary_fold(g, n); }    \
 	void pfx##_emit(Emit *e, Node *n) { unary_emit(e, n); }
 
-void relu_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ACT, ACT_RELU); }
-void sigmoid_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ACT, ACT_SIGMOID); }
-void tanh_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ACT, ACT_TANH); }
-void hardswish_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ACT, ACT_HARD_SWISH); }
+/* ---- the activations: each one's Act, read from the node itself ------
+ * These are the ops' `act` FACTs: the standalone operator (its parse hook
+ * below) and opt_fuse_act (fusing it into its producer's epilogue) both take
+ * the activation from here, so the two cannot differ.  They read the node's
+ * attributes and inputs, not n->p, and report failure instead of exiting. */
+
+bool relu_act(const Node *n, Act *a) { (void)n; *a = (Act){ ACT_RELU, 0, 0 }; return true; }
+bool sigmoid_act(const Node *n, Act *a) { (void)n; *a = (Act){ ACT_SIGMOID, 0, 0 }; return true; }
+bool tanh_act(const Node *n, Act *a) { (void)n; *a = (Act){ ACT_TANH, 0, 0 }; return true; }
+bool hardswish_act(const Node *n, Act *a) { (void)n; *a = (Act){ ACT_HARD_SWISH, 0, 0 }; return true; }
+
+bool leakyrelu_act(const Node *n, Act *a)
+{
+	*a = (Act){ ACT_LEAKY_RELU, attr_float(n, "alpha", 0.01f), 0 };
+	return true;
+}
+
+bool hardsigmoid_act(const Node *n, Act *a)
+{
+	*a = (Act){ ACT_HARD_SIGMOID, attr_float(n, "alpha", 0.2f), attr_float(n, "beta", 0.5f) };
+	return true;
+}
+
+/* Clip: bounds are attributes before opset 11 and optional constant float
+ * scalar inputs from 11.  An absent bound is the float range, as in ONNX
+ * Runtime (numeric_limits<float>::lowest() and max()): an infinite input
+ * comes out as -FLT_MAX or FLT_MAX, never infinite.  False when a bound is
+ * not a constant float scalar (clip_parse then says which). */
+bool clip_act(const Node *n, Act *a)
+{
+	*a = (Act){ ACT_CLIP, -FLT_MAX, FLT_MAX };
+	if (n->opset < 11) {
+		a->a = attr_float(n, "min", -FLT_MAX);
+		a->b = attr_float(n, "max", FLT_MAX);
+		return true;
+	}
+	for (int j = 1; j <= 2 && j < n->nin; j++) {
+		const Tensor *t = n->in[j];
+		if (!t)
+			continue;
+		if (!tensor_is_const(t) || t->dtype != DT_FLOAT || shape_numel(&t->shape) != 1)
+			return false;
+		*(j == 1 ? &a->a : &a->b) = tensor_f32(t)[0];
+	}
+	return true;
+}
+
+/* The parse hook of each activation: its Act, from the FACT above. */
+#define ACT_PARSE(pfx)                                          \
+	void pfx##_parse(Graph *g, Node *n)                     \
+	{                                                       \
+		(void)g;                                        \
+		pfx##_act(n, &unary_new(n, U_ACT, ACT_NONE)->act); \
+	}
+
+ACT_PARSE(relu)
+ACT_PARSE(sigmoid)
+ACT_PARSE(tanh)
+ACT_PARSE(hardswish)
+ACT_PARSE(leakyrelu)
+ACT_PARSE(hardsigmoid)
+
+void clip_parse(Graph *g, Node *n)
+{
+	(void)g;
+	UnaryP *p = unary_new(n, U_ACT, ACT_CLIP);
+	if (n->opset >= 11 && n->in[0]->dtype != DT_FLOAT)
+		fatal_unsupported(n, "Clip on %s (only float tensors at run time)", dtype_name(n->in[0]->dtype));
+	if (clip_act(n, &p->act))
+		return;
+	float v; /* a bound that is not a constant float scalar: const_float_input names it */
+	const_float_input(n, 1, &v);
+	const_float_input(n, 2, &v);
+	UNREACHABLE();
+}
+
 void exp_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_EXP, ACT_NONE); }
 void sqrt_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_SQRT, ACT_NONE); }
 void neg_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_NEG, ACT_NONE); }
 void abs_parse(Graph *g, Node *n) { (void)g; unary_new(n, U_ABS, ACT_NONE); }
 
-void leakyrelu_parse(Graph *g, Node *n)
-{
-	(void)g;
-	unary_new(n, U_ACT, ACT_LEAKY_RELU)->act.a = attr_float(n, "alpha", 0.01f);
-}
-
-void hardsigmoid_parse(Graph *g, Node *n)
-{
-	(void)g;
-	UnaryP *p = unary_new(n, U_ACT, ACT_HARD_SIGMOID);
-	p->act.a = attr_float(n, "alpha", 0.2f);
-	p->act.b = attr_float(n, "beta", 0.5f);
-}
-
 void elu_parse(Graph *g, Node *n)
 {
 	(void)g;
 	unary_new(n, U_ELU, ACT_NONE)->alpha = attr_float(n, "alpha", 1.0f);
-}
-
-/* Clip: bounds are attributes before opset 11 (defaulting to the float
- * range) and optional constant inputs from 11 (absent: no bound). */
-void clip_parse(Graph *g, Node *n)
-{
-	(void)g;
-	UnaryP *p = unary_new(n, U_ACT, ACT_CLIP);
-	if (n->opset < 11) {
-		p->act.a = attr_float(n, "min", -FLT_MAX);
-		p->act.b = attr_float(n, "max", FLT_MAX);
-		return;
-	}
-	if (n->in[0]->dtype != DT_FLOAT)
-		fatal_unsupported(n, "Clip on %s (only float tensors at run time)", dtype_name(n->in[0]->dtype));
-	if (!const_float_input(n, 1, &p->act.a))
-		p->act.a = -INFINITY;
-	if (!const_float_input(n, 2, &p->act.b))
-		p->act.b = INFINITY;
 }
 
 UNARY_HOOKS(relu)

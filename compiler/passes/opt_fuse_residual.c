@@ -2,6 +2,7 @@
  * opt_fuse_residual.c - a residual Add (or two-input Sum) folded into the
  * epilogue of the convolution (or Gemm) that produces one operand:
  *   y = conv(x) + shortcut   becomes   conv(x) with res = shortcut
+ * The kernels that take a residual have EPI_RES in ops.def (Conv, Gemm).
  * The conv chosen is the operand computed last, so the shortcut is ready
  * when it runs; the conv must have no activation yet (act(conv)+s differs)
  * and no other reader.  opt_fuse_act then adds the following Relu, giving
@@ -11,7 +12,7 @@
 
 static bool takes_residual(const Node *p, const Tensor *other)
 {
-	if (!p || p->dead || (p->op != OP_Conv && p->op != OP_Gemm) || p->act.kind || p->residual)
+	if (!p || p->dead || !(op_epilogue(p) & EPI_RES) || p->act.kind || p->residual)
 		return false;
 	if (p->out[0]->nuses != 1 || p->out[0]->kind == T_OUTPUT || p->out[0]->alias)
 		return false;

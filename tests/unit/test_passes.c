@@ -4,6 +4,7 @@
  * surviving kernel covers, the folded numbers, the memory plan's offsets).
  */
 #include <CUnit/Basic.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -143,6 +144,76 @@ static void test_residual_then_act(void)
 	CU_ASSERT_EQUAL(cb->act.kind, ACT_RELU);
 	CU_ASSERT_PTR_EQUAL(cb->out[0], y);
 	CU_ASSERT_EQUAL(cb->ncovers, 2);
+}
+
+/* What Clip(v) gives for v standing alone: a one-node Clip with the same
+ * opset and bound inputs, parsed and folded by its own file (ops/unary.c). */
+static float standalone_clip(const Node *like, float v)
+{
+	Shape s1 = { 1, { 1 } };
+	Tensor *x = graph_const(G, xsprintf("sx%d", G->ntensors), DT_FLOAT, &s1, &v);
+	Tensor *in[3] = { x, like->nin > 1 ? like->in[1] : NULL, like->nin > 2 ? like->in[2] : NULL };
+	Node *n = node(xsprintf("standalone%d", G->nnodes), "Clip", in, like->nin,
+	               graph_tensor(G, xsprintf("sy%d", G->ntensors)));
+	n->opset = like->opset;
+	op_table[n->op].parse(G, n);
+	op_table[n->op].infer(G, n);
+	CU_ASSERT_FATAL(op_table[n->op].fold(G, n));
+	return tensor_f32(n->out[0])[0];
+}
+
+/* conv -> Clip with no bounds (before opset 11: no min/max attributes; from
+ * 11: no bound inputs; or a min only): fused into the conv, the clamp is the
+ * float range, as for the standalone Clip and in ONNX Runtime, so an
+ * infinite conv output comes out as -FLT_MAX or FLT_MAX, not infinite */
+static void test_fuse_clip_default_bounds(void)
+{
+	const float lo[3] = { -FLT_MAX, -FLT_MAX, 0.0f };
+	for (int v = 0; v < 3; v++) {
+		setup();
+		Tensor *x = input("x", 2, 4, 4);
+		Tensor *c = act_tensor("c", 3, 4, 4), *y = act_tensor("y", 3, 4, 4);
+		Node *cv = conv("conv", x, 3, c);
+		Tensor *in[2] = { c, v == 2 ? cfill("min", (Shape){ 0, { 0 } }, 0.0f) : NULL };
+		Node *clip = node("clip", "Clip", in, v == 2 ? 2 : 1, y);
+		clip->opset = v == 0 ? 6 : 13;
+		output(y);
+		topo_sort(G);
+		opt_fuse_act(G);
+		CU_ASSERT_EQUAL(live(), 1);
+		CU_ASSERT_PTR_EQUAL(cv->out[0], y);
+		CU_ASSERT_EQUAL(cv->act.kind, ACT_CLIP);
+		CU_ASSERT_EQUAL(cv->act.a, lo[v]);
+		CU_ASSERT_EQUAL(cv->act.b, FLT_MAX);
+		CU_ASSERT_EQUAL(cv->act.a, standalone_clip(clip, -INFINITY));
+		CU_ASSERT_EQUAL(cv->act.b, standalone_clip(clip, INFINITY));
+	}
+}
+
+/* The epilogue, activation and MAC facts come from the op table */
+static void test_op_facts(void)
+{
+	setup();
+	Tensor *x = input("x", 2, 4, 4);
+	Tensor *c = act_tensor("c", 3, 4, 4), *p = act_tensor("p", 3, 4, 4), *r = act_tensor("r", 3, 4, 4);
+	Node *cv = conv("conv", x, 3, c);
+	Node *mp = node("mp", "MaxPool", (Tensor *[]){ c }, 1, p);
+	Node *ap = node("ap", "AveragePool", (Tensor *[]){ c }, 1, p);
+	Node *relu = node("relu", "Relu", (Tensor *[]){ p }, 1, r);
+	Node *ex = node("exp", "Exp", (Tensor *[]){ p }, 1, r);
+	CU_ASSERT_EQUAL(op_epilogue(cv), EPI_ACT | EPI_RES);
+	CU_ASSERT_EQUAL(op_epilogue(mp), 0);
+	CU_ASSERT_EQUAL(op_epilogue(ap), 0);
+	node_set_params(ap, cfill("bias", (Shape){ 1, { 3 } }, 1.0f), NULL);
+	CU_ASSERT_EQUAL(op_epilogue(ap), EPI_ACT);
+	Act a;
+	CU_ASSERT_TRUE(op_act(relu, &a));
+	CU_ASSERT_EQUAL(a.kind, ACT_RELU);
+	CU_ASSERT_FALSE(op_act(ex, &a));
+	CU_ASSERT_FALSE(op_act(cv, &a));
+	/* 3 x 4 x 4 outputs, 2 input channels each */
+	CU_ASSERT_EQUAL(node_macs(cv), 96);
+	CU_ASSERT_EQUAL(node_macs(mp), 0);
 }
 
 /* relu(conv) + x: the conv already has an activation, so no residual fusion */
@@ -383,6 +454,8 @@ int main(void)
 	CU_add_test(s, "BN not folded into a shared conv", test_fold_bn_refuses_shared);
 	CU_add_test(s, "residual add then relu into conv", test_residual_then_act);
 	CU_add_test(s, "no residual fusion after an activation", test_no_residual_after_act);
+	CU_add_test(s, "fused Clip without bounds clamps to the float range", test_fuse_clip_default_bounds);
+	CU_add_test(s, "epilogue, activation and MAC facts from the op table", test_op_facts);
 	CU_add_test(s, "concat in place + plan", test_concat_inplace_and_plan);
 	CU_add_test(s, "plan reuses memory", test_plan_reuse);
 	CU_add_test(s, "plan gives a Winograd conv its scratch", test_plan_scratch);
