@@ -410,8 +410,12 @@ static int transform(const unsigned char *img, int h, int w, const RtTransform *
  *   - width x height (PNG IHDR, JPEG SOFn, BMP info header) is at most RT_MAX_IMAGE_PIXELS,
  *     so a small file cannot make stb allocate gigabytes;
  *   - every JPEG Huffman table (DHT segment, also between progressive scans) holds at most
- *     256 codes: stb 2.27 writes past its 257-entry size list otherwise (fixed in stb 2.28). */
+ *     256 codes: stb 2.27 writes past its 257-entry size list otherwise (fixed in stb 2.28);
+ *   - an uncompressed BMP holds the rows its header promises (stb would decode a 130-byte file
+ *     claiming 8 million x 6 pixels, reading zeros past its end). */
+#ifndef RT_MAX_IMAGE_PIXELS /* (the fuzz build sets a smaller one) */
 #define RT_MAX_IMAGE_PIXELS ((uint64_t)1 << 26) /* 8192 x 8192 */
+#endif
 #define RT_MAX_IMAGE_FILE ((size_t)1 << 30)
 
 static uint32_t be16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]; }
@@ -423,9 +427,9 @@ static const char *check_size(uint64_t w, uint64_t h)
 	return w * h > RT_MAX_IMAGE_PIXELS ? "larger than 8192x8192 pixels" : NULL;
 }
 
-static const char *check_jpeg(const unsigned char *b, size_t n)
+/* b[i] is the byte after the SOI marker. */
+static const char *check_jpeg(const unsigned char *b, size_t n, size_t i)
 {
-	size_t i = 2;
 	while (i + 4 <= n) {
 		if (b[i] != 0xff) { /* entropy-coded data: skip to the next marker */
 			i++;
@@ -467,13 +471,26 @@ static const char *image_precheck(const unsigned char *b, size_t n)
 	static const unsigned char png[8] = { 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a };
 	if (n >= 24 && !memcmp(b, png, 8) && !memcmp(b + 12, "IHDR", 4))
 		return check_size(be32(b + 16), be32(b + 20));
-	if (n >= 2 && b[0] == 0xff && b[1] == 0xd8)
-		return check_jpeg(b, n);
+	/* stb tries JPEG first, on anything that starts with 0xFF..., 0xD8 (fill bytes allowed) */
+	size_t i = 0;
+	while (i < n && b[i] == 0xff)
+		i++;
+	if (i > 0 && i < n && b[i] == 0xd8)
+		return check_jpeg(b, n, i + 1);
 	if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
 		if (le32(b + 14) == 12) /* OS/2 core header: 16-bit sizes */
 			return check_size((uint32_t)b[18] | (uint32_t)b[19] << 8, (uint32_t)b[20] | (uint32_t)b[21] << 8);
 		const int32_t w = (int32_t)le32(b + 18), h = (int32_t)le32(b + 22); /* h < 0: top-down rows */
-		return check_size(w < 0 ? -(int64_t)w : w, h < 0 ? -(int64_t)h : h);
+		const uint64_t aw = w < 0 ? (uint64_t)-(int64_t)w : (uint64_t)w, ah = h < 0 ? (uint64_t)-(int64_t)h : (uint64_t)h;
+		const char *bad = check_size(aw, ah);
+		if (bad || n < 34)
+			return bad;
+		const unsigned bpp = (unsigned)b[28] | (unsigned)b[29] << 8;
+		if (le32(b + 30) == 0 && bpp >= 1 && bpp <= 32) { /* BI_RGB: rows of whole 32-bit words */
+			const uint64_t need = le32(b + 10) + (aw * bpp + 31) / 32 * 4 * ah;
+			if (n < need)
+				return "truncated BMP (fewer bytes than its rows need)";
+		}
 	}
 	return NULL; /* not one of ours: stb says so */
 }

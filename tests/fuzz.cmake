@@ -41,3 +41,6 @@ target_compile_options(fuzz_runner PRIVATE -Wno-unused-function -Wno-missing-pro
 foreach(name idx image checkpoint export)
   target_link_libraries(fuzz_${name} PRIVATE onnx2c_rt)
 endforeach()
+# images up to 1024x1024 here (8192x8192 in a normal build): a 100-byte PNG may declare a
+# 64-megapixel image, and decoding that under the sanitizers takes seconds per input
+target_compile_definitions(onnx2c_rt PRIVATE RT_MAX_IMAGE_PIXELS=1048576)

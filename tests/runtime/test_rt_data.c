@@ -4,7 +4,8 @@
  * centre crop, resize, seeded crop/flip), IDX files plain and gzip, the real
  * Fashion-MNIST when Debian's dataset-fashion-mnist is installed, the seeded
  * shuffle and held-out split, and the bad inputs: missing folder, no class,
- * empty class, corrupt image, label out of range, truncated IDX.
+ * empty class, corrupt image, label out of range, truncated IDX, and what is
+ * refused before stb_image or the IDX reader allocates (test_image_guards).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <sys/stat.h>
@@ -276,6 +277,73 @@ static void test_idx(void)
 	CU_ASSERT_EQUAL(rt_idx_open(&d, ps, pl, 10), RT_ERR_IO);
 }
 
+/* The checks before stb_image sees a file (data.c, image_precheck; found by tests/fuzz/fuzz_image.c):
+ * valid JPEG and BMP still decode; a JPEG Huffman table of more than 256 codes (after fill bytes
+ * before the SOI, which stb accepts), a PNG declaring 100000 x 100000 pixels and a truncated BMP are
+ * refused with a message; an IDX header declaring 2^84 bytes or more than its file holds is refused
+ * without allocating it. */
+static void test_image_guards(void)
+{
+	unsigned char px[8 * 6 * 3];
+	for (size_t i = 0; i < sizeof px; i++)
+		px[i] = (unsigned char)(i * 7);
+	char p[600], pj[600], pb[600];
+	path_of(pj, sizeof pj, "ok.jpg");
+	path_of(pb, sizeof pb, "ok.bmp");
+	CU_ASSERT_FATAL(stbi_write_jpg(pj, 8, 6, 3, px, 90) && stbi_write_bmp(pb, 8, 6, 3, px));
+	char *paths[1];
+	int labels[1] = { 0 };
+	RtDataset d = { .n = 1, .nclasses = 1, .paths = paths, .labels = labels };
+	const RtTransform t = { .channels = 3, .crop_h = 4, .crop_w = 4, .mean = { 0, 0, 0 }, .std = { 1, 1, 1 } };
+	float out[3 * 4 * 4];
+	int label;
+	paths[0] = pj;
+	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, NULL, out, &label), RT_OK);
+	paths[0] = pb;
+	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, NULL, out, &label), RT_OK);
+
+	/* fill bytes, SOI, then a DHT segment whose 16 counts add up to 16 * 20 = 320 codes */
+	unsigned char jpg[4 + 4 + 17 + 320] = { 0xff, 0xff, 0xff, 0xd8, 0xff, 0xc4, 0x01, 0x53, 0x00 };
+	for (int k = 0; k < 16; k++)
+		jpg[9 + k] = 20;
+	write_file("dht.jpg", jpg, sizeof jpg);
+	path_of(p, sizeof p, "dht.jpg");
+	paths[0] = p;
+	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, NULL, out, &label), RT_ERR_IMAGE);
+	CU_ASSERT(strstr(rt_error(), "dht.jpg") && strstr(rt_error(), "Huffman"));
+
+	static const unsigned char png[33] = { 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+		0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 2 }; /* 100000 x 100000 RGB */
+	write_file("huge.png", png, sizeof png);
+	path_of(p, sizeof p, "huge.png");
+	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, NULL, out, &label), RT_ERR_IMAGE);
+	CU_ASSERT(strstr(rt_error(), "larger than 8192x8192") != NULL);
+
+	FILE *f = fopen(pb, "rb");
+	unsigned char bmp[256];
+	const size_t nb = fread(bmp, 1, sizeof bmp, f);
+	fclose(f);
+	write_file("short.bmp", bmp, nb - 10);
+	path_of(p, sizeof p, "short.bmp");
+	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, NULL, out, &label), RT_ERR_IMAGE);
+	CU_ASSERT(strstr(rt_error(), "truncated BMP") != NULL);
+
+	const int huge[3] = { 1 << 28, 1 << 28, 1 << 28 }, big[3] = { 1000, 100, 100 }, dl[1] = { 1 };
+	unsigned char lab[1] = { 0 }, img[16] = { 0 };
+	write_idx("huge.idx", 0, 3, huge, img, sizeof img, 0);
+	write_idx("big.idx", 1, 3, big, img, sizeof img, 0);
+	write_idx("one.idx", 0, 1, dl, lab, 1, 0);
+	char pl[600];
+	path_of(pl, sizeof pl, "one.idx");
+	RtDataset di;
+	path_of(p, sizeof p, "huge.idx");
+	CU_ASSERT_EQUAL(rt_idx_open(&di, p, pl, 0), RT_ERR_FORMAT);
+	CU_ASSERT(strstr(rt_error(), "too many bytes") != NULL);
+	path_of(p, sizeof p, "big.idx");
+	CU_ASSERT_EQUAL(rt_idx_open(&di, p, pl, 0), RT_ERR_FORMAT);
+	CU_ASSERT(strstr(rt_error(), "truncated (16 of 10000000 data bytes)") != NULL);
+}
+
 /* Debian's dataset-fashion-mnist, when installed: 10000 test images, 1000 of each class. */
 static void test_fashion_mnist(void)
 {
@@ -394,6 +462,7 @@ int main(void)
 	CU_add_test(s, "ImageFolder order, pixels, crop, resize, flip", test_imagefolder);
 	CU_add_test(s, "ImageFolder bad inputs", test_imagefolder_errors);
 	CU_add_test(s, "IDX plain/gzip, filter, bad inputs", test_idx);
+	CU_add_test(s, "image and IDX checks before decoding", test_image_guards);
 	CU_add_test(s, "Fashion-MNIST (Debian package)", test_fashion_mnist);
 	CU_add_test(s, "shuffle and held-out split", test_shuffle_split);
 	CU_add_test(s, "random resized crop and flip", test_random_resized_crop);
