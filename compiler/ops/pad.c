@@ -84,7 +84,10 @@ void pad_infer(Graph *g, Node *n)
 	for (int d = 0; d < o.rank; d++) {
 		if (d == 0 && (p->begin[d] || p->end[d]))
 			check_batch_axis(n, x, 0, "Pad");
-		o.d[d] = x->shape.d[d] + p->begin[d] + p->end[d];
+		if (__builtin_add_overflow(x->shape.d[d], p->begin[d], &o.d[d]) ||
+		    __builtin_add_overflow(o.d[d], p->end[d], &o.d[d])) /* pads come from the model */
+			fatal_node(n, "pads on axis %d (%lld, %lld) are too large", d, (long long)p->begin[d],
+			           (long long)p->end[d]);
 		if (o.d[d] < 0)
 			fatal_node(n, "pads make axis %d negative", d);
 		if (p->mode != PAD_CONSTANT && x->shape.d[d] == 0 && o.d[d] > 0)
