@@ -15,6 +15,11 @@ like the torchvision ones: seeded weights, calibrated BatchNorm):
                   channels (the conv runs first and the pool after it): 3x3
                   with and without count_include_pad, 5x5 without, a conv
                   with a bias and no activation
+  mbconv          MobileNet/EfficientNet inverted residual blocks: 1x1
+                  expansion, depthwise 3x3 and 5x5 (stride 1 and 2, channel
+                  counts that are not multiples of 16), squeeze-excitation,
+                  SiLU and HardSwish (x * sigmoid(x), x * hardsigmoid(x)
+                  before opset 14: the swish pass folds them into the convs)
 
 Each has its classifier in `fc`, like torchvision's ResNets (export_torchvision.py
 checks the logits against its bias).
@@ -135,10 +140,45 @@ class PoolBranch(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class MBConv(nn.Module):
+    def __init__(self, cin, cout, k, stride, expand, act, se=True):
+        super().__init__()
+        mid = cin * expand
+        self.expand = nn.Sequential(nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), act())
+        self.dw = nn.Sequential(nn.Conv2d(mid, mid, k, stride, k // 2, groups=mid, bias=False),
+                                nn.BatchNorm2d(mid), act())
+        self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(mid, mid // 4, 1), act(),
+                                nn.Conv2d(mid // 4, mid, 1), nn.Sigmoid()) if se else None
+        self.project = nn.Sequential(nn.Conv2d(mid, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        o = self.dw(self.expand(x))
+        if self.se is not None:
+            o = o * self.se(o)
+        o = self.project(o)
+        return o + x if self.residual else o
+
+
+class MBConvNet(nn.Module):
+    def __init__(self, classes=100):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 24, 3, 2, 1, bias=False), nn.BatchNorm2d(24), nn.SiLU())
+        self.blocks = nn.Sequential(MBConv(24, 24, 3, 1, 4, nn.SiLU), MBConv(24, 40, 5, 2, 4, nn.SiLU),
+                                    MBConv(40, 40, 5, 1, 3, nn.Hardswish, se=False),
+                                    MBConv(40, 56, 3, 2, 6, nn.Hardswish))
+        self.fc = nn.Linear(56, classes)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 # name: (constructor, input size)
 PASS_MODELS = {
     "preact_resnet": (PreActResNet, 64),
     "incres": (IncRes, 64),
     "se_resnet": (SEResNet, 64),
     "pool_branch": (PoolBranch, 58),
+    "mbconv": (MBConvNet, 64),
 }

@@ -1,9 +1,9 @@
 /*
- * Template: act.c - pasted by onnx2c (compiler/ops/spatial.c, ops/unary.c)
- * into models with an activation that needs exp: Sigmoid, SiLU (x *
- * sigmoid(x), what EfficientNet and MnasNet-style exports write as Sigmoid
- * and Mul) and Tanh, standalone or after a kernel whose epilogue cannot clamp
- * them.  Takes no variables: o2c_act_f32() is called with a literal count and
+ * Template: act.c - pasted by onnx2c (compiler/ops/conv.c's activation pass,
+ * ops/unary.c) into models with an activation a kernel's epilogue cannot
+ * clamp: Sigmoid, SiLU (x * sigmoid(x), what EfficientNet and MnasNet-style
+ * exports write as Sigmoid and Mul), Tanh and HardSwish, standalone or after
+ * a conv.  Takes no variables: o2c_act_f32() is called with a literal count and
  * kind.
  *
  * o2c_act_f32(y, x, n, kind): y[i] = act(x[i]) over n floats, shared out over
@@ -23,6 +23,7 @@
 #define O2C_ACT_SIGMOID 1
 #define O2C_ACT_SILU 2
 #define O2C_ACT_TANH 3
+#define O2C_ACT_HARD_SWISH 4 /* x * clamp(x / 6 + 1/2, 0, 1): MobileNetV3 (no exp, but a pass of its own) */
 
 /* ---- reference ------------------------------------------------------- */
 
@@ -30,7 +31,11 @@ O2C_UNUSED static float o2c_act_scalar(float v, int kind)
 {
 	switch (kind) {
 	case O2C_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
-	case O2C_ACT_SILU: return v / (1.0f + expf(-v));
+	case O2C_ACT_SILU: return v * (1.0f / (1.0f + expf(-v))); /* the Sigmoid and Mul it replaces */
+	case O2C_ACT_HARD_SWISH: {
+		const float t = v * (1.0f / 6.0f) + 0.5f;
+		return v * (t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t);
+	}
 	default: return tanhf(v);
 	}
 }
@@ -97,8 +102,12 @@ O2C_INLINE_ACT __m512 o2c_act_avx512(__m512 v, int kind)
 		                                           _mm512_and_si512(_mm512_castps_si512(v),
 		                                                            _mm512_set1_epi32((int)0x80000000u))));
 	}
-	return _mm512_div_ps(kind == O2C_ACT_SILU ? v : one,
-	                     _mm512_add_ps(one, o2c_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
+	if (kind == O2C_ACT_HARD_SWISH) {
+		const __m512 t = _mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.0f / 6.0f)), _mm512_set1_ps(0.5f));
+		return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), one));
+	}
+	const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, o2c_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
+	return kind == O2C_ACT_SILU ? _mm512_mul_ps(v, s) : s;
 }
 
 O2C_UNUSED static void o2c_act_f32_avx512(float *y, const float *x, size_t n, int kind)
@@ -164,8 +173,12 @@ O2C_INLINE_ACT __m256 o2c_act_avx2(__m256 v, int kind)
 		const __m256 t = _mm256_div_ps(_mm256_sub_ps(_mm256_setzero_ps(), m), _mm256_add_ps(_mm256_set1_ps(2.0f), m));
 		return _mm256_or_ps(t, sign);
 	}
-	return _mm256_div_ps(kind == O2C_ACT_SILU ? v : one,
-	                     _mm256_add_ps(one, o2c_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), v))));
+	if (kind == O2C_ACT_HARD_SWISH) {
+		const __m256 t = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.0f / 6.0f)), _mm256_set1_ps(0.5f));
+		return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), one));
+	}
+	const __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, o2c_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), v))));
+	return kind == O2C_ACT_SILU ? _mm256_mul_ps(v, s) : s;
 }
 
 O2C_UNUSED static void o2c_act_f32_avx2(float *y, const float *x, size_t n, int kind)

@@ -31,12 +31,14 @@ set(_mt_cases
 
 # The graph passes' own models (models/pass_models.py): pre-activation ResNet,
 # Inception-ResNet with a scaled residual, squeeze-excitation, Inception's
-# pool branches (an average pool moved after its 1x1 conv).
+# pool branches (an average pool moved after its 1x1 conv), mobile inverted
+# residual blocks (depthwise convs, SiLU and HardSwish folded by the swish pass).
 list(APPEND _mt_cases
   "preact_resnet_keep_op13|--model preact_resnet --bn keep --opset 13 --dynamic-batch --batch 2|"
   "incres_keep_op13|--model incres --bn keep --opset 13|"
   "se_resnet_keep_op13|--model se_resnet --bn keep --opset 13|"
   "pool_branch_keep_op13|--model pool_branch --bn keep --opset 13|"
+  "mbconv_keep_op13|--model mbconv --bn keep --opset 13|"
 )
 
 # Variants: more onnx2c option sets on a case's export (test model.<case>.<variant>).
@@ -49,6 +51,7 @@ set(_mt_variants
   "incres_keep_op13|O0|-O0"
   "se_resnet_keep_op13|O0|-O0"
   "pool_branch_keep_op13|O0|-O0"
+  "mbconv_keep_op13|O0|-O0"
 )
 
 foreach(c ${_mt_cases})

@@ -197,7 +197,7 @@ static void attr_comment(FILE *f, const Node *n)
 static const char *act_name(ActKind k)
 {
 	static const char *names[] = { "none", "Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid",
-		"HardSwish" };
+		"HardSwish", "SiLU" };
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 

@@ -196,7 +196,8 @@ int attr_floats(const Node *n, const char *name, float *out, int max);
 /* Epilogue fused into a kernel (opt passes set it, kernels apply it):
  * y = act(alpha_res * acc + bias + residual) - see templates. */
 typedef enum { ACT_NONE, ACT_RELU, ACT_CLIP, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH,
-	ACT_HARD_SIGMOID, ACT_HARD_SWISH } ActKind;
+	ACT_HARD_SIGMOID, ACT_HARD_SWISH,
+	ACT_SILU /* x * sigmoid(x): opt_fuse_swish */ } ActKind;
 typedef struct Act {
 	ActKind kind;
 	float a, b;           /* CLIP: min,max; LEAKY: alpha; HARD_SIGMOID: alpha,beta */
@@ -355,6 +356,7 @@ void opt_matmul_bias(Graph *g);       /* opt_matmul_bias.c: MatMul + constant Ad
 void opt_fold_scale(Graph *g);        /* opt_fold_scale.c: Mul by a constant into the Conv before it */
 void opt_pool_conv(Graph *g);         /* opt_pool_conv.c: AveragePool moved after the 1x1 Conv it feeds */
 void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
+void opt_fuse_swish(Graph *g);        /* opt_fuse_swish.c: x * sigmoid(x), x * hardsigmoid(x) into x's producer */
 void opt_fuse_act(Graph *g);          /* opt_fuse_act.c: activations into their producer's epilogue */
 void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written into their output slices */
 void plan_memory(Graph *g);           /* plan.c: liveness + arena offsets + views */

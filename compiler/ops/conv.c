@@ -167,7 +167,18 @@ bool spatial_act_clamp(const Node *n, const char **lo, const char **hi)
  * the team once every thread's part of the output is written. */
 void spatial_emit_act_pass(Emit *e, const Node *n, int64_t count)
 {
+	/* the activations templates/act.c vectorises (exp by polynomial where gcc would call expf) */
+	static const struct { ActKind kind; const char *name; } simd[] = {
+		{ ACT_SIGMOID, "O2C_ACT_SIGMOID" }, { ACT_SILU, "O2C_ACT_SILU" },
+		{ ACT_TANH, "O2C_ACT_TANH" }, { ACT_HARD_SWISH, "O2C_ACT_HARD_SWISH" },
+	};
 	emit_team(e);
+	for (size_t i = 0; i < sizeof simd / sizeof simd[0]; i++)
+		if (n->act.kind == simd[i].kind) {
+			emit_need(e, "act.c");
+			emitf(e, "\to2c_sync();\n\to2c_act_f32(out0, out0, %lld, %s);\n", (long long)count, simd[i].name);
+			return;
+		}
 	emitf(e, "\to2c_sync();\n\tO2C_OMP(for nowait)\n");
 	emitf(e, "\tfor (size_t i = 0; i < %lld; i++) {\n", (long long)count);
 	emitf(e, "\t\tfloat v = out0[i];\n");

@@ -50,6 +50,9 @@ const char *act_c_expr(const Act *a, const char *v)
 	case ACT_HARD_SWISH:
 		/* ONNX: x * max(0, min(1, alpha * x + beta)), alpha = 1/6, beta = 0.5 */
 		return xsprintf("(%s * o2c_maxf(0.0f, o2c_minf(1.0f, %s * %s + 0.5f)))", v, c_float(1.0f / 6.0f), v);
+	case ACT_SILU:
+		/* the Sigmoid and the Mul it replaces (opt_fuse_swish) */
+		return xsprintf("(%s * o2c_sigmoidf(%s))", v, v);
 	}
 	UNREACHABLE();
 }
@@ -71,6 +74,7 @@ static float act_eval(const Act *a, float v)
 	case ACT_TANH: return tanhf(v);
 	case ACT_HARD_SIGMOID: return fmaxf(0.0f, fminf(1.0f, a->a * v + a->b));
 	case ACT_HARD_SWISH: return v * fmaxf(0.0f, fminf(1.0f, (1.0f / 6.0f) * v + 0.5f));
+	case ACT_SILU: return v * (1.0f / (1.0f + expf(-v)));
 	}
 	UNREACHABLE();
 }

@@ -86,7 +86,7 @@ static int check(ActFn fn, const char *name)
 	float *x = sweep(&n);
 	float *y = malloc((n + 1) * sizeof *y), *ref = malloc(n * sizeof *ref);
 	int bad = 0;
-	for (int kind = O2C_ACT_SIGMOID; kind <= O2C_ACT_TANH; kind++)
+	for (int kind = O2C_ACT_SIGMOID; kind <= O2C_ACT_HARD_SWISH; kind++)
 		for (int nth = 1; nth <= 3 && team_threads(nth); nth++)
 			for (size_t len = 1; len <= 40; len += len < 17 ? 1 : 23) {
 				/* one short run per length, then the whole sweep */

@@ -190,6 +190,44 @@ static void test_fuse_clip_default_bounds(void)
 	}
 }
 
+/* conv -> Sigmoid -> Mul(x, s): SiLU in the conv's epilogue; conv -> HardSigmoid(1/6, 1/2) -> Mul(hs, x)
+ * (the operands the other way round): HardSwish; a HardSigmoid with other constants, a Sigmoid whose
+ * output is also read elsewhere, and a Mul of x by the sigmoid of something else stay */
+static void test_fuse_swish(void)
+{
+	for (int v = 0; v < 5; v++) {
+		setup();
+		Tensor *x = input("x", 2, 4, 4);
+		Tensor *c = act_tensor("c", 3, 4, 4), *s = act_tensor("s", 3, 4, 4), *y = act_tensor("y", 3, 4, 4);
+		Node *cv = conv("conv", x, 3, c);
+		Tensor *other = v == 4 ? input("o", 3, 4, 4) : c;
+		Node *act = node("act", v == 1 || v == 2 ? "HardSigmoid" : "Sigmoid", (Tensor *[]){ other }, 1, s);
+		static Attr alpha = { .name = "alpha", .type = AT_FLOAT, .f = 1.0f / 6.0f };
+		if (v == 1)
+			act->attrs = &alpha, act->nattrs = 1;
+		Node *mul = node("mul", "Mul", v == 1 ? (Tensor *[]){ s, c } : (Tensor *[]){ c, s }, 2, y);
+		output(y);
+		if (v == 3) /* the sigmoid is an output too */
+			output(s);
+		topo_sort(G);
+		for (int i = 0; i < G->nnodes; i++)
+			op_table[G->nodes[i]->op].parse(G, G->nodes[i]);
+		const int covers = cv->ncovers;
+		opt_fuse_swish(G);
+		if (v <= 1) {
+			CU_ASSERT_EQUAL(live(), 1);
+			CU_ASSERT_EQUAL(cv->act.kind, v == 0 ? ACT_SILU : ACT_HARD_SWISH);
+			CU_ASSERT_PTR_EQUAL(cv->out[0], y);
+			CU_ASSERT_EQUAL(cv->ncovers, covers + 2);
+			CU_ASSERT(act->dead && mul->dead);
+		} else {
+			CU_ASSERT_EQUAL(live(), 3);
+			CU_ASSERT_EQUAL(cv->act.kind, ACT_NONE);
+			CU_ASSERT_PTR_EQUAL(cv->out[0], c);
+		}
+	}
+}
+
 /* The epilogue, activation and MAC facts come from the op table */
 static void test_op_facts(void)
 {
@@ -453,6 +491,7 @@ int main(void)
 	CU_add_test(s, "fold BN into conv", test_fold_bn);
 	CU_add_test(s, "BN not folded into a shared conv", test_fold_bn_refuses_shared);
 	CU_add_test(s, "residual add then relu into conv", test_residual_then_act);
+	CU_add_test(s, "x * sigmoid(x) and x * hardsigmoid(x) into conv", test_fuse_swish);
 	CU_add_test(s, "no residual fusion after an activation", test_no_residual_after_act);
 	CU_add_test(s, "fused Clip without bounds clamps to the float range", test_fuse_clip_default_bounds);
 	CU_add_test(s, "epilogue, activation and MAC facts from the op table", test_op_facts);
