@@ -20,25 +20,8 @@
 
 #include "onnx2c_rt.h"
 
-/* stb_image is compiled here only (STB_IMAGE_IMPLEMENTATION in exactly one file); its
- * third-party code is not held to our warning list. */
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-#endif
+/* stb_image's implementation is compiled in stb_image_impl.c; only its declarations here. */
 #include <stb/stb_image.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 void rt_dataset_free(RtDataset *d)
 {
