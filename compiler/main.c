@@ -27,6 +27,10 @@ static void usage(FILE *f)
 "  -o FILE          output C file (the header is FILE with .h)\n"
 "  --name PREFIX    C symbol prefix (default: from the output file name)\n"
 "  --main           add a main(): ./prog IN_DIR OUT_DIR runs on ONNX test-data .pb files\n"
+"  --weights FILE   write the weights to FILE, not into the C: the program binds them at\n"
+"                   run time (PREFIX_bind_weights, PREFIX_load_weights_file; see README).\n"
+"                   Without -o: only FILE, for code compiled before from this model's\n"
+"                   structure (fine-tuned weights; give the same options and --name)\n"
 "  --dim NAME=V     fix the symbolic dimension NAME to V (repeatable)\n"
 "  --bind NAME=F.pb make graph input NAME a constant read from a TensorProto file\n"
 "  -O0              no graph optimisations (plain node-by-node code)\n"
@@ -187,6 +191,8 @@ int main(int argc, char **argv)
 			prefix = argv[++i];
 		} else if (!strcmp(a, "--main")) {
 			with_main = true;
+		} else if (!strcmp(a, "--weights") && next) {
+			g_weights_out = argv[++i];
 		} else if (!strcmp(a, "-O0")) {
 			for (int p = 0; p < NPASSES; p++)
 				pass_on[p] = false;
@@ -268,6 +274,18 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* --weights without -o: the weights only, for code compiled before from a model of the same
+	 * structure (a fine-tuned one); the C is made beside the weights and removed */
+	bool weights_only = !out && g_weights_out;
+	if (weights_only) {
+		if (with_main || train || dot) {
+			fprintf(stderr, "onnx2c: --weights without -o writes the weights only: no --main, --train-head or --dot\n");
+			return EXIT_USAGE;
+		}
+		if (!prefix)
+			prefix = default_prefix(g_weights_out);
+		out = xsprintf("%s.onnx2c-tmp.c", g_weights_out);
+	}
 	if (!model || !out) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -282,6 +300,10 @@ int main(int argc, char **argv)
 	}
 	if (unfreeze && trainable_from) {
 		fprintf(stderr, "onnx2c: give --unfreeze or --trainable-from, not both\n");
+		return EXIT_USAGE;
+	}
+	if (train_main && g_weights_out) {
+		fprintf(stderr, "onnx2c: --train-main builds the trainer with the weights inside; drop --weights\n");
 		return EXIT_USAGE;
 	}
 	if (train_main && with_main) {
@@ -301,6 +323,10 @@ int main(int argc, char **argv)
 	}
 	char *hdr = xstrdup(out);
 	hdr[ol - 1] = 'h';
+	if (g_weights_out && (!strcmp(g_weights_out, out) || !strcmp(g_weights_out, hdr))) {
+		fprintf(stderr, "onnx2c: --weights '%s' would overwrite the generated code\n", g_weights_out);
+		return EXIT_USAGE;
+	}
 
 	/* the command line goes into the generated banner */
 	char *cmdline = xstrdup("onnx2c");
@@ -353,6 +379,12 @@ int main(int argc, char **argv)
 		report(g, nodes_in, stdout);
 	if (dot)
 		write_dot(g, dot);
+	if (weights_only) {
+		remove(out);
+		remove(hdr);
+		progress("wrote %s", g_weights_out);
+		return 0;
+	}
 	progress("wrote %s and %s", out, hdr);
 	return 0;
 }

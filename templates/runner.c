@@ -7,6 +7,10 @@
  *   ./model IN_DIR OUT_DIR      IN_DIR/input_K.pb -> OUT_DIR/output_K.pb
  *   ./model --bench N IN_DIR    runs N times, prints the median time in ms
  *   ./model --help              usage, with the inputs' and outputs' shapes
+ * With O2C_WEIGHTS_FILE (onnx2c --weights), o2c_load_weights(path) and
+ * o2c_status_str(status), the weights are read first: from --weights FILE
+ * (before the other arguments), else from O2C_WEIGHTS_FILE, taken from the
+ * program's folder (argv[0]'s) when relative.
  * Files are ONNX TensorProto messages, the layout of ONNX's backend test
  * data.  The protobuf wire format is decoded by hand with every length checked
  * before it is used: the files come from outside, and a bad one must give a
@@ -517,6 +521,10 @@ static void o2c_rn_usage(FILE *f)
 		"matched by position.  OUT_DIR must exist.  N in a shape is the batch, taken from\n"
 		"the inputs' first dim (the same in every batched input).\n",
 		o2c_rn_prog, o2c_rn_prog, o2c_rn_prog);
+#ifdef O2C_WEIGHTS_FILE
+	fprintf(f, "--weights FILE before the other arguments: the weights file (default: %s, from\n"
+		"the program's folder when relative)\n", O2C_WEIGHTS_FILE);
+#endif
 	for (i = 0; i < O2C_NIN; i++)
 		fprintf(f, "  input_%d.pb   %-24s float%s\n", i, o2c_inputs[i].name,
 			o2c_rn_dims_str(buf, o2c_inputs[i].dims, o2c_inputs[i].rank, o2c_inputs[i].batched));
@@ -574,6 +582,35 @@ static size_t o2c_rn_out_numel(int k, int64_t batch, int *ok)
 	return (size_t)n;
 }
 
+#ifdef O2C_WEIGHTS_FILE
+/* Loads the weights: path, or O2C_WEIGHTS_FILE from the program's folder. */
+static int o2c_rn_weights(const char *path)
+{
+	char *p = NULL;
+	int rc;
+	if (!path) {
+		const char *slash = strrchr(o2c_rn_prog, '/');
+		path = O2C_WEIGHTS_FILE;
+		if (slash && path[0] != '/') {
+			size_t d = (size_t)(slash - o2c_rn_prog) + 1;
+			p = (char *)malloc(d + strlen(path) + 1);
+			if (!p) {
+				o2c_rn_err("out of memory");
+				return 1;
+			}
+			memcpy(p, o2c_rn_prog, d);
+			strcpy(p + d, path);
+			path = p;
+		}
+	}
+	rc = o2c_load_weights(path);
+	if (rc)
+		o2c_rn_err("cannot load the weights %s: %s", path, o2c_status_str(rc));
+	free(p);
+	return rc ? 1 : 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	const float *in[O2C_NIN + 1] = { 0 };
@@ -587,12 +624,26 @@ int main(int argc, char **argv)
 	int batch_from = 0, k, status = 1, rc;
 	void *ws;
 	size_t ws_size;
+#ifdef O2C_WEIGHTS_FILE
+	const char *weights = NULL;
+#endif
 
 	if (argc > 0 && argv[0] && argv[0][0])
 		o2c_rn_prog = argv[0];
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		o2c_rn_usage(stdout);
 		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "--weights")) {
+#ifdef O2C_WEIGHTS_FILE
+		weights = argv[2];
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+#else
+		o2c_rn_err("--weights: this model's weights are in the program (compiled without onnx2c --weights)");
+		return 2;
+#endif
 	}
 	if (argc == 4 && !strcmp(argv[1], "--bench")) {
 		char *e;
@@ -611,6 +662,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+#ifdef O2C_WEIGHTS_FILE
+	if (o2c_rn_weights(weights))
+		goto done;
+#endif
 	for (k = 0; k < O2C_NIN; k++) {
 		float *d = NULL;
 		if (o2c_rn_read_input(in_dir, k, &batch, &batch_from, &d))

@@ -39,7 +39,13 @@ check default_name 0 'size_t tiny_model_workspace_size\(int batch\);' \
 check name_macros 0 '#define MYNET_EINVAL 1' bash -c "\"$onnx2c\" \"$m\" -o y.c --name mynet && cat y.h"
 
 # Readable C: weights and workspace tensors by name, no (void) for a parameter in use.
-check named_weights 0 'static const float \*const w_block_conv2_Conv = o2c_blob\.f \+ [0-9]+;' cat x.c
+check named_weights 0 'static const float \*const w_block_conv2_Conv = o2c_wd[0-9]+\.f;' cat x.c
+# --weights FILE: the names are offsets into the bound weights; the file is not the C
+check named_weights_ext 0 '#define w_block_conv2_Conv \(o2c_wt \+ [0-9]+\)' \
+    bash -c "\"$onnx2c\" \"$m\" -o xw.c --weights xw.bin && cat xw.c"
+check weights_ext_header 0 'int xw_bind_weights\(const void \*blob, size_t size\);' cat xw.h
+check weights_over_c 2 "--weights 'w.c' would overwrite the generated code" "$onnx2c" "$m" -o w.c --weights w.c
+check weights_train_main 2 'drop --weights' "$onnx2c" "$m" -o w.c --weights w.bin --train-head --train-main
 check named_tensors 0 'k000_conv\(in_image, t_stem_stem_2_Relu_output_0\)' cat x.c
 check no_raw_offsets 1 '^0$' grep -Ec 'o2c_W|\(float \*\)\(ws \+ [0-9]+\)\)' x.c
 check no_void_used 1 '^0$' grep -Ec '^\s*\(void\)(in|out)[0-9]+;' x.c

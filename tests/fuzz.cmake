@@ -6,6 +6,8 @@
 #   image       the runtime's image loading (stb_image + transform)
 #   checkpoint  the runtime's checkpoint reader
 #   export      the runtime's ONNX rewriter (export_onnx.c's protobuf reader)
+#   weights     a model's weights loader (onnx2c --weights: PREFIX_bind_weights,
+#               PREFIX_load_weights_file), on tiny_cnn generated at build time
 # Each has a seed corpus in tests/fuzz/<name>/ (read only: new inputs go to
 # the build dir's fuzz/corpus/<name>/, crashes to fuzz/artifacts/).  Label
 # `fuzz`: each runs ONNX2C_FUZZ_SECONDS over its corpus and fails on a crash,
@@ -16,7 +18,7 @@ endif()
 set(ONNX2C_FUZZ_SECONDS 25 CACHE STRING "seconds each fuzz test runs")
 set(FUZZ_SRC ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
 set(FUZZ_WORK ${CMAKE_CURRENT_BINARY_DIR}/fuzz)
-set(FUZZ_NAMES compiler runner idx image checkpoint export)
+set(FUZZ_NAMES compiler runner idx image checkpoint export weights)
 add_custom_target(fuzzers)
 foreach(name ${FUZZ_NAMES})
   add_executable(fuzz_${name} ${FUZZ_SRC}/fuzz_${name}.c)
@@ -49,3 +51,14 @@ target_compile_definitions(onnx2c_rt PRIVATE RT_MAX_IMAGE_PIXELS=1048576)
 # still watches stb's memory accesses, UBSan does not report it
 set_source_files_properties(${PROJECT_SOURCE_DIR}/runtime/stb_image_impl.c DIRECTORY ${PROJECT_SOURCE_DIR}/runtime
   PROPERTIES COMPILE_OPTIONS "-fno-sanitize=undefined")
+# fuzz_weights: tiny_cnn compiled with --weights; its valid fw.bin seeds the corpus
+set(_fw ${FUZZ_WORK}/weights_model)
+file(MAKE_DIRECTORY ${_fw})
+add_custom_command(
+  OUTPUT ${_fw}/fw.c ${_fw}/fw.h ${_fw}/fw.bin
+  COMMAND onnx2c ${PROJECT_SOURCE_DIR}/models/tiny_cnn.onnx -o ${_fw}/fw.c --weights ${_fw}/fw.bin
+  COMMAND ${CMAKE_COMMAND} -E copy ${_fw}/fw.bin ${FUZZ_WORK}/corpus/weights/valid_tiny_cnn.bin
+  DEPENDS onnx2c ${PROJECT_SOURCE_DIR}/models/tiny_cnn.onnx
+  VERBATIM)
+target_sources(fuzz_weights PRIVATE ${_fw}/fw.c)
+target_include_directories(fuzz_weights PRIVATE ${_fw})

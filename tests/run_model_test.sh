@@ -13,6 +13,8 @@
 #       Prints one summary line and appends it to WORK/../model_summary.txt.
 #       --variant V builds in WORK/gen-V and WORK/out-V, so several onnx2c
 #       option sets (e.g. -O0) can run on one export side by side.
+#       --weights FILE (relative): the weights file goes into the gen folder,
+#       beside the program, where its runner finds it by default.
 #
 # Used by tests/models.cmake (CTest label `model`); runs by hand the same way.
 set -euo pipefail
@@ -59,6 +61,17 @@ run)
 	fi
 	rm -rf "$gen" "$out"
 	mkdir -p "$gen"
+	args=()
+	while [[ $# -gt 0 ]]; do
+		if [[ $1 == --weights && -n "${2:-}" && ${2:0:1} != / ]]; then
+			args+=(--weights "$gen/$2")
+			shift 2
+		else
+			args+=("$1")
+			shift
+		fi
+	done
+	set -- "${args[@]}"
 	now() { date +%s.%N; }
 
 	t0=$(now)

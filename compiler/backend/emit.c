@@ -4,10 +4,12 @@
  * Layout of a generated model.c:
  *   banner (generator, command line, model, producer, opset)
  *   templates/common.c and every kernel template an op asked for
- *   the weights blob: one string literal (fast to compile: gcc parses a
- *     100 MB literal in seconds, where a float initializer list of the same
- *     size takes minutes and gigabytes), and a named pointer into it for
- *     each weight the kernels use (w_<ONNX tensor name>)
+ *   the weights (emit_weights.c): a string literal per weight (fast to
+ *     compile: gcc parses a 100 MB literal in seconds, where a float
+ *     initializer list of the same size takes minutes and gigabytes) and a
+ *     named pointer to each (w_<ONNX tensor name>); or, with --weights FILE,
+ *     the names as offsets into the weights the program binds at run time
+ *     (PREFIX_bind_weights), and the weights in FILE
  *   one static function per kernel, headed by the ONNX nodes it covers
  *   the -DONNX2C_PROFILE timing (emit_run.c)
  *   the entry points: PREFIX_workspace_size, PREFIX_run_v, PREFIX_run; the
@@ -22,19 +24,12 @@
  * piece of C text (literals, names, comments) comes from ir/ctext.c.
  */
 #define _GNU_SOURCE /* open_memstream */
-#include "ir.h"
+#include "emit_weights.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* A named pointer into the weights blob: a constant tensor's data (t), or
- * data an op made at compile time for node (emit_weights). */
-typedef struct WeightName {
-	const Tensor *t;
-	const Node *node;
-	const char *name;
-	size_t off, count;     /* floats */
-} WeightName;
+const char *g_weights_out;
 
 struct Emit {
 	Graph *g;
@@ -54,6 +49,7 @@ struct Emit {
 	const char **templates; int ntemplates;
 	const Node *node;      /* node being emitted (for messages) */
 	bool team;             /* the node's function is a team function (emit_team) */
+	const char *weights_default; /* --weights: the path the runner opens by default */
 };
 
 /* ---- API for op emitters -------------------------------------------- */
@@ -467,6 +463,8 @@ static void emit_entry(Emit *e, FILE *f, const char *P, const char *U)
 		fprintf(f, "\tif (!inputs[%d])\n\t\treturn %s_EINVAL;\n", i, U);
 	for (int i = 0; i < g->noutputs; i++)
 		fprintf(f, "\tif (!outputs[%d])\n\t\treturn %s_EINVAL;\n", i, U);
+	if (g_weights_out)
+		fprintf(f, "\tif (!o2c_wt)\n\t\treturn %s_ENOWEIGHTS;\n", U);
 	fprintf(f, "\tunsigned char *ws = (unsigned char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);\n");
 	/* One parallel region per run: team nodes run on every thread, the
 	 * others on thread 0, with an o2c_sync() after each (O2C_NODE).  With at
@@ -546,6 +544,8 @@ static void emit_header(Emit *e, FILE *f, const char *P, const char *U, const ch
 		fprintf(f, "#define %s_OUTPUT%d_SAMPLE_SIZE %lld /* floats per sample of '%s' */\n", U, i,
 		        (long long)shape_numel(&g->outputs[i]->shape), c_comment(g->outputs[i]->name));
 	fprintf(f, "#define %s_EINVAL 1 /* status: a NULL pointer or a bad batch */\n\n", U);
+	if (g_weights_out)
+		weights_write_header(f, P, U, e->weights_default);
 	fprintf(f, "/* Bytes of workspace for a run of `batch` samples (aligned internally). */\n");
 	fprintf(f, "size_t %s_workspace_size(int batch);\n\n", P);
 	fprintf(f, "/* Runs the model: inputs[i] and outputs[i] in the order listed above. */\n");
@@ -559,47 +559,6 @@ static void emit_header(Emit *e, FILE *f, const char *P, const char *U, const ch
 	if (g->train)
 		train_head_emit(g, NULL, f, P);
 	fprintf(f, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
-}
-
-/* ---- weights -------------------------------------------------------- */
-
-static void write_blob(FILE *f, const unsigned char *b, size_t n)
-{
-	fprintf(f, "/* Weights: %zu bytes, little-endian float32, 64-byte aligned tensors. */\n", n);
-	/* unused when no kernel reads a weight (a model of views only) */
-	fprintf(f, "O2C_UNUSED static const union { unsigned char b[%zu]; float f[%zu]; } o2c_blob O2C_ALIGNED(64) = {\n",
-	        n ? n : 1, n ? (n + 3) / 4 : 1);
-	if (!n) {
-		fprintf(f, "\t{0}\n};\n");
-	} else {
-		write_c_bytes(f, b, n);
-		fprintf(f, "};\n");
-	}
-	fputc('\n', f);
-}
-
-/* The named pointers into the blob that the kernels and the entry points use. */
-static void write_weight_names(Emit *e, FILE *f)
-{
-	CNames *used = cnames_new();
-	c_idents(used, e->body_buf, e->body_len);
-	c_idents(used, e->entry_buf, e->entry_len);
-	int n = 0;
-	for (int i = 0; i < e->nweights; i++) {
-		const WeightName *w = &e->weights[i];
-		if (!cnames_has(used, w->name))
-			continue;
-		if (!n++)
-			fprintf(f, "/* The weights by name: each ONNX constant tensor, and what an op made from them at compile time. */\n");
-		fprintf(f, "static const float *const %s = o2c_blob.f + %zu; /* ", w->name, w->off);
-		if (w->t)
-			fprintf(f, "%s '%s' */\n", shape_str(&w->t->shape), c_comment(w->t->name));
-		else
-			fprintf(f, "%zu floats made for %s '%s' */\n", w->count, w->node ? w->node->op_type : "",
-			        w->node ? c_comment(w->node->name) : "");
-	}
-	if (n)
-		fputc('\n', f);
 }
 
 /* ---- the whole file --------------------------------------------------- */
@@ -633,11 +592,39 @@ static void close_file(void *f)
 	fclose(f);
 }
 
+/* --weights FILE: the weights file is refused by code whose reading of it
+ * differs, so the hash covers that code: the templates, the kernels and the
+ * entry points (not the banner: a command line or a path may differ). */
+static uint64_t model_hash(const Emit *e)
+{
+	uint64_t h = WEIGHTS_FNV_SEED;
+	for (int i = 0; i < e->ntemplates; i++) {
+		const char *t = template_text(e->templates[i]);
+		h = weights_fnv(h, t, strlen(t) + 1);
+	}
+	h = weights_fnv(h, e->body_buf, e->body_len);
+	return weights_fnv(h, e->entry_buf, e->entry_len);
+}
+
+/* Where the runner looks for the weights by default: FILE as given to onnx2c,
+ * without the C file's folder when it is in it (the program is usually built
+ * beside its C file, and a relative path is taken from the program's folder). */
+static const char *weights_default(const char *c_path, const char *w)
+{
+	const char *cs = strrchr(c_path, '/'), *ws = strrchr(w, '/');
+	size_t cd = cs ? (size_t)(cs - c_path) : 0, wd = ws ? (size_t)(ws - w) : 0;
+	if (w[0] != '/' && cd == wd && !strncmp(c_path, w, cd))
+		return ws ? ws + 1 : w;
+	return w;
+}
+
 void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, bool with_main, const char *cmdline)
 {
 	/* in the arena, so a fatal error can still free its buffers (emit_free) */
 	Emit *e = xalloc(sizeof *e);
 	e->g = g;
+	if (g_weights_out)
+		e->weights_default = weights_default(c_path, g_weights_out);
 	Cleanup *ce = on_release(emit_free, e);
 	e->body = open_memstream(&e->body_buf, &e->body_len);
 	if (!e->body)
@@ -717,8 +704,17 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 		fputs(template_text(e->templates[i]), f);
 		fputc('\n', f);
 	}
-	write_blob(f, e->blob, e->blob_len);
-	write_weight_names(e, f);
+	CNames *used = cnames_new();
+	c_idents(used, e->body_buf, e->body_len);
+	c_idents(used, e->entry_buf, e->entry_len);
+	WeightsOut wo = { e->blob, e->blob_len, e->weights, e->nweights, used, 0 };
+	if (g_weights_out) {
+		weights_compact(&wo);
+		wo.model_hash = model_hash(e);
+		weights_write_external(f, &wo, P, U);
+	} else {
+		weights_write_embedded(f, &wo);
+	}
 	fwrite(e->body_buf, 1, e->body_len, f);
 	fprintf(f, "/* ---- entry points ---- */\n\n");
 	emit_profile(g, f, P);
@@ -729,7 +725,7 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	           "#define O2C_DUMP(t, nd, s, p, n) ((void)0)\n#endif\n\n");
 	fwrite(e->entry_buf, 1, e->entry_len, f);
 	if (with_main)
-		emit_main(f, g, P);
+		emit_main(f, g, P, e->weights_default);
 	if (g->train)
 		train_head_emit(g, f, NULL, P);
 	cleanup_done(cf);
@@ -745,6 +741,8 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	emit_header(e, h, P, U, banner);
 	if (fclose(h) != 0 || rename(htmp, h_path) != 0)
 		fatal("cannot write '%s'", h_path);
+	if (g_weights_out)
+		weights_write_file(g_weights_out, &wo);
 
 	progress("%d nodes -> %d kernels, weights %.1f MB, workspace %.1f MB", g->nnodes, kernels,
 	         (double)e->blob_len / 1e6, (double)g->arena_size / 1e6);

@@ -67,7 +67,7 @@ static void emit_io_table(FILE *f, const Graph *g, bool outs)
 	fprintf(f, "};\n");
 }
 
-void emit_main(FILE *f, const Graph *g, const char *P)
+void emit_main(FILE *f, const Graph *g, const char *P, const char *weights_default)
 {
 	const char *tmpl = template_text("runner.c");
 	if (!tmpl)
@@ -84,6 +84,11 @@ void emit_main(FILE *f, const Graph *g, const char *P)
 		fprintf(f, "%s%d", i ? ", " : "", g->inputs[i]->file_index);
 	fprintf(f, "%s};\n#define O2C_INPUT_FILE(k) (o2c_input_file[k])\n", g->ninputs ? "" : "0");
 	fprintf(f, "#ifdef ONNX2C_PROFILE\n#define O2C_PROFILE_REPORT(f) %s_profile_report(f)\n#endif\n", P);
+	if (weights_default) { /* the runner loads them: --weights FILE, or this path beside the program */
+		fprintf(f, "#define O2C_WEIGHTS_FILE %s\n", c_string(weights_default));
+		fprintf(f, "static int o2c_load_weights(const char *path) { return %s_load_weights_file(path); }\n", P);
+		fprintf(f, "static const char *o2c_status_str(int status) { return %s_status_str(status); }\n", P);
+	}
 	fprintf(f, "static size_t o2c_workspace_size(int batch) { return %s_workspace_size(batch); }\n", P);
 	fprintf(f, "static int o2c_run(void *ws, int batch, const float *const *in, float *const *out)\n"
 	           "{\n\treturn %s_run_v(ws, batch, in, out);\n}\n\n", P);

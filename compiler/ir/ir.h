@@ -377,7 +377,9 @@ void write_dot(const Graph *g, const char *path);   /* report.c: --dot */
 void emit_c(Graph *g, const char *c_path, const char *h_path, const char *prefix,
             bool with_main, const char *cmdline); /* emit.c */
 void emit_profile(const Graph *g, FILE *f, const char *prefix); /* emit_run.c: -DONNX2C_PROFILE timing */
-void emit_main(FILE *f, const Graph *g, const char *prefix);    /* emit_run.c: --main's runner */
+/* emit_run.c: --main's runner; weights_default: NULL, or the weights file it opens by default */
+void emit_main(FILE *f, const Graph *g, const char *prefix, const char *weights_default);
+extern const char *g_weights_out; /* --weights FILE (emit.c): the weights go there, not into the C */
 
 /* ---- emit.c: what op emitters use ----------------------------------- */
 

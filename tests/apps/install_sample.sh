@@ -43,6 +43,24 @@ if [[ -f $prefix/include/onnx2c_rt.h ]]; then
     "$work/build/rt_check"
 fi
 
+step "WEIGHTS external: the weights file beside the program, and linked in (LINK_WEIGHTS)"
+[[ -f $work/build/tiny_ext.bin ]] || { echo "WEIGHTS external: no tiny_ext.bin beside the program" >&2; exit 1; }
+"$work/build/sample_ext" file "$work/input.f32" "$work/output_ext.f32"
+check_outputs "$work/output_ext.f32"
+"$work/build/sample_ext" file "$work/build/onnx2c/tiny_ext/tiny_ext.bin" "$work/input.f32" "$work/output_ext.f32"
+check_outputs "$work/output_ext.f32"
+# the linked program needs no file: every weights file moved away
+mkdir -p "$work/away"
+mv "$work/build/onnx2c/tiny_linked/tiny_linked.bin" "$work/build/tiny_ext.bin" "$work/away/"
+"$work/build/sample_ext" linked "$work/input.f32" "$work/output_linked.f32"
+check_outputs "$work/output_linked.f32"
+if "$work/build/sample_ext" file "$work/input.f32" "$work/output_ext.f32" 2>"$work/ext_err.txt"; then
+    echo "sample_ext ran with its weights file gone" >&2; exit 1
+fi
+grep -q "cannot be opened" "$work/ext_err.txt" || { cat "$work/ext_err.txt"; exit 1; }
+mv "$work/away/tiny_linked.bin" "$work/build/onnx2c/tiny_linked/"
+mv "$work/away/tiny_ext.bin" "$work/build/"
+
 step "rebuild: nothing changed, so onnx2c must not run"
 cmake --build "$work/build" >"$work/build2.log" 2>&1
 if grep -q "onnx2c: " "$work/build2.log"; then
