@@ -517,6 +517,10 @@ static int load_image(const char *path, int channels, unsigned char **img, int *
 		return rt_fail(err ? RT_ERR_IO : RT_ERR_IMAGE, "%s: cannot decode image: %s", path, bad);
 	if (!*img)
 		return rt_fail(RT_ERR_IMAGE, "%s: cannot decode image: %s", path, stbi_failure_reason());
+	if (*w < 1 || *h < 1) { /* stb returns a BMP of height 0 (fuzz_image found it; resize divides by it) */
+		stbi_image_free(*img);
+		return rt_fail(RT_ERR_IMAGE, "%s: cannot decode image: it has no pixels (%dx%d)", path, *w, *h);
+	}
 	return RT_OK;
 }
 
@@ -536,8 +540,8 @@ int rt_dataset_load(const RtDataset *d, int i, const RtTransform *t, RtRng *rng,
 		snprintf(what, sizeof what, "IDX sample %d", i);
 		return transform(d->pixels + (size_t)i * d->rows * d->cols, d->rows, d->cols, t, rng, out, what);
 	}
-	int w, h;
-	unsigned char *img;
+	int w = 0, h = 0;
+	unsigned char *img = NULL;
 	const int lrc = load_image(d->paths[i], t->channels, &img, &w, &h);
 	if (lrc)
 		return lrc;

@@ -279,8 +279,8 @@ static void test_idx(void)
 
 /* The checks before stb_image sees a file (data.c, image_precheck; found by tests/fuzz/fuzz_image.c):
  * valid JPEG and BMP still decode; a JPEG Huffman table of more than 256 codes (after fill bytes
- * before the SOI, which stb accepts), a PNG declaring 100000 x 100000 pixels and a truncated BMP are
- * refused with a message; an IDX header declaring 2^84 bytes or more than its file holds is refused
+ * before the SOI, which stb accepts), a PNG declaring 100000 x 100000 pixels, a truncated BMP and one
+ * of height 0 are refused with a message; an IDX header declaring 2^84 bytes or more than its file holds is refused
  * without allocating it. */
 static void test_image_guards(void)
 {
@@ -327,6 +327,13 @@ static void test_image_guards(void)
 	path_of(p, sizeof p, "short.bmp");
 	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, NULL, out, &label), RT_ERR_IMAGE);
 	CU_ASSERT(strstr(rt_error(), "truncated BMP") != NULL);
+
+	/* height 0: stb decodes it, the transform would divide by it */
+	bmp[22] = bmp[23] = bmp[24] = bmp[25] = 0;
+	write_file("flat.bmp", bmp, nb);
+	path_of(p, sizeof p, "flat.bmp");
+	CU_ASSERT_EQUAL(rt_dataset_load(&d, 0, &t, NULL, out, &label), RT_ERR_IMAGE);
+	CU_ASSERT(strstr(rt_error(), "no pixels") != NULL);
 
 	const int huge[3] = { 1 << 28, 1 << 28, 1 << 28 }, big[3] = { 1000, 100, 100 }, dl[1] = { 1 };
 	unsigned char lab[1] = { 0 }, img[16] = { 0 };
