@@ -29,7 +29,7 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
             ${CMAKE_CURRENT_BINARY_DIR}/train_unfreeze_all_work resnet18_all resnet18_all_bn)
   set_tests_properties(train.unfreeze_all PROPERTIES LABELS train TIMEOUT 900 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")
 endif()
-# The README's image-folder demonstration at a small size: resnet50 exported, compiled with a
+# The image-folder demonstration (docs/training.md) at a small size: resnet50 exported, compiled with a
 # fresh 5-way head, the head trained from PNG class folders and exported (smoke: it must run
 # to the end and report a validation accuracy; the correctness checks are train.head/unfreeze).
 if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz AND ONNX2C_MODEL_TESTS)
