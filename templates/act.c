@@ -14,12 +14,6 @@
  * test_act.c checks it), well inside the 1e-4 the models are held to.
  * o2c_act_f32_generic is the reference, with libm's expf and tanhf.
  */
-#if defined(__GNUC__) || defined(__clang__)
-#define O2C_INLINE_ACT static inline __attribute__((always_inline))
-#else
-#define O2C_INLINE_ACT static inline
-#endif
-
 #define O2C_ACT_SIGMOID 1
 #define O2C_ACT_SILU 2
 #define O2C_ACT_TANH 3
@@ -61,7 +55,7 @@ O2C_UNUSED static void o2c_act_f32_generic(float *y, const float *x, size_t n, i
 /* ---- AVX-512 --------------------------------------------------------- */
 
 /* e^x = 2^k (1 + q): k = round(x / ln2), q = e^r - 1 for r = x - k ln2 */
-O2C_INLINE_ACT __m512 o2c_exp_parts_avx512(__m512 x, __m512 *q)
+O2C_INLINE __m512 o2c_exp_parts_avx512(__m512 x, __m512 *q)
 {
 	x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(O2C_EXP_LO)), _mm512_set1_ps(O2C_EXP_HI));
 	const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(O2C_LOG2E)),
@@ -79,14 +73,14 @@ O2C_INLINE_ACT __m512 o2c_exp_parts_avx512(__m512 x, __m512 *q)
 	return k;
 }
 
-O2C_INLINE_ACT __m512 o2c_exp_avx512(__m512 x)
+O2C_INLINE __m512 o2c_exp_avx512(__m512 x)
 {
 	__m512 q;
 	const __m512 k = o2c_exp_parts_avx512(x, &q);
 	return _mm512_scalef_ps(_mm512_add_ps(q, _mm512_set1_ps(1.0f)), k); /* with overflow to inf, gradual underflow */
 }
 
-O2C_INLINE_ACT __m512 o2c_act_avx512(__m512 v, int kind)
+O2C_INLINE __m512 o2c_act_avx512(__m512 v, int kind)
 {
 	const __m512 one = _mm512_set1_ps(1.0f);
 	if (kind == O2C_ACT_TANH) {
@@ -125,7 +119,7 @@ O2C_UNUSED static void o2c_act_f32_avx512(float *y, const float *x, size_t n, in
 #if defined(__AVX2__) && defined(__FMA__)
 /* ---- AVX2 ------------------------------------------------------------ */
 
-O2C_INLINE_ACT __m256 o2c_exp_parts_avx2(__m256 x, __m256 *q)
+O2C_INLINE __m256 o2c_exp_parts_avx2(__m256 x, __m256 *q)
 {
 	x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(O2C_EXP_LO)), _mm256_set1_ps(O2C_EXP_HI));
 	const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(O2C_LOG2E)),
@@ -145,7 +139,7 @@ O2C_INLINE_ACT __m256 o2c_exp_parts_avx2(__m256 x, __m256 *q)
 
 /* (1 + q) 2^k, 2^k in two factors 2^(k/2) 2^(k - k/2), each a normal float for k in
  * [-150, 128]: one factor would overflow or flush the exponent field at the range's ends */
-O2C_INLINE_ACT __m256 o2c_exp_scale_avx2(__m256 q, __m256 k)
+O2C_INLINE __m256 o2c_exp_scale_avx2(__m256 q, __m256 k)
 {
 	const __m256i ki = _mm256_cvtps_epi32(k), k1 = _mm256_srai_epi32(ki, 1), k2 = _mm256_sub_epi32(ki, k1);
 	const __m256 f1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, _mm256_set1_epi32(127)), 23));
@@ -153,14 +147,14 @@ O2C_INLINE_ACT __m256 o2c_exp_scale_avx2(__m256 q, __m256 k)
 	return _mm256_mul_ps(_mm256_mul_ps(_mm256_add_ps(q, _mm256_set1_ps(1.0f)), f1), f2);
 }
 
-O2C_INLINE_ACT __m256 o2c_exp_avx2(__m256 x)
+O2C_INLINE __m256 o2c_exp_avx2(__m256 x)
 {
 	__m256 q;
 	const __m256 k = o2c_exp_parts_avx2(x, &q);
 	return o2c_exp_scale_avx2(q, k);
 }
 
-O2C_INLINE_ACT __m256 o2c_act_avx2(__m256 v, int kind)
+O2C_INLINE __m256 o2c_act_avx2(__m256 v, int kind)
 {
 	const __m256 one = _mm256_set1_ps(1.0f);
 	if (kind == O2C_ACT_TANH) {

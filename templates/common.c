@@ -19,9 +19,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define O2C_ALIGNED(n) __attribute__((aligned(n)))
 #define O2C_UNUSED __attribute__((unused))
+#define O2C_INLINE static inline __attribute__((always_inline)) /* SIMD helpers whose vectors must stay in registers */
 #else
 #define O2C_ALIGNED(n)
 #define O2C_UNUSED
+#define O2C_INLINE static inline
 #endif
 
 /* Kernel drivers (and the Winograd transforms they call) are compiled once

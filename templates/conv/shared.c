@@ -3,17 +3,11 @@
  * of the conv families that name it in their "Needs:" line.  Takes no
  * variables.
  *
- * What more than one conv family uses: O2C_INLINE; the AVX-512 load of 16
+ * What more than one conv family uses: the AVX-512 load of 16
  * columns of a row with zeros off its ends (the direct conv's stride-2
  * packing, the F(4x4) input transform); and the band split of an image's
  * tiles over threads (the direct and Winograd drivers).
  */
-
-#if defined(__GNUC__) || defined(__clang__)
-#define O2C_INLINE static inline __attribute__((always_inline))
-#else
-#define O2C_INLINE static inline
-#endif
 
 /* ---- AVX-512 row loads (the direct and Winograd packing) ------------------------------------ */
 
