@@ -8,6 +8,16 @@ add_test(NAME report.tiny_cnn
           BatchNormalization Relu Add Concat)
 set_tests_properties(report.tiny_cnn PROPERTIES LABELS report)
 
+# A channels-last MatMul ([N,H,W,C] x [C,C'], ConvNeXt's Linear) packs its B
+# once, not once per row of H: 4096 + 256 + 4096 bytes for w1, b1, w2 (w2's
+# 8 columns padded to a 16-column panel) and 5 x 1024 for w3, whose own batch
+# axis of 5 is real.  Per-H packing made ConvNeXt-T's weights 1.15 GB.
+add_test(NAME report.matmul_channels_last
+  COMMAND bash -c "/usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/op_models/make_models.py matmul_channels_last \
+                     ${CMAKE_CURRENT_BINARY_DIR}/mcl.onnx && WANT_WEIGHTS=13568 bash ${_rep} $<TARGET_FILE:onnx2c> \
+                     ${CMAKE_CURRENT_BINARY_DIR}/mcl.onnx ${CMAKE_CURRENT_BINARY_DIR}/report_mcl 'Add=1 Transpose=2 MatMul=3'")
+set_tests_properties(report.matmul_channels_last PROPERTIES LABELS report)
+
 if(ONNX2C_MODEL_TESTS)
   # case | expected kernels | forbidden stand-alone kernels
   foreach(c

@@ -258,6 +258,15 @@ void matmul_parse(Graph *g, Node *n)
 			fatal_node(n, "B '%s' is batched and the product would mix samples; fix the batch with --dim to "
 			           "compile this", b->name);
 	}
+	/* One B for every batch entry and A contiguous over all of them ([.., M, K]
+	 * with no broadcast batch axis): the batches are one product of nb*M rows.
+	 * ConvNeXt's channels-last Linear ([1,H,W,C] x [C,4C]) is H such entries;
+	 * packing B once per entry multiplied its weights by H. */
+	if (m->nb > 1 && shape_numel(&bb) == 1 && shape_numel(&ab) == m->nb) {
+		m->M *= m->nb;
+		m->nb = 1;
+		m->a_off[0] = m->b_off[0] = 0;
+	}
 	n->p = m;
 	set_out(n, 0, DT_FLOAT, &o, a->batched || b->batched);
 }

@@ -241,6 +241,21 @@ def einsum_implicit():
                  [("x", ["N", 4, 6])], [("y", ["N", 4, 3])], 12, inits=[("w", rng.standard_normal((6, 3)).astype(np.float32))])
 
 
+@case
+def matmul_channels_last():
+    # ConvNeXt's Linear on NHWC: [N,H,W,C] x [C,4C]; the H*W rows are one product (B packed once, not per row
+    # of H); a [1,C,C'] B broadcasts the same way, and a B with its own batch axis [H,C,C'] must not collapse
+    c, h, w = 16, 5, 7
+    nodes = [N("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]), N("MatMul", ["t", "w1"], ["m1"]),
+             N("Add", ["m1", "b1"], ["a1"]), N("MatMul", ["a1", "w2"], ["m2"]),
+             N("Transpose", ["m2"], ["y"], perm=[0, 3, 1, 2]), N("MatMul", ["t", "w3"], ["y3"])]
+    return model(nodes, [("x", ["N", c, h, w])], [("y", ["N", 8, h, w]), ("y3", ["N", h, w, 3])], 13,
+                 inits=[("w1", rng.standard_normal((c, 4 * c)).astype(np.float32)),
+                        ("b1", rng.standard_normal(4 * c).astype(np.float32)),
+                        ("w2", rng.standard_normal((1, 4 * c, 8)).astype(np.float32)),
+                        ("w3", rng.standard_normal((h, c, 3)).astype(np.float32))])
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))
