@@ -193,7 +193,7 @@ static void attr_comment(FILE *f, const Node *n)
 static const char *act_name(ActKind k)
 {
 	static const char *names[] = { "none", "Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid",
-		"HardSwish", "SiLU" };
+		"HardSwish", "SiLU", "Gelu", "Gelu(tanh)" };
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
@@ -422,15 +422,24 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 		fprintf(f, "\t(void)outputs;\n");
 	for (int i = 0; i < g->ninputs; i++) {
 		Tensor *t = g->inputs[i];
-		fprintf(f, "\tconst float *%s = inputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", e->in_names[i], i,
-		        (long long)shape_numel(&t->shape), c_comment(t->name), shape_str(&t->shape));
+		/* an input without the batch axis is one tensor that every sample reads */
+		if (t->batched)
+			fprintf(f, "\tconst float *%s = inputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", e->in_names[i], i,
+			        (long long)shape_numel(&t->shape), c_comment(t->name), shape_str(&t->shape));
+		else
+			fprintf(f, "\tconst float *%s = inputs[%d]; /* '%s' %s, the same for every sample */\n",
+			        e->in_names[i], i, c_comment(t->name), shape_str(&t->shape));
 		if (!cnames_has(used, e->in_names[i]))
 			fprintf(f, "\t(void)%s;\n", e->in_names[i]);
 	}
 	for (int i = 0; i < g->noutputs; i++) {
 		Tensor *t = g->outputs[i];
-		fprintf(f, "\tfloat *%s = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", e->out_names[i], i,
-		        (long long)shape_numel(&t->shape), c_comment(t->name), shape_str(&t->shape));
+		if (t->batched)
+			fprintf(f, "\tfloat *%s = outputs[%d] + (size_t)n * %lld; /* '%s' %s */\n", e->out_names[i], i,
+			        (long long)shape_numel(&t->shape), c_comment(t->name), shape_str(&t->shape));
+		else /* no batch axis: every sample computes (and writes) the same values */
+			fprintf(f, "\tfloat *%s = outputs[%d]; /* '%s' %s, the same for every sample */\n",
+			        e->out_names[i], i, c_comment(t->name), shape_str(&t->shape));
 		if (!cnames_has(used, e->out_names[i]))
 			fprintf(f, "\t(void)%s;\n", e->out_names[i]);
 	}

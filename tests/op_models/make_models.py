@@ -256,6 +256,13 @@ def matmul_channels_last():
                         ("w3", rng.standard_normal((h, c, 3)).astype(np.float32))])
 
 
+@case
+def mixed_batch_inputs():
+    # a run-time input without the batch axis is read whole by every sample (it was offset by the sample index)
+    nodes = [N("Sub", ["x", "y"], ["z"]), N("Mul", ["y", "y"], ["w"])]
+    return model(nodes, [("x", ["N", 3, 8]), ("y", [3, 8])], [("z", ["N", 3, 8]), ("w", [3, 8])], 13)
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))
