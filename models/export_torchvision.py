@@ -24,8 +24,12 @@ DIR/input_0.pb, named after the graph input, as ONNX test data does; DIR
 defaults to OUT with ".onnx" replaced by "_data/test_data_set_0".  With
 --torch-ref DIR, PyTorch's logits for that input go to DIR/output_0.pb, so
 the exported graph itself can be checked (under ONNX Runtime) against the
-framework it came from.
+framework it came from.  --torch-ref64 DIR writes the logits of a float64
+copy of the model on the same input (as float64): the reference against
+which float32 runtimes are measured when a model is too ill-conditioned for
+ONNX Runtime and PyTorch's float32 runs to agree with each other.
 """
+import copy
 import argparse
 import os
 import sys
@@ -113,6 +117,8 @@ def main():
     ap.add_argument("--data", help="directory for input_0.pb")
     ap.add_argument("--torch-ref", metavar="DIR",
                     help="also write PyTorch's own logits to DIR/output_0.pb (a cross-check of the export)")
+    ap.add_argument("--torch-ref64", metavar="DIR",
+                    help="also write the logits of a float64 copy of the model to DIR/output_0.pb")
     a = ap.parse_args()
     if not 9 <= a.opset <= 17:
         ap.error("--opset must be in 9..17")
@@ -183,6 +189,13 @@ def main():
         os.makedirs(a.torch_ref, exist_ok=True)
         t = numpy_helper.from_array(logits.numpy().astype(np.float32), m.graph.output[0].name)
         with open(os.path.join(a.torch_ref, "output_0.pb"), "wb") as f:
+            f.write(t.SerializeToString())
+    if a.torch_ref64:
+        with torch.no_grad():
+            logits64 = copy.deepcopy(model).double()(x.double())
+        os.makedirs(a.torch_ref64, exist_ok=True)
+        t = numpy_helper.from_array(logits64.numpy(), m.graph.output[0].name)
+        with open(os.path.join(a.torch_ref64, "output_0.pb"), "wb") as f:
             f.write(t.SerializeToString())
 
 

@@ -27,14 +27,36 @@ set(_zoo_models
   regnet_y_400mf regnet_y_800mf regnet_y_1_6gf regnet_y_3_2gf regnet_y_8gf regnet_y_16gf regnet_y_32gf
   convnext_tiny convnext_small convnext_base convnext_large)
 
+# Ill-conditioned under random weights: ONNX Runtime's own float32 logits
+# are further than rel 1e-4 from PyTorch's (efficientnet_v2_s: 1.3% of
+# max|ref| from a float64 run; efficientnet_b3: 12%), so no float32 runtime
+# can meet the usual rule.  These are judged against a float64 PyTorch run:
+# our error at most 1.5x ORT's (run_model_test.sh --f64-rule).
+set(_zoo_f64 efficientnet_b3 efficientnet_v2_s)
+
+# Weights over ~50M parameters go to a file (--weights) instead of into the
+# C: embedded, gcc needs ~55 bytes of memory per parameter (vgg16: 7.3 GB),
+# which the large models would push past this machine's 24 GB.
+set(_zoo_weights_file alexnet vgg11 vgg11_bn vgg13 vgg13_bn vgg16 vgg16_bn vgg19 vgg19_bn resnet152
+  resnext101_32x8d resnext101_64x4d wide_resnet50_2 wide_resnet101_2 efficientnet_b7 efficientnet_v2_m
+  efficientnet_v2_l regnet_x_16gf regnet_x_32gf regnet_y_16gf regnet_y_32gf convnext_base convnext_large)
+
 foreach(net ${_zoo_models})
   set(work ${CMAKE_BINARY_DIR}/model_tests/zoo_${net})
+  set(rule)
+  if(net IN_LIST _zoo_f64)
+    set(rule --f64-rule)
+  endif()
+  set(wargs)
+  if(net IN_LIST _zoo_weights_file)
+    set(wargs --weights m.bin)
+  endif()
   add_test(NAME zoo.export.${net}
-    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run_model_test.sh export ${work} --model ${net} --opset 13)
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run_model_test.sh export ${work} ${rule} --model ${net} --opset 13)
   set_tests_properties(zoo.export.${net} PROPERTIES
     LABELS zoo FIXTURES_SETUP zoo_${net} RESOURCE_LOCK zoo TIMEOUT 3600)
   add_test(NAME zoo.${net}
-    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run_model_test.sh run ${work} $<TARGET_FILE:onnx2c>)
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run_model_test.sh run ${work} ${rule} $<TARGET_FILE:onnx2c> ${wargs})
   set_tests_properties(zoo.${net} PROPERTIES
     LABELS zoo FIXTURES_REQUIRED zoo_${net} RESOURCE_LOCK zoo TIMEOUT 3600)
 endforeach()
