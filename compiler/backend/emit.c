@@ -414,7 +414,12 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 	        P);
 	if (!l.n)
 		fprintf(f, "\t(void)ws;\n");
-	if (!g->ninputs && !g->noutputs)
+	bool any_batched = false; /* n offsets only the batched inputs and outputs */
+	for (int i = 0; i < g->ninputs; i++)
+		any_batched |= g->inputs[i]->batched;
+	for (int i = 0; i < g->noutputs; i++)
+		any_batched |= g->outputs[i]->batched;
+	if (!any_batched)
 		fprintf(f, "\t(void)n;\n");
 	if (!g->ninputs)
 		fprintf(f, "\t(void)inputs;\n");
