@@ -102,3 +102,54 @@ void pack_gemm(float *dst, const float *b, int64_t b_rs, int64_t b_cs, int64_t K
 				dst[(pn * K + k) * O2C_GEMM_NR + j] = col < N ? b[k * b_rs + col * b_cs] : 0.0f;
 			}
 }
+
+/* Offset of B's element (k, j) in pack_qgemm's layout, Kp = K rounded up to 4. */
+static int64_t qgemm_off(int64_t k, int64_t j, int64_t Kp)
+{
+	return (j / O2C_QGEMM_NR) * Kp * O2C_QGEMM_NR + (k / O2C_QGEMM_KG) * (O2C_QGEMM_NR * O2C_QGEMM_KG) +
+	       (j % O2C_QGEMM_NR) * O2C_QGEMM_KG + k % O2C_QGEMM_KG;
+}
+
+int64_t pack_qgemm_bytes(int64_t K, int64_t N)
+{
+	if (K < 0 || N < 0)
+		return -1;
+	const int64_t Kp = (K + O2C_QGEMM_KG - 1) / O2C_QGEMM_KG * O2C_QGEMM_KG;
+	return size3((N + O2C_QGEMM_NR - 1) / O2C_QGEMM_NR, Kp, O2C_QGEMM_NR);
+}
+
+void pack_qgemm(int8_t *dst, const int8_t *w, int64_t b_rs, int64_t b_cs, int64_t K, int64_t N)
+{
+	const int64_t Kp = (K + O2C_QGEMM_KG - 1) / O2C_QGEMM_KG * O2C_QGEMM_KG;
+	memset(dst, 0, (size_t)pack_qgemm_bytes(K, N)); /* k past K, columns past N */
+	for (int64_t k = 0; k < K; k++)
+		for (int64_t j = 0; j < N; j++)
+			dst[qgemm_off(k, j, Kp)] = w[k * b_rs + j * b_cs];
+}
+
+int64_t pack_qconv_bytes(int64_t M, int64_t C, int64_t KH, int64_t KW)
+{
+	const int64_t K = size3(C, KH, KW);
+	return K < 0 ? -1 : pack_qgemm_bytes(K, M);
+}
+
+void pack_qconv(int8_t *dst, const int8_t *w, int64_t M, int64_t C, int64_t KH, int64_t KW)
+{
+	const int64_t K = C * KH * KW, Kp = (K + O2C_QGEMM_KG - 1) / O2C_QGEMM_KG * O2C_QGEMM_KG;
+	memset(dst, 0, (size_t)pack_qgemm_bytes(K, M));
+	for (int64_t m = 0; m < M; m++)
+		for (int64_t c = 0; c < C; c++)
+			for (int64_t ky = 0; ky < KH; ky++)
+				for (int64_t kx = 0; kx < KW; kx++)
+					dst[qgemm_off((ky * KW + kx) * C + c, m, Kp)] = w[((m * C + c) * KH + ky) * KW + kx];
+}
+
+void qgemm_colsums(const int8_t *w, int64_t rs, int64_t cs, int64_t K, int64_t N, int32_t *out)
+{
+	for (int64_t j = 0; j < N; j++) {
+		int64_t s = 0;
+		for (int64_t k = 0; k < K; k++)
+			s += w[k * rs + j * cs];
+		out[j] = (int32_t)s;
+	}
+}

@@ -4,9 +4,9 @@
  * tests call it to feed the kernels they check (tests/kernels).
  *
  * Plain C with no IR: the caller gives the output buffer, sized by the
- * matching *_floats function (which returns -1 when the size is too large
- * to represent, more than 2^53 floats).  Every float of the output is
- * written, the padding with zeros.  The layouts are those the templates
+ * matching *_floats function (*_bytes for the int8 ones; -1 when the size
+ * is too large to represent, more than 2^53 elements).  Every element of
+ * the output is written, the padding with zeros.  The layouts are those the templates
  * document; the block sizes come from templates/blocking.h.
  */
 #ifndef ONNX2C_PACK_H
@@ -37,5 +37,25 @@ void pack_conv_cv(float *dst, const float *w, int64_t M, int64_t K);
  * O2C_GEMM_NR columns, [ceil(N/NR)][K][NR], zero past N. */
 int64_t pack_gemm_floats(int64_t K, int64_t N);
 void pack_gemm(float *dst, const float *b, int64_t b_rs, int64_t b_cs, int64_t K, int64_t N);
+
+/* int8/qgemm.c: s8 B (K x N, element (k, j) at w[k*b_rs + j*b_cs]) ->
+ * panels of O2C_QGEMM_NR = 16 columns, K padded to Kp = ceil(K/4)*4 and
+ * each column's 4 consecutive k adjacent (the 4 bytes one vpdpbusd lane
+ * multiplies): [ceil(N/16)][Kp/4][16][4], element (k, j) at
+ * (j/16)*Kp*16 + (k/4)*64 + (j%16)*4 + k%4, zero past K and past N.  One
+ * layout for every ISA. */
+int64_t pack_qgemm_bytes(int64_t K, int64_t N);
+void pack_qgemm(int8_t *dst, const int8_t *w, int64_t b_rs, int64_t b_cs, int64_t K, int64_t N);
+
+/* int8/qgemm.c, o2c_qconv_nhwc: W [M][C][KH][KW] as pack_qgemm's B with
+ * K = KH*KW*C ordered (ky, kx, c), the order of an NHWC im2col row, and
+ * N = M. */
+int64_t pack_qconv_bytes(int64_t M, int64_t C, int64_t KH, int64_t KW);
+void pack_qconv(int8_t *dst, const int8_t *w, int64_t M, int64_t C, int64_t KH, int64_t KW);
+
+/* out[j] = sum_k w[k*rs + j*cs] for j < N: the column sums the compiler
+ * folds into an int8 node's bias as -x_zp * colsum (int8/shared.c).  The
+ * order of k does not matter, so a conv's W [M][K] is rs = 1, cs = K. */
+void qgemm_colsums(const int8_t *w, int64_t rs, int64_t cs, int64_t K, int64_t N, int32_t *out);
 
 #endif

@@ -72,3 +72,92 @@ O2C_UNUSED static inline uint8_t o2c_q_requant1(const O2cQuant *q, ptrdiff_t n, 
 		g = -65535.0f;
 	return (uint8_t)o2c_q_clamp((int32_t)g + q->add_zp, q->add_lo, q->add_hi);
 }
+
+/*
+ * SIMD requantisation, bit-identical to o2c_q_requant1 lane by lane: the
+ * int32 -> float conversion and the product round alike, _mm*_cvtps_epi32
+ * rounds half to even as nearbyintf does (default MXCSR), and the float
+ * clamp to +-65535 before it equals the scalar clamp after rounding
+ * (65535 is an integer).  The residual stage is two products and one sum,
+ * in that order, as the scalar: neither may be contracted to an FMA
+ * (-std=c99 or -ffp-contract=off, as the kernel tests and the generated
+ * code's documented flags).  lo, hi, add_lo and add_hi must lie in 0..255,
+ * as O2cQuant says, for the narrowing to u8 to equal the scalar cast.
+ * O2cQv* holds the node's scalars broadcast once per tile.
+ */
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+typedef struct O2cQv16 {
+	__m512i zp, lo, hi, r_zp, add_zp, add_lo, add_hi;
+	__m512 add_a, add_b, big, nbig;
+} O2cQv16;
+
+O2C_UNUSED O2C_INLINE O2cQv16 o2c_q_consts16(const O2cQuant *q)
+{
+	O2cQv16 c;
+	c.zp = _mm512_set1_epi32(q->zp), c.lo = _mm512_set1_epi32(q->lo), c.hi = _mm512_set1_epi32(q->hi);
+	c.r_zp = _mm512_set1_epi32(q->r_zp), c.add_zp = _mm512_set1_epi32(q->add_zp);
+	c.add_lo = _mm512_set1_epi32(q->add_lo), c.add_hi = _mm512_set1_epi32(q->add_hi);
+	c.add_a = _mm512_set1_ps(q->add_a), c.add_b = _mm512_set1_ps(q->add_b);
+	c.big = _mm512_set1_ps(65535.0f), c.nbig = _mm512_set1_ps(-65535.0f);
+	return c;
+}
+
+/* 16 columns: acc (bias and corrections added) times mult -> 16 u8; res
+ * holds the residual's 16 u8 when has_res. */
+O2C_UNUSED O2C_INLINE __m128i o2c_q_requant16_avx512(__m512i acc, __m512 mult, const O2cQv16 *c, int has_res,
+                                                     __m128i res)
+{
+	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), mult);
+	f = _mm512_max_ps(_mm512_min_ps(f, c->big), c->nbig);
+	__m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(f), c->zp);
+	v = _mm512_min_epi32(_mm512_max_epi32(v, c->lo), c->hi);
+	if (has_res) {
+		__m512 s = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, c->zp)), c->add_a);
+		__m512 t =
+		    _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(res), c->r_zp)), c->add_b);
+		__m512 g = _mm512_max_ps(_mm512_min_ps(_mm512_add_ps(s, t), c->big), c->nbig);
+		v = _mm512_add_epi32(_mm512_cvtps_epi32(g), c->add_zp);
+		v = _mm512_min_epi32(_mm512_max_epi32(v, c->add_lo), c->add_hi);
+	}
+	return _mm512_cvtepi32_epi8(v); /* truncation, as the scalar (uint8_t) cast */
+}
+#endif
+
+#if defined(__AVX2__)
+typedef struct O2cQv8 {
+	__m256i zp, lo, hi, r_zp, add_zp, add_lo, add_hi;
+	__m256 add_a, add_b, big, nbig;
+} O2cQv8;
+
+O2C_UNUSED O2C_INLINE O2cQv8 o2c_q_consts8(const O2cQuant *q)
+{
+	O2cQv8 c;
+	c.zp = _mm256_set1_epi32(q->zp), c.lo = _mm256_set1_epi32(q->lo), c.hi = _mm256_set1_epi32(q->hi);
+	c.r_zp = _mm256_set1_epi32(q->r_zp), c.add_zp = _mm256_set1_epi32(q->add_zp);
+	c.add_lo = _mm256_set1_epi32(q->add_lo), c.add_hi = _mm256_set1_epi32(q->add_hi);
+	c.add_a = _mm256_set1_ps(q->add_a), c.add_b = _mm256_set1_ps(q->add_b);
+	c.big = _mm256_set1_ps(65535.0f), c.nbig = _mm256_set1_ps(-65535.0f);
+	return c;
+}
+
+/* 8 columns: as o2c_q_requant16_avx512; the u8 in the low 8 bytes, res's
+ * 8 u8 in its low 8 bytes. */
+O2C_UNUSED O2C_INLINE __m128i o2c_q_requant8_avx2(__m256i acc, __m256 mult, const O2cQv8 *c, int has_res, __m128i res)
+{
+	__m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), mult);
+	f = _mm256_max_ps(_mm256_min_ps(f, c->big), c->nbig);
+	__m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(f), c->zp);
+	v = _mm256_min_epi32(_mm256_max_epi32(v, c->lo), c->hi);
+	if (has_res) {
+		__m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, c->zp)), c->add_a);
+		__m256 t =
+		    _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(res), c->r_zp)), c->add_b);
+		__m256 g = _mm256_max_ps(_mm256_min_ps(_mm256_add_ps(s, t), c->big), c->nbig);
+		v = _mm256_add_epi32(_mm256_cvtps_epi32(g), c->add_zp);
+		v = _mm256_min_epi32(_mm256_max_epi32(v, c->add_lo), c->add_hi);
+	}
+	/* 0..255 in every lane: the saturating packs are exact */
+	__m128i h = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+	return _mm_packus_epi16(h, h);
+}
+#endif
