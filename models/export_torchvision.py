@@ -63,7 +63,16 @@ def torchvision_model(name):
     builder = getattr(torchvision.models, name, None)
     if not callable(builder) or name.startswith("_") or name[0].isupper():
         sys.exit(f"export: '{name}' is not a torchvision classification model builder")
-    return builder(**kwargs), size
+    model = builder(**kwargs)
+    # Some builders zero their classifier (the vision transformers' heads.head):
+    # untrained, the logits would be the bias alone and compare nothing.  Such
+    # a layer gets seeded small random weights instead.
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear) and not m.weight.detach().any():
+            torch.nn.init.normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                torch.nn.init.normal_(m.bias, std=0.02)
+    return model, size
 
 
 def last_linear_bias(model):
