@@ -153,3 +153,18 @@ void qgemm_colsums(const int8_t *w, int64_t rs, int64_t cs, int64_t K, int64_t N
 		out[j] = (int32_t)s;
 	}
 }
+
+int64_t pack_qdw_ints(int64_t C, int64_t KH, int64_t KW)
+{
+	if (C < 0)
+		return -1;
+	return size3((C + O2C_QDW_CV - 1) / O2C_QDW_CV * O2C_QDW_CV, KH, KW);
+}
+
+void pack_qdw(int32_t *dst, const int8_t *w, const int32_t *w_zp, int64_t C, int64_t KH, int64_t KW)
+{
+	const int64_t Cp = (C + O2C_QDW_CV - 1) / O2C_QDW_CV * O2C_QDW_CV, KK = KH * KW;
+	for (int64_t t = 0; t < KK; t++)
+		for (int64_t c = 0; c < Cp; c++)
+			dst[t * Cp + c] = c < C ? (int32_t)w[c * KK + t] - (w_zp ? w_zp[c] : 0) : 0;
+}

@@ -58,4 +58,12 @@ void pack_qconv(int8_t *dst, const int8_t *w, int64_t M, int64_t C, int64_t KH, 
  * order of k does not matter, so a conv's W [M][K] is rs = 1, cs = K. */
 void qgemm_colsums(const int8_t *w, int64_t rs, int64_t cs, int64_t K, int64_t N, int32_t *out);
 
+/* int8/qdw.c: depthwise s8 W [C][1][KH][KW] with per-channel zero points
+ * w_zp[C] (NULL: all 0) -> int32 [KH*KW][Cp], Cp = C rounded up to
+ * O2C_QDW_CV, element (t, c) = W[c][t] - w_zp[c] (in [-255, 255]), zero past
+ * C.  The zero point is subtracted here, so the kernel needs no run-time
+ * correction for it; one layout for every ISA.  Counted in int32s. */
+int64_t pack_qdw_ints(int64_t C, int64_t KH, int64_t KW);
+void pack_qdw(int32_t *dst, const int8_t *w, const int32_t *w_zp, int64_t C, int64_t KH, int64_t KW);
+
 #endif
