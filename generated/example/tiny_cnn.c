@@ -340,6 +340,10 @@ O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
 #define O2C_QGEMM_MBMAX 256    /* most rows per task */
 #define O2C_QCONV_BUF 131072   /* im2col block, bytes of stack per thread; a qconv's KH*KW*C must be <= it */
 
+/* int8/qdw.c: depthwise on NHWC u8, weights packed [KH*KW][Cp] int32 (pack_qdw) */
+#define O2C_QDW_CV 16     /* Cp = C rounded up to this: one AVX-512 vector of int32 sums */
+#define O2C_QDW_TAPS 256  /* most taps (KH*KW) of the SIMD path; more take o2c_qdw_generic */
+
 #endif
 
 /* ---- template conv/shared.c ---- */
