@@ -336,7 +336,7 @@ O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
 /* int8/qgemm.c: s8 weights packed in panels of NR columns, K in groups of KG (pack_qgemm) */
 #define O2C_QGEMM_NR 16        /* columns per packed panel: one AVX-512 vector of int32 sums */
 #define O2C_QGEMM_KG 4         /* k per group: the 4 u8 x s8 products one vpdpbusd lane sums */
-#define O2C_QGEMM_ABYTES 65536 /* bytes of A rows a task keeps hot while it walks the column tiles */
+#define O2C_QGEMM_ABYTES 131072 /* bytes of A rows a task keeps in L2 while it walks the column tiles */
 #define O2C_QGEMM_MBMAX 256    /* most rows per task */
 #define O2C_QCONV_BUF 131072   /* im2col block, bytes of stack per thread; a qconv's KH*KW*C must be <= it */
 

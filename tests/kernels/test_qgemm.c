@@ -16,6 +16,7 @@
  * saturation would fail those.
  */
 #include <CUnit/Basic.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -66,7 +67,7 @@ typedef struct Opts {
 } Opts;
 
 /* The node's quantisation: mult spread so that the outputs cover the u8
- * range (from the reference sums' magnitude), the clamps, the residual. */
+ * range (from the reference sums' rms), the clamps, the residual. */
 typedef struct Node {
 	O2cQuant q;
 	int32_t *bias, *wz;
@@ -79,11 +80,12 @@ static void node_init(Node *nd, const Opts *o, ptrdiff_t N, const int64_t *acc, 
 {
 	memset(nd, 0, sizeof *nd);
 	nd->mult = malloc((size_t)N * sizeof *nd->mult);
-	int64_t mx = 1;
+	double ss = 1; /* the sums' rms: outputs spread about +-45 around zp, the tails saturate */
 	for (ptrdiff_t i = 0; i < nacc; i++)
-		mx = llabs(acc[i]) > mx ? llabs(acc[i]) : mx;
+		ss += (double)acc[i] * (double)acc[i];
+	const double rms = sqrt(ss / (double)(nacc > 0 ? nacc : 1));
 	for (ptrdiff_t n = 0; n < N; n++)
-		nd->mult[n] = o->tie ? 0.5f : (float)(150.0 / (double)mx * (o->per_ch ? 0.5 + (n % 7) / 6.0 : 1.0));
+		nd->mult[n] = o->tie ? 0.5f : (float)(45.0 / rms * (o->per_ch ? 0.5 + (n % 7) / 6.0 : 1.0));
 	O2cQuant *q = &nd->q;
 	q->mult = nd->mult;
 	q->zp = o->fill ? 128 : 100 + (int)(rng(&seed) % 50);
@@ -97,8 +99,8 @@ static void node_init(Node *nd, const Opts *o, ptrdiff_t N, const int64_t *acc, 
 		for (ptrdiff_t i = 0; i < rows * ldr; i++)
 			nd->res[i] = (uint8_t)(i % 3 == 0 ? 0 : i % 5 == 0 ? 255 : rng(&seed));
 		q->res = nd->res, q->ldr = ldr;
-		q->add_a = o->tie ? 0.5f : 0.8125f, q->add_b = o->tie ? 1.5f : 1.3f, q->r_zp = 77, q->add_zp = 120;
-		q->add_lo = o->clamp ? 120 : 0, q->add_hi = o->clamp == 2 ? 240 : 255;
+		q->add_a = o->tie ? 0.5f : 0.8125f, q->add_b = o->tie ? 1.5f : 0.3f, q->r_zp = 128, q->add_zp = 128;
+		q->add_lo = o->clamp ? 128 : 0, q->add_hi = o->clamp == 2 ? 230 : 255;
 	}
 }
 
@@ -124,6 +126,21 @@ static void fold_bias(Node *nd, const int32_t *bias0, const int32_t *wz, const i
 		nd->q.w_zp = nd->wz;
 	}
 	free(cols);
+}
+
+/* A bias as a model's: each column's sums (acc, rows x N, without bias)
+ * centred on 0 (so outputs spread both ways around zp), plus a random
+ * part; added to acc. */
+static void centre_bias(int32_t *bias0, int64_t *acc, ptrdiff_t rows, ptrdiff_t N, unsigned *seed)
+{
+	for (ptrdiff_t n = 0; n < N; n++) {
+		int64_t sum = 0;
+		for (ptrdiff_t i = 0; i < rows; i++)
+			sum += acc[i * N + n];
+		bias0[n] = (int32_t)(-sum / (rows > 0 ? rows : 1) + (int64_t)(rng(seed) % 2001) - 1000);
+		for (ptrdiff_t i = 0; i < rows; i++)
+			acc[i * N + n] += bias0[n];
+	}
 }
 
 static int outputs_in_range, outputs_all; /* how many reference outputs fell strictly inside the clamp */
@@ -174,18 +191,21 @@ static int run_gemm(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const Opts *o, int nt
 		                               : -128);
 	}
 	for (ptrdiff_t n = 0; n < N; n++) {
-		bias0[n] = o->fill || o->tie ? 0 : (int32_t)(rng(&seed) % 20001) - 10000;
 		wz[n] = o->wzp ? (int32_t)(rng(&seed) % 41) - 20 : 0;
 	}
 	/* the reference sums, in int64 from the model's terms */
 	int64_t *acc = malloc((size_t)(M * N) * sizeof *acc);
 	for (ptrdiff_t i = 0; i < M; i++)
 		for (ptrdiff_t n = 0; n < N; n++) {
-			int64_t s = bias0[n];
+			int64_t s = 0;
 			for (ptrdiff_t k = 0; k < K; k++)
 				s += (int64_t)(a[i * lda + k] - o->x_zp) * (w[k * N + n] - wz[n]);
 			acc[i * N + n] = s;
 		}
+	if (o->fill || o->tie)
+		memset(bias0, 0, (size_t)N * sizeof *bias0);
+	else
+		centre_bias(bias0, acc, M, N, &seed);
 	Node nd;
 	node_init(&nd, o, N, acc, M * N, M, ldr, seed);
 	fold_bias(&nd, bias0, o->wzp ? wz : NULL, w, N, 1, K, N, o->x_zp);
@@ -247,8 +267,15 @@ static void test_gemm_grid(void)
 				bad += run_gemm(Ms[mi], Ns[ni], Ks[ki], &full, 1 + c % 3, 23u + (unsigned)c);
 				runs += 2;
 			}
+	/* several row blocks (O2C_QGEMM_ABYTES of A each), alone and split by columns too */
+	for (int nth = 1; nth <= 3; nth++) {
+		Opts o = {128, 1, 1, 1, 1, 1, 0, 0};
+		bad += run_gemm(700, 40, 300, &o, nth, 51u + (unsigned)nth);
+		bad += run_gemm(75, 70, 4099, &o, nth, 61u + (unsigned)nth);
+		runs += 2;
+	}
 	CU_ASSERT_EQUAL(bad, 0);
-	CU_ASSERT_EQUAL(runs, 5 * 6 * 7 * 2);
+	CU_ASSERT_EQUAL(runs, 5 * 6 * 7 * 2 + 6);
 	/* the test means something only if the outputs are not all clamped */
 	printf(" [%d of %d outputs inside the clamp] ", outputs_in_range, outputs_all);
 	CU_ASSERT(outputs_in_range > outputs_all / 2);
@@ -356,6 +383,9 @@ static const ConvCase conv_cases[] = {
     {1, 15, 9, 6, 5, 5, 1, 1, 1, 2, 1, 4, 0, 4, 0, 0, 0, 0, 255, 1, 1, 0},
     /* 3x3 dilation 2 both ways, pad 2, and a pixel stride > C (the per-tap copy) */
     {1, 10, 11, 8, 20, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2, 1, 1, 3, 0, 1, 1},
+    /* a larger image: several row blocks, each with its own im2col */
+    {1, 40, 37, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 3, 1, 1, 1},
+    {1, 9, 9, 1024, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 0, 0, 0}, /* K = 9216: a few rows per block */
     /* a window larger than the image */
     {1, 3, 2, 5, 9, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 128, 0, 0, 0},
 };
@@ -376,16 +406,14 @@ static int run_conv(const ConvCase *cc, unsigned seed)
 		x[i] = (uint8_t)(i % 11 == 0 ? 255 : i % 13 == 0 ? 0 : rng(&seed));
 	for (ptrdiff_t i = 0; i < M * K; i++)
 		w[i] = (int8_t)(i % 17 == 0 ? -128 : i % 19 == 0 ? 127 : (int)(rng(&seed) % 256) - 128);
-	for (int m = 0; m < M; m++) {
-		bias0[m] = (int32_t)(rng(&seed) % 20001) - 10000;
+	for (int m = 0; m < M; m++)
 		wz[m] = cc->wzp ? (int32_t)(rng(&seed) % 41) - 20 : 0;
-	}
 	/* the direct loop: padding taps contribute nothing */
 	int64_t *acc = malloc((size_t)(P * M) * sizeof *acc);
 	for (ptrdiff_t p = 0; p < P; p++) {
 		const int b = (int)(p / (OH * OW)), oy = (int)(p % (OH * OW) / OW), ox = (int)(p % OW);
 		for (int m = 0; m < M; m++) {
-			int64_t s = bias0[m];
+			int64_t s = 0;
 			for (int ky = 0; ky < KH; ky++)
 				for (int kx = 0; kx < KW; kx++) {
 					const int iy = oy * cc->SH + ky * cc->DH - cc->PT,
@@ -400,6 +428,7 @@ static int run_conv(const ConvCase *cc, unsigned seed)
 			acc[p * M + m] = s;
 		}
 	}
+	centre_bias(bias0, acc, P, M, &seed);
 	Opts o = {cc->x_zp, 1, cc->wzp, cc->clamp, cc->resid, 0, 0, 0};
 	Node nd;
 	node_init(&nd, &o, M, acc, P * M, P, M + 2, seed);
