@@ -1,9 +1,9 @@
 /*
  * Template: int8/qconv.c - a general int8 conv (any KH x KW, stride,
  * padding, dilation; groups == 1) on NHWC u8 activations, as im2col rows
- * run through the qgemm microkernels.  Pasted by onnx2c into models with
- * such a Conv (QLinearConv, ConvInteger, DQ -> Conv -> Q).  Takes no
- * variables: each node's function calls o2c_qconv_nhwc with literal sizes.
+ * run through the qgemm microkernels.  For such a Conv (QLinearConv,
+ * ConvInteger, DQ -> Conv -> Q); the compiler side that pastes and calls it
+ * is not written yet.  Takes no variables: sizes are arguments.
  * Needs: blocking.h int8/shared.c int8/qgemm.c
  *
  *   Y[b][oy][ox][m] = requant(sum_{ky,kx,c} X[b][iy][ix][c] * W[m][c][ky][kx] + bias[m] ...)
@@ -75,10 +75,10 @@ O2C_UNUSED static void o2c_qconv_im2col(uint8_t *buf, ptrdiff_t p0, ptrdiff_t np
 
 /* The conv with a given qgemm microkernel (uk, its MR x NR tile): the
  * tests run every variant through it.  Called by every thread of the team. */
-O2C_UNUSED static void o2c_qconv_nhwc_run(o2c_qgemm_ukernel_fn uk, int MR, int NR, const uint8_t *x, ptrdiff_t ldx,
-                                          int32_t x_zp, const int8_t *wp, const O2cQuant *q, uint8_t *y, ptrdiff_t ldy,
-                                          int NB, int H, int W, int C, int M, int OH, int OW, int KH, int KW, int SH,
-                                          int SW, int DH, int DW, int PT, int PL)
+O2C_UNUSED O2C_DRIVER void o2c_qconv_nhwc_run(o2c_qgemm_ukernel_fn uk, int MR, int NR, const uint8_t *x, ptrdiff_t ldx,
+                                              int32_t x_zp, const int8_t *wp, const O2cQuant *q, uint8_t *y,
+                                              ptrdiff_t ldy, int NB, int H, int W, int C, int M, int OH, int OW, int KH,
+                                              int KW, int SH, int SW, int DH, int DW, int PT, int PL)
 {
 	const ptrdiff_t P = (ptrdiff_t)NB * OH * OW, K = (ptrdiff_t)KH * KW * C;
 	if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0 && OH == H && OW == W) {
@@ -89,6 +89,8 @@ O2C_UNUSED static void o2c_qconv_nhwc_run(o2c_qgemm_ukernel_fn uk, int MR, int N
 	ptrdiff_t mb = o2c_qgemm_rows_per_task((K + 3) / 4 * 4, MR);
 	if (mb * K > O2C_QCONV_BUF)
 		mb = O2C_QCONV_BUF / K;
+	if (mb < 1) /* K > O2C_QCONV_BUF: the compiler must not choose this kernel (see the header) */
+		return;
 	const ptrdiff_t nrb = (P + mb - 1) / mb;
 	ptrdiff_t cw;
 	const ptrdiff_t ncb = o2c_qgemm_col_blocks(nrb, M, NR, &cw);
@@ -105,9 +107,10 @@ O2C_UNUSED static void o2c_qconv_nhwc_run(o2c_qgemm_ukernel_fn uk, int MR, int N
 }
 
 /* Y = requant(conv(X, W)): see the header.  wp from pack_qconv. */
-O2C_UNUSED static void o2c_qconv_nhwc(const uint8_t *x, ptrdiff_t ldx, int32_t x_zp, const int8_t *wp,
-                                      const O2cQuant *q, uint8_t *y, ptrdiff_t ldy, int NB, int H, int W, int C, int M,
-                                      int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL)
+O2C_UNUSED O2C_DRIVER void o2c_qconv_nhwc(const uint8_t *x, ptrdiff_t ldx, int32_t x_zp, const int8_t *wp,
+                                          const O2cQuant *q, uint8_t *y, ptrdiff_t ldy, int NB, int H, int W, int C,
+                                          int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT,
+                                          int PL)
 {
 	o2c_qconv_nhwc_run(O2C_QGEMM_UKERNEL, O2C_QGEMM_UK_MR, O2C_QGEMM_UK_NR, x, ldx, x_zp, wp, q, y, ldy, NB, H, W,
 	                   C, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL);

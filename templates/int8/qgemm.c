@@ -1,8 +1,9 @@
 /*
  * Template: int8/qgemm.c - the int8 GEMM family: u8 activations times
  * constant s8 weights, int32 sums, requantised to u8 in the epilogue.
- * Pasted by onnx2c into models with an integer Conv 1x1, Gemm or MatMul
- * (and ahead of int8/qconv.c, whose im2col rows run these microkernels).
+ * For int8 Conv 1x1, Gemm and MatMul nodes, and ahead of int8/qconv.c,
+ * whose im2col rows run these microkernels; the compiler side that pastes
+ * and calls it (issue 21's QDQ/QOperator recognition) is not written yet.
  * Takes no variables: sizes, strides and the node's O2cQuant are arguments.
  * Needs: blocking.h int8/shared.c
  *
@@ -458,9 +459,9 @@ O2C_UNUSED static void o2c_qgemm_block(o2c_qgemm_ukernel_fn uk, int MR, int NR, 
 
 /* The driver with a given microkernel (uk, its MR x NR tile): the tests
  * run every variant through it.  Called by every thread of the team. */
-O2C_UNUSED static void o2c_qgemm_run(o2c_qgemm_ukernel_fn uk, int MR, int NR, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
-                                     const uint8_t *a, ptrdiff_t lda, const int8_t *bp, const O2cQuant *q, uint8_t *y,
-                                     ptrdiff_t ldy)
+O2C_UNUSED O2C_DRIVER void o2c_qgemm_run(o2c_qgemm_ukernel_fn uk, int MR, int NR, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+                                         const uint8_t *a, ptrdiff_t lda, const int8_t *bp, const O2cQuant *q,
+                                         uint8_t *y, ptrdiff_t ldy)
 {
 	const ptrdiff_t mb = o2c_qgemm_rows_per_task((K + 3) / 4 * 4, MR), nrb = (M + mb - 1) / mb;
 	ptrdiff_t cw;
@@ -478,8 +479,8 @@ O2C_UNUSED static void o2c_qgemm_run(o2c_qgemm_ukernel_fn uk, int MR, int NR, pt
 
 /* Y = requant(A B): see the header.  bp from pack_qgemm; every thread of
  * the run's team calls it (outside a team it runs on one thread). */
-O2C_UNUSED static void o2c_qgemm_u8s8(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const uint8_t *a, ptrdiff_t lda,
-                                      const int8_t *bp, const O2cQuant *q, uint8_t *y, ptrdiff_t ldy)
+O2C_UNUSED O2C_DRIVER void o2c_qgemm_u8s8(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const uint8_t *a, ptrdiff_t lda,
+                                          const int8_t *bp, const O2cQuant *q, uint8_t *y, ptrdiff_t ldy)
 {
 	o2c_qgemm_run(O2C_QGEMM_UKERNEL, O2C_QGEMM_UK_MR, O2C_QGEMM_UK_NR, M, N, K, a, lda, bp, q, y, ldy);
 }
