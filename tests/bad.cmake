@@ -8,7 +8,8 @@ set(BAD_CASES
   truncated garbage empty cycle missing_input missing_output function_recursion
   unsupported_ops einsum_not_matmul subgraph_if legacy_broadcast opset99 no_opset shape_add conv_channels nonfloat_weight
   nonfloat_input string_init symbolic_dim batch_transpose absurd_init absurd_input
-  short_data ext_dotdot ext_absolute ext_symlink ext_missing ext_too_long)
+  short_data ext_dotdot ext_absolute ext_symlink ext_missing ext_too_long
+  q_zero_scale q_negative_scale dq_zero_point_type q_axis_range q_int8_where_float)
 
 add_test(NAME bad.generate
   COMMAND ${CMAKE_COMMAND} -E env ${ONNX2C_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/bad/gen_bad.py ${BAD_DIR})

@@ -167,6 +167,33 @@ case("short_data", model([h.make_node("Add", ["X", "W"], ["Y"], name="add")],
      "1", r"short_data\.onnx: error: initializer 'W' has 8 bytes of data but its dims \[4,4\] need 64")
 
 
+# ---- quantization (QDQ): the scale and zero point are checked, never trusted ----
+def qdq_model(scale, zp, axis=None, x_dt=TP.FLOAT, x_shape=(1, 4, 3, 3), dq_zp=None):
+    """X -> QuantizeLinear(scale, zp) -> DequantizeLinear -> Y; dq_zp: a different zero point for the DQ."""
+    attrs = {} if axis is None else {"axis": axis}
+    return model([h.make_node("QuantizeLinear", ["X", "s", "z"], ["q"], name="quant", **attrs),
+                  h.make_node("DequantizeLinear", ["q", "s", "z2" if dq_zp is not None else "z"], ["Y"],
+                              name="dequant", **attrs)],
+                 [vi("X", list(x_shape), x_dt)], [vi("Y", None)],
+                 inits=[const("s", np.asarray(scale, np.float32)), const("z", np.asarray(zp))] +
+                       ([const("z2", np.asarray(dq_zp))] if dq_zp is not None else []))
+
+
+case("q_zero_scale", qdq_model(0.0, np.uint8(0)), "1",
+     r"q_zero_scale\.onnx: error: node 'quant' \(QuantizeLinear\): scale 's' element 0 is 0; .*positive")
+case("q_negative_scale", qdq_model([0.1, -0.2, 0.1, 0.1], np.array([0, 0, 0, 0], np.uint8), axis=1), "1",
+     r"q_negative_scale\.onnx: error: node 'quant' \(QuantizeLinear\): scale 's' element 1 is -0\.2")
+case("dq_zero_point_type", qdq_model(0.1, np.uint8(3), dq_zp=np.int8(3)), "1",
+     r"dq_zero_point_type\.onnx: error: node 'dequant' \(DequantizeLinear\): zero point 'z2' is int8 but input "
+     r"'q' is uint8")
+case("q_axis_range", qdq_model([0.1] * 4, np.zeros(4, np.uint8), axis=4), "1",
+     r"q_axis_range\.onnx: error: node 'quant' \(QuantizeLinear\): per-axis quantization axis 4 is out of range")
+case("q_int8_where_float", model([h.make_node("QuantizeLinear", ["X", "s", "z"], ["q"], name="quant"),
+                                  h.make_node("Relu", ["q"], ["Y"], name="relu")],
+                                 [vi("X", [1, 4])], [vi("Y", None)],
+                                 inits=[const("s", np.float32(0.1)), const("z", np.int8(0))]),
+     "3", r"q_int8_where_float\.onnx: unsupported: node 'relu' \(Relu\): input 0 'q' is int8; only float")
+
 # ---- external data -------------------------------------------------------
 def ext_model(location, length=None):
     t = raw_tensor("W", [4], b"")

@@ -263,6 +263,60 @@ def mixed_batch_inputs():
     return model(nodes, [("x", ["N", 3, 8]), ("y", [3, 8])], [("z", ["N", 3, 8]), ("w", [3, 8])], 13)
 
 
+def qdq(x, name, scale, zp, dtype=np.uint8):
+    """Q then DQ of tensor x (per tensor): the two nodes a QDQ model puts on an activation."""
+    return [N("QuantizeLinear", [x, name + "_s", name + "_z"], [name + "_q"]),
+            N("DequantizeLinear", [name + "_q", name + "_s", name + "_z"], [name])], \
+        [(name + "_s", np.float32(scale)), (name + "_z", np.array(zp, dtype))]
+
+
+@case
+def qdq_conv():
+    # what ONNX Runtime's quantizer writes for Conv -> Relu -> residual Add -> pool -> Gemm: u8 activations per
+    # tensor, s8 weights per output channel, int32 bias with scale x_scale * w_scale; ORT runs it in integer
+    # arithmetic (QLinearConv...), onnx2c here in float between the DQs and Qs
+    c, m = 3, 8
+    w = rng.integers(-127, 128, (m, c, 3, 3)).astype(np.int8)
+    ws = (rng.random(m) * 0.01 + 0.002).astype(np.float32)
+    xs = 0.02
+    b = rng.integers(-2000, 2000, m).astype(np.int32)
+    nodes, inits = [], []
+    for part in (qdq("x", "xq", xs, 128), qdq("r", "rq", 0.05, 0), qdq("a", "aq", 0.06, 10), qdq("p", "pq", 0.06, 10)):
+        nodes += part[0]
+        inits += part[1]
+    nodes += [N("DequantizeLinear", ["w", "ws", "wz"], ["wf"], axis=0),
+              N("DequantizeLinear", ["b", "bs"], ["bf"], axis=0),
+              N("Conv", ["xq", "wf", "bf"], ["y"], pads=[1, 1, 1, 1]), N("Relu", ["y"], ["r"]),
+              N("Add", ["rq", "xq2"], ["a"]), N("GlobalAveragePool", ["aq"], ["p"]),
+              N("Flatten", ["pq"], ["f"]), N("Gemm", ["f", "gw", "gb"], ["logits"], transB=1)]
+    # the residual: x widened to m channels by a quantized 1x1 conv with per-tensor weights.  (A float-weight
+    # Conv between a DQ and a Q would not do: ONNX Runtime >= 1.20 quantizes such weights itself
+    # (WeightBiasQuantization), so its answer is no longer the model's float one.)
+    nodes += [N("DequantizeLinear", ["w1", "w1s"], ["w1f"]), N("Conv", ["xq", "w1f"], ["x2"]),
+              *qdq("x2", "xq2", 0.05, 0)[0]]
+    inits += qdq("x2", "xq2", 0.05, 0)[1]
+    inits += [("w", w), ("ws", ws), ("wz", np.zeros(m, np.int8)), ("b", b), ("bs", (xs * ws).astype(np.float32)),
+              ("w1", rng.integers(-127, 128, (m, c, 1, 1)).astype(np.int8)), ("w1s", np.float32(0.003)),
+              ("gw", rng.standard_normal((5, m)).astype(np.float32)), ("gb", rng.standard_normal(5).astype(np.float32))]
+    return model(nodes, [("x", ["N", c, 9, 7])], [("logits", ["N", 5]), ("aq", ["N", m, 9, 7])], 13, inits=inits)
+
+
+@case
+def qdq_per_axis():
+    # Q/DQ at run time per tensor (u8) and per channel (s8, axis 1), on values scaled so that many saturate;
+    # a run of exact half steps checks round-half-to-even (x / scale lands on k + 0.5)
+    c = 6
+    s = (np.arange(1, c + 1) * 0.05).astype(np.float32)
+    nodes = [N("Mul", ["x", "k"], ["xk"]),
+             N("QuantizeLinear", ["xk", "s", "z"], ["q"], axis=1), N("DequantizeLinear", ["q", "s", "z"], ["y"], axis=1),
+             N("QuantizeLinear", ["xk", "s1", "z1"], ["q1"]), N("DequantizeLinear", ["q1", "s1", "z1"], ["y1"]),
+             N("QuantizeLinear", ["h", "s1", "z1"], ["qh"]), N("DequantizeLinear", ["qh", "s1", "z1"], ["yh"])]
+    return model(nodes, [("x", ["N", c, 4, 5])], [("y", ["N", c, 4, 5]), ("y1", ["N", c, 4, 5]), ("yh", [16])], 13,
+                 inits=[("k", np.float32(20)), ("s", s), ("z", np.array([0, 5, -5, 100, -128, 127], np.int8)),
+                        ("s1", np.float32(0.25)), ("z1", np.uint8(128)),
+                        ("h", ((np.arange(16) - 8) * 0.25 + 0.125).astype(np.float32))])
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))

@@ -35,7 +35,7 @@ typedef struct Opts {
 	bool random, seed_given, batch_given;
 	int batch;
 	uint64_t seed;
-	double tol;
+	double tol, steps;
 	const char **extra;   /* onnx2c options after `--` */
 	int nextra;
 	VDim dims[64];        /* --dim among them, for random input shapes */
@@ -88,6 +88,10 @@ static void usage(FILE *f)
 "  --seed S         seed for --random (default 1)\n"
 "  --batch N        batch size for --random when the model has a symbolic batch (default 1)\n"
 "  --tol REL        pass when max|diff| <= REL * max|ref| per output (default 1e-4)\n"
+"  --tol-steps K    quantized (QDQ) models: a uint8/int8 tensor may be K quantization\n"
+"                   steps off, a float one written by a DequantizeLinear K times its\n"
+"                   scale; intermediate uint8/int8 tensors must also equal ONNX\n"
+"                   Runtime's on 99.9%% of their elements (default 1)\n"
 "  --keep DIR       work in DIR and keep it (generated C, inputs, outputs, dumps)\n"
 "  --cc CC          C compiler (default: cc)\n"
 "  --cflags \"...\"   compiler flags (default: -std=c99 -O2 -march=native -fopenmp,\n"
@@ -124,12 +128,12 @@ static long long parse_int(const char *opt, const char *s, long long lo, long lo
 
 static void parse_args(int argc, char **argv, Opts *o)
 {
-	*o = (Opts){ .cc = "cc", .batch = 1, .seed = 1, .tol = 1e-4 };
+	*o = (Opts){ .cc = "cc", .batch = 1, .seed = 1, .tol = 1e-4, .steps = 1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(a, "--input") || !strcmp(a, "--seed") || !strcmp(a, "--batch") ||
-		             !strcmp(a, "--tol") || !strcmp(a, "--keep") || !strcmp(a, "--cc") || !strcmp(a, "--cflags");
+		             !strcmp(a, "--tol") || !strcmp(a, "--tol-steps") || !strcmp(a, "--keep") || !strcmp(a, "--cc") || !strcmp(a, "--cflags");
 		if (takes && !next)
 			bad_usage("%s needs a value", a);
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -154,6 +158,11 @@ static void parse_args(int argc, char **argv, Opts *o)
 			o->tol = strtod(argv[++i], &end);
 			if (!*argv[i] || *end || !(o->tol > 0) || o->tol > 1e30)
 				bad_usage("--tol takes a positive number, got '%s'", argv[i]);
+		} else if (!strcmp(a, "--tol-steps")) {
+			char *end;
+			o->steps = strtod(argv[++i], &end);
+			if (!*argv[i] || *end || !(o->steps >= 0) || o->steps > 1e6)
+				bad_usage("--tol-steps takes a number >= 0, got '%s'", argv[i]);
 		} else if (!strcmp(a, "--keep")) {
 			o->keep = argv[++i];
 		} else if (!strcmp(a, "--cc")) {
@@ -577,7 +586,8 @@ static bool find_divergence(const Ctx *c, Onnx__ModelProto *m, bool fused)
 	model_write(m, copy);
 	link_external_data(m, c->o->model, dir);
 	run_ort(c, copy, xsprintf("%s/ort", dir), xsprintf(" for %d intermediate tensors", nadded));
-	return report_divergence(m, recs, nrecs, xsprintf("%s/ort", dir), names, files, nnames, c->o->tol, fused);
+	VTol vt = { c->o->tol, c->o->steps, m };
+	return report_divergence(m, recs, nrecs, xsprintf("%s/ort", dir), names, files, nnames, &vt, fused);
 }
 
 int verify_main(int argc, char **argv)
@@ -628,8 +638,10 @@ int verify_main(int argc, char **argv)
 		return VERIFY_FAIL;
 
 	printf("%s vs ONNX Runtime:\n", o.model);
-	if (compare_outputs(ort_out, xsprintf("%s/out", c.work), (int)m->graph->n_output, o.tol)) {
-		printf("PASS: every output within rel %g\n", o.tol);
+	VTol vt = { o.tol, o.steps, m };
+	if (compare_outputs(ort_out, xsprintf("%s/out", c.work), (int)m->graph->n_output, &vt)) {
+		printf("PASS: every output within rel %g (or %g quantization step%s where quantized)\n", o.tol, o.steps,
+		       o.steps == 1 ? "" : "s");
 		return VERIFY_PASS;
 	}
 	printf("FAIL: outputs differ past rel %g\n", o.tol);

@@ -41,7 +41,7 @@ typedef struct VDim { const char *name; int64_t value; } VDim;
 
 /* ---- verify_io.c ---- */
 
-/* Reads a float (or double, converted) TensorProto.  Returns NULL with a
+/* Reads a float (or double, uint8, int8: converted) TensorProto.  Returns NULL with a
  * message in *err (arena) when the file is missing, corrupt or not float. */
 const char *vt_read(const char *path, VTensor *t);
 void vt_write(const char *path, const VTensor *t);  /* vdie on failure */
@@ -61,8 +61,17 @@ void make_random_inputs(const Onnx__ModelProto *m, const char *dir, int batch, u
 const Onnx__NodeProto *model_producer(const Onnx__ModelProto *m, const char *tensor);
 bool model_is_initializer(const Onnx__ModelProto *m, const char *name);
 int model_output_index(const Onnx__ModelProto *m, const char *tensor); /* -1 if not an output */
-/* Appends float graph outputs (no shape) named names[0..n-1] to m. */
+/* Appends graph outputs (no shape) named names[0..n-1] to m, each of its
+ * model_elem_type. */
 void model_add_outputs(Onnx__ModelProto *m, const char *const *names, int n);
+/* The element type of a tensor a kernel writes: a QuantizeLinear's output is
+ * its zero point's type (uint8 without one), the ops that only move data
+ * (Reshape, Transpose, MaxPool, Concat...) keep their input's, anything else
+ * is float. */
+int model_elem_type(const Onnx__ModelProto *m, const char *tensor);
+/* The largest scale of the DequantizeLinear that writes `tensor` (one
+ * quantization step of that float tensor), 0 when no DQ writes it. */
+double model_dq_step(const Onnx__ModelProto *m, const char *tensor);
 
 /* One tensor written by a kernel of a -DONNX2C_DUMP build, in call order. */
 typedef struct DumpRec {
@@ -81,13 +90,31 @@ typedef struct Diff {
 	double max_abs;      /* max |out - ref|, NaN-vs-NaN counted as 0 */
 	double max_ref;      /* max |ref| over finite values */
 	bool nan_mismatch;   /* a NaN (or inf) on one side only */
+	int64_t n, n_equal;  /* elements, and those exactly equal */
 } Diff;
 Diff diff_of(const float *ref, const float *out, int64_t n);
-bool diff_ok(const Diff *d, double tol);             /* max_abs <= tol * max_ref */
+
+/* The tolerance of one tensor.  Float tensors: max|diff| <= rel * max|ref|.
+ * Quantized models (int8): a uint8/int8 tensor may differ by `steps`
+ * quantization steps (its integer values), and an intermediate one must equal
+ * ONNX Runtime's on 99.9% of its elements (ORT's integer kernels and onnx2c's
+ * float ones round a value near a half step differently, rarely); a float
+ * tensor written by a DequantizeLinear may differ by steps times its scale. */
+typedef struct VTol {
+	double rel, steps;
+	const Onnx__ModelProto *m;
+} VTol;
+typedef struct TensorTol {
+	double rel, abs;     /* pass when max_abs <= max(rel * max_ref, abs) */
+	bool quantized;      /* a uint8/int8 tensor (abs in steps) */
+} TensorTol;
+TensorTol tensor_tol(const VTol *t, const char *tensor);
+bool diff_ok(const Diff *d, const TensorTol *t, bool intermediate);
+const char *tol_str(const TensorTol *t);
 
 /* Compares REF_DIR/output_K.pb (ONNX Runtime) with OUT_DIR's (the C model),
- * prints one line per output; true when all are within tol. */
-bool compare_outputs(const char *ref_dir, const char *out_dir, int noutputs, double tol);
+ * prints one line per output; true when all are within tolerance. */
+bool compare_outputs(const char *ref_dir, const char *out_dir, int noutputs, const VTol *tol);
 
 /* Walks the C model's dump in schedule order against ONNX Runtime's tensors
  * (tensor names[i] is ORT_DIR/output_<files[i]>.pb, from the model copy with
@@ -95,6 +122,6 @@ bool compare_outputs(const char *ref_dir, const char *out_dir, int noutputs, dou
  * of the optimised build) out of tolerance; false when every tensor matched.
  * Dumped tensors not in names[] are not comparable. */
 bool report_divergence(const Onnx__ModelProto *m, const DumpRec *recs, int nrecs, const char *ort_dir,
-                       const char *const *names, const int *files, int nnames, double tol, bool fused);
+                       const char *const *names, const int *files, int nnames, const VTol *tol, bool fused);
 
 #endif

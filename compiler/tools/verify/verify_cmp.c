@@ -8,19 +8,22 @@
  * when max|out - ref| <= tol * max|ref|, a tolerance relative to the tensor's
  * scale, which is what accumulated float32 rounding looks like.  Arg-max
  * (per row of the first dim) must agree unless the two candidates are tied
- * within that tolerance.
+ * within that tolerance.  Quantized models add tolerances in quantization
+ * steps (tensor_tol, verify.h).
  */
 #include "verify.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 Diff diff_of(const float *ref, const float *out, int64_t n)
 {
-	Diff d = { 0, 0, false };
+	Diff d = { 0, 0, false, n, 0 };
 	for (int64_t i = 0; i < n; i++) {
 		double r = ref[i], o = out[i];
+		d.n_equal += r == o || (isnan(r) && isnan(o));
 		if (isfinite(r) && fabs(r) > d.max_ref)
 			d.max_ref = fabs(r);
 		if (isnan(r) && isnan(o))
@@ -36,9 +39,37 @@ Diff diff_of(const float *ref, const float *out, int64_t n)
 	return d;
 }
 
-bool diff_ok(const Diff *d, double tol)
+TensorTol tensor_tol(const VTol *t, const char *tensor)
 {
-	return !d->nan_mismatch && d->max_abs <= tol * d->max_ref;
+	TensorTol r = { t->rel, 0, false };
+	int et = model_elem_type(t->m, tensor);
+	if (et == DT_UINT8 || et == DT_INT8) {
+		r.quantized = true;
+		r.abs = t->steps;
+	} else {
+		r.abs = t->steps * model_dq_step(t->m, tensor);
+	}
+	return r;
+}
+
+bool diff_ok(const Diff *d, const TensorTol *t, bool intermediate)
+{
+	if (d->nan_mismatch)
+		return false;
+	if (t->quantized && intermediate && (double)d->n_equal < 0.999 * (double)d->n)
+		return false;
+	/* a step of a dequantized float is (q1 - zp) * scale - (q2 - zp) * scale, two
+	 * float roundings of values up to max|ref|: allow them */
+	return d->max_abs <= t->rel * d->max_ref || d->max_abs <= t->abs + 4 * FLT_EPSILON * d->max_ref;
+}
+
+const char *tol_str(const TensorTol *t)
+{
+	if (t->quantized)
+		return xsprintf("tol %g step%s", t->abs, t->abs == 1 ? "" : "s");
+	if (t->abs > 0)
+		return xsprintf("tol %g or %g abs", t->rel, t->abs);
+	return xsprintf("tol %g", t->rel);
 }
 
 static const char *dims_str(const VTensor *t)
@@ -91,7 +122,7 @@ static bool same_dims(const VTensor *a, const VTensor *b)
 	return true;
 }
 
-bool compare_outputs(const char *ref_dir, const char *out_dir, int noutputs, double tol)
+bool compare_outputs(const char *ref_dir, const char *out_dir, int noutputs, const VTol *vt)
 {
 	bool all_ok = true;
 	for (int k = 0; k < noutputs; k++) {
@@ -112,15 +143,19 @@ bool compare_outputs(const char *ref_dir, const char *out_dir, int noutputs, dou
 			all_ok = false;
 		} else {
 			Diff d = diff_of(ref.data, out.data, ref.numel);
-			bool ok = diff_ok(&d, tol);
+			TensorTol tt = tensor_tol(vt, ref.name);
+			bool ok = diff_ok(&d, &tt, false);
 			int64_t rows, ties;
-			int64_t bad = argmax_disagree(&ref, &out, tol * d.max_ref, &rows, &ties);
+			double tie = tt.rel * d.max_ref > tt.abs ? tt.rel * d.max_ref : tt.abs;
+			int64_t bad = argmax_disagree(&ref, &out, tie, &rows, &ties);
 			if (bad)
 				ok = false;
-			printf("output %d '%s' %s: max|diff| %.3g, max rel diff %.3g (max|ref| %.3g, tol %g)%s, "
+			const char *eq = tt.quantized || tt.abs > 0
+				? xsprintf(", %.2f%% equal", d.n ? 100.0 * (double)d.n_equal / (double)d.n : 100.0) : "";
+			printf("output %d '%s' %s: max|diff| %.3g, max rel diff %.3g (max|ref| %.3g, %s)%s%s, "
 			       "arg-max %s in %lld/%lld row%s%s: %s\n",
 			       k, ref.name, dims_str(&ref), d.max_abs, d.max_ref > 0 ? d.max_abs / d.max_ref : d.max_abs,
-			       d.max_ref, tol, d.nan_mismatch ? ", NaN/inf where the reference has none" : "",
+			       d.max_ref, tol_str(&tt), eq, d.nan_mismatch ? ", NaN/inf where the reference has none" : "",
 			       bad ? "differs" : "agrees", (long long)(bad ? bad : rows), (long long)rows,
 			       rows == 1 ? "" : "s", ties ? xsprintf(" (%lld tie%s within tolerance)", (long long)ties,
 			                                            ties == 1 ? "" : "s") : "",
@@ -163,7 +198,7 @@ static double rel_of(const Diff *d)
 }
 
 bool report_divergence(const Onnx__ModelProto *m, const DumpRec *recs, int nrecs, const char *ort_dir,
-                       const char *const *names, const int *files, int nnames, double tol, bool fused)
+                       const char *const *names, const int *files, int nnames, const VTol *vt, bool fused)
 {
 	/* schedule order = order of first appearance (records are sample-major) */
 	const char **order = xalloc((size_t)(nrecs + 1) * sizeof *order);
@@ -228,11 +263,12 @@ bool report_divergence(const Onnx__ModelProto *m, const DumpRec *recs, int nrecs
 					break;
 				}
 				Diff d = diff_of(refp, s->data, s->numel);
+				TensorTol tt = tensor_tol(vt, s->tensor);
 				compared++;
 				any = true;
 				if (rel_of(&d) > node_rel)
 					node_rel = rel_of(&d);
-				if (!diff_ok(&d, tol)) {
+				if (!diff_ok(&d, &tt, true)) {
 					if (node_ok || (!w.why && rel_of(&d) > rel_of(&w.d))) {
 						w.rec = s;
 						w.d = d;
@@ -252,10 +288,14 @@ bool report_divergence(const Onnx__ModelProto *m, const DumpRec *recs, int nrecs
 		       node_label(m, w.rec, fused), p + 1, norder);
 		if (w.why)
 			printf("  tensor '%s', sample %d: %s\n", w.rec->tensor, w.rec->sample, w.why);
-		else
-			printf("  tensor '%s' %s, sample %d: max|diff| %.3g, max rel diff %.3g (max|ref| %.3g, tol %g)%s\n",
-			       w.rec->tensor, w.shape, w.rec->sample, w.d.max_abs, rel_of(&w.d), w.d.max_ref, tol,
+		if (!w.why) {
+			TensorTol tt = tensor_tol(vt, w.rec->tensor);
+			printf("  tensor '%s' %s, sample %d: max|diff| %.3g, max rel diff %.3g (max|ref| %.3g, %s)%s%s\n",
+			       w.rec->tensor, w.shape, w.rec->sample, w.d.max_abs, rel_of(&w.d), w.d.max_ref, tol_str(&tt),
+			       tt.quantized ? xsprintf(", %.2f%% equal (99.9%% needed)",
+			                               w.d.n ? 100.0 * (double)w.d.n_equal / (double)w.d.n : 100.0) : "",
 			       w.d.nan_mismatch ? ", NaN/inf where the reference has none" : "");
+		}
 		const Onnx__NodeProto *np = fused ? NULL : model_producer(m, w.rec->tensor);
 		for (size_t i = 0; np && i < np->n_input; i++) {
 			const char *in = np->input[i];

@@ -92,6 +92,20 @@ const char *vt_read(const char *path, VTensor *t)
 	}
 	int32_t dt = tp->has_data_type ? tp->data_type : 0;
 	size_t n = (size_t)t->numel;
+	if (dt == DT_UINT8 || dt == DT_INT8) { /* a quantized tensor: its integer values, as the C model holds them */
+		t->data = malloc(n ? n * sizeof(float) : 1);
+		if (!t->data)
+			err = xsprintf("%s: out of memory", path);
+		else if (tp->has_raw_data && tp->raw_data.len == n)
+			for (size_t i = 0; i < n; i++)
+				t->data[i] = dt == DT_UINT8 ? (float)tp->raw_data.data[i] : (float)(int8_t)tp->raw_data.data[i];
+		else if (!tp->has_raw_data && tp->n_int32_data == n)
+			for (size_t i = 0; i < n; i++)
+				t->data[i] = (float)tp->int32_data[i];
+		else
+			err = xsprintf("%s: the data does not match dims (%zu values expected)", path, n);
+		goto out;
+	}
 	if (dt != DT_FLOAT && dt != DT_DOUBLE) {
 		err = xsprintf("%s: tensor '%s' is %s, not float (onnx2c computes in float32)", path, t->name,
 		               dtype_name((DType)dt));
@@ -291,6 +305,62 @@ int model_output_index(const Onnx__ModelProto *m, const char *tensor)
 	return -1;
 }
 
+static const Onnx__TensorProto *model_initializer(const Onnx__ModelProto *m, const char *name)
+{
+	const Onnx__GraphProto *g = m->graph;
+	for (size_t i = 0; i < g->n_initializer; i++)
+		if (g->initializer[i]->name && !strcmp(g->initializer[i]->name, name))
+			return g->initializer[i];
+	const Onnx__NodeProto *p = model_producer(m, name); /* a Constant node's value */
+	for (size_t i = 0; p && !strcmp(p->op_type, "Constant") && i < p->n_attribute; i++)
+		if (!strcmp(p->attribute[i]->name, "value"))
+			return p->attribute[i]->t;
+	return NULL;
+}
+
+int model_elem_type(const Onnx__ModelProto *m, const char *tensor)
+{
+	static const char *const moves[] = { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity",
+		"MaxPool", "Concat", "Slice", "Split", "Pad", "Gather", "Expand", "Resize", "DepthToSpace", "SpaceToDepth" };
+	for (int depth = 0; depth < 1000; depth++) {
+		const Onnx__NodeProto *p = model_producer(m, tensor);
+		if (!p || !p->n_input)
+			return DT_FLOAT;
+		if (!strcmp(p->op_type, "QuantizeLinear")) {
+			const Onnx__TensorProto *z = p->n_input > 2 && *p->input[2] ? model_initializer(m, p->input[2]) : NULL;
+			return z && z->has_data_type ? z->data_type : DT_UINT8;
+		}
+		size_t i = 0;
+		while (i < sizeof moves / sizeof moves[0] && strcmp(p->op_type, moves[i]))
+			i++;
+		if (i == sizeof moves / sizeof moves[0])
+			return DT_FLOAT;
+		tensor = p->input[0];
+	}
+	return DT_FLOAT;
+}
+
+double model_dq_step(const Onnx__ModelProto *m, const char *tensor)
+{
+	const Onnx__NodeProto *p = model_producer(m, tensor);
+	if (!p || strcmp(p->op_type, "DequantizeLinear") || p->n_input < 2)
+		return 0;
+	const Onnx__TensorProto *s = model_initializer(m, p->input[1]);
+	double step = 0;
+	if (!s || !s->has_data_type || s->data_type != DT_FLOAT)
+		return 0;
+	if (s->has_raw_data)
+		for (size_t i = 0; i + 4 <= s->raw_data.len; i += 4) {
+			float v;
+			memcpy(&v, s->raw_data.data + i, 4);
+			step = v > step ? v : step;
+		}
+	else
+		for (size_t i = 0; i < s->n_float_data; i++)
+			step = s->float_data[i] > step ? s->float_data[i] : step;
+	return step;
+}
+
 void model_add_outputs(Onnx__ModelProto *m, const char *const *names, int n)
 {
 	Onnx__GraphProto *g = m->graph;
@@ -302,7 +372,7 @@ void model_add_outputs(Onnx__ModelProto *m, const char *const *names, int n)
 		Onnx__TypeProto__Tensor *tt = xalloc(sizeof *tt);
 		*tt = (Onnx__TypeProto__Tensor)ONNX__TYPE_PROTO__TENSOR__INIT;
 		tt->has_elem_type = 1;
-		tt->elem_type = DT_FLOAT; /* only kernel outputs are asked for: always float */
+		tt->elem_type = model_elem_type(m, names[i]);
 		Onnx__TypeProto *ty = xalloc(sizeof *ty);
 		*ty = (Onnx__TypeProto)ONNX__TYPE_PROTO__INIT;
 		ty->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
