@@ -23,19 +23,22 @@
  * A tap's 16 (AVX-512) or 8 (AVX2) input bytes are widened to int32 lanes
  * (vpmovzxbd: high 16 bits zero) and multiplied with vpmaddwd against the
  * int32 weights: lane = x*w_lo + 0*w_hi = x*w, exact (|w| <= 255), no int16
- * saturation; AVX512-VNNI's vpdpwssd fuses the add.  vpdpbusd would need
- * four taps' bytes interleaved per channel, a shuffle per tap group that
- * costs what it saves, and s8 weights (no folded w_zp).  The epilogue
+ * saturation; AVX512-VNNI's vpdpwssd fuses the add.  vpdpbusd (4 products
+ * a lane) would need four taps' bytes of a channel adjacent, i.e. shuffles
+ * of every pixel's input, and s8 weights, so w_zp back as a run-time term:
+ * not tried here; a lane-per-tap form is what ORT's MLAS does too.  The epilogue
  * requantises as o2c_q_requant1 does, bit for bit (clamping at +-65535
  * before rounding equals rounding first: the bounds are integers).
  *
  * Structure: the driver (o2c_qdw_driver) shares the output rows out
- * (OpenMP, as conv/dw.c) and lists for each output pixel the taps inside
- * the image (their pixel pointers) and those in the padding; the
- * microkernel (o2c_qdw_ukernel_<isa>) does all C channels of one pixel,
- * 64 channels at a time, then 16 (8 with AVX2), then the tail (masked with
- * AVX-512, scalar with AVX2).  o2c_qdw_generic is the plain-loop reference
- * and the fallback (more than O2C_QDW_TAPS taps, or no SIMD).
+ * (OpenMP, as conv/dw.c).  In a row, the pixels whose window lies inside the
+ * image go to the microkernel (o2c_qdw_ukernel_<isa>) as one run, the taps'
+ * byte offsets computed once; each border pixel goes alone, its taps split
+ * into those inside the image and those in the padding.  The microkernel
+ * does all C channels of a pixel, 64 at a time (32 with AVX2), then the
+ * last ones (AVX-512: up to 4 masked vectors in one pass; AVX2: 8 at a time,
+ * then scalar).  o2c_qdw_generic is the plain-loop reference and the
+ * fallback (more than O2C_QDW_TAPS taps, or no SIMD).
  */
 
 /* ---- reference ------------------------------------------------------- */
@@ -66,22 +69,24 @@ O2C_UNUSED static void o2c_qdw_generic(const uint8_t *x, const int32_t *w, const
 	}
 }
 
-/* One output pixel: xs[nv] the pixels of the taps inside the image with
- * their weight rows ws[nv], wz[nz] the weight rows of the taps in the
- * padding; res the pixel's residual (NULL: none). */
-typedef void (*o2c_qdw_ukernel_fn)(const uint8_t *const *xs, const int32_t *const *ws, int nv,
-                                   const int32_t *const *wz, int nz, int32_t x_zp, int C, const O2cQuant *q,
-                                   const uint8_t *res, uint8_t *y);
+/* npix output pixels of one row, the first at y and ldy apart: pixel j's
+ * tap i reads x + j*step + off[i] with the weight row ws[i] (the nv taps
+ * inside the image), the nz taps in the padding add x_zp * wz[i]; res is the
+ * first pixel's residual (NULL: none), ldr apart.  The driver calls it with
+ * a run of interior pixels (step SW*ldx) or with one border pixel. */
+typedef void (*o2c_qdw_ukernel_fn)(const uint8_t *x, const ptrdiff_t *off, const int32_t *const *ws, int nv,
+                                   const int32_t *const *wz, int nz, int32_t x_zp, ptrdiff_t step, int npix, int C,
+                                   const O2cQuant *q, const uint8_t *res, ptrdiff_t ldr, uint8_t *y, ptrdiff_t ldy);
 
 /* Channels [c0, C) of one pixel in scalar code: the AVX2 tail. */
-O2C_UNUSED static void o2c_qdw_tail(const uint8_t *const *xs, const int32_t *const *ws, int nv,
+O2C_UNUSED static void o2c_qdw_tail(const uint8_t *x, const ptrdiff_t *off, const int32_t *const *ws, int nv,
                                     const int32_t *const *wz, int nz, int32_t x_zp, int c0, int C, const O2cQuant *q,
                                     const uint8_t *res, uint8_t *y)
 {
 	for (int c = c0; c < C; c++) {
 		int32_t acc = q->bias[c];
 		for (int i = 0; i < nv; i++)
-			acc += xs[i][c] * ws[i][c];
+			acc += x[off[i] + c] * ws[i][c];
 		for (int i = 0; i < nz; i++)
 			acc += x_zp * wz[i][c];
 		y[c] = o2c_q_requant1(q, c, acc, res ? res[c] : 0);
@@ -109,44 +114,70 @@ O2C_INLINE __m128i o2c_qdw_out16_avx512(const O2cQuant *q, const O2cQv16 *cv, in
 	                              res ? _mm_maskz_loadu_epi8(m, res + c) : _mm_setzero_si128());
 }
 
-O2C_UNUSED static void o2c_qdw_ukernel_avx512(const uint8_t *const *xs, const int32_t *const *ws, int nv,
-                                              const int32_t *const *wz, int nz, int32_t x_zp, int C,
-                                              const O2cQuant *q, const uint8_t *res, uint8_t *y)
+O2C_UNUSED static void o2c_qdw_ukernel_avx512(const uint8_t *x, const ptrdiff_t *off, const int32_t *const *ws,
+                                              int nv, const int32_t *const *wz, int nz, int32_t x_zp, ptrdiff_t step,
+                                              int npix, int C, const O2cQuant *q, const uint8_t *res, ptrdiff_t ldr,
+                                              uint8_t *y, ptrdiff_t ldy)
 {
 	const __m512i vz = _mm512_set1_epi32(x_zp);
 	const O2cQv16 cv = o2c_q_consts16(q);
-	int c0 = 0;
-	for (; c0 + 64 <= C; c0 += 64) {
+	for (int px = 0; px < npix; px++, x += step, y += ldy, res = res ? res + ldr : NULL) {
+		int c0 = 0;
+		for (; c0 + 64 <= C; c0 += 64) {
+			__m512i a[4];
+			O2C_UNROLL
+			for (int j = 0; j < 4; j++)
+				a[j] = _mm512_loadu_si512(q->bias + c0 + 16 * j);
+			for (int i = 0; i < nv; i++) {
+				const uint8_t *p = x + off[i] + c0;
+				const int32_t *wp = ws[i] + c0;
+				O2C_UNROLL
+				for (int j = 0; j < 4; j++)
+					a[j] = o2c_qdw_mac_avx512(
+					    a[j], _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 16 * j))),
+					    _mm512_loadu_si512(wp + 16 * j));
+			}
+			for (int i = 0; i < nz; i++)
+				O2C_UNROLL
+				for (int j = 0; j < 4; j++)
+					a[j] = o2c_qdw_mac_avx512(a[j], vz, _mm512_loadu_si512(wz[i] + c0 + 16 * j));
+			O2C_UNROLL
+			for (int j = 0; j < 4; j++)
+				_mm_storeu_si128((__m128i *)(y + c0 + 16 * j),
+				                 o2c_qdw_out16_avx512(q, &cv, c0 + 16 * j, a[j], res, 0xffff));
+		}
+		if (c0 == C)
+			continue;
+		/* the last 1..63 channels: up to 4 vectors under masks, one pass over
+		 * the taps (the weights are padded to Cp, so they load whole) */
+		__mmask16 m[4];
 		__m512i a[4];
+		const int nb = (C - c0 + 15) / 16;
 		O2C_UNROLL
-		for (int j = 0; j < 4; j++)
-			a[j] = _mm512_loadu_si512(q->bias + c0 + 16 * j);
+		for (int j = 0; j < 4; j++) {
+			const int r = C - c0 - 16 * j;
+			m[j] = r >= 16 ? (__mmask16)0xffff : r > 0 ? (__mmask16)((1u << r) - 1) : 0;
+			a[j] = _mm512_maskz_loadu_epi32(m[j], q->bias + c0 + 16 * j);
+		}
 		for (int i = 0; i < nv; i++) {
-			const uint8_t *p = xs[i] + c0;
+			const uint8_t *p = x + off[i] + c0;
 			const int32_t *wp = ws[i] + c0;
 			O2C_UNROLL
 			for (int j = 0; j < 4; j++)
-				a[j] = o2c_qdw_mac_avx512(a[j], _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p + 16 * j))),
-				                          _mm512_loadu_si512(wp + 16 * j));
+				if (j < nb)
+					a[j] = o2c_qdw_mac_avx512(a[j], _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m[j], p + 16 * j)),
+					                          _mm512_loadu_si512(wp + 16 * j));
 		}
 		for (int i = 0; i < nz; i++)
 			O2C_UNROLL
 			for (int j = 0; j < 4; j++)
-				a[j] = o2c_qdw_mac_avx512(a[j], vz, _mm512_loadu_si512(wz[i] + c0 + 16 * j));
+				if (j < nb)
+					a[j] = o2c_qdw_mac_avx512(a[j], vz, _mm512_loadu_si512(wz[i] + c0 + 16 * j));
 		O2C_UNROLL
 		for (int j = 0; j < 4; j++)
-			_mm_storeu_si128((__m128i *)(y + c0 + 16 * j), o2c_qdw_out16_avx512(q, &cv, c0 + 16 * j, a[j], res, 0xffff));
-	}
-	for (; c0 < C; c0 += 16) {
-		/* 16 channels, or the last few under a mask (the weights are padded to Cp) */
-		const __mmask16 m = C - c0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (C - c0)) - 1);
-		__m512i a = _mm512_maskz_loadu_epi32(m, q->bias + c0);
-		for (int i = 0; i < nv; i++)
-			a = o2c_qdw_mac_avx512(a, _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, xs[i] + c0)),
-			                       _mm512_loadu_si512(ws[i] + c0));
-		for (int i = 0; i < nz; i++)
-			a = o2c_qdw_mac_avx512(a, vz, _mm512_loadu_si512(wz[i] + c0));
-		_mm_mask_storeu_epi8(y + c0, m, o2c_qdw_out16_avx512(q, &cv, c0, a, res, m));
+			if (j < nb)
+				_mm_mask_storeu_epi8(y + c0 + 16 * j, m[j],
+				                     o2c_qdw_out16_avx512(q, &cv, c0 + 16 * j, a[j], res, m[j]));
 	}
 }
 #endif
@@ -166,81 +197,108 @@ O2C_INLINE __m128i o2c_qdw_out8_avx2(const O2cQuant *q, const O2cQv8 *cv, int c,
 	                           res ? _mm_loadl_epi64((const __m128i *)(res + c)) : _mm_setzero_si128());
 }
 
-O2C_UNUSED static void o2c_qdw_ukernel_avx2(const uint8_t *const *xs, const int32_t *const *ws, int nv,
-                                            const int32_t *const *wz, int nz, int32_t x_zp, int C,
-                                            const O2cQuant *q, const uint8_t *res, uint8_t *y)
+O2C_UNUSED static void o2c_qdw_ukernel_avx2(const uint8_t *x, const ptrdiff_t *off, const int32_t *const *ws, int nv,
+                                            const int32_t *const *wz, int nz, int32_t x_zp, ptrdiff_t step, int npix,
+                                            int C, const O2cQuant *q, const uint8_t *res, ptrdiff_t ldr, uint8_t *y,
+                                            ptrdiff_t ldy)
 {
 	const __m256i vz = _mm256_set1_epi32(x_zp);
 	const O2cQv8 cv = o2c_q_consts8(q);
-	int c0 = 0;
-	for (; c0 + 32 <= C; c0 += 32) {
-		__m256i a[4];
-		O2C_UNROLL
-		for (int j = 0; j < 4; j++)
-			a[j] = _mm256_loadu_si256((const __m256i *)(q->bias + c0 + 8 * j));
-		for (int i = 0; i < nv; i++) {
-			const uint8_t *p = xs[i] + c0;
-			const int32_t *wp = ws[i] + c0;
+	for (int px = 0; px < npix; px++, x += step, y += ldy, res = res ? res + ldr : NULL) {
+		int c0 = 0;
+		for (; c0 + 32 <= C; c0 += 32) {
+			__m256i a[4];
 			O2C_UNROLL
 			for (int j = 0; j < 4; j++)
-				a[j] = _mm256_add_epi32(a[j], _mm256_madd_epi16(o2c_qdw_load8_avx2(p + 8 * j),
-				                                                _mm256_loadu_si256((const __m256i *)(wp + 8 * j))));
+				a[j] = _mm256_loadu_si256((const __m256i *)(q->bias + c0 + 8 * j));
+			for (int i = 0; i < nv; i++) {
+				const uint8_t *p = x + off[i] + c0;
+				const int32_t *wp = ws[i] + c0;
+				O2C_UNROLL
+				for (int j = 0; j < 4; j++)
+					a[j] = _mm256_add_epi32(a[j], _mm256_madd_epi16(o2c_qdw_load8_avx2(p + 8 * j),
+					                                                _mm256_loadu_si256((const __m256i *)(wp + 8 * j))));
+			}
+			for (int i = 0; i < nz; i++)
+				O2C_UNROLL
+				for (int j = 0; j < 4; j++)
+					a[j] = _mm256_add_epi32(
+					    a[j], _mm256_madd_epi16(vz, _mm256_loadu_si256((const __m256i *)(wz[i] + c0 + 8 * j))));
+			O2C_UNROLL
+			for (int j = 0; j < 4; j++)
+				_mm_storel_epi64((__m128i *)(y + c0 + 8 * j), o2c_qdw_out8_avx2(q, &cv, c0 + 8 * j, a[j], res));
 		}
-		for (int i = 0; i < nz; i++)
-			O2C_UNROLL
-			for (int j = 0; j < 4; j++)
-				a[j] = _mm256_add_epi32(
-				    a[j], _mm256_madd_epi16(vz, _mm256_loadu_si256((const __m256i *)(wz[i] + c0 + 8 * j))));
-		O2C_UNROLL
-		for (int j = 0; j < 4; j++)
-			_mm_storel_epi64((__m128i *)(y + c0 + 8 * j), o2c_qdw_out8_avx2(q, &cv, c0 + 8 * j, a[j], res));
+		for (; c0 + 8 <= C; c0 += 8) {
+			__m256i a = _mm256_loadu_si256((const __m256i *)(q->bias + c0));
+			for (int i = 0; i < nv; i++)
+				a = _mm256_add_epi32(a, _mm256_madd_epi16(o2c_qdw_load8_avx2(x + off[i] + c0),
+				                                          _mm256_loadu_si256((const __m256i *)(ws[i] + c0))));
+			for (int i = 0; i < nz; i++)
+				a = _mm256_add_epi32(a,
+				                     _mm256_madd_epi16(vz, _mm256_loadu_si256((const __m256i *)(wz[i] + c0))));
+			_mm_storel_epi64((__m128i *)(y + c0), o2c_qdw_out8_avx2(q, &cv, c0, a, res));
+		}
+		/* the last C % 8 channels: 8-byte loads would read past the tensor */
+		o2c_qdw_tail(x, off, ws, nv, wz, nz, x_zp, c0, C, q, res, y);
 	}
-	for (; c0 + 8 <= C; c0 += 8) {
-		__m256i a = _mm256_loadu_si256((const __m256i *)(q->bias + c0));
-		for (int i = 0; i < nv; i++)
-			a = _mm256_add_epi32(a, _mm256_madd_epi16(o2c_qdw_load8_avx2(xs[i] + c0),
-			                                          _mm256_loadu_si256((const __m256i *)(ws[i] + c0))));
-		for (int i = 0; i < nz; i++)
-			a = _mm256_add_epi32(a, _mm256_madd_epi16(vz, _mm256_loadu_si256((const __m256i *)(wz[i] + c0))));
-		_mm_storel_epi64((__m128i *)(y + c0), o2c_qdw_out8_avx2(q, &cv, c0, a, res));
-	}
-	/* the last C % 8 channels: 8-byte loads would read past the tensor */
-	o2c_qdw_tail(xs, ws, nv, wz, nz, x_zp, c0, C, q, res, y);
 }
 #endif
 
 /* ---- driver ---------------------------------------------------------- */
 
-/* Output rows shared out statically; per pixel, the taps split into those
- * inside the image and those in the padding (at most O2C_QDW_TAPS). */
+/* Output rows shared out statically.  In a row, the pixels whose window is
+ * all inside the image go to the microkernel as one run with the taps'
+ * offsets computed once; each border pixel goes alone with its taps split
+ * into those inside the image and those in the padding (at most
+ * O2C_QDW_TAPS taps). */
 O2C_UNUSED O2C_DRIVER void o2c_qdw_driver(o2c_qdw_ukernel_fn ukernel, const uint8_t *x, const int32_t *w,
                                           const O2cQuant *q, uint8_t *y, int N, int C, int H, int W, int OH, int OW,
                                           int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL, int32_t x_zp,
                                           ptrdiff_t ldx, ptrdiff_t ldy)
 {
-	const int Cp = (C + O2C_QDW_CV - 1) / O2C_QDW_CV * O2C_QDW_CV;
+	const int Cp = (C + O2C_QDW_CV - 1) / O2C_QDW_CV * O2C_QDW_CV, KK = KH * KW;
+	/* the interior columns [lo, hi): every tap's ix inside [0, W) */
+	const int lo = (PL + SW - 1) / SW, top = W - 1 + PL - (KW - 1) * DW;
+	const int hi = top < 0 ? 0 : top / SW + 1 < OW ? top / SW + 1 : OW;
+	const int32_t *wall[O2C_QDW_TAPS];
+	for (int t = 0; t < KK; t++)
+		wall[t] = w + (size_t)t * Cp;
 	O2C_OMP(for schedule(static) nowait)
 	for (int row = 0; row < N * OH; row++) {
-		const int n = row / OH, oy = row % OH;
-		const uint8_t *xs[O2C_QDW_TAPS];
+		const int n = row / OH, oy = row % OH, iy0 = oy * SH - PT;
+		const uint8_t *xn = x + (size_t)n * H * W * ldx;
+		const uint8_t *res = q->res ? q->res + (size_t)row * OW * q->ldr : NULL;
+		uint8_t *yr = y + (size_t)row * OW * ldy;
+		const int rows_in = iy0 >= 0 && iy0 + (KH - 1) * DH < H;
+		ptrdiff_t off[O2C_QDW_TAPS];
 		const int32_t *ws[O2C_QDW_TAPS], *wz[O2C_QDW_TAPS];
 		for (int ox = 0; ox < OW; ox++) {
+			const size_t p = (size_t)ox;
+			if (rows_in && ox == lo && lo < hi) {
+				for (int ky = 0; ky < KH; ky++)
+					for (int kx = 0; kx < KW; kx++)
+						off[ky * KW + kx] =
+						    ((ptrdiff_t)(iy0 + ky * DH) * W + lo * SW - PL + kx * DW) * ldx;
+				ukernel(xn, off, wall, KK, NULL, 0, x_zp, (ptrdiff_t)SW * ldx, hi - lo, C, q,
+				        res ? res + p * q->ldr : NULL, q->ldr, yr + p * ldy, ldy);
+				ox = hi - 1;
+				continue;
+			}
 			int nv = 0, nz = 0;
 			for (int ky = 0; ky < KH; ky++) {
-				const int iy = oy * SH + ky * DH - PT;
+				const int iy = iy0 + ky * DH;
 				for (int kx = 0; kx < KW; kx++) {
 					const int ix = ox * SW + kx * DW - PL;
-					const int32_t *wt = w + (size_t)(ky * KW + kx) * Cp;
 					if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-						wz[nz++] = wt;
+						wz[nz++] = wall[ky * KW + kx];
 					} else {
-						xs[nv] = x + ((size_t)(n * H + iy) * W + ix) * ldx;
-						ws[nv++] = wt;
+						off[nv] = ((ptrdiff_t)iy * W + ix) * ldx;
+						ws[nv++] = wall[ky * KW + kx];
 					}
 				}
 			}
-			const size_t p = (size_t)row * OW + ox;
-			ukernel(xs, ws, nv, wz, nz, x_zp, C, q, q->res ? q->res + p * q->ldr : NULL, y + p * ldy);
+			ukernel(xn, off, ws, nv, wz, nz, x_zp, 0, 1, C, q, res ? res + p * q->ldr : NULL, q->ldr,
+			        yr + p * ldy, ldy);
 		}
 	}
 }
