@@ -34,8 +34,8 @@ static void usage(FILE *f)
 "  --dim NAME=V     fix the symbolic dimension NAME to V (repeatable)\n"
 "  --bind NAME=F.pb make graph input NAME a constant read from a TensorProto file\n"
 "  -O0              no graph optimisations (plain node-by-node code)\n"
-"  --no-fuse=NAME   switch one pass off: dce, pad, bn, scale, gemm, poolconv, residual, swish,\n"
-"                   act, concat (repeatable)\n"
+"  --no-fuse=NAME   switch one pass off: dce, layernorm, pad, bn, scale, gemm, poolconv,\n"
+"                   residual, gelu, swish, act, concat (repeatable)\n"
 "  --report         print every emitted kernel (covered nodes, shapes, MACs, memory) and totals\n"
 "  --dot FILE       write the optimised graph as Graphviz DOT\n"
 "  --train-head     cut off the classifier head: the model outputs features, the header\n"
@@ -74,12 +74,14 @@ typedef struct { const char *name; const char *value; } KV;
 /* The optimisation pipeline, in order; each pass can be switched off. */
 static const struct { const char *name; void (*run)(Graph *); } passes[] = {
 	{ "dce", opt_dce },
+	{ "layernorm", opt_fuse_layernorm },
 	{ "pad", opt_fold_pad },
 	{ "bn", opt_fold_bn },
 	{ "scale", opt_fold_scale },
 	{ "gemm", opt_matmul_bias },
 	{ "poolconv", opt_pool_conv },
 	{ "residual", opt_fuse_residual },
+	{ "gelu", opt_fuse_gelu },
 	{ "swish", opt_fuse_swish },
 	{ "act", opt_fuse_act },
 	{ "concat", opt_concat_inplace },
@@ -204,7 +206,7 @@ int main(int argc, char **argv)
 			while (p < NPASSES && strcmp(passes[p].name, a + 10))
 				p++;
 			if (p == NPASSES) {
-				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, pad, bn, scale, gemm, poolconv, residual, swish, act, concat)\n", a + 10);
+				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, layernorm, pad, bn, scale, gemm, poolconv, residual, gelu, swish, act, concat)\n", a + 10);
 				return EXIT_USAGE;
 			}
 			pass_on[p] = false;

@@ -2,9 +2,9 @@
  * Template: act.c - pasted by onnx2c (compiler/ops/conv.c's activation pass,
  * ops/unary.c) into models with an activation a kernel's epilogue cannot
  * clamp: Sigmoid, SiLU (x * sigmoid(x), what EfficientNet and MnasNet-style
- * exports write as Sigmoid and Mul), Tanh and HardSwish, standalone or after
- * a conv.  Takes no variables: o2c_act_f32() is called with a literal count and
- * kind.
+ * exports write as Sigmoid and Mul), Tanh, HardSwish and GELU (ConvNeXt's and
+ * the ViTs', exact and tanh forms), standalone or after a conv.  Takes no
+ * variables: o2c_act_f32() is called with a literal count and kind.
  *
  * o2c_act_f32(y, x, n, kind): y[i] = act(x[i]) over n floats, shared out over
  * the team.  x may equal y.  The AVX-512 and AVX2 variants evaluate exp with
@@ -12,12 +12,24 @@
  * two so k ln2 is exact) and a degree-7 polynomial of e^r, then 2^k; its
  * error is within 2 ulp of expf over the whole float range (tests/kernels/
  * test_act.c checks it), well inside the 1e-4 the models are held to.
- * o2c_act_f32_generic is the reference, with libm's expf and tanhf.
+ * o2c_act_f32_generic is the reference, with libm's expf, tanhf and erfcf.
+ *
+ * GELU is x Phi(x), Phi(x) = erfc(-x / sqrt2) / 2: the SIMD variants compute
+ * erfc(z), z = |x| / sqrt2, as t e^(-z^2 + P(t)), t = 1 / (1 + z/2) (the form
+ * of Numerical Recipes' erfcc, P refitted: degree 9, |error| < 5e-8 on z in
+ * [0, 10.5], beyond which erfc is 0 in float), with z^2 = x^2 / 2 carried as
+ * an exact hi + lo pair (an FMA), since a rounded z^2 would cost up to z^2
+ * ulp in e^(-z^2).  Phi is 1 - erfc/2 for x >= 0 and erfc/2 below: GELU of
+ * negative x keeps its relative accuracy, where 1 + erf(x / sqrt2) cancels.
+ * The tanh form is x / (1 + e^(-2u)), u = sqrt(2/pi) (x + 0.044715 x^3),
+ * which is x (1 + tanh u) / 2 without the cancellation.
  */
 #define O2C_ACT_SIGMOID 1
 #define O2C_ACT_SILU 2
 #define O2C_ACT_TANH 3
 #define O2C_ACT_HARD_SWISH 4 /* x * clamp(x / 6 + 1/2, 0, 1): MobileNetV3 (no exp, but a pass of its own) */
+#define O2C_ACT_GELU 5       /* x (1 + erf(x / sqrt2)) / 2 */
+#define O2C_ACT_GELU_TANH 6  /* x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2 */
 
 /* ---- reference ------------------------------------------------------- */
 
@@ -30,6 +42,9 @@ O2C_UNUSED static float o2c_act_scalar(float v, int kind)
 		const float t = v * (1.0f / 6.0f) + 0.5f;
 		return v * (t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t);
 	}
+	/* as ops/unary.c's act_c_expr writes them */
+	case O2C_ACT_GELU: return 0.5f * v * erfcf(v * -0.707106781f);
+	case O2C_ACT_GELU_TANH: return o2c_gelu_tanhf(v);
 	default: return tanhf(v);
 	}
 }
@@ -51,8 +66,41 @@ O2C_UNUSED static void o2c_act_f32_generic(float *y, const float *x, size_t n, i
 #define O2C_LN2_HI 0.693145751953125f
 #define O2C_LN2_LO 1.42860682030941723e-6f
 
+/* GELU: 1/sqrt2; P(t) = ln(erfc(z) e^(z^2) / t) in s = (t - 0.58) / 0.42 over
+ * t in [1/6.25, 1] (z <= 10.5), fitted by reweighted least squares; the
+ * tanh form's 2 sqrt(2/pi) and 2 sqrt(2/pi) 0.044715 */
+#define O2C_INV_SQRT2 0.707106781f
+#define O2C_ERFC_ZMAX 10.5f
+#define O2C_ERFC_TM 0.58f
+#define O2C_ERFC_TS 2.38095238f
+#define O2C_ERFC_P0 -0.563156843f
+#define O2C_ERFC_P1 0.574609876f
+#define O2C_ERFC_P2 0.0167185124f
+#define O2C_ERFC_P3 -0.0301459432f
+#define O2C_ERFC_P4 -0.00125142036f
+#define O2C_ERFC_P5 0.00386870047f
+#define O2C_ERFC_P6 -0.000204878481f
+#define O2C_ERFC_P7 -0.000570120348f
+#define O2C_ERFC_P8 7.28772138e-05f
+#define O2C_ERFC_P9 5.92763572e-05f
+#define O2C_GELU_2K 1.59576912f
+#define O2C_GELU_2KC 0.0713548162f
+
 #if defined(__AVX512F__)
 /* ---- AVX-512 --------------------------------------------------------- */
+
+/* e^r - 1 for |r| <= ln2/2 */
+O2C_INLINE __m512 o2c_expm1_small_avx512(__m512 r)
+{
+	__m512 p = _mm512_set1_ps(1.0f / 5040);
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+	return _mm512_mul_ps(p, r);
+}
 
 /* e^x = 2^k (1 + q): k = round(x / ln2), q = e^r - 1 for r = x - k ln2 */
 O2C_INLINE __m512 o2c_exp_parts_avx512(__m512 x, __m512 *q)
@@ -62,14 +110,7 @@ O2C_INLINE __m512 o2c_exp_parts_avx512(__m512 x, __m512 *q)
 	                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 	__m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(O2C_LN2_HI), x);
 	r = _mm512_fnmadd_ps(k, _mm512_set1_ps(O2C_LN2_LO), r);
-	__m512 p = _mm512_set1_ps(1.0f / 5040);
-	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-	*q = _mm512_mul_ps(p, r);
+	*q = o2c_expm1_small_avx512(r);
 	return k;
 }
 
@@ -80,9 +121,63 @@ O2C_INLINE __m512 o2c_exp_avx512(__m512 x)
 	return _mm512_scalef_ps(_mm512_add_ps(q, _mm512_set1_ps(1.0f)), k); /* with overflow to inf, gradual underflow */
 }
 
+/* erfc(|v| / sqrt2) = t e^(-z^2 + P(t)) = m 2^k, -z^2 = -(h + l) exactly (see the head of the file);
+ * *live: the lanes where erfc is not 0 in float */
+O2C_INLINE __m512 o2c_erfc_parts_avx512(__m512 v, __m512 *k, __mmask16 *live)
+{
+	const __m512 one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f);
+	const __m512 a = _mm512_min_ps(_mm512_set1_ps(O2C_ERFC_ZMAX / O2C_INV_SQRT2), _mm512_abs_ps(v)); /* NaN stays */
+	const __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_mul_ps(a, _mm512_set1_ps(O2C_INV_SQRT2)), half, one));
+	const __m512 s = _mm512_mul_ps(_mm512_sub_ps(t, _mm512_set1_ps(O2C_ERFC_TM)), _mm512_set1_ps(O2C_ERFC_TS));
+	__m512 p = _mm512_set1_ps(O2C_ERFC_P9);
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P8));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P7));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P6));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P5));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P4));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P3));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P2));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P1));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P0));
+	const __m512 aa = _mm512_mul_ps(a, a);
+	const __m512 h = _mm512_mul_ps(aa, half), l = _mm512_mul_ps(_mm512_fmsub_ps(a, a, aa), half);
+	/* the exponent rounded picks k and the cut-off; r takes its parts one by one */
+	const __m512 e = _mm512_sub_ps(p, h);
+	*k = _mm512_roundscale_ps(_mm512_mul_ps(_mm512_max_ps(e, _mm512_set1_ps(O2C_EXP_LO)), _mm512_set1_ps(O2C_LOG2E)),
+	                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m512 r = _mm512_fnmadd_ps(*k, _mm512_set1_ps(O2C_LN2_HI), _mm512_sub_ps(_mm512_setzero_ps(), h));
+	r = _mm512_fnmadd_ps(*k, _mm512_set1_ps(O2C_LN2_LO), r);
+	r = _mm512_add_ps(r, _mm512_sub_ps(p, l));
+	*live = _mm512_cmp_ps_mask(e, _mm512_set1_ps(O2C_EXP_LO), _CMP_GE_OQ);
+	return _mm512_mul_ps(_mm512_add_ps(o2c_expm1_small_avx512(r), one), t);
+}
+
 O2C_INLINE __m512 o2c_act_avx512(__m512 v, int kind)
 {
 	const __m512 one = _mm512_set1_ps(1.0f);
+	if (kind == O2C_ACT_GELU) {
+		/* v Phi(v): Phi = erfc/2 below 0 (v/2 joins before the scaling, so a result near the
+		 * denormals rounds once), 1 - erfc/2 from 0 on */
+		__m512 k;
+		__mmask16 live;
+		const __m512 half = _mm512_set1_ps(0.5f), m = o2c_erfc_parts_avx512(v, &k, &live);
+		const __m512 neg = _mm512_scalef_ps(_mm512_mul_ps(m, _mm512_mul_ps(v, half)), k);
+		const __m512 pos = _mm512_mul_ps(v, _mm512_fnmadd_ps(_mm512_scalef_ps(m, k), half, one));
+		const __mmask16 ge0 = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GE_OQ);
+		/* where erfc is 0: v below 0 gives -0 (and NaN stays NaN), v above gives v */
+		return _mm512_mask_blend_ps(ge0, _mm512_mask_blend_ps(live, _mm512_mul_ps(v, _mm512_setzero_ps()), neg),
+		                            _mm512_mask_blend_ps(live, v, pos));
+	}
+	if (kind == O2C_ACT_GELU_TANH) {
+		/* v sigmoid(2u) from e = e^(-|2u|): 1 / (1 + e) for u >= 0, e / (1 + e) below (no overflow) */
+		const __m512 u2 = _mm512_mul_ps(v, _mm512_fmadd_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(O2C_GELU_2KC),
+		                                                   _mm512_set1_ps(O2C_GELU_2K)));
+		const __m512 a = _mm512_abs_ps(u2); /* e is 0 past the clamp of exp, where o2c_exp keeps a denormal */
+		const __m512 e = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(-O2C_EXP_LO), _CMP_LE_OQ),
+		                                     o2c_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), a)));
+		const __mmask16 neg = _mm512_cmp_ps_mask(u2, _mm512_setzero_ps(), _CMP_LT_OQ);
+		return _mm512_div_ps(_mm512_mul_ps(v, _mm512_mask_blend_ps(neg, one, e)), _mm512_add_ps(one, e));
+	}
 	if (kind == O2C_ACT_TANH) {
 		/* tanh(v) = sign(v) -m / (2 + m), m = e^(-2|v|) - 1: no cancellation near 0, where
 		 * 1 - e^(-2|v|) would lose bits; m = q itself when k = 0 */
@@ -119,13 +214,8 @@ O2C_UNUSED static void o2c_act_f32_avx512(float *y, const float *x, size_t n, in
 #if defined(__AVX2__) && defined(__FMA__)
 /* ---- AVX2 ------------------------------------------------------------ */
 
-O2C_INLINE __m256 o2c_exp_parts_avx2(__m256 x, __m256 *q)
+O2C_INLINE __m256 o2c_expm1_small_avx2(__m256 r)
 {
-	x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(O2C_EXP_LO)), _mm256_set1_ps(O2C_EXP_HI));
-	const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(O2C_LOG2E)),
-	                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-	__m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(O2C_LN2_HI), x);
-	r = _mm256_fnmadd_ps(k, _mm256_set1_ps(O2C_LN2_LO), r);
 	__m256 p = _mm256_set1_ps(1.0f / 5040);
 	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
 	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
@@ -133,18 +223,34 @@ O2C_INLINE __m256 o2c_exp_parts_avx2(__m256 x, __m256 *q)
 	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
 	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
 	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-	*q = _mm256_mul_ps(p, r);
+	return _mm256_mul_ps(p, r);
+}
+
+O2C_INLINE __m256 o2c_exp_parts_avx2(__m256 x, __m256 *q)
+{
+	x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(O2C_EXP_LO)), _mm256_set1_ps(O2C_EXP_HI));
+	const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(O2C_LOG2E)),
+	                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(O2C_LN2_HI), x);
+	r = _mm256_fnmadd_ps(k, _mm256_set1_ps(O2C_LN2_LO), r);
+	*q = o2c_expm1_small_avx2(r);
 	return k;
 }
 
-/* (1 + q) 2^k, 2^k in two factors 2^(k/2) 2^(k - k/2), each a normal float for k in
+/* m 2^k, 2^k in two factors 2^(k/2) 2^(k - k/2), each a normal float for k in
  * [-150, 128]: one factor would overflow or flush the exponent field at the range's ends */
-O2C_INLINE __m256 o2c_exp_scale_avx2(__m256 q, __m256 k)
+O2C_INLINE __m256 o2c_ldexp_avx2(__m256 m, __m256 k)
 {
 	const __m256i ki = _mm256_cvtps_epi32(k), k1 = _mm256_srai_epi32(ki, 1), k2 = _mm256_sub_epi32(ki, k1);
 	const __m256 f1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, _mm256_set1_epi32(127)), 23));
 	const __m256 f2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k2, _mm256_set1_epi32(127)), 23));
-	return _mm256_mul_ps(_mm256_mul_ps(_mm256_add_ps(q, _mm256_set1_ps(1.0f)), f1), f2);
+	return _mm256_mul_ps(_mm256_mul_ps(m, f1), f2);
+}
+
+/* (1 + q) 2^k */
+O2C_INLINE __m256 o2c_exp_scale_avx2(__m256 q, __m256 k)
+{
+	return o2c_ldexp_avx2(_mm256_add_ps(q, _mm256_set1_ps(1.0f)), k);
 }
 
 O2C_INLINE __m256 o2c_exp_avx2(__m256 x)
@@ -154,9 +260,56 @@ O2C_INLINE __m256 o2c_exp_avx2(__m256 x)
 	return o2c_exp_scale_avx2(q, k);
 }
 
+/* erfc(|v| / sqrt2) = m 2^k, as o2c_erfc_parts_avx512; *live: all ones where erfc is not 0 */
+O2C_INLINE __m256 o2c_erfc_parts_avx2(__m256 v, __m256 *k, __m256 *live)
+{
+	const __m256 one = _mm256_set1_ps(1.0f), half = _mm256_set1_ps(0.5f);
+	const __m256 a = _mm256_min_ps(_mm256_set1_ps(O2C_ERFC_ZMAX / O2C_INV_SQRT2),
+	                               _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v)); /* NaN stays */
+	const __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_mul_ps(a, _mm256_set1_ps(O2C_INV_SQRT2)), half, one));
+	const __m256 s = _mm256_mul_ps(_mm256_sub_ps(t, _mm256_set1_ps(O2C_ERFC_TM)), _mm256_set1_ps(O2C_ERFC_TS));
+	__m256 p = _mm256_set1_ps(O2C_ERFC_P9);
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P8));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P7));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P6));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P5));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P4));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P3));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P2));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P1));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P0));
+	const __m256 aa = _mm256_mul_ps(a, a);
+	const __m256 h = _mm256_mul_ps(aa, half), l = _mm256_mul_ps(_mm256_fmsub_ps(a, a, aa), half);
+	const __m256 e = _mm256_sub_ps(p, h);
+	*k = _mm256_round_ps(_mm256_mul_ps(_mm256_max_ps(e, _mm256_set1_ps(O2C_EXP_LO)), _mm256_set1_ps(O2C_LOG2E)),
+	                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m256 r = _mm256_fnmadd_ps(*k, _mm256_set1_ps(O2C_LN2_HI), _mm256_sub_ps(_mm256_setzero_ps(), h));
+	r = _mm256_fnmadd_ps(*k, _mm256_set1_ps(O2C_LN2_LO), r);
+	r = _mm256_add_ps(r, _mm256_sub_ps(p, l));
+	*live = _mm256_cmp_ps(e, _mm256_set1_ps(O2C_EXP_LO), _CMP_GE_OQ);
+	return _mm256_mul_ps(_mm256_add_ps(o2c_expm1_small_avx2(r), one), t);
+}
+
 O2C_INLINE __m256 o2c_act_avx2(__m256 v, int kind)
 {
 	const __m256 one = _mm256_set1_ps(1.0f);
+	if (kind == O2C_ACT_GELU) {
+		__m256 k, live;
+		const __m256 half = _mm256_set1_ps(0.5f), m = o2c_erfc_parts_avx2(v, &k, &live);
+		const __m256 neg = _mm256_blendv_ps(_mm256_mul_ps(v, _mm256_setzero_ps()),
+		                                    o2c_ldexp_avx2(_mm256_mul_ps(m, _mm256_mul_ps(v, half)), k), live);
+		const __m256 pos = _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_fnmadd_ps(o2c_ldexp_avx2(m, k), half, one)), live);
+		return _mm256_blendv_ps(neg, pos, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GE_OQ));
+	}
+	if (kind == O2C_ACT_GELU_TANH) {
+		const __m256 u2 = _mm256_mul_ps(v, _mm256_fmadd_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(O2C_GELU_2KC),
+		                                                   _mm256_set1_ps(O2C_GELU_2K)));
+		const __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), u2);
+		const __m256 e = _mm256_and_ps(o2c_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), a)),
+		                               _mm256_cmp_ps(a, _mm256_set1_ps(-O2C_EXP_LO), _CMP_LE_OQ));
+		const __m256 neg = _mm256_cmp_ps(u2, _mm256_setzero_ps(), _CMP_LT_OQ);
+		return _mm256_div_ps(_mm256_mul_ps(v, _mm256_blendv_ps(one, e, neg)), _mm256_add_ps(one, e));
+	}
 	if (kind == O2C_ACT_TANH) {
 		__m256 q;
 		const __m256 sign = _mm256_and_ps(v, _mm256_set1_ps(-0.0f));

@@ -18,6 +18,37 @@ add_test(NAME report.matmul_channels_last
                      ${CMAKE_CURRENT_BINARY_DIR}/mcl.onnx ${CMAKE_CURRENT_BINARY_DIR}/report_mcl 'Add=1 Transpose=2 MatMul=3'")
 set_tests_properties(report.matmul_channels_last PROPERTIES LABELS report)
 
+# opt_fuse_gelu (tests/op_models/make_models.py gelu_fusion): four GELUs go into the epilogues of two
+# Convs, a MatMul and an Add, three become Gelu nodes (x a graph input, or read elsewhere too), and
+# the two near misses (Div by 1.5; an Erf that is also a graph output) keep their Div, Erf, Add and Muls.
+add_test(NAME report.gelu_fusion
+  COMMAND bash -c "/usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/op_models/make_models.py gelu_fusion \
+                     ${CMAKE_CURRENT_BINARY_DIR}/gelu_fusion.onnx && bash ${_rep} $<TARGET_FILE:onnx2c> \
+                     ${CMAKE_CURRENT_BINARY_DIR}/gelu_fusion.onnx ${CMAKE_CURRENT_BINARY_DIR}/report_gelu \
+                     'Conv=5 Erf=2 Gelu=3 Add=3 Mul=4 Div=2 MatMul=1' Tanh Pow")
+set_tests_properties(report.gelu_fusion PROPERTIES LABELS report)
+
+# opt_fuse_layernorm (make_models.py layernorm_fusion): two decomposed LayerNorms over the last axis and
+# one LayerNorm2d (Transpose, LayerNorm, Transpose) become LayerNormalization nodes, the last reading NCHW;
+# a fourth is fused but keeps its Transposes (its output has a second reader); the near misses (a ReduceMean
+# over axis 1, a difference that is a graph output) keep all their nodes.
+add_test(NAME report.layernorm_fusion
+  COMMAND bash -c "/usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/op_models/make_models.py layernorm_fusion \
+                     ${CMAKE_CURRENT_BINARY_DIR}/layernorm_fusion.onnx && bash ${_rep} $<TARGET_FILE:onnx2c> \
+                     ${CMAKE_CURRENT_BINARY_DIR}/layernorm_fusion.onnx ${CMAKE_CURRENT_BINARY_DIR}/report_ln \
+                     'Relu=1 Sqrt=2 Pow=2 Add=4 Sub=2 Mul=2 Div=2 LayerNormalization=4 Transpose=2 ReduceMean=4'")
+set_tests_properties(report.layernorm_fusion PROPERTIES LABELS report)
+
+# A ConvNeXt CNBlock and a downsampling LayerNorm2d as torchvision exports them at opset 13 (make_models.py
+# convnext_block): 35 kernels node by node, 12 with the passes (LayerNorms one node each, the downsampling
+# one without its Transposes, GELU in the bias Add's epilogue).
+add_test(NAME report.convnext_block
+  COMMAND bash -c "/usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/op_models/make_models.py convnext_block \
+                     ${CMAKE_CURRENT_BINARY_DIR}/convnext_block.onnx && bash ${_rep} $<TARGET_FILE:onnx2c> \
+                     ${CMAKE_CURRENT_BINARY_DIR}/convnext_block.onnx ${CMAKE_CURRENT_BINARY_DIR}/report_cnx \
+                     'Conv=2 Add=3 Mul=1 LayerNormalization=2 Transpose=2 MatMul=2' Erf ReduceMean Sqrt Pow")
+set_tests_properties(report.convnext_block PROPERTIES LABELS report)
+
 if(ONNX2C_MODEL_TESTS)
   # case | expected kernels | forbidden stand-alone kernels
   foreach(c

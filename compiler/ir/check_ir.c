@@ -165,7 +165,7 @@ static void check_node(Checker *c, const Node *n, int pos)
 	for (int i = 0; i < n->ncovers; i++)
 		if (!n->covers || !n->covers[i] || !n->covers[i][0])
 			problem(c, "%s: covers entry %d is empty", node_str(n), i);
-	if ((unsigned)n->act.kind > ACT_SILU)
+	if ((unsigned)n->act.kind > ACT_LAST)
 		problem(c, "%s has activation kind %d", node_str(n), (int)n->act.kind);
 
 	if (c->stage < IR_TYPED)

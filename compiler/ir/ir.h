@@ -197,7 +197,9 @@ int attr_floats(const Node *n, const char *name, float *out, int max);
  * y = act(alpha_res * acc + bias + residual) - see templates. */
 typedef enum { ACT_NONE, ACT_RELU, ACT_CLIP, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH,
 	ACT_HARD_SIGMOID, ACT_HARD_SWISH,
-	ACT_SILU /* x * sigmoid(x): opt_fuse_swish */ } ActKind;
+	ACT_SILU, /* x * sigmoid(x): opt_fuse_swish */
+	ACT_GELU, ACT_GELU_TANH /* x Phi(x), and its tanh approximation: opt_fuse_gelu, Gelu */ } ActKind;
+#define ACT_LAST ACT_GELU_TANH
 typedef struct Act {
 	ActKind kind;
 	float a, b;           /* CLIP: min,max; LEAKY: alpha; HARD_SIGMOID: alpha,beta */
@@ -350,12 +352,14 @@ void check_ops(Graph *g);             /* check.c: every op supported (all listed
 void infer_shapes(Graph *g);          /* infer.c: parse + infer + fold per node, in order */
 void fold_constants(Graph *g);        /* fold.c */
 void opt_dce(Graph *g);               /* opt_dce.c: remove nodes nothing reads */
+void opt_fuse_layernorm(Graph *g);    /* opt_fuse_layernorm.c: decomposed LayerNorm into one node; over channels */
 void opt_fold_pad(Graph *g);          /* opt_fold_pad.c: zero Pad into the Conv/AveragePool after it */
 void opt_fold_bn(Graph *g);           /* opt_fold_bn.c: BatchNormalization into the Conv before it */
 void opt_matmul_bias(Graph *g);       /* opt_matmul_bias.c: MatMul + constant Add into one Gemm */
 void opt_fold_scale(Graph *g);        /* opt_fold_scale.c: Mul by a constant into the Conv before it */
 void opt_pool_conv(Graph *g);         /* opt_pool_conv.c: AveragePool moved after the 1x1 Conv it feeds */
 void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
+void opt_fuse_gelu(Graph *g);         /* opt_fuse_gelu.c: GELU's erf and tanh forms into one activation */
 void opt_fuse_swish(Graph *g);        /* opt_fuse_swish.c: x * sigmoid(x), x * hardsigmoid(x) into x's producer */
 void opt_fuse_act(Graph *g);          /* opt_fuse_act.c: activations into their producer's epilogue */
 void opt_concat_inplace(Graph *g);    /* opt_concat.c: Concat inputs written into their output slices */

@@ -171,6 +171,7 @@ void spatial_emit_act_pass(Emit *e, const Node *n, int64_t count)
 	static const struct { ActKind kind; const char *name; } simd[] = {
 		{ ACT_SIGMOID, "O2C_ACT_SIGMOID" }, { ACT_SILU, "O2C_ACT_SILU" },
 		{ ACT_TANH, "O2C_ACT_TANH" }, { ACT_HARD_SWISH, "O2C_ACT_HARD_SWISH" },
+		{ ACT_GELU, "O2C_ACT_GELU" }, { ACT_GELU_TANH, "O2C_ACT_GELU_TANH" },
 	};
 	emit_team(e);
 	for (size_t i = 0; i < sizeof simd / sizeof simd[0]; i++)

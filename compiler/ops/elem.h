@@ -45,5 +45,7 @@ bool tensor_used(const Graph *g, const Tensor *t);
 
 /* fatal_node when a folded int64 value is the run-time batch (SYM_BATCH). */
 void check_not_batch(const Node *n, int64_t v);
+/* ops/unary.c: act(v) at compile time, in the float arithmetic of act_c_expr's C. */
+float act_eval(const Act *a, float v);
 
 #endif

@@ -15,7 +15,14 @@
  * float.
  *
  * Older opsets export LayerNorm decomposed (ReduceMean, Sub, Pow,
- * ReduceMean, Add, Sqrt, Div, Mul, Add); those nodes compile one by one.
+ * ReduceMean, Add, Sqrt, Div, Mul, Add): passes/opt_fuse_layernorm.c makes
+ * them one node again.  That pass also writes the internal attribute
+ * onnx2c_per_pixel = 1 for ConvNeXt's LayerNorm over channels (Transpose to
+ * NHWC, LayerNorm, Transpose back): the node then reads NCHW and normalises
+ * each pixel over C alone (axis 1, Scale and B of C values), a stride of H*W
+ * between a pixel's values; the kernel runs over blocks of pixels, so its
+ * inner loops are contiguous and vectorise.  The arithmetic per pixel is
+ * the same, in the same order, as a row of the channels-last node.
  */
 #include "elem.h"
 
@@ -24,7 +31,8 @@
 typedef struct {
 	int axis;
 	float eps;
-	int64_t rows, cols;
+	bool per_pixel; /* onnx2c_per_pixel: over axis 1 alone, NCHW */
+	int64_t outer, cols, inner; /* element (o, c, i) at (o * cols + c) * inner + i; inner = 1 unless per_pixel */
 } LayerNormP;
 
 void layernorm_parse(Graph *g, Node *n)
@@ -35,27 +43,34 @@ void layernorm_parse(Graph *g, Node *n)
 	int r = x->shape.rank;
 	if (r == 0)
 		fatal_node(n, "input '%s' is a scalar; LayerNormalization needs at least one axis", x->name);
-	p->axis = norm_axis(n, attr_int(n, "axis", -1), r, "axis");
+	p->per_pixel = attr_int(n, "onnx2c_per_pixel", 0) != 0;
+	p->axis = p->per_pixel ? 1 : norm_axis(n, attr_int(n, "axis", -1), r, "axis");
 	p->eps = attr_float(n, "epsilon", 1e-5f);
 	int64_t stash = attr_int(n, "stash_type", 1);
 	if (stash != 1)
 		fatal_unsupported(n, "stash_type %lld (only 1, float, is supported)", (long long)stash);
+	if (p->per_pixel && (r < 2 || n->nout > 1))
+		fatal_node(n, "onnx2c_per_pixel needs an input of rank 2 or more and no Mean or InvStdDev output");
 	check_batch_axis(n, x, p->axis, "LayerNormalization");
-	p->rows = p->cols = 1;
+	p->outer = p->cols = p->inner = 1;
 	for (int d = 0; d < r; d++) {
 		if (d < p->axis)
-			p->rows *= x->shape.d[d];
-		else
+			p->outer *= x->shape.d[d];
+		else if (d == p->axis || !p->per_pixel)
 			p->cols *= x->shape.d[d];
+		else
+			p->inner *= x->shape.d[d];
 	}
 	n->p = p;
 }
 
-/* The normalised shape: the input's dimensions from axis on. */
+/* The normalised shape: the input's dimensions from axis on ([C] per pixel). */
 static Shape norm_shape(const Node *n)
 {
 	const LayerNormP *p = n->p;
 	const Shape *xs = &n->in[0]->shape;
+	if (p->per_pixel)
+		return (Shape){ 1, { xs->d[1] } };
 	Shape s = { .rank = xs->rank - p->axis };
 	for (int d = p->axis; d < xs->rank; d++)
 		s.d[d - p->axis] = xs->d[d];
@@ -115,19 +130,22 @@ bool layernorm_fold(Graph *g, Node *n)
 	const float *x = tensor_f32(n->in[0]);
 	const float *w = row_params(n, 1);
 	const float *b = n->nin > 2 && n->in[2] ? row_params(n, 2) : NULL;
-	float *y = xalloc((size_t)(p->rows * p->cols) * sizeof *y + 1);
-	float *mean = xalloc((size_t)p->rows * sizeof *mean), *inv = xalloc((size_t)p->rows * sizeof *inv);
-	for (int64_t r = 0; r < p->rows; r++) {
-		const float *xr = x + r * p->cols;
+	const int64_t rows = p->outer * p->inner, st = p->inner;
+	float *y = xalloc((size_t)(rows * p->cols) * sizeof *y + 1);
+	float *mean = xalloc((size_t)rows * sizeof *mean), *inv = xalloc((size_t)rows * sizeof *inv);
+	for (int64_t r = 0; r < rows; r++) {
+		const int64_t o = r / st, i = r % st; /* a row: its cols values st apart */
+		const float *xr = x + o * p->cols * st + i;
+		float *yr = y + o * p->cols * st + i;
 		double s = 0, v = 0;
 		for (int64_t c = 0; c < p->cols; c++)
-			s += xr[c];
+			s += xr[c * st];
 		double m = s / (double)p->cols;
 		for (int64_t c = 0; c < p->cols; c++)
-			v += (xr[c] - m) * (xr[c] - m);
+			v += (xr[c * st] - m) * (xr[c * st] - m);
 		double is = 1.0 / sqrt(v / (double)p->cols + p->eps);
 		for (int64_t c = 0; c < p->cols; c++)
-			y[r * p->cols + c] = (float)((xr[c] - m) * is * w[c] + (b ? b[c] : 0.0f));
+			yr[c * st] = (float)((xr[c * st] - m) * is * w[c] + (b ? b[c] : 0.0f));
 		mean[r] = (float)m;
 		inv[r] = (float)is;
 	}
@@ -149,6 +167,37 @@ static const char *param_ptr(Emit *e, const Node *n, int j)
 	return emit_weights(e, row_params(n, j), (size_t)((const LayerNormP *)n->p)->cols);
 }
 
+/* Per pixel: blocks of LN_PIX pixels, each pixel's sums in a lane of the block's arrays; the
+ * c loops run over contiguous pixels and vectorise. */
+#define LN_PIX 32
+
+static void emit_per_pixel(Emit *e, const LayerNormP *p, const char *b)
+{
+	const long long C = p->cols, HW = p->inner, nblk = (p->inner + LN_PIX - 1) / LN_PIX;
+	if (p->outer * nblk > 1 && p->outer * p->cols * p->inner >= ELT_PAR_MIN) {
+		emit_team(e);
+		emitf(e, "\tO2C_OMP(for nowait)\n");
+	}
+	emitf(e, "\tfor (ptrdiff_t q = 0; q < %lld; q++) {\n", (long long)p->outer * nblk);
+	emitf(e, "\t\tconst ptrdiff_t o = q / %lld, i0 = q %% %lld * %d;\n", nblk, nblk, LN_PIX);
+	emitf(e, "\t\tconst ptrdiff_t np = %lld - i0 < %d ? %lld - i0 : %d;\n", HW, LN_PIX, HW, LN_PIX);
+	emitf(e, "\t\tconst float *x = in0 + o * %lld + i0;\n\t\tfloat *y = out0 + o * %lld + i0;\n", C * HW, C * HW);
+	emitf(e, "\t\tfloat m[%d] = { 0 }, v[%d] = { 0 };\n", LN_PIX, LN_PIX);
+	emitf(e, "\t\tfor (ptrdiff_t c = 0; c < %lld; c++)\n", C);
+	emitf(e, "\t\t\tfor (ptrdiff_t i = 0; i < np; i++)\n\t\t\t\tm[i] += x[c * %lld + i];\n", HW);
+	emitf(e, "\t\tfor (ptrdiff_t i = 0; i < np; i++)\n\t\t\tm[i] /= %s;\n", c_float((float)C));
+	emitf(e, "\t\tfor (ptrdiff_t c = 0; c < %lld; c++)\n", C);
+	emitf(e, "\t\t\tfor (ptrdiff_t i = 0; i < np; i++)\n");
+	emitf(e, "\t\t\t\tv[i] += (x[c * %lld + i] - m[i]) * (x[c * %lld + i] - m[i]);\n", HW, HW);
+	emitf(e, "\t\tfor (ptrdiff_t i = 0; i < np; i++)\n\t\t\tv[i] = 1.0f / sqrtf(v[i] / %s + %s);\n",
+	      c_float((float)C), c_float(p->eps));
+	emitf(e, "\t\tfor (ptrdiff_t c = 0; c < %lld; c++)\n", C);
+	emitf(e, "\t\t\tfor (ptrdiff_t i = 0; i < np; i++)\n");
+	emitf(e, "\t\t\t\ty[c * %lld + i] = (x[c * %lld + i] - m[i]) * v[i] * w[c]%s;\n", HW, HW,
+	      b ? " + b[c]" : "");
+	emitf(e, "\t}\n");
+}
+
 void layernorm_emit(Emit *e, Node *n)
 {
 	const LayerNormP *p = n->p;
@@ -158,11 +207,15 @@ void layernorm_emit(Emit *e, Node *n)
 	emitf(e, "\tconst float *restrict w = %s;\n", w);
 	if (b)
 		emitf(e, "\tconst float *restrict b = %s;\n", b);
-	if (p->rows * p->cols >= ELT_PAR_MIN && p->rows > 1) {
+	if (p->per_pixel) {
+		emit_per_pixel(e, p, b);
+		return;
+	}
+	if (p->outer * p->cols >= ELT_PAR_MIN && p->outer > 1) {
 		emit_team(e);
 		emitf(e, "\tO2C_OMP(for nowait)\n");
 	}
-	emitf(e, "\tfor (ptrdiff_t r = 0; r < %lld; r++) {\n", (long long)p->rows);
+	emitf(e, "\tfor (ptrdiff_t r = 0; r < %lld; r++) {\n", (long long)p->outer);
 	emitf(e, "\t\tconst float *x = in0 + r * %s;\n\t\tfloat *y = out0 + r * %s;\n", cols, cols);
 	emitf(e, "\t\tfloat s = 0.0f, v = 0.0f;\n");
 	emitf(e, "\t\tfor (ptrdiff_t c = 0; c < %s; c++)\n\t\t\ts += x[c];\n", cols);

@@ -3,13 +3,14 @@
  * CNNs and transformers: Erf, Gelu (opset 20, exact and tanh forms), Log,
  * Reciprocal, and Pow with broadcasting.
  *
- * The generated C calls erff, tanhf, logf and powf from <math.h> (C99);
- * folding uses the same float functions, so a folded constant and a
- * computed tensor agree.  Pow with a constant exponent of 1, 2, 3, 0.5 or -1
- * (PyTorch's LayerNorm before opset 17 squares with Pow 2; LocalResponseNorm
- * raises to 0.75) becomes plain arithmetic, which is exact where powf is
- * only correctly rounded; other exponents call powf.  An integer exponent
- * constant is read as float, since the result has the base's type.
+ * The generated C calls erff, logf and powf from <math.h> (C99), and Gelu
+ * the erfcf or expf of its activation (ops/unary.c); folding uses the same
+ * float functions, so a folded constant and a computed tensor agree.  Pow
+ * with a constant exponent of 1, 2, 3, 0.5 or -1 (PyTorch's LayerNorm
+ * before opset 17 squares with Pow 2; LocalResponseNorm raises to 0.75)
+ * becomes plain arithmetic, which is exact where powf is only correctly
+ * rounded; other exponents call powf.  An integer exponent constant is read
+ * as float, since the result has the base's type.
  */
 #include "elem.h"
 
@@ -20,17 +21,23 @@
 
 typedef enum { M_ERF, M_GELU, M_GELU_TANH, M_LOG, M_RECIP } MKind;
 
-/* sqrt(2/pi) and 1/sqrt(2) as float literals */
-#define GELU_K "0.797884561f"
-#define INV_SQRT2 "0.707106781f"
+/* Gelu is an activation (ACT_GELU, ACT_GELU_TANH): ops/unary.c defines its
+ * arithmetic once, for this standalone operator and for a Gelu fused into a
+ * producer's epilogue (opt_fuse_act, opt_fuse_gelu) alike. */
+static Act gelu_of(MKind k)
+{
+	return (Act){ k == M_GELU ? ACT_GELU : ACT_GELU_TANH, 0, 0 };
+}
 
 static const char *math_expr(MKind k, const char *v)
 {
 	switch (k) {
 	case M_ERF: return xsprintf("erff(%s)", v);
-	case M_GELU: return xsprintf("0.5f * %s * (1.0f + erff(%s * " INV_SQRT2 "))", v, v);
-	case M_GELU_TANH:
-		return xsprintf("0.5f * %s * (1.0f + tanhf(" GELU_K " * (%s + 0.044715f * %s * %s * %s)))", v, v, v, v, v);
+	case M_GELU:
+	case M_GELU_TANH: {
+		const Act a = gelu_of(k);
+		return act_c_expr(&a, v);
+	}
 	case M_LOG: return xsprintf("logf(%s)", v);
 	case M_RECIP: return xsprintf("1.0f / %s", v);
 	}
@@ -42,8 +49,11 @@ static float math_eval(MKind k, float v)
 {
 	switch (k) {
 	case M_ERF: return erff(v);
-	case M_GELU: return 0.5f * v * (1.0f + erff(v * 0.707106781f));
-	case M_GELU_TANH: return 0.5f * v * (1.0f + tanhf(0.797884561f * (v + 0.044715f * v * v * v)));
+	case M_GELU:
+	case M_GELU_TANH: {
+		const Act a = gelu_of(k);
+		return act_eval(&a, v);
+	}
 	case M_LOG: return logf(v);
 	case M_RECIP: return 1.0f / v;
 	}
@@ -93,6 +103,16 @@ void gelu_parse(Graph *g, Node *n)
 	if (strcmp(a, "none") && strcmp(a, "tanh"))
 		fatal_node(n, "attribute approximate='%s' is not one of 'none', 'tanh'", a);
 	math_set(n, strcmp(a, "tanh") ? M_GELU : M_GELU_TANH);
+}
+
+/* Gelu's `act` FACT: fusable on float data, the form its attribute names. */
+bool gelu_act(const Node *n, Act *a)
+{
+	const char *m = attr_string(n, "approximate", "none");
+	if (strcmp(m, "none") && strcmp(m, "tanh"))
+		return false;
+	*a = gelu_of(strcmp(m, "tanh") ? M_GELU : M_GELU_TANH);
+	return true;
 }
 
 #define MATH_HOOKS(pfx)                                                    \

@@ -7,13 +7,17 @@
  * (relu_act, clip_act, ...), computed by act_c_expr (the C expression) and
  * act_eval (its compile-time value).  The same definition serves an
  * activation fused into a Conv/Gemm epilogue and the standalone operator, so
- * the two paths cannot drift apart.  The other unary operators sit in one
- * small table next to them.  Neg, Abs and Relu also fold int64 constants.
+ * the two paths cannot drift apart (GELU too: ops/math.c's Gelu and
+ * opt_fuse_gelu's fused form use ACT_GELU and ACT_GELU_TANH from here).  The
+ * other unary operators sit in one small table next to them.  Neg, Abs and
+ * Relu also fold int64 constants.
  */
 #include "elem.h"
 
 #include <float.h>
 #include <math.h>
+
+#define GELU_MINUS_INV_SQRT2 "(-0.707106781f)" /* -1/sqrt2 */
 
 typedef enum { U_ACT, U_ELU, U_EXP, U_SQRT, U_NEG, U_ABS } UKind;
 
@@ -53,6 +57,11 @@ const char *act_c_expr(const Act *a, const char *v)
 	case ACT_SILU:
 		/* the Sigmoid and the Mul it replaces (opt_fuse_swish) */
 		return xsprintf("(%s * o2c_sigmoidf(%s))", v, v);
+	case ACT_GELU:
+		/* x (1 + erf(x / sqrt2)) / 2 with 1 + erf(-z) as erfc(z): no cancellation for x < 0 */
+		return xsprintf("(0.5f * %s * erfcf(%s * " GELU_MINUS_INV_SQRT2 "))", v, v);
+	case ACT_GELU_TANH:
+		return xsprintf("o2c_gelu_tanhf(%s)", v); /* templates/common.c */
 	}
 	UNREACHABLE();
 }
@@ -63,7 +72,7 @@ const char *emit_act(const Act *a, const char *v)
 }
 
 /* The compile-time twin of act_c_expr, in the same float arithmetic. */
-static float act_eval(const Act *a, float v)
+float act_eval(const Act *a, float v)
 {
 	switch (a->kind) {
 	case ACT_NONE: return v;
@@ -75,6 +84,12 @@ static float act_eval(const Act *a, float v)
 	case ACT_HARD_SIGMOID: return fmaxf(0.0f, fminf(1.0f, a->a * v + a->b));
 	case ACT_HARD_SWISH: return v * fmaxf(0.0f, fminf(1.0f, (1.0f / 6.0f) * v + 0.5f));
 	case ACT_SILU: return v * (1.0f / (1.0f + expf(-v)));
+	case ACT_GELU: return 0.5f * v * erfcf(v * -0.707106781f);
+	case ACT_GELU_TANH: {
+		/* o2c_gelu_tanhf */
+		const float u2 = v * (1.59576912f + 0.0713548162f * v * v), e = expf(-fabsf(u2));
+		return (u2 >= 0.0f ? v : v * e) / (1.0f + e);
+	}
 	}
 	UNREACHABLE();
 }

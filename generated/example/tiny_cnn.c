@@ -282,6 +282,14 @@ O2C_UNUSED static float o2c_sigmoidf(float x)
 	return 1.0f / (1.0f + expf(-x));
 }
 
+/* GELU's tanh form, x (1 + tanh u) / 2 = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3), from
+ * e = e^(-|2u|): no cancellation in 1 + tanh u, and no overflow of e^(-2u) for x < -10 */
+O2C_UNUSED static float o2c_gelu_tanhf(float x)
+{
+	const float u2 = x * (1.59576912f + 0.0713548162f * x * x), e = expf(-fabsf(u2));
+	return (u2 >= 0.0f ? x : x * e) / (1.0f + e);
+}
+
 O2C_UNUSED static float o2c_minf(float a, float b) { return a < b ? a : b; }
 O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
 

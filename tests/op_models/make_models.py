@@ -69,6 +69,70 @@ def gelu_decomposed():
                  [("x", ["N", 4, 6])], [("y", ["N", 4, 6])], 13)
 
 
+def gelu_erf_nodes(x, y, p, div=True, half="end", s2=np.sqrt(2)):
+    """x (1 + erf(x / sqrt2)) / 2 in five nodes (names prefixed p): Div or Mul by 1/sqrt2; the 0.5
+    on the product (end), on x (x) or on 1 + erf (a); operands in both orders"""
+    nodes = [const(p + "s2", np.float32(s2 if div else 1 / s2)), const(p + "one", np.float32(1)),
+             const(p + "half", np.float32(0.5)),
+             N("Div", [x, p + "s2"], [p + "d"]) if div else N("Mul", [p + "s2", x], [p + "d"]),
+             N("Erf", [p + "d"], [p + "e"]), N("Add", [p + "one", p + "e"], [p + "a"])]
+    if half == "end":
+        return nodes + [N("Mul", [x, p + "a"], [p + "m"]), N("Mul", [p + "m", p + "half"], [y])]
+    if half == "x":
+        return nodes + [N("Mul", [p + "half", x], [p + "h"]), N("Mul", [p + "a", p + "h"], [y])]
+    return nodes + [N("Mul", [p + "a", p + "half"], [p + "ah"]), N("Mul", [x, p + "ah"], [y])]
+
+
+def gelu_tanh_nodes(x, y, p, cube="pow"):
+    """x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, x^3 as Pow 3 (an int64 exponent) or x * (x * x)"""
+    nodes = [const(p + "c", np.float32(0.044715)), const(p + "k", np.float32(np.sqrt(2 / np.pi))),
+             const(p + "one", np.float32(1)), const(p + "half", np.float32(0.5))]
+    if cube == "pow":
+        nodes += [const(p + "three", np.int64(3)), N("Pow", [x, p + "three"], [p + "x3"])]
+    else:
+        nodes += [N("Mul", [x, x], [p + "x2"]), N("Mul", [x, p + "x2"], [p + "x3"])]
+    return nodes + [N("Mul", [p + "c", p + "x3"], [p + "cx3"]), N("Add", [p + "cx3", x], [p + "i"]),
+                    N("Mul", [p + "i", p + "k"], [p + "u"]), N("Tanh", [p + "u"], [p + "t"]),
+                    N("Add", [p + "t", p + "one"], [p + "a"]), N("Mul", [p + "a", p + "half"], [p + "ah"]),
+                    N("Mul", [x, p + "ah"], [y])]
+
+
+def conv_node(x, y, w, b=None, pad=0):
+    return N("Conv", [x, w] + ([b] if b else []), [y], pads=[pad] * 4)
+
+
+@case
+def gelu_fusion():
+    # opt_fuse_gelu: the erf and tanh forms in the epilogue of a Conv, a MatMul and an Add, as a Gelu node
+    # where x has no producer to take it or has another reader; and near misses that must stay as they are:
+    # Div by 1.5, an Erf output that is also a graph output (report.gelu_fusion counts the kernels)
+    r = lambda *s: rng.standard_normal(s).astype(np.float32)
+    nodes = [conv_node("x", "c1", "w3a", "b1", pad=1)] + gelu_erf_nodes("c1", "y1", "g1")
+    nodes += [N("MatMul", ["z", "wm"], ["mm"])] + gelu_erf_nodes("mm", "y2", "g2", div=False, half="x")
+    nodes += [conv_node("x", "c3", "w1a")] + gelu_tanh_nodes("c3", "y3", "g3")
+    nodes += [N("Add", ["z", "bz"], ["az"])] + gelu_tanh_nodes("az", "y4", "g4", cube="mul")
+    nodes += [conv_node("x", "c5", "w1b")] + gelu_erf_nodes("c5", "y5", "g5", s2=1.5)
+    nodes += [conv_node("x", "c6", "w1c")] + gelu_erf_nodes("c6", "y6", "g6", half="a")
+    nodes += gelu_erf_nodes("z", "y7", "g7", half="a") + gelu_tanh_nodes("z", "y8", "g8")
+    nodes += [conv_node("x", "c9", "w3b", pad=1)] + gelu_erf_nodes("c9", "y9", "g9")
+    xs, zs = ["N", 4, 5, 5], ["N", 6, 8]
+    outs = [("y1", xs), ("y2", zs), ("y3", xs), ("y4", zs), ("y5", xs), ("y6", xs), ("g6e", xs), ("y7", zs),
+            ("y8", zs), ("y9", xs), ("c9", xs)]
+    return model(nodes, [("x", xs), ("z", zs)], outs, 13,
+                 inits=[("w3a", r(4, 4, 3, 3)), ("b1", r(4)), ("wm", r(8, 8)), ("w1a", r(4, 4, 1, 1)),
+                        ("bz", r(8)), ("w1b", r(4, 4, 1, 1)), ("w1c", r(4, 4, 1, 1)), ("w3b", r(4, 4, 3, 3))])
+
+
+@case
+def gelu_op_fused():
+    # opset 20's Gelu after a Conv and a MatMul: opt_fuse_act puts it in their epilogue
+    r = lambda *s: rng.standard_normal(s).astype(np.float32)
+    return model([N("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]), N("Gelu", ["c"], ["y"]),
+                  N("MatMul", ["z", "wm"], ["m"]), N("Gelu", ["m"], ["y2"], approximate="tanh")],
+                 [("x", ["N", 3, 6, 6]), ("z", ["N", 5, 8])], [("y", ["N", 4, 6, 6]), ("y2", ["N", 5, 8])], 20,
+                 inits=[("w", r(4, 3, 3, 3)), ("b", r(4)), ("wm", r(8, 8))])
+
+
 @case
 def reduce_logsumexp():
     # x * 40 reaches |x| > 88, where exp overflows float without the max shift
@@ -171,6 +235,70 @@ def layernorm_decomposed():
     return model(nodes, [("x", ["N", 9, c])], [("y", ["N", 9, c])], 13,
                  inits=[("w", rng.standard_normal(c).astype(np.float32)),
                         ("b", rng.standard_normal(c).astype(np.float32))])
+
+
+def ln_nodes(x, y, p, axis=-1, square="pow", w=None, b=None, eps=1e-6, eps_first=False):
+    """LayerNorm as torch exports it before opset 17 (names prefixed p); square: Pow 2 or d * d"""
+    nodes = [N("ReduceMean", [x], [p + "m"], axes=[axis]), N("Sub", [x, p + "m"], [p + "d"]),
+             const(p + "eps", np.float32(eps))]
+    if square == "pow":
+        nodes += [const(p + "two", np.float32(2)), N("Pow", [p + "d", p + "two"], [p + "sq"])]
+    else:
+        nodes += [N("Mul", [p + "d", p + "d"], [p + "sq"])]
+    nodes += [N("ReduceMean", [p + "sq"], [p + "v"], axes=[axis]),
+              N("Add", [p + "eps", p + "v"] if eps_first else [p + "v", p + "eps"], [p + "ve"]),
+              N("Sqrt", [p + "ve"], [p + "sd"])]
+    out = p + "n" if w else y
+    nodes += [N("Div", [p + "d", p + "sd"], [out])]
+    if w:
+        nodes += [N("Mul", [w, out], [p + "s" if b else y])]
+    if b:
+        nodes += [N("Add", [p + "s", b], [y])]
+    return nodes
+
+
+@case
+def layernorm_fusion():
+    # opt_fuse_layernorm: LayerNorm over the last axis with d * d, no affine, a [1,1,C] weight and eps first;
+    # LayerNorm2d (Transpose, LayerNorm, Transpose back) in NCHW per pixel; near misses that stay as they are:
+    # a ReduceMean over axis 1, a d that is also a graph output, a LayerNorm whose output is read beside the
+    # Transpose back (report.layernorm_fusion counts the kernels)
+    c = 12
+    r = lambda *s: rng.standard_normal(s).astype(np.float32)
+    nodes = ln_nodes("x", "y1", "a", square="mul", eps=1e-5)
+    nodes += ln_nodes("x", "y2", "b", w="w13", eps_first=True)
+    nodes += ln_nodes("x", "y3", "c", axis=1, w="w9", b="b9")
+    nodes += ln_nodes("x", "y4", "e", w="w", b="b")
+    nodes += [N("Transpose", ["img"], ["t1"], perm=[0, 2, 3, 1])] + ln_nodes("t1", "l1", "f", w="w", b="b") + \
+        [N("Transpose", ["l1"], ["y5"], perm=[0, 3, 1, 2])]
+    nodes += [N("Transpose", ["img"], ["t2"], perm=[0, 2, 3, 1])] + ln_nodes("t2", "l2", "g", w="w", b="b") + \
+        [N("Transpose", ["l2"], ["y6"], perm=[0, 3, 1, 2]), N("Relu", ["l2"], ["y7"])]
+    xs, ims = ["N", 9, c], ["N", c, 5, 7]
+    return model(nodes, [("x", xs), ("img", ims)],
+                 [("y1", xs), ("y2", xs), ("y3", xs), ("y4", xs), ("ed", xs), ("y5", ims), ("y6", ims),
+                  ("y7", ["N", 5, 7, c])], 13,
+                 inits=[("w13", r(1, 1, c)), ("w9", r(9, 1)), ("b9", r(9, 1)), ("w", r(c)), ("b", r(c))])
+
+
+@case
+def convnext_block():
+    # one ConvNeXt CNBlock as torchvision exports it at opset 13 (depthwise 7x7, LayerNorm channels-last,
+    # Linear 4C, GELU, Linear C, layer scale, residual), then a downsampling LayerNorm2d and 2x2 conv
+    # (report.convnext_block counts the kernels the passes leave)
+    c = 16
+    r = lambda *s: rng.standard_normal(s).astype(np.float32)
+    nodes = [N("Conv", ["x", "wdw", "bdw"], ["dw"], group=c, pads=[3, 3, 3, 3]),
+             N("Transpose", ["dw"], ["t"], perm=[0, 2, 3, 1])] + ln_nodes("t", "ln", "n", w="lw", b="lb")
+    nodes += [N("MatMul", ["ln", "w1"], ["m1"]), N("Add", ["b1", "m1"], ["a1"])] + gelu_erf_nodes("a1", "g", "ge")
+    nodes += [N("MatMul", ["g", "w2"], ["m2"]), N("Add", ["b2", "m2"], ["a2"]),
+              N("Transpose", ["a2"], ["tb"], perm=[0, 3, 1, 2]), N("Mul", ["tb", "gamma"], ["ls"]),
+              N("Add", ["ls", "x"], ["blk"]), N("Transpose", ["blk"], ["t2"], perm=[0, 2, 3, 1])]
+    nodes += ln_nodes("t2", "ln2", "d", w="dw_", b="db") + [N("Transpose", ["ln2"], ["t3"], perm=[0, 3, 1, 2]),
+                                                           N("Conv", ["t3", "wd", "bd"], ["y"], strides=[2, 2])]
+    return model(nodes, [("x", ["N", c, 8, 8])], [("y", ["N", 2 * c, 4, 4])], 13,
+                 inits=[("wdw", r(c, 1, 7, 7)), ("bdw", r(c)), ("lw", r(c)), ("lb", r(c)), ("w1", r(c, 4 * c)),
+                        ("b1", r(4 * c)), ("w2", r(4 * c, c)), ("b2", r(c)), ("gamma", r(c, 1, 1)),
+                        ("dw_", r(c)), ("db", r(c)), ("wd", r(2 * c, c, 2, 2)), ("bd", r(2 * c))])
 
 
 @case
