@@ -1,6 +1,7 @@
 /*
  * ops/misc.c - operators that (at inference) do not change values:
- * Dropout and Identity, which are views of their input, and Cast.
+ * Dropout and Identity, which are views of their input, and Cast.  Dropout
+ * in training mode is accepted only with a constant ratio of 0.
  *
  * Cast matters mostly at compile time: exporters cast int64 shape values
  * to int32/float and back, and those constants fold here for any numeric
@@ -10,6 +11,22 @@
 #include "elem.h"
 
 /* ---- Dropout: identity at inference ------------------------------------ */
+
+/* True when the ratio input is a constant 0: then even training mode keeps
+ * every element and scales by 1/(1-0), the identity.  torchvision's Swin
+ * exports its attention dropout so (F.dropout(p=0.0) with the default
+ * training=True). */
+static bool zero_ratio(const Node *n)
+{
+	const Tensor *r = n->nin > 1 ? n->in[1] : NULL;
+	if (!r || !tensor_is_const(r) || shape_numel(&r->shape) != 1)
+		return false;
+	if (r->dtype == DT_FLOAT)
+		return ((const float *)r->data)[0] == 0.0f;
+	if (r->dtype == DT_DOUBLE)
+		return ((const double *)r->data)[0] == 0.0;
+	return false;
+}
 
 void dropout_parse(Graph *g, Node *n)
 {
@@ -25,8 +42,9 @@ void dropout_parse(Graph *g, Node *n)
 			fatal_node(n, "training_mode '%s' must be a boolean scalar", t->name);
 		const unsigned char *b = t->data;
 		for (size_t i = 0; i < dtype_size(t->dtype); i++)
-			if (b[i])
-				fatal_unsupported(n, "training_mode is true; only inference is compiled");
+			if (b[i] && !zero_ratio(n))
+				fatal_unsupported(n, "training_mode is true; only inference is compiled (or a constant "
+				                     "ratio of 0, which drops nothing)");
 	}
 }
 
