@@ -1,7 +1,8 @@
 # The int8 kernels (templates/int8/qpool.c, qconvert.c, qdw.c) against ONNX
 # Runtime itself: tests/int8_ort/check.py runs one-node QLinearAveragePool,
-# QLinearGlobalAveragePool, MaxPool, QuantizeLinear, DequantizeLinear and
-# depthwise QLinearConv models under onnxruntime-node and the same operations
+# QLinearGlobalAveragePool, MaxPool, QuantizeLinear, DequantizeLinear,
+# depthwise QLinearConv and DequantizeLinear -> GlobalAveragePool (float) models
+# under onnxruntime-node and the same operations
 # through tests/int8_ort/harness.c, and requires equal outputs.  Label kernel;
 # exit 77 (skipped) without ONNX Runtime or onnx.
 if(NOT DEFINED ONNX2C_PYTHON)

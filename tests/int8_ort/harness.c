@@ -5,6 +5,7 @@
  * out, through the kernels' own relayouts; one operation per run:
  *   avg|max N C H W KH KW SH SW PT PL PB PR cip x_scale x_zp y_scale y_zp IN OUT
  *   gap N C HW x_scale x_zp y_scale y_zp IN OUT
+ *   gapf N C HW x_scale x_zp IN OUT                 (u8 -> float)
  *   q|dq n scale zp flip IN OUT
  *   dw N C H W K S D P x_scale x_zp y_scale y_zp X W WSCALE BIAS OUT
  * dw folds the bias and the multipliers as the compiler is to: bias - x_zp *
@@ -75,6 +76,18 @@ static int gap(char **v) /* v: N C HW xs xzp ys yzp IN OUT */
 	return 0;
 }
 
+static int gapf(char **v) /* v: N C HW xs xzp IN OUT */
+{
+	const int N = atoi(v[0]), C = atoi(v[1]), HW = atoi(v[2]);
+	uint8_t *x = load(v[5], (size_t)N * C * HW), *xh = malloc((size_t)N * C * HW);
+	float *y = malloc((size_t)N * C * sizeof(float));
+	o2c_q_nchw_nhwc(x, xh, N, C, HW, 0, C);
+	o2c_qgavgpool_f32(xh, y, N, C, HW, (float)atof(v[3]), atoi(v[4]), C);
+	save(v[6], y, (size_t)N * C * sizeof(float));
+	free(x), free(xh), free(y);
+	return 0;
+}
+
 static int convert(char **v, int quantize) /* v: n scale zp flip IN OUT */
 {
 	const size_t n = (size_t)atol(v[0]);
@@ -136,7 +149,7 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *op;
 		int nargs;
-	} ops[] = { { "avg", 19 }, { "max", 19 }, { "gap", 9 }, { "q", 6 }, { "dq", 6 }, { "dw", 17 } };
+	} ops[] = { { "avg", 19 }, { "max", 19 }, { "gap", 9 }, { "q", 6 }, { "dq", 6 }, { "dw", 17 }, { "gapf", 7 } };
 	for (size_t i = 0; argc > 1 && i < sizeof ops / sizeof *ops; i++)
 		if (!strcmp(argv[1], ops[i].op)) {
 			if (argc != ops[i].nargs + 2)
@@ -148,7 +161,8 @@ int main(int argc, char **argv)
 			case 2: return gap(v);
 			case 3:
 			case 4: return convert(v, i == 3);
-			default: return dw(v);
+			case 5: return dw(v);
+			default: return gapf(v);
 			}
 		}
 	fprintf(stderr, "usage: see tests/int8_ort/harness.c\n");
