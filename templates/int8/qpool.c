@@ -196,6 +196,13 @@ O2C_UNUSED static void o2c_qmaxpool_ukernel_avx2(const uint8_t *x, int nky, int 
 				v = _mm256_max_epu8(v, _mm256_loadu_si256((const __m256i *)(x + i * rs + j * cs + c0)));
 		_mm256_storeu_si256((__m256i *)(y + c0), v);
 	}
+	for (; c0 + 16 <= C; c0 += 16) {
+		__m128i v = _mm_setzero_si128();
+		for (int i = 0; i < nky; i++)
+			for (int j = 0; j < nkx; j++)
+				v = _mm_max_epu8(v, _mm_loadu_si128((const __m128i *)(x + i * rs + j * cs + c0)));
+		_mm_storeu_si128((__m128i *)(y + c0), v);
+	}
 	o2c_qmaxpool_ukernel_generic(x + c0, nky, nkx, rs, cs, C - c0, count, a, y + c0);
 }
 
