@@ -180,7 +180,14 @@ def main():
     ops = [n.op_type for n in m.graph.node]
     nbn_onnx = ops.count("BatchNormalization")
     if a.bn == "fold" and nbn_onnx:
-        sys.exit(f"export: --bn fold left {nbn_onnx} BatchNormalization nodes")
+        # a BN after a Conv must have been folded; one after a Concat or a ReLU (DenseNet's
+        # pre-activation norm1) cannot be, and stays as a node
+        producer = {o: n for n in m.graph.node for o in n.output}
+        after_conv = [n.name for n in m.graph.node if n.op_type == "BatchNormalization"
+                      and producer.get(n.input[0]) is not None and producer[n.input[0]].op_type == "Conv"]
+        if after_conv:
+            sys.exit(f"export: --bn fold left {len(after_conv)} BatchNormalization nodes after a Conv")
+        print(f"export: {nbn_onnx} BatchNormalization nodes stay (pre-activation: no Conv before them)")
     if a.bn == "keep" and nbn_onnx != nbn:
         sys.exit(f"export: --bn keep has {nbn_onnx} BatchNormalization nodes, the model {nbn}")
     os.replace(tmp, a.out)
