@@ -12,7 +12,8 @@ comparisons and boolean ops running on float tensors at run time (the data's
 tests all output bool, which onnx2c refuses as a graph output), Where with a
 run-time mask, Expand of a constant to a run-time batch, LayerNormalization
 channels-last and the decomposed form older opsets export, Pow as exporters
-use it, Resize and Einsum in the forms CNNs and attention use.  Where a case
+use it, Resize and Einsum in the forms CNNs and attention use, Mod, Range and
+ScatterND as Swin's index arithmetic and masks use them.  Where a case
 takes a symbolic batch N, tests/op_models.cmake runs it with --batch 2.
 tests/op_models.cmake registers one test per case (label `conformance`).
 """
@@ -389,6 +390,38 @@ def mixed_batch_inputs():
     # a run-time input without the batch axis is read whole by every sample (it was offset by the sample index)
     nodes = [N("Sub", ["x", "y"], ["z"]), N("Mul", ["y", "y"], ["w"])]
     return model(nodes, [("x", ["N", 3, 8]), ("y", [3, 8])], [("z", ["N", 3, 8]), ("w", [3, 8])], 13)
+
+
+@case
+def mod_scatternd_runtime():
+    # Mod (fmod=1) and ScatterND on run-time float data: a batched Mod with a broadcast divisor, and
+    # ScatterND into an unbatched input with constant indices (k=2, a negative index; k=1 with add over
+    # a duplicate row)
+    nodes = [const("three", np.float32(3)), N("Mul", ["x", "three"], ["x3"]), N("Mod", ["x3", "div"], ["m"], fmod=1),
+             N("ScatterND", ["d", "i2", "u"], ["s"]),
+             N("ScatterND", ["d", "i1", "u2"], ["sa"], reduction="add")]
+    return model(nodes, [("x", ["N", 4, 5]), ("d", [4, 5]), ("u", [3]), ("u2", [3, 5])],
+                 [("m", ["N", 4, 5]), ("s", [4, 5]), ("sa", [4, 5])], 16,
+                 inits=[("div", np.array([1.25, -0.75, 2, 0.5, -3], np.float32)),
+                        ("i2", np.array([[1, 2], [-1, 0], [0, 4]], np.int64)),
+                        ("i1", np.array([[0], [2], [0]], np.int64))])
+
+
+@case
+def range_mod_mask():
+    # constant index arithmetic folded at compile time, as Swin's mask: Range (int64, and float whose
+    # steps accumulate in float as ONNX Runtime computes them), integer Mod with the divisor's sign,
+    # ScatterND into a constant, all added to run-time data
+    nodes = [const("s", np.int64(-7)), const("l", np.int64(13)), const("d", np.int64(1)),
+             N("Range", ["s", "l", "d"], ["r"]), const("k", np.int64(-4)), N("Mod", ["r", "k"], ["rm"]),
+             N("Cast", ["rm"], ["rf"], to=F),
+             const("fs", np.float32(0.3)), const("fl", np.float32(7)), const("fd", np.float32(0.1)),
+             N("Range", ["fs", "fl", "fd"], ["fr"]),
+             const("z", np.zeros((4, 5), np.float32)), const("si", np.array([[1, 1], [3, 4]], np.int64)),
+             const("su", np.array([100, -100], np.float32)), N("ScatterND", ["z", "si", "su"], ["mask"]),
+             N("Add", ["x", "rf"], ["y0"]), N("Add", ["y", "fr"], ["y1"]), N("Add", ["w", "mask"], ["y2"])]
+    return model(nodes, [("x", ["N", 20]), ("y", ["N", 67]), ("w", ["N", 4, 5])],
+                 [("y0", ["N", 20]), ("y1", ["N", 67]), ("y2", ["N", 4, 5])], 16)
 
 
 def qdq(x, name, scale, zp, dtype=np.uint8):
