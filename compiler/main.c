@@ -36,6 +36,8 @@ static void usage(FILE *f)
 "  -O0              no graph optimisations (plain node-by-node code)\n"
 "  --no-fuse=NAME   switch one pass off: dce, layernorm, pad, bn, scale, gemm, poolconv,\n"
 "                   residual, gelu, swish, act, concat (repeatable)\n"
+"  --winograd=N     3x3 convs may use Winograd F(NxN): 2 (default), 4 (faster, ~6x the\n"
+"                   rounding error of a direct conv per layer) or 0 (never)\n"
 "  --report         print every emitted kernel (covered nodes, shapes, MACs, memory) and totals\n"
 "  --dot FILE       write the optimised graph as Graphviz DOT\n"
 "  --train-head     cut off the classifier head: the model outputs features, the header\n"
@@ -210,6 +212,12 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			pass_on[p] = false;
+		} else if (!strncmp(a, "--winograd=", 11)) {
+			if (strcmp(a + 11, "0") && strcmp(a + 11, "2") && strcmp(a + 11, "4")) {
+				fprintf(stderr, "onnx2c: --winograd takes 0, 2 or 4 (the largest Winograd tile), got '%s'\n", a + 11);
+				return EXIT_USAGE;
+			}
+			g_winograd = atoi(a + 11);
 		} else if (!strcmp(a, "--report")) {
 			do_report = true;
 		} else if (!strcmp(a, "--dot") && next) {

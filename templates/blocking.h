@@ -24,6 +24,12 @@
 #define O2C_WINO_VMAX (16 * O2C_WINO_CMAX * 16)    /* its transformed input: 512 KB of stack */
 #define O2C_WINO4_CMAX 256                         /* most input channels of F(4x4): 16 tiles */
 #define O2C_WINO4_VMAX (36 * O2C_WINO4_CMAX * 16)  /* its transformed input: 576 KB of stack */
+#ifndef O2C_SUM_KB
+#define O2C_SUM_KB 128   /* taps per partial sum of the direct and cv microkernels (blocked summation) */
+#endif
+#ifndef O2C_WINO_KB
+#define O2C_WINO_KB 32   /* channels per chunk of the Winograd products' sums, each summed apart (precision) */
+#endif
 #define O2C_WINO_PADF 32 /* floats of padding per tile between transform positions (o2c_wino_vs adds <= 31) */
 
 /* conv/cv.c: small images, vectors over output channels */

@@ -74,6 +74,9 @@ void cleanup_done(Cleanup *c);     /* NULL is fine */
  * source: the generated .c file (estimated before it is written). */
 typedef struct { int64_t weights, arena, source; } Limits;
 extern Limits g_limits;
+/* --winograd=N: the largest Winograd tile the 3x3 convs may use: 0 none,
+ * 2 F(2x2) (the default), 4 F(4x4) (faster, less accurate: ops/conv.c). */
+extern int g_winograd;
 void check_limit(int64_t bytes, int64_t limit, const char *what, const char *option); /* fatal when over */
 bool parse_bytes(const char *s, int64_t *out); /* "123", "64K", "2G" (powers of 1024) */
 

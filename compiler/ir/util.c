@@ -141,6 +141,7 @@ int64_t checked_mul(int64_t a, int64_t b, const char *what)
 const char *g_model_path = "onnx2c";
 int g_errors;
 
+int g_winograd = 2;
 Limits g_limits = { .weights = (int64_t)4 << 30, .arena = (int64_t)16 << 30, .source = (int64_t)16 << 30 };
 
 void check_limit(int64_t bytes, int64_t limit, const char *what, const char *option)

@@ -85,7 +85,7 @@ bool conv_fold(Graph *g, Node *n)
  * O2C_WINO_VMAX). */
 static bool conv_use_wino(const Window *w, int64_t G, int64_t C, int64_t M)
 {
-	return G == 1 && w->k[0] == 3 && w->k[1] == 3 && w->s[0] == 1 && w->s[1] == 1 && w->d[0] == 1 && w->d[1] == 1 &&
+	return g_winograd >= 2 && G == 1 && w->k[0] == 3 && w->k[1] == 3 && w->s[0] == 1 && w->s[1] == 1 && w->d[0] == 1 && w->d[1] == 1 &&
 	       C >= 16 && C <= O2C_WINO_CMAX && M >= 16 && w->out[0] * w->out[1] >= 196;
 }
 
@@ -99,14 +99,21 @@ static bool conv_use_cv(const Window *w, int64_t G, int64_t M)
 	       w->k[0] * w->k[1] <= O2C_CV_KHWMAX;
 }
 
-/* F(4x4) rather than F(2x2) where its 4x larger transformed weights are
+/* F(4x4) only when asked for (--winograd=4): it is faster (36 products per
+ * 4x4 tile and channel, F(2x2) needs 64), but its transforms' coefficients
+ * (up to 8 and 1/24) amplify the products' roundings: a layer's error is
+ * ~6x the direct path's and ONNX Runtime's (relative RMS 1.1e-6 against
+ * 1.6e-7 on resnet50's 3x3 layers), enough for deep ResNets (resnet101,
+ * wide_resnet101_2) to drift past 1e-4 of ONNX Runtime.  F(2x2) with
+ * blocked sums is within 1.2x of ORT's per-layer error.
+ * Where it is on, F(4x4) rather than F(2x2) where its 4x larger transformed weights are
  * used often enough: at 14x14 (16 tiles of 4x4) a layer streams them from
  * memory and runs no faster than F(2x2) on one thread, with 2.25x the
  * weight traffic; from 20x20 on (28x28: 49 tiles) it wins.  Its kernel
  * holds 16 tiles of at most O2C_WINO4_CMAX channels. */
 static bool conv_use_wino4(const Window *w, int64_t C)
 {
-	return C <= O2C_WINO4_CMAX && ((w->out[0] + 3) / 4) * ((w->out[1] + 3) / 4) >= 25;
+	return g_winograd >= 4 && C <= O2C_WINO4_CMAX && ((w->out[0] + 3) / 4) * ((w->out[1] + 3) / 4) >= 25;
 }
 
 /* The Winograd products vectorised over 64 output channels (o2c_conv_wcv)

@@ -34,6 +34,8 @@
 /* ---- microkernels: JB pixels x 64 output channels ------------------------------------------- */
 
 /* acc[j][r] (+)= sum_k bp[k*ldb + j] * w[k*64 + r] for j < jb; first: from 0.
+ * The chunk's sum starts from zero and is added to acc at the end (blocked
+ * summation: its roundings do not scale with the earlier chunks' total).
  * pf: this call is the first to read this chunk of weights (prefetch them
  * ahead of use).  nw, nwl: nwl cache lines from nw that the thread will
  * read next (its next block's chunk), prefetched into L2 while this call
@@ -49,7 +51,7 @@ O2C_UNUSED static void o2c_conv_cv_ukernel_7x64_generic(const float *bp, int ldb
 	(void)pf, (void)nw, (void)nwl;
 	for (int j = 0; j < jb; j++)
 		for (int r = 0; r < O2C_CV_MV; r++)
-			a[j][r] = first ? 0.0f : acc[j * O2C_CV_MV + r];
+			a[j][r] = 0.0f;
 	for (int k = 0; k < kc; k++)
 		for (int j = 0; j < jb; j++) {
 			const float xv = bp[(size_t)k * ldb + j];
@@ -58,7 +60,7 @@ O2C_UNUSED static void o2c_conv_cv_ukernel_7x64_generic(const float *bp, int ldb
 		}
 	for (int j = 0; j < jb; j++)
 		for (int r = 0; r < O2C_CV_MV; r++)
-			acc[j * O2C_CV_MV + r] = a[j][r];
+			acc[j * O2C_CV_MV + r] = first ? a[j][r] : acc[j * O2C_CV_MV + r] + a[j][r];
 }
 
 #if defined(__AVX512F__)
@@ -72,7 +74,7 @@ O2C_INLINE void o2c_conv_cv_ukernel_7x64_avx512_jb(const float *bp, int ldb, con
 	for (int j = 0; j < JB; j++)
 		O2C_UNROLL
 		for (int v = 0; v < 4; v++)
-			a[j][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + j * O2C_CV_MV + 16 * v);
+			a[j][v] = _mm512_setzero_ps();
 	for (int k = 0; k < kc; k++) {
 		const float *wk = w + (size_t)k * O2C_CV_MV, *b = bp + (size_t)k * ldb;
 		if (pf && k + O2C_CV_PFD < kc)
@@ -96,7 +98,8 @@ O2C_INLINE void o2c_conv_cv_ukernel_7x64_avx512_jb(const float *bp, int ldb, con
 	for (int j = 0; j < JB; j++)
 		O2C_UNROLL
 		for (int v = 0; v < 4; v++)
-			_mm512_storeu_ps(acc + j * O2C_CV_MV + 16 * v, a[j][v]);
+			_mm512_storeu_ps(acc + j * O2C_CV_MV + 16 * v,
+			                 first ? a[j][v] : _mm512_add_ps(_mm512_loadu_ps(acc + j * O2C_CV_MV + 16 * v), a[j][v]));
 }
 
 O2C_UNUSED static void o2c_conv_cv_ukernel_7x64_avx512(const float *bp, int ldb, const float *w, int kc, float *acc,
@@ -144,9 +147,7 @@ O2C_UNUSED static void o2c_conv_cv_ukernel_7x64_avx2(const float *bp, int ldb, c
 			for (int j = 0; j < 4; j++)
 				O2C_UNROLL
 				for (int v = 0; v < 2; v++)
-					a[j][v] = first || j >= nj
-					              ? _mm256_setzero_ps()
-					              : _mm256_loadu_ps(acc + (j0 + j) * O2C_CV_MV + s + 8 * v);
+					a[j][v] = _mm256_setzero_ps();
 			for (int k = 0; k < kc; k++) {
 				const float *wk = w + (size_t)k * O2C_CV_MV + s, *b = bp + (size_t)k * ldb + j0;
 				const __m256 w0 = _mm256_loadu_ps(wk), w1 = _mm256_loadu_ps(wk + 8);
@@ -161,7 +162,10 @@ O2C_UNUSED static void o2c_conv_cv_ukernel_7x64_avx2(const float *bp, int ldb, c
 			for (int j = 0; j < nj; j++)
 				O2C_UNROLL
 				for (int v = 0; v < 2; v++)
-					_mm256_storeu_ps(acc + (j0 + j) * O2C_CV_MV + s + 8 * v, a[j][v]);
+					_mm256_storeu_ps(acc + (j0 + j) * O2C_CV_MV + s + 8 * v,
+					                 first ? a[j][v]
+					                       : _mm256_add_ps(_mm256_loadu_ps(acc + (j0 + j) * O2C_CV_MV + s + 8 * v),
+					                                       a[j][v]));
 		}
 }
 #endif
@@ -303,12 +307,27 @@ static void o2c_cv_store_all(float *out, int N, int M, int P, const float *bias,
 /* ---- dispatch: the microkernel for the target ISA ------------------------------------------- */
 
 #if defined(__AVX512F__)
-#define O2C_CONV_CV_UKERNEL o2c_conv_cv_ukernel_7x64_avx512
+#define O2C_CONV_CV_UKERNEL_ISA o2c_conv_cv_ukernel_7x64_avx512
 #elif defined(__AVX2__) && defined(__FMA__)
-#define O2C_CONV_CV_UKERNEL o2c_conv_cv_ukernel_7x64_avx2
+#define O2C_CONV_CV_UKERNEL_ISA o2c_conv_cv_ukernel_7x64_avx2
 #else
-#define O2C_CONV_CV_UKERNEL o2c_conv_cv_ukernel_7x64_generic
+#define O2C_CONV_CV_UKERNEL_ISA o2c_conv_cv_ukernel_7x64_generic
 #endif
+
+/* The driver's microkernel: the ISA's over blocks of O2C_SUM_KB taps, each
+ * summed from zero and added to acc (blocked summation, as conv/direct.c):
+ * a 7x7 layer's 4608 taps in one running sum had 4.5x ONNX Runtime's
+ * rounding error. */
+static void o2c_conv_cv_ukernel_sum(const float *bp, int ldb, const float *w, int kc, float *acc, int jb, int first,
+                                    int pf, const float *nw, int nwl)
+{
+	for (int k0 = 0; k0 < kc; k0 += O2C_SUM_KB) {
+		const int kb = kc - k0 < O2C_SUM_KB ? kc - k0 : O2C_SUM_KB, end = k0 + kb == kc;
+		O2C_CONV_CV_UKERNEL_ISA(bp + (size_t)k0 * ldb, ldb, w + (size_t)k0 * O2C_CV_MV, kb, acc, jb,
+		                        first && k0 == 0, pf, end ? nw : NULL, end ? nwl : 0);
+	}
+}
+#define O2C_CONV_CV_UKERNEL o2c_conv_cv_ukernel_sum
 
 /* ---- driver --------------------------------------------------------------------------------- */
 

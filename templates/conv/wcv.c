@@ -310,8 +310,14 @@ O2C_DRIVER void o2c_conv_wcv_run(const float *in, const float *U, const float *b
 				for (int g = 0; g < ng; g++) {
 					const int g0 = nt * g / ng, g1 = nt * (g + 1) / ng;
 					const int l0 = nlines * g / ng, l1 = nlines * (g + 1) / ng;
-					tile(Vt + xi * vx + g0, nt, w, C, Mb + (size_t)xi * mx + (size_t)g0 * O2C_CV_MV,
-					     g1 - g0, 1, g == 0, nw ? nw + (size_t)16 * l0 : NULL, l1 - l0);
+					/* the sum over C in chunks of O2C_WINO_KB, each added to the
+					 * last (blocked summation, as wino.c's products) */
+					for (int c0 = 0; c0 < C; c0 += O2C_WINO_KB) {
+						const int kc = C - c0 < O2C_WINO_KB ? C - c0 : O2C_WINO_KB, tail = c0 + kc == C;
+						tile(Vt + xi * vx + (size_t)c0 * nt + g0, nt, w + (size_t)c0 * O2C_CV_MV, kc,
+						     Mb + (size_t)xi * mx + (size_t)g0 * O2C_CV_MV, g1 - g0, c0 == 0, g == 0,
+						     tail && nw ? nw + (size_t)16 * l0 : NULL, tail ? l1 - l0 : 0);
+					}
 				}
 			}
 			o2c_wcv_out(Mb, mx, out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P, F, TWt, OH, OW, j0, j1);

@@ -415,17 +415,30 @@ O2C_DRIVER void o2c_wino4_in_avx512(const float *x, float *V, int ldv, int C, in
 /* ---- driver: products (conv/direct.c microkernels), output transforms, threads -------------- */
 
 /* The MR x TG products of channel block b at each of the npos Winograd positions, into
- * Mb[xi][MR][TG]; each call is given the weights the next one reads (position xi + 1, else
- * the next block's first; none after block b1 - 1) to prefetch them while it works. */
+ * Mb[xi][MR][TG]; each call is given the weights the next one reads (the next chunk, else
+ * position xi + 1, else the next block's first; none after block b1 - 1) to prefetch them
+ * while it works.  The sum over the C channels runs in chunks of kb, each summed from zero
+ * and then added (blocked summation, see conv/direct.c): a transformed product is up to
+ * ~100 times the output it becomes, and F(4x4)'s output transform (coefficients up to 8)
+ * amplifies the sum's roundings, so one running sum over all C channels made F(4x4)
+ * layers ~5x less accurate than direct ones (deep ResNets drifted past 1e-4 of ONNX
+ * Runtime).  kb = C: one call per position, as F(2x2) needs. */
 static void o2c_wino_products(const float *V, const float *U, float *Mb, int C, int TG, int nt, int nb, int b,
-                              int b1, int mleft, int npos, float lo, float hi, o2c_conv_direct_ukernel_fn tile)
+                              int b1, int mleft, int npos, int kb, float lo, float hi, o2c_conv_direct_ukernel_fn tile)
 {
-	for (int xi = 0; xi < npos; xi++)
-		tile(V + (size_t)xi * o2c_wino_vs(C, TG), TG, U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR, C,
-		     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, 1, 0, lo, hi,
-		     xi + 1 < npos ? U + (((size_t)(xi + 1) * nb + b) * C) * O2C_CONV_MR
-		     : b + 1 < b1  ? U + (size_t)(b + 1) * C * O2C_CONV_MR
-		                   : NULL);
+	const size_t vs = o2c_wino_vs(C, TG);
+	for (int xi = 0; xi < npos; xi++) {
+		const float *u = U + (((size_t)xi * nb + b) * C) * O2C_CONV_MR;
+		for (int c0 = 0; c0 < C; c0 += kb) {
+			const int kc = C - c0 < kb ? C - c0 : kb;
+			const float *nw = c0 + kc < C ? u + (size_t)(c0 + kc) * O2C_CONV_MR
+			                  : xi + 1 < npos ? U + (((size_t)(xi + 1) * nb + b) * C) * O2C_CONV_MR
+			                  : b + 1 < b1    ? U + (size_t)(b + 1) * C * O2C_CONV_MR
+			                                  : NULL;
+			tile(V + (size_t)xi * vs + (size_t)c0 * TG, TG, u + (size_t)c0 * O2C_CONV_MR, kc,
+			     Mb + xi * O2C_CONV_MR * TG, (size_t)TG, nt, mleft, NULL, NULL, c0 == 0, 0, lo, hi, nw);
+		}
+	}
 }
 
 /* GEMMs and output transform of a group for channel blocks [b0, b1) of image n. */
@@ -439,7 +452,7 @@ O2C_DRIVER void o2c_wino2_out(const float *V, const float *U, const float *bias,
 	const size_t plane = (size_t)OH * OW;
 	for (int b = b0; b < b1; b++) {
 		const int oc0 = b * O2C_CONV_MR, mleft = M - oc0;
-		o2c_wino_products(V, U, Mb, C, TG, nt, nb, b, b1, mleft, 16, lo, hi, tile);
+		o2c_wino_products(V, U, Mb, C, TG, nt, nb, b, b1, mleft, 16, O2C_WINO_KB, lo, hi, tile);
 		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
 			const float *m = Mb + r * TG;
 			const size_t ms = (size_t)O2C_CONV_MR * TG; /* one xi further */
@@ -556,7 +569,7 @@ O2C_DRIVER void o2c_wino4_out(const float *V, const float *U, const float *bias,
 	const size_t plane = (size_t)OH * OW;
 	for (int b = b0; b < b1; b++) {
 		const int oc0 = b * O2C_CONV_MR, mleft = M - oc0;
-		o2c_wino_products(V, U, Mb, C, TG, nt, nb, b, b1, mleft, 36, lo, hi, tile);
+		o2c_wino_products(V, U, Mb, C, TG, nt, nb, b, b1, mleft, 36, O2C_WINO_KB, lo, hi, tile);
 		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
 			const float *m = Mb + r * TG;
 			const size_t ms = (size_t)O2C_CONV_MR * TG; /* one xi further */
