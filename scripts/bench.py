@@ -96,7 +96,7 @@ def prepare(a, model, batch):
     # generated into new/ under the same file name (the name sets the C prefix), then compared
     fresh = os.path.join(a.work, "new", stem + ".c")
     os.makedirs(os.path.dirname(fresh), exist_ok=True)
-    r = run([a.onnx2c, onnx, "-o", fresh, "--main", "--report"])
+    r = run([a.onnx2c, onnx, "-o", fresh, "--main", "--report"] + a.onnx2c_args.split())
     m = re.search(r"([0-9.]+) GMACs per sample", r.stdout + r.stderr)
     if not m:
         sys.exit(f"bench: no 'GMACs per sample' in onnx2c --report for {onnx}")
@@ -154,6 +154,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="timed inferences per process")
     ap.add_argument("--work", default=os.path.join(ROOT, "build-bench"), help="models, generated C, binaries")
     ap.add_argument("--onnx2c", help="compiler binary (default: newest build*/compiler/onnx2c)")
+    ap.add_argument("--onnx2c-args", default="", help="options for onnx2c (e.g. --winograd=4)")
     ap.add_argument("--cc", default="gcc")
     ap.add_argument("--cflags", default="-O2 -march=native -fopenmp",
                     help="flags for the generated C (default: the README's build line)")

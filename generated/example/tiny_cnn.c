@@ -320,6 +320,12 @@ O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
 #define O2C_WINO_VMAX (16 * O2C_WINO_CMAX * 16)    /* its transformed input: 512 KB of stack */
 #define O2C_WINO4_CMAX 256                         /* most input channels of F(4x4): 16 tiles */
 #define O2C_WINO4_VMAX (36 * O2C_WINO4_CMAX * 16)  /* its transformed input: 576 KB of stack */
+#ifndef O2C_SUM_KB
+#define O2C_SUM_KB 128   /* taps per partial sum of the direct and cv microkernels (blocked summation) */
+#endif
+#ifndef O2C_WINO_KB
+#define O2C_WINO_KB 32   /* channels per chunk of the Winograd products' sums, each summed apart (precision) */
+#endif
 #define O2C_WINO_PADF 32 /* floats of padding per tile between transform positions (o2c_wino_vs adds <= 31) */
 
 /* conv/cv.c: small images, vectors over output channels */
@@ -531,8 +537,10 @@ O2C_UNUSED static void o2c_conv_ref(const float *in, const float *wp, const floa
  *    Strides, dilations and padding live only in the packing.
  *  - microkernel (o2c_conv_direct_ukernel_8x48_<isa>): MR channels x NR pixels of
  *    accumulators in registers over kc taps; reads the packed weights
- *    [kc][MR] and the panel [kc][O2C_CONV_NR]; the first chunk starts from
- *    zero, later ones from the partial sums stored in y; the last applies
+ *    [kc][MR] and the panel [kc][O2C_CONV_NR]; each chunk sums from zero
+ *    and the later ones add their sum to the partial sums stored in y
+ *    (blocked summation: a chunk's roundings do not scale with the earlier
+ *    chunks' total, which Winograd's products need, see wino.c); the last applies
  *    bias, residual and clamp and stores only the npix real pixels and the
  *    mleft real channels.  nw (or NULL) is where the weights the thread
  *    reads next start: the SIMD microkernels prefetch on into them, so the
@@ -580,16 +588,18 @@ O2C_UNUSED static void o2c_conv_direct_ukernel_8x48_generic(const float *bp, int
 	(void)nw;
 	for (int r = 0; r < O2C_CONV_MR; r++)
 		for (int j = 0; j < npix; j++)
-			acc[r][j] = first || r >= mleft ? 0.0f : y[r * ostride + j];
+			acc[r][j] = 0.0f;
 	for (int k = 0; k < kc; k++)
 		for (int r = 0; r < O2C_CONV_MR; r++)
 			for (int j = 0; j < npix; j++)
 				acc[r][j] += w[k * O2C_CONV_MR + r] * bp[k * ldb + j];
 	for (int r = 0; r < O2C_CONV_MR && r < mleft; r++)
-		for (int j = 0; j < npix; j++)
-			y[r * ostride + j] = last ? o2c_conv_direct_epilogue(acc[r][j], bias ? bias[r] : 0.0f,
+		for (int j = 0; j < npix; j++) {
+			const float v = first ? acc[r][j] : y[r * ostride + j] + acc[r][j]; /* the chunk's sum, then added */
+			y[r * ostride + j] = last ? o2c_conv_direct_epilogue(v, bias ? bias[r] : 0.0f,
 			                                                     res ? res + r * ostride + j : NULL, lo, hi)
-			                          : acc[r][j];
+			                          : v;
+		}
 }
 
 #if defined(__AVX512F__)
@@ -610,8 +620,7 @@ O2C_INLINE void o2c_conv_direct_ukernel_8x48_avx512_nv(const float *bp, int ldb,
 	for (int r = 0; r < O2C_CONV_MR; r++)
 		O2C_UNROLL
 		for (int v = 0; v < NV; v++)
-			acc[r][v] = first || r >= mleft ? _mm512_setzero_ps()
-			                                : _mm512_maskz_loadu_ps(st[v], y + r * ostride + 16 * v);
+			acc[r][v] = _mm512_setzero_ps();
 	for (int k = 0; k < kc; k++) {
 		__m512 xv[3];
 		O2C_UNROLL
@@ -634,6 +643,8 @@ O2C_INLINE void o2c_conv_direct_ukernel_8x48_avx512_nv(const float *bp, int ldb,
 		O2C_UNROLL
 		for (int v = 0; v < NV; v++) {
 			__m512 o = acc[r][v];
+			if (!first) /* the chunk's own sum added to the earlier chunks': blocked summation */
+				o = _mm512_add_ps(_mm512_maskz_loadu_ps(st[v], y + r * ostride + 16 * v), o);
 			if (last) {
 				o = _mm512_add_ps(o, _mm512_set1_ps(bias ? bias[r] : 0.0f));
 				if (res)
@@ -722,8 +733,7 @@ O2C_UNUSED static void o2c_conv_direct_ukernel_8x48_avx2(const float *bp, int ld
 		const __m256i st = _mm256_cmpgt_epi32(_mm256_set1_epi32(npix - j0), lane);
 		O2C_UNROLL
 		for (int r = 0; r < O2C_CONV_MR; r++)
-			acc[r] =
-			    first || r >= mleft ? _mm256_setzero_ps() : _mm256_maskload_ps(y + r * ostride + j0, st);
+			acc[r] = _mm256_setzero_ps();
 		for (int k = 0; k < kc; k++) {
 			const __m256 xv = _mm256_loadu_ps(bp + (size_t)k * ldb + j0);
 			if (k + O2C_CONV_PFD < kc)
@@ -738,6 +748,8 @@ O2C_UNUSED static void o2c_conv_direct_ukernel_8x48_avx2(const float *bp, int ld
 		}
 		for (int r = 0; r < O2C_CONV_MR && r < mleft; r++) {
 			__m256 o = acc[r];
+			if (!first) /* blocked summation, as the AVX-512 kernel */
+				o = _mm256_add_ps(_mm256_maskload_ps(y + r * ostride + j0, st), o);
 			if (last) {
 				o = _mm256_add_ps(o, _mm256_set1_ps(bias ? bias[r] : 0.0f));
 				if (res)
@@ -885,12 +897,30 @@ static void o2c_conv_direct_pack_s2(const float *x, float *bp, int ic0, int nic,
 /* ---- dispatch: the microkernel for the target ISA ------------------------------------------- */
 
 #if defined(__AVX512F__)
-#define O2C_CONV_DIRECT_UKERNEL o2c_conv_direct_ukernel_8x48_avx512
+#define O2C_CONV_DIRECT_UKERNEL_ISA o2c_conv_direct_ukernel_8x48_avx512
 #elif defined(__AVX2__) && defined(__FMA__)
-#define O2C_CONV_DIRECT_UKERNEL o2c_conv_direct_ukernel_8x48_avx2
+#define O2C_CONV_DIRECT_UKERNEL_ISA o2c_conv_direct_ukernel_8x48_avx2
 #else
-#define O2C_CONV_DIRECT_UKERNEL o2c_conv_direct_ukernel_8x48_generic
+#define O2C_CONV_DIRECT_UKERNEL_ISA o2c_conv_direct_ukernel_8x48_generic
 #endif
+
+/* The drivers' microkernel: the ISA's, over the chunk's taps in blocks of
+ * O2C_SUM_KB, each summed from zero and added to the last (blocked
+ * summation).  One running sum over a 1x1 conv's 1024 taps had 1.9x ONNX
+ * Runtime's rounding error (MLAS blocks its sums too); the extra loads and
+ * stores are one per O2C_SUM_KB FMAs. */
+static void o2c_conv_direct_ukernel_sum(const float *bp, int ldb, const float *w, int kc, float *y, size_t ostride,
+                                        int npix, int mleft, const float *bias, const float *res, int first, int last,
+                                        float lo, float hi, const float *nw)
+{
+	for (int k0 = 0; k0 < kc; k0 += O2C_SUM_KB) {
+		const int kb = kc - k0 < O2C_SUM_KB ? kc - k0 : O2C_SUM_KB, end = k0 + kb == kc;
+		O2C_CONV_DIRECT_UKERNEL_ISA(bp + (size_t)k0 * ldb, ldb, w + (size_t)k0 * O2C_CONV_MR, kb, y, ostride, npix,
+		                            mleft, bias, res, first && k0 == 0, last && end, lo, hi,
+		                            end ? nw : w + (size_t)(k0 + kb) * O2C_CONV_MR);
+	}
+}
+#define O2C_CONV_DIRECT_UKERNEL o2c_conv_direct_ukernel_sum
 
 /* ---- driver: tiles, chunks and threads ------------------------------------------------------ */
 
