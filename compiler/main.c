@@ -359,6 +359,7 @@ int main(int argc, char **argv)
 	resolve_dims(g);
 	if (corrupt)
 		debug_corrupt_weight(g, corrupt);
+	lower_qops(g);
 	after_step(g, "load", IR_LOADED);
 
 	topo_sort(g);

@@ -350,6 +350,7 @@ Graph *onnx_load_buffer(const char *path, const uint8_t *buf, size_t len); /* th
 void fix_dims(Graph *g, const char *name, int64_t value); /* --dim NAME=V, before infer */
 void bind_input(Graph *g, const char *name, const char *pb_path); /* --bind NAME=FILE.pb */
 void resolve_dims(Graph *g);          /* after --dim/--bind: batch detection, errors for other symbolic dims */
+void lower_qops(Graph *g);            /* lower_qop.c: QOperator ops as DequantizeLinear -> float op -> QuantizeLinear */
 void topo_sort(Graph *g);             /* topo.c: order nodes, fatal on cycles */
 void check_ops(Graph *g);             /* check.c: every op supported (all listed), arity */
 void infer_shapes(Graph *g);          /* infer.c: parse + infer + fold per node, in order */

@@ -478,6 +478,48 @@ def qdq_per_axis():
                         ("h", ((np.arange(16) - 8) * 0.25 + 0.125).astype(np.float32))])
 
 
+@case
+def qop_cnn():
+    # the QOperator format: QLinearConv (per-channel and per-tensor weights, int32 bias), the com.microsoft
+    # QLinearAdd, QLinearSigmoid, QLinearLeakyRelu, QLinearConcat, QLinearAveragePool, QLinearGlobalAveragePool,
+    # and QLinearMatMul with per-column weights; onnx2c lowers each to DequantizeLinear -> float op -> Quantize
+    c, m = 3, 8
+    f32, u8, s8 = np.float32, np.uint8, np.int8
+    # scales as a calibrator gives them, not round numbers: with 0.05 and 0.004 many products land exactly on
+    # half steps, where float and integer arithmetic break ties differently
+    inits = [("xs", f32(0.0213)), ("xz", u8(128)),
+             ("w", rng.integers(-127, 128, (m, c, 3, 3)).astype(s8)), ("ws", (rng.random(m) * 0.01 + 0.002).astype(f32)),
+             ("wz", np.zeros(m, s8)), ("b", rng.integers(-2000, 2000, m).astype(np.int32)),
+             ("s1", f32(0.0517)), ("z0", u8(0)), ("w1", rng.integers(-127, 128, (m, m, 1, 1)).astype(s8)),
+             ("w1s", f32(0.00413)), ("w1z", s8(0)), ("z10", u8(10)), ("s2", f32(0.0611)), ("z5", u8(5)),
+             ("ss", f32(1 / 256)), ("wm", rng.integers(-127, 128, (2 * m, 5)).astype(s8)),
+             ("wms", (rng.random(5) * 0.01 + 0.005).astype(f32)), ("wmz", np.zeros(5, s8)), ("sm", f32(0.0973)),
+             ("z128", u8(128))]
+    ms = "com.microsoft"
+    nodes = [N("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             N("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "s1", "z0", "b"], ["c1"], pads=[1, 1, 1, 1]),
+             N("QLinearConv", ["c1", "s1", "z0", "w1", "w1s", "w1z", "s1", "z10"], ["c2"]),
+             N("QLinearAdd", ["c1", "s1", "z0", "c2", "s1", "z10", "s2", "z5"], ["a"], domain=ms),
+             N("QLinearSigmoid", ["a", "s2", "z5", "ss", "z0"], ["sg"], domain=ms),
+             N("QLinearLeakyRelu", ["a", "s2", "z5", "s2", "z5"], ["lr"], domain=ms, alpha=0.1),
+             N("QLinearConcat", ["s2", "z5", "a", "s2", "z5", "lr", "s2", "z5"], ["cat"], domain=ms, axis=1),
+             N("QLinearAveragePool", ["cat", "s2", "z5", "s2", "z5"], ["ap"], domain=ms, kernel_shape=[2, 2],
+               strides=[2, 2]),
+             N("QLinearGlobalAveragePool", ["ap", "s2", "z5", "s2", "z5"], ["gp"], domain=ms, channels_last=0),
+             N("Flatten", ["gp"], ["fl"]),
+             N("QLinearMatMul", ["fl", "s2", "z5", "wm", "wms", "wmz", "sm", "z128"], ["mm"]),
+             N("DequantizeLinear", ["mm", "sm", "z128"], ["logits"]),
+             N("DequantizeLinear", ["sg", "ss", "z0"], ["sig"])]
+    g = helper.make_graph(nodes, "qop_cnn", [helper.make_tensor_value_info("x", F, ["N", c, 8, 8])],
+                          [helper.make_tensor_value_info("logits", F, ["N", 5]),
+                           helper.make_tensor_value_info("sig", F, ["N", m, 8, 8])],
+                          initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
+    mdl = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(ms, 1)],
+                            producer_name="op_models")
+    mdl.ir_version = 8
+    return mdl
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))

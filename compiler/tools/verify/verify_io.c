@@ -326,10 +326,17 @@ int model_elem_type(const Onnx__ModelProto *m, const char *tensor)
 		const Onnx__NodeProto *p = model_producer(m, tensor);
 		if (!p || !p->n_input)
 			return DT_FLOAT;
-		if (!strcmp(p->op_type, "QuantizeLinear")) {
-			const Onnx__TensorProto *z = p->n_input > 2 && *p->input[2] ? model_initializer(m, p->input[2]) : NULL;
-			return z && z->has_data_type ? z->data_type : DT_UINT8;
-		}
+		/* the output zero point's position: QuantizeLinear's and the QOperator ops' */
+		static const struct { const char *op; size_t zp; } quantizers[] = {
+			{ "QuantizeLinear", 2 }, { "QLinearConv", 7 }, { "QLinearMatMul", 7 }, { "QLinearAdd", 7 },
+			{ "QLinearMul", 7 }, { "QLinearGlobalAveragePool", 4 }, { "QLinearAveragePool", 4 },
+			{ "QLinearSigmoid", 4 }, { "QLinearLeakyRelu", 4 }, { "QLinearConcat", 1 } };
+		for (size_t q = 0; q < sizeof quantizers / sizeof quantizers[0]; q++)
+			if (!strcmp(p->op_type, quantizers[q].op)) {
+				size_t k = quantizers[q].zp;
+				const Onnx__TensorProto *z = p->n_input > k && *p->input[k] ? model_initializer(m, p->input[k]) : NULL;
+				return z && z->has_data_type ? z->data_type : DT_UINT8;
+			}
 		size_t i = 0;
 		while (i < sizeof moves / sizeof moves[0] && strcmp(p->op_type, moves[i]))
 			i++;
