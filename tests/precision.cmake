@@ -1,4 +1,4 @@
-# Each conv kernel family's rounding error against ONNX Runtime's, one layer
+# Each conv kernel family's (and Gemm's) rounding error against ONNX Runtime's, one layer
 # at a time, both measured against float64 (tests/precision/conv_precision.py):
 # ours <= 1.3x ORT's.  Catches a kernel that sums or transforms less
 # accurately (F(4x4) Winograd, one running sum over K), which shows only in

@@ -1919,16 +1919,30 @@ O2C_UNUSED static void o2c_gemm_packed(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, fl
 		const float *panel = bp + p * K * O2C_GEMM_NR;
 		ptrdiff_t j0 = p * O2C_GEMM_NR;
 		int nr = N - j0 < O2C_GEMM_NR ? (int)(N - j0) : O2C_GEMM_NR;
+		/* K in blocks of O2C_SUM_KB, each block's sum added to the total
+		 * (blocked summation, as the conv kernels: VGG's 25088-long rows in
+		 * one running sum had 2x ONNX Runtime's rounding error) */
 		if (M == 1) {
-			float acc[16];
-			o2c_gemv_ukernel_1x16(K, a, a_cs, panel, acc);
+			float acc[16] = { 0 }, part[16];
+			for (ptrdiff_t k0 = 0; k0 < K; k0 += O2C_SUM_KB) {
+				const ptrdiff_t kb = K - k0 < O2C_SUM_KB ? K - k0 : O2C_SUM_KB;
+				o2c_gemv_ukernel_1x16(kb, a + k0 * a_cs, a_cs, panel + k0 * O2C_GEMM_NR, part);
+				for (int j = 0; j < 16; j++)
+					acc[j] += part[j];
+			}
 			o2c_gemm_store(0, j0, nr, N, acc, alpha, beta, c, c_rs, c_cs, res, y);
 			continue;
 		}
 		for (ptrdiff_t i = 0; i < M; i += O2C_GEMM_MR) {
 			int mr = M - i < O2C_GEMM_MR ? (int)(M - i) : O2C_GEMM_MR;
-			float acc[4][16];
-			o2c_gemm_ukernel_4x16(mr, K, a + i * a_rs, a_rs, a_cs, panel, acc);
+			float acc[4][16] = { { 0 } }, part[4][16];
+			for (ptrdiff_t k0 = 0; k0 < K; k0 += O2C_SUM_KB) {
+				const ptrdiff_t kb = K - k0 < O2C_SUM_KB ? K - k0 : O2C_SUM_KB;
+				o2c_gemm_ukernel_4x16(mr, kb, a + i * a_rs + k0 * a_cs, a_rs, a_cs, panel + k0 * O2C_GEMM_NR, part);
+				for (int r = 0; r < 4; r++)
+					for (int j = 0; j < 16; j++)
+						acc[r][j] += part[r][j];
+			}
 			for (int r = 0; r < mr; r++)
 				o2c_gemm_store(i + r, j0, nr, N, acc[r], alpha, beta, c, c_rs, c_cs, res, y);
 		}

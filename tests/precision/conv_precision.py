@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""conv_precision.py ONNX2C WORKDIR - each conv kernel family's rounding error
-against ONNX Runtime's, one Conv layer at a time.
+"""conv_precision.py ONNX2C WORKDIR - each conv kernel family's (and the fully
+connected layer's) rounding error against ONNX Runtime's, one layer at a time.
 
 For one layer per path that compiler/ops/conv.c chooses (direct 3x3 and 1x1,
 Winograd F(2x2) over tiles and over channels, the small-image cv path), the
@@ -26,7 +26,7 @@ ORT_JS = os.path.join(HERE, "..", "ort", "ort_run.js")
 # (C, M, H, k, stride, path the compiler takes)
 LAYERS = [(64, 64, 28, 3, 1, "F(2x2) Winograd"), (128, 128, 14, 3, 1, "F(2x2) Winograd over channels"),
           (256, 256, 7, 3, 1, "cv (7x7 image)"), (1024, 256, 14, 1, 1, "direct 1x1, 1024 taps"),
-          (64, 128, 29, 3, 2, "direct 3x3 stride 2")]
+          (64, 128, 29, 3, 2, "direct 3x3 stride 2"), (9216, 512, 0, 0, 1, "Gemm, one row of 9216 (a VGG head)")]
 LIMIT = 1.3
 
 
@@ -55,12 +55,19 @@ def main():
     bad = 0
     for i, (C, M, H, k, s, what) in enumerate(LAYERS):
         rng = np.random.default_rng(i)
-        w = (rng.standard_normal((M, C, k, k)) * np.sqrt(2 / (k * k * C))).astype(np.float32)
-        x = np.maximum(rng.standard_normal((1, C, H, H)), 0).astype(np.float32)  # post-ReLU activations
-        oh = (H + 2 * (k // 2) - k) // s + 1
-        g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], pads=[k // 2] * 4, strides=[s, s])], "g",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, C, H, H])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, M, oh, oh])],
+        if k == 0:  # a fully connected layer: y = x W^T
+            w = (rng.standard_normal((M, C)) * np.sqrt(2 / C)).astype(np.float32)
+            x = np.maximum(rng.standard_normal((1, C)), 0).astype(np.float32)
+            node = helper.make_node("Gemm", ["x", "w"], ["y"], transB=1)
+            xshape, yshape = [1, C], [1, M]
+        else:
+            w = (rng.standard_normal((M, C, k, k)) * np.sqrt(2 / (k * k * C))).astype(np.float32)
+            x = np.maximum(rng.standard_normal((1, C, H, H)), 0).astype(np.float32)  # post-ReLU activations
+            oh = (H + 2 * (k // 2) - k) // s + 1
+            node = helper.make_node("Conv", ["x", "w"], ["y"], pads=[k // 2] * 4, strides=[s, s])
+            xshape, yshape = [1, C, H, H], [1, M, oh, oh]
+        g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, xshape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, yshape)],
                               initializer=[numpy_helper.from_array(w, "w")])
         m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
         m.ir_version = 8
@@ -77,11 +84,13 @@ def main():
                         os.path.join(d, "m"), "-lm"], check=True)
         subprocess.run([os.path.join(d, "m"), os.path.join(d, "in"), os.path.join(d, "out")], check=True,
                        capture_output=True)
-        ref = conv64(x.astype(np.float64), w.astype(np.float64), k, s)
+        ref = x.astype(np.float64) @ w.astype(np.float64).T if k == 0 else \
+            conv64(x.astype(np.float64), w.astype(np.float64), k, s)
         ours, ort = rel_rms(os.path.join(d, "out", "output_0.pb"), ref), rel_rms(os.path.join(d, "ort", "output_0.pb"), ref)
         ok = ours <= LIMIT * ort
         bad += not ok
-        print(f"{'ok  ' if ok else 'FAIL'} {C}->{M} {k}x{k}/{s} at {H}x{H} ({what}): relative RMS error "
+        shape = f"{C}->{M}" + (f" {k}x{k}/{s} at {H}x{H}" if k else "")
+        print(f"{'ok  ' if ok else 'FAIL'} {shape} ({what}): relative RMS error "
               f"ours {ours:.3g}, ORT {ort:.3g}, {ours / ort:.2f}x (limit {LIMIT}x)")
     return 1 if bad else 0
 
