@@ -144,6 +144,17 @@ void graph_set_output(Node *n, int i, Tensor *t)
 		t->producer = n;
 }
 
+Node *graph_sole_reader(const Graph *g, const Tensor *t)
+{
+	if (!t || t->nuses != 1 || t->kind != T_TEMP || t->alias || !t->producer)
+		return NULL;
+	for (int i = t->producer->id + 1; i < g->nnodes; i++)
+		for (int j = 0; !g->nodes[i]->dead && j < g->nodes[i]->nin; j++)
+			if (g->nodes[i]->in[j] == t)
+				return g->nodes[i];
+	return NULL;
+}
+
 Node *live_producer(const Tensor *t)
 {
 	/* constants keep a producer left over from folding; dead nodes produce nothing */

@@ -265,6 +265,9 @@ void graph_set_input(Node *n, int i, Tensor *t);
 void graph_set_output(Node *n, int i, Tensor *t);
 void graph_recount(Graph *g);          /* recompute producer/nuses, drop dead nodes */
 Node *live_producer(const Tensor *t);  /* the live node computing t (NULL: input, constant); valid after graph_recount */
+/* The one live node reading t, when t is an intermediate read once (a
+ * fusion may then absorb it); NULL otherwise.  Needs ids in order. */
+Node *graph_sole_reader(const Graph *g, const Tensor *t);
 /* The tensor whose memory t lives in, following views and concat slices
  * (alias, set by opt_concat and plan.c); *off (may be NULL): t's byte offset in it. */
 Tensor *tensor_root(const Tensor *t, int64_t *off);

@@ -43,6 +43,11 @@ int64_t bcast_offset(const int64_t *strides, const Shape *out, int64_t linear);
 /* True when t is read by a live node or is a graph output. */
 bool tensor_used(const Graph *g, const Tensor *t);
 
+/* The numpy broadcast of inputs [first, first+count) into *s, with the batch
+ * rules: a batched operand keeps the result's rank (the batch stays on axis
+ * 0), an unbatched one has 1 there; *batched when any input is. */
+void bcast_batched(const Node *n, int first, int count, Shape *s, bool *batched);
+
 /* fatal_node when a folded int64 value is the run-time batch (SYM_BATCH). */
 void check_not_batch(const Node *n, int64_t v);
 /* ops/unary.c: act(v) at compile time, in the float arithmetic of act_c_expr's C. */

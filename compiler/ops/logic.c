@@ -63,34 +63,6 @@ static double elem_d(const Node *n, const Tensor *t, int64_t i)
 	}
 }
 
-/* Broadcasts inputs [first, first+count) together, with the batch rules of
- * binary.c: a batched operand keeps the result's rank, an unbatched one has
- * 1 on axis 0. */
-static void bcast_inputs(const Node *n, int first, int count, Shape *s, bool *batched)
-{
-	*s = n->in[first]->shape;
-	*batched = false;
-	for (int j = first; j < first + count; j++) {
-		if (!n->in[j])
-			fatal_node(n, "input %d is missing", j);
-		*batched |= n->in[j]->batched;
-		if (j > first) {
-			Shape prev = *s;
-			broadcast_shape(n, &prev, &n->in[j]->shape, s);
-		}
-	}
-	for (int j = first; j < first + count && *batched; j++) {
-		const Tensor *t = n->in[j];
-		if (t->batched && t->shape.rank != s->rank)
-			fatal_node(n, "batched input '%s' of rank %d broadcasts to rank %d, which moves the run-time batch "
-			              "off axis 0; fix the batch with --dim to compile this", t->name, t->shape.rank, s->rank);
-		if (!t->batched && t->shape.rank == s->rank && t->shape.d[0] != 1)
-			fatal_node(n, "input '%s' %s has %lld entries on axis 0, which is the run-time batch of the other "
-			              "input; fix the batch with --dim to compile this", t->name, shape_str(&t->shape),
-			           (long long)t->shape.d[0]);
-	}
-}
-
 static void logic_infer(Graph *g, Node *n)
 {
 	(void)g;
@@ -127,7 +99,7 @@ static void logic_infer(Graph *g, Node *n)
 	}
 	Shape s;
 	bool batched;
-	bcast_inputs(n, 0, nin, &s, &batched);
+	bcast_batched(n, 0, nin, &s, &batched);
 	DType out = k == L_WHERE ? n->in[1]->dtype : DT_BOOL;
 	set_out(n, 0, out, &s, batched);
 }

@@ -156,25 +156,15 @@ void pow_parse(Graph *g, Node *n) { parse_none(g, n); }
 void pow_infer(Graph *g, Node *n)
 {
 	(void)g;
-	const Tensor *x = n->in[0], *y = n->in[1];
+	const Tensor *y = n->in[1];
 	require_float(n, 0);
 	/* the exponent may be an integer constant */
 	if (y->dtype != DT_FLOAT && (!tensor_is_const(y) || !is_int_type(y->dtype)))
 		fatal_unsupported(n, "exponent '%s' is %s%s; float, or an integer constant, is needed", y->name,
 		                  tensor_is_const(y) ? "a " : "a run-time ", dtype_name(y->dtype));
 	Shape s;
-	broadcast_shape(n, &x->shape, &y->shape, &s);
-	bool batched = x->batched || y->batched;
-	for (int j = 0; j < 2 && batched; j++) {
-		const Tensor *t = n->in[j];
-		if (t->batched && t->shape.rank != s.rank)
-			fatal_node(n, "batched input '%s' of rank %d broadcasts to rank %d, which moves the run-time batch "
-			              "off axis 0; fix the batch with --dim to compile this", t->name, t->shape.rank, s.rank);
-		if (!t->batched && t->shape.rank == s.rank && t->shape.d[0] != 1)
-			fatal_node(n, "input '%s' %s has %lld entries on axis 0, which is the run-time batch of the other "
-			              "input; fix the batch with --dim to compile this", t->name, shape_str(&t->shape),
-			           (long long)t->shape.d[0]);
-	}
+	bool batched;
+	bcast_batched(n, 0, 2, &s, &batched);
 	set_out(n, 0, DT_FLOAT, &s, batched);
 }
 

@@ -50,18 +50,8 @@ void mod_infer(Graph *g, Node *n)
 		fatal_unsupported(n, "Mod on run-time %s data (integer and double tensors exist only as compile-time "
 		                     "constants; run-time data is float)", dtype_name(dt));
 	Shape s;
-	broadcast_shape(n, &a->shape, &b->shape, &s);
-	bool batched = a->batched || b->batched;
-	for (int j = 0; j < 2 && batched; j++) {
-		const Tensor *t = n->in[j];
-		if (t->batched && t->shape.rank != s.rank)
-			fatal_node(n, "batched input '%s' of rank %d broadcasts to rank %d, which moves the run-time batch "
-			              "off axis 0; fix the batch with --dim to compile this", t->name, t->shape.rank, s.rank);
-		if (!t->batched && t->shape.rank == s.rank && t->shape.d[0] != 1)
-			fatal_node(n, "input '%s' %s has %lld entries on axis 0, which is the run-time batch of the other "
-			              "input; fix the batch with --dim to compile this", t->name, shape_str(&t->shape),
-			           (long long)t->shape.d[0]);
-	}
+	bool batched;
+	bcast_batched(n, 0, 2, &s, &batched);
 	set_out(n, 0, dt, &s, batched);
 }
 

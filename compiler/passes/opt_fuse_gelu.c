@@ -65,18 +65,6 @@ static Node *once_from(const Tensor *t, int op)
 	return n;
 }
 
-/* The one live node reading the intermediate t (read once). */
-static Node *sole_reader(const Graph *g, const Tensor *t)
-{
-	if (!t || t->nuses != 1 || t->kind != T_TEMP || t->alias || !t->producer)
-		return NULL;
-	for (int i = t->producer->id + 1; i < g->nnodes; i++)
-		for (int j = 0; !g->nodes[i]->dead && j < g->nodes[i]->nin; j++)
-			if (g->nodes[i]->in[j] == t)
-				return g->nodes[i];
-	return NULL;
-}
-
 /* n is the binary op `op` with t as one operand: the other one (NULL: not so, or t twice). */
 static Tensor *other(const Node *n, int op, const Tensor *t)
 {
@@ -97,26 +85,26 @@ static Tensor *with_scalar(const Node *n, double want)
 /* y = 0.5 * x * (1 + e), from e = the Erf's or Tanh's output: the last node, or NULL. */
 static Node *tail(const Graph *g, Match *m, const Tensor *e)
 {
-	Node *a = sole_reader(g, e);
+	Node *a = graph_sole_reader(g, e);
 	Tensor *t = other(a, OP_Add, e);
 	if (!t || !is_scalar(t, 1.0))
 		return NULL;
 	add(m, a);
-	Node *r = sole_reader(g, a->out[0]);
+	Node *r = graph_sole_reader(g, a->out[0]);
 	Tensor *o = other(r, OP_Mul, a->out[0]);
 	if (!o)
 		return NULL;
 	add(m, r);
 	m->x_uses++;
 	if (o == m->x) { /* (x * (1 + e)) * 0.5 */
-		Node *h = sole_reader(g, r->out[0]);
+		Node *h = graph_sole_reader(g, r->out[0]);
 		if (!h || h->op != OP_Mul || with_scalar(h, 0.5) != r->out[0])
 			return NULL;
 		add(m, h);
 		return h;
 	}
 	if (is_scalar(o, 0.5)) { /* x * ((1 + e) * 0.5) */
-		Node *xm = sole_reader(g, r->out[0]);
+		Node *xm = graph_sole_reader(g, r->out[0]);
 		if (other(xm, OP_Mul, r->out[0]) != m->x)
 			return NULL;
 		add(m, xm);

@@ -71,18 +71,6 @@ static Tensor *param_of(const Node *n, const Tensor *v, int rank, int64_t C)
 	return NULL;
 }
 
-/* The one live node reading t, when t is an intermediate read once. */
-static Node *sole_reader(const Graph *g, const Tensor *t)
-{
-	if (!t || t->nuses != 1 || t->kind != T_TEMP || t->alias || !t->producer)
-		return NULL;
-	for (int i = t->producer->id + 1; i < g->nnodes; i++)
-		for (int j = 0; !g->nodes[i]->dead && j < g->nodes[i]->nin; j++)
-			if (g->nodes[i]->in[j] == t)
-				return g->nodes[i];
-	return NULL;
-}
-
 static float scalar_f32(const Tensor *t, bool *ok)
 {
 	*ok = tensor_is_const(t) && t->dtype == DT_FLOAT && shape_numel(&t->shape) == 1;
@@ -129,11 +117,11 @@ static bool fuse_decomposed(Graph *g, Node *dv)
 	const int rank = x->shape.rank;
 	const int64_t C = x->shape.d[rank - 1];
 	/* then * w, + b */
-	Node *last = dv, *mw = sole_reader(g, dv->out[0]), *ab = NULL;
+	Node *last = dv, *mw = graph_sole_reader(g, dv->out[0]), *ab = NULL;
 	Tensor *w = param_of(mw && mw->op == OP_Mul ? mw : NULL, dv->out[0], rank, C), *b = NULL;
 	if (w) {
 		last = mw;
-		ab = sole_reader(g, mw->out[0]);
+		ab = graph_sole_reader(g, mw->out[0]);
 		b = param_of(ab && ab->op == OP_Add ? ab : NULL, mw->out[0], rank, C);
 		if (b)
 			last = ab;
@@ -187,7 +175,7 @@ static bool is_perm(const Node *t, const int64_t *want)
 static bool fuse_channels(Graph *g, Node *ln)
 {
 	static const int64_t to_nhwc[4] = { 0, 2, 3, 1 }, to_nchw[4] = { 0, 3, 1, 2 };
-	Node *t1 = once_from(ln->in[0], OP_Transpose), *t2 = sole_reader(g, ln->out[0]);
+	Node *t1 = once_from(ln->in[0], OP_Transpose), *t2 = graph_sole_reader(g, ln->out[0]);
 	if (!is_perm(t1, to_nhwc) || !is_perm(t2, to_nchw) || ln->nout > 1 || attr_find(ln, "onnx2c_per_pixel"))
 		return false;
 	const int64_t a = attr_int(ln, "axis", -1);
