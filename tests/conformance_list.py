@@ -14,7 +14,7 @@ onnx2c's runtime data is float32 only, so such inputs become compile-time
 constants read from the data set.  So do graph inputs that feed a node's
 parameter positions (WEIGHTS below): Conv weights, BatchNormalization
 statistics, Clip bounds, Pad amounts, Resize scales, Dropout's ratio, Range's
-scalars.  In an exported network these are always initializers and onnx2c
+scalars, quantization scales and zero points.  In an exported network these are always initializers and onnx2c
 requires them constant; the node tests make them graph inputs only for
 convenience.  tests/conformance.cmake calls this at
 configure time and caches the result in the build directory.
@@ -38,6 +38,8 @@ WEIGHTS = {
     "Upsample": {1},
     "Dropout": {1},           # ratio (training mode compiles only with a constant 0)
     "Range": {0, 1, 2},       # the output's length depends on the values
+    "QuantizeLinear": {1, 2},   # scale and zero point
+    "DequantizeLinear": {1, 2},
 }
 
 

@@ -25,7 +25,8 @@ replay the same steps from the C trainer's cut tensors and initial head:
   - the cut tensors the C trunk computed vs ONNX Runtime's (--unfreeze all: the images) rel 1e-4
   - step-0 logits and loss                                                 rel 1e-5
   - step-0 gradient of every trainable tensor (head and block)             rel 1e-4
-  - every parameter after 10 steps                                         rel 1e-4
+  - every parameter after 10 steps                                         rel 1e-4, or within
+    twice PyTorch's own spread when its cut tensors move by 1e-6 (ReLU ties, measured each run)
   - the BN running statistics after 10 steps (unchanged without --bn-train)   rel 1e-4
 (gradients of deep convs sum thousands of products in another order than PyTorch's, so
 1e-4 of the tensor's largest value; measured values are printed).  Then the exported .onnx:
@@ -196,46 +197,71 @@ def check_case(name):
     check(f"{name}: the same BN statistics", set(stats) == set(blk.stats), f"({len(stats)} vs {len(blk.stats)})")
     check(f"{name}: the initial BN statistics are the model's",
           all(np.array_equal(p0[o:o + c], blk.stats[k].numpy().ravel()) for k, (o, c) in stats.items()))
-    with torch.no_grad():
-        for k, p in blk.params.items():
-            if k in lay:
-                p.copy_(torch.from_numpy(part(p0, k).reshape(p.shape)))
-    head = [blk.params["head.weight"], blk.params["head.bias"]]
-    body = [p for k, p in blk.params.items() if not k.startswith("head.")]
-    opt = torch.optim.SGD([{"params": head}, {"params": body, "lr": LR * BLOCK_LR}], lr=LR, momentum=MOM,
-                          nesterov=True, weight_decay=WD)
     x_all = torch.from_numpy(xc.copy())
     labels = torch.from_numpy(fromfile(d, "train_labels.i32", np.int32).astype(np.int64))
     order = fromfile(d, "order_0.i32", np.int32)
     check(f"{name}: order is a permutation", sorted(order.tolist()) == list(range(N)))
-    worst_g = 0.0
-    for step in range(N // BATCH):
-        idx = torch.from_numpy(order[step * BATCH:(step + 1) * BATCH].astype(np.int64))
-        logits = blk(x_all[idx].reshape((BATCH,) + chw))
-        loss = F.cross_entropy(logits, labels[idx])
-        opt.zero_grad()
-        loss.backward()
-        if step == 0:
-            e = rel_err(fromfile(d, "step0_logits.f32").reshape(BATCH, K), logits.detach().numpy())
-            check(f"{name}: step-0 logits", e < 1e-5, f"(rel {e:.2e})")
-            e = abs(float(fromfile(d, "step0_loss.f32")[0]) - loss.item()) / abs(loss.item())
-            check(f"{name}: step-0 loss", e < 1e-5, f"(rel {e:.2e}, loss {loss.item():.6f})")
-            bad = []
+
+    def replay(blk, x_all, step0=None):
+        """the C trainer's 10 steps in PyTorch from its initial parameters, on cut tensors x_all"""
+        with torch.no_grad():
             for k, p in blk.params.items():
-                e = rel_err(part(g0, k), p.grad.numpy().ravel())
-                worst_g = max(worst_g, e)
-                if e >= 1e-4:
-                    bad.append(f"{k} {e:.2e}")
-            check(f"{name}: step-0 gradients of all {len(blk.params)} tensors", not bad,
-                  f"(worst rel {worst_g:.2e}{'; ' + ', '.join(bad[:4]) if bad else ''})")
-        opt.step()
-    worst, bad = 0.0, []
+                if k in lay:
+                    p.copy_(torch.from_numpy(part(p0, k).reshape(p.shape)))
+        head = [blk.params["head.weight"], blk.params["head.bias"]]
+        body = [p for k, p in blk.params.items() if not k.startswith("head.")]
+        opt = torch.optim.SGD([{"params": head}, {"params": body, "lr": LR * BLOCK_LR}], lr=LR, momentum=MOM,
+                              nesterov=True, weight_decay=WD)
+        for step in range(N // BATCH):
+            idx = torch.from_numpy(order[step * BATCH:(step + 1) * BATCH].astype(np.int64))
+            logits = blk(x_all[idx].reshape((BATCH,) + chw))
+            loss = F.cross_entropy(logits, labels[idx])
+            opt.zero_grad()
+            loss.backward()
+            if step == 0 and step0:
+                step0(logits, loss)
+            opt.step()
+
+    def check_step0(logits, loss):
+        e = rel_err(fromfile(d, "step0_logits.f32").reshape(BATCH, K), logits.detach().numpy())
+        check(f"{name}: step-0 logits", e < 1e-5, f"(rel {e:.2e})")
+        e = abs(float(fromfile(d, "step0_loss.f32")[0]) - loss.item()) / abs(loss.item())
+        check(f"{name}: step-0 loss", e < 1e-5, f"(rel {e:.2e}, loss {loss.item():.6f})")
+        worst_g, bad = 0.0, []
+        for k, p in blk.params.items():
+            e = rel_err(part(g0, k), p.grad.numpy().ravel())
+            worst_g = max(worst_g, e)
+            if e >= 1e-4:
+                bad.append(f"{k} {e:.2e}")
+        check(f"{name}: step-0 gradients of all {len(blk.params)} tensors", not bad,
+              f"(worst rel {worst_g:.2e}{'; ' + ', '.join(bad[:4]) if bad else ''})")
+
+    replay(blk, x_all, check_step0)
+    # How far PyTorch's own 10 steps move when the cut tensors move by float32 rounding (relative
+    # 1e-6, three seeds): a ReLU input that sits within rounding of zero takes the other side and
+    # changes its channel's gradients from then on.  Two float32 computations (the C trainer's and
+    # PyTorch's) break such ties independently, so after 10 steps a parameter may differ by that much
+    # without anything being wrong; past 1e-4, a tensor must stay within twice this measured spread.
+    spread = {}
+    for seed in range(3):
+        g = np.random.default_rng(seed)
+        xp = torch.from_numpy((xc * (1 + 1e-6 * g.standard_normal(xc.shape))).astype(np.float32))
+        other = OnnxBlock(model, cut, part(p0, "head.weight").reshape(K, F_), part(p0, "head.bias"),
+                          bn_train=bn_train)
+        replay(other, xp)
+        for k, p in other.params.items():
+            e = rel_err(p.detach().numpy().ravel(), blk.params[k].detach().numpy().ravel())
+            spread[k] = max(spread.get(k, 0.0), e)
+    worst, bad, tied = 0.0, [], []
     for k, p in blk.params.items():
         e = rel_err(part(pend, k), p.detach().numpy().ravel())
         worst = max(worst, e)
-        if e >= 1e-4:
-            bad.append(f"{k} {e:.2e}")
-    check(f"{name}: parameters after 10 steps", not bad, f"(worst rel {worst:.2e}{'; ' + ', '.join(bad[:4]) if bad else ''})")
+        if e >= 1e-4 and e > 2 * spread[k]:
+            bad.append(f"{k} {e:.2e} (PyTorch's own spread {spread[k]:.1e})")
+        elif e >= 1e-4:
+            tied.append(f"{k} {e:.2e} within 2x PyTorch's own spread {spread[k]:.1e}")
+    check(f"{name}: parameters after 10 steps", not bad,
+          f"(worst rel {worst:.2e}{'; ' + ', '.join(bad[:4]) if bad else ''}{'; ' + ', '.join(tied[:4]) if tied else ''})")
     worst, bad = 0.0, []
     for k, (off, cnt) in stats.items():
         e = rel_err(pend[off:off + cnt], blk.stats[k].numpy().ravel())
