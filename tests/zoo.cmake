@@ -28,11 +28,14 @@ set(_zoo_models
   convnext_tiny convnext_small convnext_base convnext_large)
 
 # Ill-conditioned under random weights: ONNX Runtime's own float32 logits
-# are further than rel 1e-4 from PyTorch's (efficientnet_v2_s: 1.3% of
-# max|ref| from a float64 run; efficientnet_b3: 12%; resnet152: 2.3e-4), so
-# no float32 runtime can meet the usual rule.  These are judged against a float64 PyTorch run:
-# our error at most 1.5x ORT's (run_model_test.sh --f64-rule).
-set(_zoo_f64 efficientnet_b3 efficientnet_v2_s resnet152)
+# are further than rel 1e-4 from PyTorch's (resnet152: 2.3e-4 of max|ref|
+# from a float64 run, 2.6e-4 from PyTorch's float32), so no float32 runtime
+# can meet the usual rule.  Such a model is judged against a float64 PyTorch
+# run: our error at most 1.5x ORT's (run_model_test.sh --f64-rule).  The
+# issue's examples, efficientnet_b3 and efficientnet_v2_s, are not: with
+# this calibration ORT is 2.6e-7 and 3.6e-7 from float64, so they are held to
+# the usual rule.
+set(_zoo_f64 resnet152)
 
 # Weights over ~50M parameters go to a file (--weights) instead of into the
 # C: embedded, gcc needs ~55 bytes of memory per parameter (vgg16: 7.3 GB),
