@@ -11,21 +11,8 @@
 #include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "ir.h"
-
-static Graph *G;
-
-static void fresh(int64_t opset)
-{
-	G = graph_new("test.onnx");
-	G->opset = opset;
-}
-
-#define SH(...) ((Shape){ .rank = (int)(sizeof((int64_t[]){ __VA_ARGS__ }) / sizeof(int64_t)), .d = { __VA_ARGS__ } })
-#define SCALAR ((Shape){ .rank = 0 })
+#include "ops_harness.h"
 
 static Tensor *input(const char *name, Shape s, bool batched)
 {
@@ -55,43 +42,11 @@ static Tensor *ci(const char *name, Shape s, const int64_t *v)
 
 #define CI(name, ...) ci(name, SH((int64_t)(sizeof((int64_t[]){ __VA_ARGS__ }) / sizeof(int64_t))), (int64_t[]){ __VA_ARGS__ })
 
-static Node *node(const char *op, int nin, Tensor **in, int nout)
-{
-	Node *n = graph_add_node(G, xsprintf("%s%d", op, G->nnodes), op, nin, nout);
-	for (int i = 0; i < nin; i++)
-		graph_set_input(n, i, in[i]);
-	for (int i = 0; i < nout; i++)
-		graph_set_output(n, i, graph_tensor(G, xsprintf("%s_y%d", n->name, i)));
-	n->opset = G->opset;
-	return n;
-}
-
-#define NODE(op, nout, ...) node(op, (int)(sizeof((Tensor *[]){ __VA_ARGS__ }) / sizeof(Tensor *)), (Tensor *[]){ __VA_ARGS__ }, nout)
-
-static void add_attr(Node *n, Attr a)
-{
-	n->attrs = xrealloc_arr(n->attrs, (size_t)n->nattrs, (size_t)n->nattrs + 1, sizeof *n->attrs);
-	n->attrs[n->nattrs++] = a;
-}
-
-static void attr_i(Node *n, const char *name, int64_t v) { add_attr(n, (Attr){ .name = name, .type = AT_INT, .i = v }); }
-
 static void attr_is(Node *n, const char *name, int k, const int64_t *v)
 {
 	int64_t *c = xalloc((size_t)k * sizeof *c);
 	memcpy(c, v, (size_t)k * sizeof *c);
 	add_attr(n, (Attr){ .name = name, .type = AT_INTS, .ints = c, .nints = k });
-}
-
-static void run(void)
-{
-	check_ops(G);
-	infer_shapes(G);
-}
-
-static bool shape_is(const Tensor *t, Shape s)
-{
-	return t->has_shape && shape_eq(&t->shape, &s);
 }
 
 static bool ints_are(const Tensor *t, int k, const int64_t *v)
@@ -109,37 +64,6 @@ static bool floats_are(const Tensor *t, int k, const float *v)
 		if (((const float *)t->data)[i] != v[i])
 			return false;
 	return true;
-}
-
-/* Runs the graph in a child: true when it exits with `code` and its stderr
- * contains `msg`. */
-static bool dies(int code, const char *msg)
-{
-	int fd[2];
-	if (pipe(fd))
-		return false;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fd[1], 2);
-		close(fd[0]);
-		run();
-		_exit(0);
-	}
-	close(fd[1]);
-	char buf[4096];
-	size_t len = 0;
-	ssize_t r;
-	while ((r = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)r;
-	buf[len] = 0;
-	close(fd[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	bool ok = WIFEXITED(st) && WEXITSTATUS(st) == code && strstr(buf, msg);
-	if (!ok)
-		printf("\nexpected exit %d with '%s', got status %d: %s\n", code, msg, st, buf);
-	return ok;
 }
 
 /* ---- Reshape -------------------------------------------------------- */
