@@ -201,3 +201,27 @@ void bcast_batched(const Node *n, int first, int count, Shape *s, bool *batched)
 			           (long long)t->shape.d[0]);
 	}
 }
+
+/* Element i of a constant of any numeric type, as double (int64 shape
+ * values stay exact up to 2^53, far beyond any tensor dimension). */
+double const_elem_d(const Node *n, const Tensor *t, int64_t i)
+{
+	const void *d = t->data;
+	switch (t->dtype) {
+	case DT_FLOAT: return ((const float *)d)[i];
+	case DT_DOUBLE: return ((const double *)d)[i];
+	case DT_BOOL: case DT_UINT8: return ((const uint8_t *)d)[i];
+	case DT_INT8: return ((const int8_t *)d)[i];
+	case DT_INT16: return ((const int16_t *)d)[i];
+	case DT_UINT16: return ((const uint16_t *)d)[i];
+	case DT_INT32: return ((const int32_t *)d)[i];
+	case DT_UINT32: return ((const uint32_t *)d)[i];
+	case DT_INT64: {
+		int64_t v = ((const int64_t *)d)[i];
+		check_not_batch(n, v);
+		return (double)v;
+	}
+	case DT_UINT64: return (double)((const uint64_t *)d)[i];
+	default: UNREACHABLE();
+	}
+}

@@ -48,6 +48,10 @@ bool tensor_used(const Graph *g, const Tensor *t);
  * 0), an unbatched one has 1 there; *batched when any input is. */
 void bcast_batched(const Node *n, int first, int count, Shape *s, bool *batched);
 
+/* Element i of a constant of any numeric type, as double (an int64 that is
+ * the run-time batch placeholder is refused, naming n). */
+double const_elem_d(const Node *n, const Tensor *t, int64_t i);
+
 /* fatal_node when a folded int64 value is the run-time batch (SYM_BATCH). */
 void check_not_batch(const Node *n, int64_t v);
 /* ops/unary.c: act(v) at compile time, in the float arithmetic of act_c_expr's C. */

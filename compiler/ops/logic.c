@@ -39,30 +39,6 @@ static bool numeric(DType t)
 	       t == DT_INT64 || t == DT_UINT8 || t == DT_UINT16 || t == DT_UINT32 || t == DT_UINT64;
 }
 
-/* Element i of a constant of any numeric type, as double (int64 shape
- * values stay exact up to 2^53, far beyond any tensor dimension). */
-static double elem_d(const Node *n, const Tensor *t, int64_t i)
-{
-	const void *d = t->data;
-	switch (t->dtype) {
-	case DT_FLOAT: return ((const float *)d)[i];
-	case DT_DOUBLE: return ((const double *)d)[i];
-	case DT_BOOL: case DT_UINT8: return ((const uint8_t *)d)[i];
-	case DT_INT8: return ((const int8_t *)d)[i];
-	case DT_INT16: return ((const int16_t *)d)[i];
-	case DT_UINT16: return ((const uint16_t *)d)[i];
-	case DT_INT32: return ((const int32_t *)d)[i];
-	case DT_UINT32: return ((const uint32_t *)d)[i];
-	case DT_INT64: {
-		int64_t v = ((const int64_t *)d)[i];
-		check_not_batch(n, v);
-		return (double)v;
-	}
-	case DT_UINT64: return (double)((const uint64_t *)d)[i];
-	default: UNREACHABLE();
-	}
-}
-
 static void logic_infer(Graph *g, Node *n)
 {
 	(void)g;
@@ -138,11 +114,11 @@ static bool logic_fold(Graph *g, Node *n)
 			o[j] = bcast_offset(st[j], &y->shape, i);
 		if (k == L_WHERE) {
 			/* a byte copy of the chosen element keeps any type exact */
-			const Tensor *src = elem_d(n, n->in[0], o[0]) != 0 ? n->in[1] : n->in[2];
+			const Tensor *src = const_elem_d(n, n->in[0], o[0]) != 0 ? n->in[1] : n->in[2];
 			memcpy(d + (size_t)i * es, (const char *)src->data + (size_t)o[src == n->in[1] ? 1 : 2] * es, es);
 			continue;
 		}
-		double a = elem_d(n, n->in[0], o[0]), b = nin > 1 ? elem_d(n, n->in[1], o[1]) : 0;
+		double a = const_elem_d(n, n->in[0], o[0]), b = nin > 1 ? const_elem_d(n, n->in[1], o[1]) : 0;
 		d[i] = eval_bool(k, a, b);
 	}
 	return true;

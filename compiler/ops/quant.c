@@ -37,17 +37,6 @@ typedef struct {
 	float *scale, *zp;   /* count values each, zp as float */
 } QuantP;
 
-static double const_d(const Tensor *t, int64_t i)
-{
-	switch (t->dtype) {
-	case DT_UINT8: return ((const uint8_t *)t->data)[i];
-	case DT_INT8: return ((const int8_t *)t->data)[i];
-	case DT_INT32: return ((const int32_t *)t->data)[i];
-	case DT_FLOAT: return ((const float *)t->data)[i];
-	default: UNREACHABLE();
-	}
-}
-
 static void quant_parse(Node *n, bool dq)
 {
 	QuantP *p = xalloc(sizeof *p);
@@ -111,7 +100,7 @@ static void quant_parse(Node *n, bool dq)
 			fatal_node(n, "scale '%s' element %lld is %g; a scale must be positive and finite", s->name, (long long)i,
 			           (double)v);
 		p->scale[i] = v;
-		p->zp[i] = z ? (float)const_d(z, i) : 0.0f;
+		p->zp[i] = z ? (float)const_elem_d(n, z, i) : 0.0f;
 	}
 	n->p = p;
 	set_out(n, 0, dq ? DT_FLOAT : p->qtype, &x->shape, x->batched);
@@ -153,7 +142,7 @@ static bool quant_fold(Node *n)
 	for (int64_t i = 0; i < cnt; i++) {
 		int64_t c = scale_index(p, &x->shape, i);
 		if (p->dq) {
-			((float *)out)[i] = (float)(const_d(x, i) - (double)p->zp[c]) * p->scale[c];
+			((float *)out)[i] = (float)(const_elem_d(n, x, i) - (double)p->zp[c]) * p->scale[c];
 		} else {
 			float v = nearbyintf(tensor_f32(x)[i] / p->scale[c]) + p->zp[c];
 			v = fminf(fmaxf(v, qmin(p->qtype)), qmax(p->qtype));
