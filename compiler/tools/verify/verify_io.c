@@ -200,13 +200,18 @@ void model_write(const Onnx__ModelProto *m, const char *path)
 	free(buf);
 }
 
-bool model_is_initializer(const Onnx__ModelProto *m, const char *name)
+static const Onnx__TensorProto *find_initializer(const Onnx__ModelProto *m, const char *name)
 {
 	const Onnx__GraphProto *g = m->graph;
 	for (size_t i = 0; i < g->n_initializer; i++)
 		if (g->initializer[i]->name && !strcmp(g->initializer[i]->name, name))
-			return true;
-	return false;
+			return g->initializer[i];
+	return NULL;
+}
+
+bool model_is_initializer(const Onnx__ModelProto *m, const char *name)
+{
+	return find_initializer(m, name) != NULL;
 }
 
 /* splitmix64: tiny, seedable, and the same stream on every platform, so a
@@ -305,12 +310,12 @@ int model_output_index(const Onnx__ModelProto *m, const char *tensor)
 	return -1;
 }
 
+/* An initializer, or a Constant node's value. */
 static const Onnx__TensorProto *model_initializer(const Onnx__ModelProto *m, const char *name)
 {
-	const Onnx__GraphProto *g = m->graph;
-	for (size_t i = 0; i < g->n_initializer; i++)
-		if (g->initializer[i]->name && !strcmp(g->initializer[i]->name, name))
-			return g->initializer[i];
+	const Onnx__TensorProto *t = find_initializer(m, name);
+	if (t)
+		return t;
 	const Onnx__NodeProto *p = model_producer(m, name); /* a Constant node's value */
 	for (size_t i = 0; p && !strcmp(p->op_type, "Constant") && i < p->n_attribute; i++)
 		if (!strcmp(p->attribute[i]->name, "value"))
