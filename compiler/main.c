@@ -1,5 +1,6 @@
 /*
- * main.c - the onnx2c command line and the compiler pipeline.
+ * main.c - the onnx2c command line and the compiler pipeline (onnx2c_main;
+ * onnx2c.c holds main(), so that the training runtime can link this too).
  *
  *   load -> bind/fix dims -> topo sort -> check ops -> infer shapes (+fold)
  *        -> [training cut] -> optimise -> plan memory -> emit C
@@ -10,10 +11,12 @@
  * --dump-ir=STEP prints the IR.
  */
 #include "ir.h"
+#include "backend/emit_weights.h"
 #include "tools/verify/verify.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -30,7 +33,8 @@ static void usage(FILE *f)
 "  --weights FILE   write the weights to FILE, not into the C: the program binds them at\n"
 "                   run time (PREFIX_bind_weights, PREFIX_load_weights_file; see README).\n"
 "                   Without -o: only FILE, for code compiled before from this model's\n"
-"                   structure (fine-tuned weights; give the same options and --name)\n"
+"                   structure (fine-tuned weights).  When FILE exists, the options it was\n"
+"                   written with are used, and it is replaced only if the code fits\n"
 "  --dim NAME=V     fix the symbolic dimension NAME to V (repeatable)\n"
 "  --bind NAME=F.pb make graph input NAME a constant read from a TensorProto file\n"
 "  -O0              no graph optimisations (plain node-by-node code)\n"
@@ -150,6 +154,74 @@ static void step_names(FILE *f)
 	fprintf(f, "%s", steps[NSTEPS - 1]);
 }
 
+/* The options that shape the generated code, recorded in a weights file (emit_weights.c) so
+ * that `--weights FILE` without -o can compile a fine-tuned model as FILE's code was. */
+static char *recorded;
+static size_t recorded_len;
+
+static void record(const char *a, const char *value)
+{
+	const char *args[2] = { a, value };
+	for (int k = 0; k < 2 && args[k]; k++) {
+		size_t n = strlen(args[k]) + 1;
+		recorded = xrealloc_arr(recorded, recorded_len, recorded_len + n, 1);
+		memcpy(recorded + recorded_len, args[k], n);
+		recorded_len += n;
+	}
+}
+
+/* The options that take a value (for the look ahead below; the parser has its own). */
+static bool takes_value(const char *a)
+{
+	static const char *const with_value[] = { "-o", "--name", "--weights", "--dim", "--bind", "--dot",
+		"--head-classes", "--unfreeze", "--trainable-from", "--debug-corrupt-weight" };
+	for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
+		if (!strcmp(a, with_value[i]))
+			return true;
+	return false;
+}
+
+/* `onnx2c M.onnx --weights FILE` without -o, FILE an existing file: the weights for the code
+ * FILE came with.  Returns argv with FILE's recorded options first (those given after them
+ * still count), and sets g_weights_expect so that a model that does not fit that code is
+ * refused before FILE is touched. */
+static char **reuse_options(int *argc, char **argv)
+{
+	const char *w = NULL;
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "-o"))
+			return argv;
+		if (!strcmp(argv[i], "--weights") && i + 1 < *argc)
+			w = argv[i + 1];
+		if (takes_value(argv[i]))
+			i++;
+	}
+	if (!w || access(w, F_OK) != 0)
+		return argv;
+	WeightsInfo *wi = xalloc(sizeof *wi);
+	const char *why = weights_read_info(w, wi);
+	if (why) {
+		fprintf(stderr, "onnx2c: --weights '%s' without -o: the file %s, so it cannot say which code its "
+		                "weights are for; remove it or give a new file name\n", w, why);
+		exit(EXIT_USAGE);
+	}
+	int n = 0;
+	for (size_t k = 0; k < wi->options_len; k++)
+		n += wi->options[k] == 0;
+	char **a = xalloc((size_t)(*argc + n + 1) * sizeof *a);
+	a[0] = argv[0];
+	char *line = xstrdup("");
+	for (size_t k = 0, j = 1; k < wi->options_len; k += strlen(wi->options + k) + 1, j++) {
+		a[j] = wi->options + k;
+		line = xsprintf("%s %s", line, a[j]);
+	}
+	memcpy(a + 1 + n, argv + 1, (size_t)(*argc - 1) * sizeof *a);
+	*argc += n;
+	g_weights_expect = wi;
+	fprintf(stderr, "onnx2c: compiling with the options '%s' was written with:%s\n", w, line);
+	return a;
+}
+
 static KV split_kv(const char *opt, const char *arg)
 {
 	const char *eq = arg ? strchr(arg, '=') : NULL;
@@ -162,10 +234,11 @@ static KV split_kv(const char *opt, const char *arg)
 	return (KV){ name, eq + 1 };
 }
 
-int main(int argc, char **argv)
+int onnx2c_main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "verify"))
 		return verify_main(argc - 1, argv + 1);
+	argv = reuse_options(&argc, argv);
 
 	const char *model = NULL, *out = NULL, *prefix = NULL;
 	bool with_main = false, dump_ir = false, do_report = false;
@@ -200,9 +273,11 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-O0")) {
 			for (int p = 0; p < NPASSES; p++)
 				pass_on[p] = false;
+			record(a, NULL);
 		} else if (!strcmp(a, "-O1") || !strcmp(a, "-O2")) {
 			for (int p = 0; p < NPASSES; p++)
 				pass_on[p] = true;
+			record(a, NULL);
 		} else if (!strncmp(a, "--no-fuse=", 10)) {
 			int p = 0;
 			while (p < NPASSES && strcmp(passes[p].name, a + 10))
@@ -212,12 +287,14 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			pass_on[p] = false;
+			record(a, NULL);
 		} else if (!strncmp(a, "--winograd=", 11)) {
 			if (strcmp(a + 11, "0") && strcmp(a + 11, "2") && strcmp(a + 11, "4")) {
 				fprintf(stderr, "onnx2c: --winograd takes 0, 2 or 4 (the largest Winograd tile), got '%s'\n", a + 11);
 				return EXIT_USAGE;
 			}
 			g_winograd = atoi(a + 11);
+			record(a, NULL);
 		} else if (!strcmp(a, "--report")) {
 			do_report = true;
 		} else if (!strcmp(a, "--dot") && next) {
@@ -272,8 +349,10 @@ int main(int argc, char **argv)
 			g_verbose = 1;
 		} else if (!strcmp(a, "--dim") && next && ndims < 64) {
 			dims[ndims++] = split_kv(a, argv[++i]);
+			record(a, argv[i]);
 		} else if (!strcmp(a, "--bind") && next && nbinds < 64) {
 			binds[nbinds++] = split_kv(a, argv[++i]);
+			record(a, argv[i]);
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "onnx2c: unknown or incomplete option '%s' (see --help)\n", a);
 			return EXIT_USAGE;
@@ -326,6 +405,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "onnx2c: --name '%s' is not a C identifier\n", prefix);
 		return EXIT_USAGE;
 	}
+	record("--name", prefix); /* last, so that it is the name in force */
+	g_weights_options = recorded;
+	g_weights_options_len = recorded_len;
 	size_t ol = strlen(out);
 	if (ol < 3 || strcmp(out + ol - 2, ".c")) {
 		fprintf(stderr, "onnx2c: the output file must end in .c (got '%s')\n", out);

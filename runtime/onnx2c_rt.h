@@ -403,6 +403,13 @@ int rt_trainer_main(int argc, char **argv, const RtTrunk *t);
 int rt_export_onnx(const char *model_path, const char *out_path, const char *head_onnx, const float *weight,
                    const float *bias, int K, int F, const RtBlock *block, const float *params);
 
+/* --deploy-weights (deploy.c): check says whether weights_path is an onnx2c weights file (before
+ * training, to fail early); write has onnx2c's compiler, linked into this library, write the
+ * weights of the model at onnx_path into weights_path for the code that file was compiled with
+ * (its recorded options; refused, and weights_path kept, when the model does not fit that code). */
+int rt_deploy_check(const char *weights_path);
+int rt_deploy_weights(const char *onnx_path, const char *weights_path);
+
 #ifdef __cplusplus
 }
 #endif

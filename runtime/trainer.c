@@ -292,7 +292,7 @@ static int dump_layout(const Opts *o, const State *s, const RtBlock *blk, int K,
 
 /* --export: the model with the trained head, block parameters and the block's BN statistics (which
  * --bn-train moved; otherwise the model's own), all offsets of the block's taken from s->bp. */
-static int export_model(const Opts *o, const RtTrunk *t, const State *s, const char *src)
+static int export_model(const char *out, const RtTrunk *t, const State *s, const char *src)
 {
 	const RtBlock *blk = t->block;
 	RtBlock merged;
@@ -310,7 +310,7 @@ static int export_model(const Opts *o, const RtTrunk *t, const State *s, const c
 		merged.params = all;
 		merged.ntensors = blk->ntensors + blk->nstat_tensors;
 	}
-	const int rc = rt_export_onnx(src, o->export_path, t->head_onnx, s->W, t->has_bias ? s->b : NULL, t->classes,
+	const int rc = rt_export_onnx(src, out, t->head_onnx, s->W, t->has_bias ? s->b : NULL, t->classes,
 	                              t->features, blk ? &merged : NULL, s->bp);
 	free(all);
 	if (rc) {
@@ -318,8 +318,31 @@ static int export_model(const Opts *o, const RtTrunk *t, const State *s, const c
 		snprintf(msg, sizeof msg, "--export: %s", rt_error());
 		return fail(msg);
 	}
-	fprintf(stderr, "wrote %s\n", o->export_path);
+	fprintf(stderr, "wrote %s\n", out);
 	return 0;
+}
+
+/* --export and --deploy-weights (deploy.c: the weights file for the program compiled from an
+ * earlier export, written from this export; without --export, from a temporary one beside it) */
+static int export_and_deploy(const Opts *o, const RtTrunk *t, const State *s)
+{
+	const char *src = o->onnx ? o->onnx : t->model_path;
+	char tmp[4096];
+	const char *out = o->export_path;
+	if (!out) {
+		if (snprintf(tmp, sizeof tmp, "%s.export.onnx", o->deploy) >= (int)sizeof tmp)
+			return fail("--deploy-weights: the path is too long");
+		out = tmp;
+	}
+	int rc = export_model(out, t, s, src);
+	if (!rc && o->deploy) {
+		rc = rt_deploy_weights(out, o->deploy) ? fail(rt_error()) : 0;
+		if (!rc)
+			fprintf(stderr, "wrote %s\n", o->deploy);
+	}
+	if (!o->export_path)
+		remove(tmp);
+	return rc;
 }
 
 static int run(const Opts *o, const RtTrunk *t, State *s)
@@ -334,6 +357,8 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 		fprintf(stderr, "trainer: --bn-train: this model trains its head only (compile it with --unfreeze N|all)\n");
 		return 2;
 	}
+	if (o->deploy && rt_deploy_check(o->deploy)) /* before the training, not after it */
+		return fail(rt_error());
 
 	/* ---- data ---- */
 	if ((rc = open_data(&s->train, o->data, o->labels, o, t, "--data")))
@@ -614,11 +639,8 @@ static int run(const Opts *o, const RtTrunk *t, State *s)
 	printf("seconds_per_step %.6f\n", ep > 0 ? train_seconds / (double)(ep * steps) : 0.0);
 	if (s->nval && ep > 0)
 		printf("val_acc %.4f\n", s->log.rows[s->log.n - 1].val_acc);
-	if (o->export_path) {
-		const char *src = o->onnx ? o->onnx : t->model_path;
-		if ((rc = export_model(o, t, s, src)))
-			return rc;
-	}
+	if (o->export_path || o->deploy)
+		return export_and_deploy(o, t, s);
 	return 0;
 }
 

@@ -46,6 +46,9 @@ static void usage(FILE *f, const char *prog)
 "output:\n"
 "  --checkpoint FILE     save after each epoch (atomically); --resume continues from it\n"
 "  --log FILE.csv  --plot FILE.svg  --export OUT.onnx (--onnx MODEL.onnx: the original model)\n"
+"  --deploy-weights FILE  after training, replace FILE, the weights file of a program compiled\n"
+"                        from an earlier export (onnx2c EXPORT.onnx -o m.c --weights FILE), with\n"
+"                        this model's weights: redeploy with no onnx2c or C compiler run\n"
 "  --dump DIR            write features, the initial head, the first step and the final head\n"
 "                        as raw float32/int32 files (for the tests)\n",
 	        prog);
@@ -132,6 +135,8 @@ int rt_trainer_parse_opts(Opts *o, int argc, char **argv)
 				o->plot = v;
 			else if (!strcmp(a, "--export"))
 				o->export_path = v;
+			else if (!strcmp(a, "--deploy-weights"))
+				o->deploy = v;
 			else if (!strcmp(a, "--onnx"))
 				o->onnx = v;
 			else if (!strcmp(a, "--dump"))

@@ -17,6 +17,7 @@ typedef struct Opts {
 	int resize;
 	float mean[3], std[3];
 	const char *checkpoint, *log, *plot, *export_path, *onnx, *dump;
+	const char *deploy; /* --deploy-weights FILE */
 } Opts;
 
 /* Fills o from argv (defaults first).  0: run; 1: --help was printed (exit 0);

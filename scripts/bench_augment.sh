@@ -24,7 +24,7 @@ $PY "$ROOT/models/export_torchvision.py" --model resnet18 --bn keep --dynamic-ba
 	--out "$WORK/r18.onnx" > /dev/null 2>&1
 $PY "$ROOT/models/make_image_folder.py" "$WORK/img" --synthetic --size 128 --train $((IMAGES / 5)) --val 1 > /dev/null
 "$BUILD/compiler/onnx2c" "$WORK/r18.onnx" -o "$WORK/r18.c" --train-head --head-classes 5 --train-main 2>/dev/null
-cc -std=c99 -O2 -march=native -fopenmp "$WORK/r18.c" -I "$ROOT/runtime" -L "$BUILD/runtime" -lonnx2c_rt -lz -lm \
+cc -std=c99 -O2 -march=native -fopenmp "$WORK/r18.c" -I "$ROOT/runtime" -L "$BUILD/runtime" -lonnx2c_rt -lprotobuf-c -lz -lm \
 	-o "$WORK/r18"
 
 c_run() {

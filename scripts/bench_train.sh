@@ -32,7 +32,7 @@ for v in head uf; do
 	flags="--train-head --head-classes 5 --train-main"
 	[ "$v" = uf ] && flags="$flags --unfreeze 1"
 	"$BUILD/compiler/onnx2c" "$ROOT/models/fashion_resnet_0to4.onnx" -o "$WORK/$v.c" $flags 2>/dev/null
-	cc -std=c99 -O2 -march=native -fopenmp "$WORK/$v.c" -I "$ROOT/runtime" -L "$BUILD/runtime" -lonnx2c_rt -lz \
+	cc -std=c99 -O2 -march=native -fopenmp "$WORK/$v.c" -I "$ROOT/runtime" -L "$BUILD/runtime" -lonnx2c_rt -lprotobuf-c -lz \
 		-lm -o "$WORK/$v"
 done
 
@@ -42,7 +42,7 @@ $PY "$ROOT/models/export_torchvision.py" --model resnet18 --bn keep --dynamic-ba
 $PY "$ROOT/models/make_image_folder.py" "$WORK/img" --train $((R18_LIMIT / 5)) --val 1 > /dev/null
 "$BUILD/compiler/onnx2c" "$WORK/r18.onnx" -o "$WORK/r18.c" --train-head --head-classes 5 --train-main --unfreeze 2 \
 	2>/dev/null
-cc -std=c99 -O2 -march=native -fopenmp "$WORK/r18.c" -I "$ROOT/runtime" -L "$BUILD/runtime" -lonnx2c_rt -lz -lm \
+cc -std=c99 -O2 -march=native -fopenmp "$WORK/r18.c" -I "$ROOT/runtime" -L "$BUILD/runtime" -lonnx2c_rt -lprotobuf-c -lz -lm \
 	-o "$WORK/r18"
 
 RECIPE="--epochs 1 --lr 0.05 --batch 64 --wd 1e-4"

@@ -31,7 +31,7 @@ echo "== export resnet50 and write the image folders"
 echo "== onnx2c + gcc (the C file holds the 94 MB of trunk weights; gcc takes a while)"
 "$BUILD/compiler/onnx2c" "$WORK/resnet50.onnx" -o "$WORK/resnet50.c" --train-head --head-classes 5 --train-main
 cc -std=c99 -O2 -march=native -fopenmp "$WORK/resnet50.c" -I "$ROOT/runtime" -L "$BUILD/runtime" \
-	-lonnx2c_rt -lz -lm -o "$WORK/resnet50_train"
+	-lonnx2c_rt -lprotobuf-c -lz -lm -o "$WORK/resnet50_train"
 
 echo "== train the head ($EPOCHS epochs, $THREADS threads)"
 OMP_NUM_THREADS=$THREADS "$WORK/resnet50_train" --data "$WORK/images/train" --val "$WORK/images/val" \

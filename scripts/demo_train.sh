@@ -28,7 +28,7 @@ echo "== onnx2c: compile with a fresh 5-way head and the trainer's main()"
 "$BUILD/compiler/onnx2c" "$ROOT/models/fashion_resnet_0to4.onnx" -o "$WORK/fashion.c" \
 	--train-head --head-classes 5 --train-main
 cc -std=c99 -O2 -march=native -fopenmp "$WORK/fashion.c" -I "$ROOT/runtime" \
-	-L "$BUILD/runtime" -lonnx2c_rt -lz -lm -o "$WORK/fashion_train"
+	-L "$BUILD/runtime" -lonnx2c_rt -lprotobuf-c -lz -lm -o "$WORK/fashion_train"
 
 echo "== C: fine-tune the head on classes 5-9 ($EPOCHS epochs, $THREADS threads)"
 OMP_NUM_THREADS=$THREADS "$WORK/fashion_train" --data "$DATA/train-images-idx3-ubyte.gz" \
@@ -44,7 +44,7 @@ echo "== onnx2c: compile again with the last block unfrozen (--unfreeze 1)"
 "$BUILD/compiler/onnx2c" "$ROOT/models/fashion_resnet_0to4.onnx" -o "$WORK/fashion_uf.c" \
 	--train-head --head-classes 5 --unfreeze 1 --train-main
 cc -std=c99 -O2 -march=native -fopenmp "$WORK/fashion_uf.c" -I "$ROOT/runtime" \
-	-L "$BUILD/runtime" -lonnx2c_rt -lz -lm -o "$WORK/fashion_uf_train"
+	-L "$BUILD/runtime" -lonnx2c_rt -lprotobuf-c -lz -lm -o "$WORK/fashion_uf_train"
 
 echo "== C: fine-tune head + last block on classes 5-9 ($EPOCHS epochs, $THREADS threads)"
 OMP_NUM_THREADS=$THREADS "$WORK/fashion_uf_train" --data "$DATA/train-images-idx3-ubyte.gz" \

@@ -2,7 +2,8 @@
 # demo_walkthrough.sh - the README's transfer-learning walkthrough, end to end: a torchvision
 # resnet18 .onnx and a folder of images -> compile for training -> fine-tune with augmentation
 # (progress bar, CSV and SVG curves) -> export .onnx -> onnx2c verify -> deploy (compile the
-# fine-tuned model for inference and classify images with examples/classify).
+# fine-tuned model for inference, its weights in a file, and classify images with examples/classify)
+# -> fine-tune once more and redeploy by swapping the weights file (no onnx2c or C compiler run).
 #
 #   scripts/demo_walkthrough.sh [BUILD_DIR] [SIZE] [IMAGES_A_CLASS] [EPOCHS] [UNFREEZE]
 #                               (default: build, 112, 100, 8, 2; the CTest train.walkthrough: 64, 12, 2, 1)
@@ -33,7 +34,7 @@ $PY "$ROOT/models/make_image_folder.py" images --synthetic --size $((SIZE * 8 / 
 
 echo "== 2. compile for training: a fresh 5-way head, the last $UNFREEZE block(s) unfrozen"
 "$ONNX2C" resnet18.onnx -o train.c --train-head --head-classes 5 --unfreeze "$UNFREEZE" --train-main
-$CC -std=c99 -O2 -march=native -fopenmp train.c -I "$ROOT/runtime" -L "$BUILD/runtime" -lonnx2c_rt -lz -lm \
+$CC -std=c99 -O2 -march=native -fopenmp train.c -I "$ROOT/runtime" -L "$BUILD/runtime" -lonnx2c_rt -lprotobuf-c -lz -lm \
 	-o train
 
 echo "== 3. fine-tune with augmentation ($EPOCHS epochs, $THREADS threads)"
@@ -47,10 +48,19 @@ head -2 train.csv
 echo "== 4. verify the exported model against ONNX Runtime"
 "$ONNX2C" verify finetuned.onnx --batch 2
 
-echo "== 5. deploy: compile the fine-tuned model for inference and classify validation images"
-"$ONNX2C" finetuned.onnx -o net.c --name net
+echo "== 5. deploy: compile the fine-tuned model for inference (weights in net.bin), classify validation images"
+"$ONNX2C" finetuned.onnx -o net.c --name net --weights net.bin
 ls images/train > labels.txt
 STB=$(pkg-config --cflags --libs stb 2>/dev/null || echo "-I/usr/include/stb -lstb")
 $CC -std=c99 -O2 -march=native -fopenmp "$ROOT/examples/classify/classify.c" net.c -I . $STB -lm -o classify
-./classify --labels labels.txt --top 1 images/val/*/00000.jpg
-echo "(files in $WORK: images/, train.csv, train.svg, finetuned.onnx, net.c, classify)"
+./classify --labels labels.txt --top 1 --weights net.bin images/val/*/00000.jpg | tee classify1.txt
+echo "== 6. fine-tune once more (1 epoch, another seed) and redeploy: the trainer rewrites net.bin"
+OMP_NUM_THREADS=$THREADS ./train --data images/train --val images/val --resize "$SIZE" --augment \
+	--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --epochs 1 --batch 32 --lr 0.01 --nesterov --seed 1 \
+	--export finetuned2.onnx --deploy-weights net.bin > summary2.txt
+./classify --labels labels.txt --top 1 --weights net.bin images/val/*/00000.jpg | tee classify2.txt
+if cmp -s classify1.txt classify2.txt; then
+	echo "the redeployed weights changed nothing: were they swapped?" >&2
+	exit 1
+fi
+echo "(files in $WORK: images/, train.csv, train.svg, finetuned.onnx, net.c, net.bin, classify)"

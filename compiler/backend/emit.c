@@ -30,6 +30,9 @@
 #include <string.h>
 
 const char *g_weights_out;
+const char *g_weights_options;
+size_t g_weights_options_len;
+const WeightsInfo *g_weights_expect;
 
 struct Emit {
 	Graph *g;
@@ -706,6 +709,17 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 		source += (int64_t)strlen(template_text(e->templates[i]));
 	check_limit(source, g_limits.source, "the generated C source", "--max-source");
 
+	CNames *used = cnames_new();
+	c_idents(used, e->body_buf, e->body_len);
+	c_idents(used, e->entry_buf, e->entry_len);
+	WeightsOut wo = { e->blob, e->blob_len, e->weights, e->nweights, used, 0, g_weights_options,
+		          g_weights_options_len, g_weights_expect };
+	if (g_weights_out) { /* refused before anything is written when it does not fit (weights only) */
+		weights_compact(&wo);
+		wo.model_hash = model_hash(e);
+		weights_check_fits(&wo, g_weights_out);
+	}
+
 	char *tmp = xsprintf("%s.tmp", c_path);
 	FILE *f = fopen(tmp, "w");
 	if (!f)
@@ -718,13 +732,7 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 		fputs(template_text(e->templates[i]), f);
 		fputc('\n', f);
 	}
-	CNames *used = cnames_new();
-	c_idents(used, e->body_buf, e->body_len);
-	c_idents(used, e->entry_buf, e->entry_len);
-	WeightsOut wo = { e->blob, e->blob_len, e->weights, e->nweights, used, 0 };
 	if (g_weights_out) {
-		weights_compact(&wo);
-		wo.model_hash = model_hash(e);
 		weights_write_external(f, &wo, P, U);
 	} else {
 		weights_write_embedded(f, &wo);

@@ -5,7 +5,7 @@
  *
  * The weights file (little-endian; every offset a multiple of 64):
  *     0  magic "ONNX2CWT"
- *     8  u32 format version (1)
+ *     8  u32 format version (2)
  *    12  u32 number of sections
  *    16  u64 model hash: FNV-1a of the code that reads the weights (the
  *        templates, the kernels and the entry points), so weights for another
@@ -14,12 +14,18 @@
  *    32  u64 data offset
  *    40  u64 data bytes
  *    48  u64 data check: weights_check() of the data
- *    56  u64 zero
+ *    56  u64 L: the bytes of the options record
  *    64  the section table: per weight, u64 offset in the data and u64 bytes
- *        then the data at the data offset, each section 64-byte aligned:
- *        the weights as the kernels read them (already packed and transformed)
+ *        then the options record: the options that shaped the code (L bytes,
+ *        each argument ending in a NUL), zero padding to a multiple of 8, and
+ *        u64 FNV-1a of those L bytes, the padding, then the header's 8 bytes of L
+ *        then the data at the data offset (the next multiple of 64), each
+ *        section 64-byte aligned: the weights as the kernels read them
+ *        (already packed and transformed)
  * The model hash does not depend on the weights' values, so weights of the
- * same model trained further load into the same compiled code.
+ * same model trained further load into the same compiled code.  The options
+ * record serves `onnx2c M.onnx --weights FILE` without -o (and the trainer's
+ * --deploy-weights): M is compiled with the options FILE was written with.
  */
 #include "emit_weights.h"
 
@@ -27,7 +33,7 @@
 #include <string.h>
 
 #define FNV_PRIME 0x100000001b3ull
-#define WEIGHTS_VERSION 1
+#define WEIGHTS_VERSION 2
 #define HEADER_BYTES 64
 
 uint64_t weights_fnv(uint64_t h, const void *p, size_t n)
@@ -243,19 +249,27 @@ void weights_write_external(FILE *f, const WeightsOut *o, const char *P, const c
 	fputs(check_fn, f);
 	fprintf(f, "int %s_bind_weights(const void *blob, size_t size)\n{\n", P);
 	fprintf(f, "\tconst unsigned char *b = (const unsigned char *)blob;\n"
-	           "\tuint64_t h = 0xcbf29ce484222325ull, off, i;\n"
+	           "\tuint64_t h = 0xcbf29ce484222325ull, off, opt, i;\n"
 	           "\tif (!b)\n\t\treturn %s_EINVAL;\n"
 	           "\tif (size < %d)\n\t\treturn size >= 8 && !memcmp(b, \"ONNX2CWT\", 8) ? %s_ETRUNCATED : %s_EFORMAT;\n"
-	           "\tif (memcmp(b, \"ONNX2CWT\", 8) || o2c_wt_u64(b + 56))\n\t\treturn %s_EFORMAT;\n"
+	           "\tif (memcmp(b, \"ONNX2CWT\", 8))\n\t\treturn %s_EFORMAT;\n"
 	           "\tif ((o2c_wt_u64(b + 8) & 0xffffffffu) != %du)\n", U, HEADER_BYTES, U, U, U, WEIGHTS_VERSION);
 	fprintf(f, "\t\treturn %s_EVERSION;\n", U);
 	fprintf(f, "\tif (o2c_wt_u64(b + 8) >> 32 != O2C_WT_SECTIONS || o2c_wt_u64(b + 16) != O2C_WT_MODEL ||\n"
 	           "\t    o2c_wt_u64(b + 24) != O2C_WT_PACKING || o2c_wt_u64(b + 40) != O2C_WT_BYTES)\n"
 	           "\t\treturn %s_EFOREIGN;\n", U);
-	fprintf(f, "\toff = o2c_wt_u64(b + 32);\n"
-	           "\tif (off %% 64 || off < %d + 16 * (uint64_t)O2C_WT_SECTIONS)\n\t\treturn %s_EFORMAT;\n",
-	        HEADER_BYTES, U);
+	/* the options record: its length fixes the data offset, and its hash covers it, so that no
+	 * bit of the header goes unchecked */
+	fprintf(f, "\topt = o2c_wt_u64(b + 56);\n\toff = o2c_wt_u64(b + 32);\n"
+	           "\tif (opt > %d || off != (%d + 16 * (uint64_t)O2C_WT_SECTIONS + (opt + 7) / 8 * 8 + 8 + 63) / 64 * 64)\n"
+	           "\t\treturn %s_EFORMAT;\n", WEIGHTS_MAX_OPTIONS, HEADER_BYTES, U);
 	fprintf(f, "\tif (size < off || size - off < O2C_WT_BYTES)\n\t\treturn %s_ETRUNCATED;\n", U);
+	fprintf(f, "\tfor (i = 0; i < (opt + 7) / 8 * 8; i++)\n\t\th = (h ^ b[%d + 16 * O2C_WT_SECTIONS + i]) * 0x100000001b3ull;\n"
+	           "\tfor (i = 56; i < 64; i++)\n\t\th = (h ^ b[i]) * 0x100000001b3ull;\n"
+	           "\tfor (i = %d + 16 * O2C_WT_SECTIONS + (opt + 7) / 8 * 8 + 8; i < off; i++)\n"
+	           "\t\tif (b[i])\n\t\t\treturn %s_EFORMAT; /* the padding before the data */\n"
+	           "\tif (h != o2c_wt_u64(b + %d + 16 * O2C_WT_SECTIONS + (opt + 7) / 8 * 8))\n\t\treturn %s_EFORMAT;\n"
+	           "\th = 0xcbf29ce484222325ull;\n", HEADER_BYTES, HEADER_BYTES, U, HEADER_BYTES, U);
 	fprintf(f, "\t/* the section table is what the packing hash covers */\n"
 	           "\tfor (i = %d; i < %d + 16 * (uint64_t)O2C_WT_SECTIONS; i++)\n"
 	           "\t\th = (h ^ b[i]) * 0x100000001b3ull;\n"
@@ -307,26 +321,59 @@ void weights_write_external(FILE *f, const WeightsOut *o, const char *P, const c
 	fprintf(f, "\tdefault: return \"unknown status\";\n\t}\n}\n\n");
 }
 
-void weights_write_file(const char *path, const WeightsOut *o)
+/* The options record: the options, padded to 8 bytes, and their hash. */
+static unsigned char *options_record(const WeightsOut *o, size_t *bytes)
 {
+	size_t pad = (o->options_len + 7) / 8 * 8;
+	*bytes = pad + 8;
+	unsigned char *r = xalloc(*bytes);
+	memset(r, 0, *bytes);
+	if (o->options_len)
+		memcpy(r, o->options, o->options_len);
+	unsigned char len[8];
+	put64(len, o->options_len);
+	put64(r + pad, weights_fnv(weights_fnv(WEIGHTS_FNV_SEED, r, pad), len, 8));
+	return r;
+}
+
+void weights_check_fits(const WeightsOut *o, const char *path)
+{
+	if (!o->expect)
+		return;
 	size_t tbytes;
 	unsigned char *table = section_table(o, &tbytes);
-	size_t off = (HEADER_BYTES + tbytes + 63) / 64 * 64;
+	uint64_t packing = weights_fnv(WEIGHTS_FNV_SEED, table, tbytes);
+	if (o->expect->model != o->model_hash || o->expect->packing != packing)
+		fatal("this model does not fit the code that '%s' was written for: its %s hash differs (another "
+		      "structure, other options or another onnx2c), so that program would refuse these weights; '%s' "
+		      "is left as it was.  Compile the model with -o to deploy it", path,
+		      o->expect->model != o->model_hash ? "model" : "packing", path);
+}
+
+void weights_write_file(const char *path, const WeightsOut *o)
+{
+	if (o->options_len > WEIGHTS_MAX_OPTIONS)
+		fatal("the options to record in '%s' pass %d bytes", path, WEIGHTS_MAX_OPTIONS);
+	size_t tbytes, rbytes;
+	unsigned char *table = section_table(o, &tbytes), *rec = options_record(o, &rbytes);
+	uint64_t packing = weights_fnv(WEIGHTS_FNV_SEED, table, tbytes);
+	size_t off = (HEADER_BYTES + tbytes + rbytes + 63) / 64 * 64;
 	unsigned char head[HEADER_BYTES] = "ONNX2CWT";
 	put64(head + 8, (uint64_t)WEIGHTS_VERSION | (uint64_t)o->nw << 32);
 	put64(head + 16, o->model_hash);
-	put64(head + 24, weights_fnv(WEIGHTS_FNV_SEED, table, tbytes));
+	put64(head + 24, packing);
 	put64(head + 32, off);
 	put64(head + 40, o->len);
 	put64(head + 48, weights_check(o->blob, o->len));
-	put64(head + 56, 0);
+	put64(head + 56, o->options_len);
 	static const unsigned char zeros[64];
+	size_t gap = off - HEADER_BYTES - tbytes - rbytes;
 	char *tmp = xsprintf("%s.tmp", path);
 	FILE *f = fopen(tmp, "wb");
 	if (!f)
 		fatal("cannot write '%s'", tmp);
 	bool ok = fwrite(head, 1, sizeof head, f) == sizeof head && fwrite(table, 1, tbytes, f) == tbytes &&
-	          fwrite(zeros, 1, off - HEADER_BYTES - tbytes, f) == off - HEADER_BYTES - tbytes &&
+	          fwrite(rec, 1, rbytes, f) == rbytes && fwrite(zeros, 1, gap, f) == gap &&
 	          fwrite(o->blob, 1, o->len, f) == o->len;
 	if (fclose(f) != 0 || !ok) {
 		remove(tmp);
@@ -334,4 +381,38 @@ void weights_write_file(const char *path, const WeightsOut *o)
 	}
 	if (rename(tmp, path) != 0)
 		fatal("cannot rename '%s' to '%s'", tmp, path);
+}
+
+/* What `onnx2c --weights FILE` without -o needs of an existing FILE: its hashes and
+ * options.  Returns NULL, or why FILE cannot be read as a weights file. */
+const char *weights_read_info(const char *path, WeightsInfo *wi)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return "cannot be opened";
+	unsigned char head[HEADER_BYTES];
+	const char *why = NULL;
+	if (fread(head, 1, sizeof head, f) != sizeof head || memcmp(head, "ONNX2CWT", 8))
+		why = "is not an onnx2c weights file";
+	else if ((le64(head + 8) & 0xffffffffu) != WEIGHTS_VERSION)
+		why = "is of another weights file format version (written by another onnx2c)";
+	else if (le64(head + 56) > WEIGHTS_MAX_OPTIONS)
+		why = "has a damaged header";
+	if (why) {
+		fclose(f);
+		return why;
+	}
+	wi->sections = (uint32_t)(le64(head + 8) >> 32);
+	wi->model = le64(head + 16);
+	wi->packing = le64(head + 24);
+	wi->options_len = (size_t)le64(head + 56);
+	wi->options = xalloc(wi->options_len + 9);
+	unsigned char hash[8];
+	size_t pad = (wi->options_len + 7) / 8 * 8;
+	bool ok = fseek(f, (long)(HEADER_BYTES + 16 * (size_t)wi->sections), SEEK_SET) == 0 &&
+	          fread(wi->options, 1, pad, f) == pad && fread(hash, 1, 8, f) == 8 &&
+	          le64(hash) == weights_fnv(weights_fnv(WEIGHTS_FNV_SEED, wi->options, pad), head + 56, 8) &&
+	          (!wi->options_len || wi->options[wi->options_len - 1] == 0);
+	fclose(f);
+	return ok ? NULL : "has a damaged options record";
 }

@@ -17,6 +17,15 @@ typedef struct WeightName {
 	size_t off, count;     /* floats */
 } WeightName;
 
+/* An existing weights file, as `onnx2c --weights FILE` without -o reads it. */
+typedef struct WeightsInfo {
+	uint32_t sections;
+	uint64_t model, packing;   /* the hashes the code that reads it checks */
+	char *options;             /* the options it was written with: each argument ends in a NUL */
+	size_t options_len;
+} WeightsInfo;
+#define WEIGHTS_MAX_OPTIONS 65536
+
 /* What the weights part of a file is written from. */
 typedef struct WeightsOut {
 	unsigned char *blob;
@@ -24,7 +33,17 @@ typedef struct WeightsOut {
 	WeightName *w; int nw;
 	const CNames *used;        /* the identifiers the kernels and entry points use */
 	uint64_t model_hash;       /* external: weights_model_hash */
+	const char *options;       /* external: the options record (g_weights_options) */
+	size_t options_len;
+	const WeightsInfo *expect; /* external: the file must fit this code (g_weights_expect), or NULL */
 } WeightsOut;
+
+/* --weights FILE (main.c sets these; emit.c writes them): the options that shaped the code,
+ * recorded in FILE, and, when only the weights are written for code compiled before, the
+ * header of that code's weights file, whose hashes the new file must have. */
+extern const char *g_weights_options;
+extern size_t g_weights_options_len;
+extern const WeightsInfo *g_weights_expect;
 
 /* FNV-1a, 64 bits: the hashes in a weights file's header. */
 uint64_t weights_fnv(uint64_t h, const void *p, size_t n);
@@ -38,6 +57,11 @@ void weights_compact(WeightsOut *o);
  * functions (P, U: the prefix and its upper case), and the file itself. */
 void weights_write_external(FILE *f, const WeightsOut *o, const char *P, const char *U);
 void weights_write_file(const char *path, const WeightsOut *o);
+/* Weights only, for code compiled before (o->expect): refuses, naming path, weights that
+ * code would refuse.  Before anything is written. */
+void weights_check_fits(const WeightsOut *o, const char *path);
+/* NULL, or why path is not a weights file this onnx2c reads. */
+const char *weights_read_info(const char *path, WeightsInfo *wi);
 /* The header's declarations for external weights; default_path is what the runner opens. */
 void weights_write_header(FILE *h, const char *P, const char *U, const char *default_path);
 

@@ -391,6 +391,8 @@ void emit_profile(const Graph *g, FILE *f, const char *prefix); /* emit_run.c: -
 /* emit_run.c: --main's runner; weights_default: NULL, or the weights file it opens by default */
 void emit_main(FILE *f, const Graph *g, const char *prefix, const char *weights_default);
 extern const char *g_weights_out; /* --weights FILE (emit.c): the weights go there, not into the C */
+/* main.c: the onnx2c command (argv as main's); onnx2c.c's main and the runtime's deploy.c call it */
+int onnx2c_main(int argc, char **argv);
 
 /* ---- emit.c: what op emitters use ----------------------------------- */
 

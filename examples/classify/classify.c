@@ -3,7 +3,7 @@
  * onnx2c (examples/classify/CMakeLists.txt builds it through
  * onnx2c_add_model with NAME net, so the model is reached through net.h).
  *
- *   classify [--labels FILE] [--top K] [--dump-input DIR] IMAGE...
+ *   classify [--labels FILE] [--top K] [--dump-input DIR] [--weights FILE] IMAGE...
  *
  * Per image: decode (stb_image: PNG, JPEG, BMP, ...), resize so the shorter
  * side is 256/224 of the model's input side (bilinear), centre-crop to the
@@ -14,7 +14,10 @@
  * does not antialias (torchvision's PIL path does), so on large downscales
  * its inputs differ slightly from torchvision's.  --dump-input writes the
  * exact tensor each image became, as ONNX test data, so any reference
- * (ONNX Runtime, onnx2c verify) can be run on the same numbers.
+ * (ONNX Runtime, onnx2c verify) can be run on the same numbers.  A model
+ * compiled with --weights reads its weights file first (--weights FILE, by
+ * default the one given to onnx2c): a fine-tuned model's new file (the
+ * trainer's --deploy-weights) is used without rebuilding this program.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, mkdir */
 
@@ -179,17 +182,18 @@ static void dump_input(const char *dir, int k, const float *x, int side)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: classify [--labels FILE] [--top K] [--dump-input DIR] IMAGE...\n"
+	fprintf(stderr, "usage: classify [--labels FILE] [--top K] [--dump-input DIR] [--weights FILE] IMAGE...\n"
 	                "  --labels FILE     class names, one a line (%d lines); default 'class N'\n"
 	                "  --top K           how many classes to print (default 5)\n"
-	                "  --dump-input DIR  write each preprocessed tensor to DIR/<i>/input_0.pb\n",
+	                "  --dump-input DIR  write each preprocessed tensor to DIR/<i>/input_0.pb\n"
+	                "  --weights FILE    a model compiled with onnx2c --weights: its weights file\n",
 	        (int)CLASSES);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *labels_path = NULL, *dump = NULL;
+	const char *labels_path = NULL, *dump = NULL, *weights = NULL;
 	int top = 5, first = 1;
 	for (; first < argc && argv[first][0] == '-'; first++) {
 		const char *a = argv[first], *next = first + 1 < argc ? argv[first + 1] : NULL;
@@ -199,6 +203,8 @@ int main(int argc, char **argv)
 			top = atoi(argv[++first]);
 		else if (!strcmp(a, "--dump-input") && next)
 			dump = argv[++first];
+		else if (!strcmp(a, "--weights") && next)
+			weights = argv[++first];
 		else
 			usage();
 	}
@@ -215,6 +221,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char **labels = labels_path ? read_labels(labels_path) : NULL;
+#ifdef NET_EXTERNAL_WEIGHTS
+	/* the weights are bound once, before any run */
+	int wst = net_load_weights_file(weights ? weights : NET_WEIGHTS_FILE);
+	if (wst != 0)
+		die("cannot load the weights '%s': %s", weights ? weights : NET_WEIGHTS_FILE, net_status_str(wst));
+#else
+	if (weights)
+		die("--weights: this model was compiled with its weights inside (onnx2c without --weights)");
+#endif
 
 	/* One sample at a time; the caller owns the workspace and reuses it. */
 	void *ws = malloc(net_workspace_size(1));

@@ -71,6 +71,6 @@ def build_trainer(onnx2c, rt_lib, src, model, c_path, exe, flags):
         sys.exit("onnx2c failed: " + r.stderr)
     # the compiler that built onnx2c_rt (CTest passes it): its OpenMP runtime is the one the library needs
     r = run([os.environ.get("CC", "cc"), "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fopenmp", c_path, "-I",
-             os.path.join(src, "runtime"), "-L", rt_lib, "-lonnx2c_rt", "-lz", "-lm", "-o", exe])
+             os.path.join(src, "runtime"), "-L", rt_lib, "-lonnx2c_rt", "-lprotobuf-c", "-lz", "-lm", "-o", exe])
     if r.returncode:
         sys.exit("building the trainer failed: " + r.stderr)

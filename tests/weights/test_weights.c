@@ -94,15 +94,23 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 8; i++)
 		data |= (size_t)good[32 + i] << (8 * i);
 	CHECK(data % 64 == 0 && data >= 64 && data < n, "data offset %zu", data);
+	/* the options record (onnx2c --weights without -o reads it): after the table, NUL-ended
+	 * arguments, padded to 8 bytes, then their hash */
+	size_t opt = 0, sections = (size_t)(good[12] | good[13] << 8);
+	for (int i = 0; i < 8; i++)
+		opt |= (size_t)good[56 + i] << (8 * i);
+	size_t options_at = 64 + 16 * sections, options_end = options_at + (opt + 7) / 8 * 8 + 8;
+	CHECK(opt > 0 && options_end <= data, "options record: %zu bytes", opt);
+	CHECK(opt >= 10 && !memcmp(good + options_at + opt - 10, "--name\0wt\0", 10),
+	      "the options record ends with --name wt");
 	for (size_t k = 0; k < data; k++)
 		for (int bit = 0; bit < 8; bit++) {
 			memcpy(copy, good, n);
 			copy[k] ^= (unsigned char)(1u << bit);
 			int s = wt_bind_weights(copy, n);
-			/* the table's padding and the high bytes of a size are not all checked one by one,
-			 * but every change is refused by one check or another, or lands in ignored padding */
-			int padding = k >= 64 + 16 * (size_t)((good[12] | good[13] << 8)) && k < data;
-			CHECK(s != 0 || padding, "byte %zu bit %d flipped: bound", k, bit);
+			/* the high bytes of a size are not all checked one by one, but every change is
+			 * refused by one check or another (the padding before the data must be zero) */
+			CHECK(s != 0, "byte %zu bit %d flipped: bound", k, bit);
 			CHECK(s == 0 || s == WT_EFORMAT || s == WT_EVERSION || s == WT_EFOREIGN || s == WT_ETRUNCATED ||
 			      s == WT_ECORRUPT || s == WT_EALIGN, "byte %zu bit %d: status %d", k, bit, s);
 		}
@@ -115,8 +123,10 @@ int main(int argc, char **argv)
 	CHECK(wt_bind_weights(copy, n) == WT_ECORRUPT, "last data byte flipped");
 	/* another format version */
 	memcpy(copy, good, n);
-	copy[8] = 2;
-	CHECK(wt_bind_weights(copy, n) == WT_EVERSION, "version 2");
+	copy[8] = 3;
+	CHECK(wt_bind_weights(copy, n) == WT_EVERSION, "version 3");
+	copy[8] = 1;
+	CHECK(wt_bind_weights(copy, n) == WT_EVERSION, "version 1 (before the options record)");
 	/* misaligned in memory */
 	memcpy(copy + 4, good, n);
 	CHECK(wt_bind_weights(copy + 4, n) == WT_EALIGN, "misaligned");
