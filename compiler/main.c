@@ -38,7 +38,7 @@ static void usage(FILE *f)
 "  --dim NAME=V     fix the symbolic dimension NAME to V (repeatable)\n"
 "  --bind NAME=F.pb make graph input NAME a constant read from a TensorProto file\n"
 "  -O0              no graph optimisations (plain node-by-node code)\n"
-"  --no-fuse=NAME   switch one pass off: dce, layernorm, pad, bn, scale, gemm, poolconv,\n"
+"  --no-fuse=NAME   switch one pass off: dce, layernorm, pad, bn, scale, qconv, gemm, poolconv,\n"
 "                   residual, gelu, swish, act, concat (repeatable)\n"
 "  --winograd=N     3x3 convs may use Winograd F(NxN): 2 (default), 4 (faster, ~6x the\n"
 "                   rounding error of a direct conv per layer) or 0 (never)\n"
@@ -84,6 +84,7 @@ static const struct { const char *name; void (*run)(Graph *); } passes[] = {
 	{ "pad", opt_fold_pad },
 	{ "bn", opt_fold_bn },
 	{ "scale", opt_fold_scale },
+	{ "qconv", opt_fuse_qconv },
 	{ "gemm", opt_matmul_bias },
 	{ "poolconv", opt_pool_conv },
 	{ "residual", opt_fuse_residual },
@@ -283,7 +284,7 @@ int onnx2c_main(int argc, char **argv)
 			while (p < NPASSES && strcmp(passes[p].name, a + 10))
 				p++;
 			if (p == NPASSES) {
-				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, layernorm, pad, bn, scale, gemm, poolconv, residual, gelu, swish, act, concat)\n", a + 10);
+				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, layernorm, pad, bn, scale, qconv, gemm, poolconv, residual, gelu, swish, act, concat)\n", a + 10);
 				return EXIT_USAGE;
 			}
 			pass_on[p] = false;

@@ -66,3 +66,19 @@ if(ONNX2C_MODEL_TESTS)
     set_tests_properties(report.${name} PROPERTIES LABELS "report;model" FIXTURES_REQUIRED mt_${name})
   endforeach()
 endif()
+
+# opt_fuse_qconv (issue 21): the QDQ convs of make_models.py qdq_conv (Conv + Relu and a 1x1 Conv between
+# their DQs and Qs) and the QLinearConvs of qop_conv_exact (u8 and s8, a stride of 2) run as int8
+# QLinearConv kernels, with no float Conv left; verify checks their values (opmodel.*).
+foreach(c "qdq_conv|GlobalAveragePool=1 Add=1 Gemm=1 QuantizeLinear=3 DequantizeLinear=5 QLinearConv=2"
+          "qop_conv_exact|QuantizeLinear=2 DequantizeLinear=3 QLinearConv=3")
+  string(REPLACE "|" ";" parts "${c}")
+  list(GET parts 0 name)
+  list(GET parts 1 want)
+  add_test(NAME report.qconv_${name}
+    COMMAND bash -c "/usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/op_models/make_models.py ${name} \
+                       ${CMAKE_CURRENT_BINARY_DIR}/q_${name}.onnx && bash ${_rep} $<TARGET_FILE:onnx2c> \
+                       ${CMAKE_CURRENT_BINARY_DIR}/q_${name}.onnx ${CMAKE_CURRENT_BINARY_DIR}/report_q_${name} \
+                       '${want}' Conv Relu")
+  set_tests_properties(report.qconv_${name} PROPERTIES LABELS report)
+endforeach()

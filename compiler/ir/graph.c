@@ -161,6 +161,14 @@ Node *live_producer(const Tensor *t)
 	return t && !tensor_is_const(t) && t->producer && !t->producer->dead ? t->producer : NULL;
 }
 
+Node *once_from(const Tensor *t, int op)
+{
+	Node *n = live_producer(t);
+	if (!n || n->op != op || t->nuses != 1 || t->kind != T_TEMP || t->alias)
+		return NULL;
+	return n;
+}
+
 Tensor *tensor_root(const Tensor *t, int64_t *off)
 {
 	int64_t o = 0;

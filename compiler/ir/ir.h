@@ -160,6 +160,7 @@ struct Tensor {
 	int file_index;       /* graph inputs: position in the model as written (before --bind) */
 	void *data;           /* constant value (T_CONST), host layout, numel*dtype_size bytes */
 	Node *producer;       /* NULL for inputs and constants */
+	const struct DqFold *dq; /* a constant a DequantizeLinear folded: its quantized source (ops/quant.c) */
 	int nuses;            /* number of node inputs reading it (+1 if graph output) */
 
 	/* memory plan (plan.c) */
@@ -265,6 +266,8 @@ void graph_set_input(Node *n, int i, Tensor *t);
 void graph_set_output(Node *n, int i, Tensor *t);
 void graph_recount(Graph *g);          /* recompute producer/nuses, drop dead nodes */
 Node *live_producer(const Tensor *t);  /* the live node computing t (NULL: input, constant); valid after graph_recount */
+/* t is an intermediate read once: its live producer when that is the op `op` (a fusion may absorb it). */
+Node *once_from(const Tensor *t, int op);
 /* The one live node reading t, when t is an intermediate read once (a
  * fusion may then absorb it); NULL otherwise.  Needs ids in order. */
 Node *graph_sole_reader(const Graph *g, const Tensor *t);
@@ -364,6 +367,7 @@ void opt_fold_pad(Graph *g);          /* opt_fold_pad.c: zero Pad into the Conv/
 void opt_fold_bn(Graph *g);           /* opt_fold_bn.c: BatchNormalization into the Conv before it */
 void opt_matmul_bias(Graph *g);       /* opt_matmul_bias.c: MatMul + constant Add into one Gemm */
 void opt_fold_scale(Graph *g);        /* opt_fold_scale.c: Mul by a constant into the Conv before it */
+void opt_fuse_qconv(Graph *g);        /* opt_fuse_qconv.c: DQ -> Conv -> Q into an int8 QLinearConv */
 void opt_pool_conv(Graph *g);         /* opt_pool_conv.c: AveragePool moved after the 1x1 Conv it feeds */
 void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
 void opt_fuse_gelu(Graph *g);         /* opt_fuse_gelu.c: GELU's erf and tanh forms into one activation */

@@ -30,6 +30,20 @@ void infer_same(Node *n);
 /* Sets out[i]'s dtype, shape and batched flag. */
 void set_out(Node *n, int i, DType dt, const Shape *s, bool batched);
 
+/* ops/quant.c: a float constant that DequantizeLinear folded (Tensor.dq), and a Q or DQ
+ * node's scale and zero point when they are per tensor (false: per axis, or not Q/DQ). */
+typedef struct DqFold {
+	const Tensor *q;     /* the quantized constant (s8, u8 or int32) */
+	int axis;            /* -1: per tensor */
+	int64_t count;       /* scales */
+	const float *scale, *zp;
+} DqFold;
+bool quant_per_tensor(const Node *n, float *scale, int32_t *zp, DType *qtype);
+/* ops/qconv.c: conv (reading DequantizeLinear dqx's output, then act, a Relu or Clip or NULL,
+ * then QuantizeLinear q) becomes one QLinearConv in integer arithmetic when the int8 kernels
+ * take it; false (nothing changed) otherwise. */
+bool qconv_build(Graph *g, Node *conv, Node *dqx, const Node *act, Node *q);
+
 /* fatal_unsupported (exit 3) unless input j is float ("a non-float tensor where float is needed"). */
 void require_float(const Node *n, int j);
 /* Normalises a possibly negative axis against rank, fatal when out of range. */

@@ -139,6 +139,11 @@ static bool quant_fold(Node *n)
 	Tensor *y = n->out[0];
 	int64_t cnt = shape_numel(&x->shape);
 	void *out = move_alloc(y);
+	if (p->dq) { /* the int8 kernels take the quantized values back (opt_fuse_qconv) */
+		DqFold *r = xalloc(sizeof *r);
+		*r = (DqFold){ x, p->axis, p->count, p->scale, p->zp };
+		y->dq = r;
+	}
 	for (int64_t i = 0; i < cnt; i++) {
 		int64_t c = scale_index(p, &x->shape, i);
 		if (p->dq) {
@@ -152,6 +157,19 @@ static bool quant_fold(Node *n)
 				((uint8_t *)out)[i] = (uint8_t)v;
 		}
 	}
+	return true;
+}
+
+bool quant_per_tensor(const Node *n, float *scale, int32_t *zp, DType *qtype)
+{
+	if (n->dead || (n->op != OP_QuantizeLinear && n->op != OP_DequantizeLinear))
+		return false;
+	const QuantP *p = n->p;
+	if (p->axis >= 0 || p->count != 1)
+		return false;
+	*scale = p->scale[0];
+	*zp = (int32_t)p->zp[0];
+	*qtype = p->qtype;
 	return true;
 }
 

@@ -56,15 +56,6 @@ static bool is_scalar(const Tensor *t, double want)
 	return fabs(v - want) <= 1e-6 * fabs(want);
 }
 
-/* t is an intermediate with one reader: its live producer when that is the op `op`. */
-static Node *once_from(const Tensor *t, int op)
-{
-	Node *n = live_producer(t);
-	if (!n || n->op != op || t->nuses != 1 || t->kind != T_TEMP || t->alias)
-		return NULL;
-	return n;
-}
-
 /* n is the binary op `op` with t as one operand: the other one (NULL: not so, or t twice). */
 static Tensor *other(const Node *n, int op, const Tensor *t)
 {

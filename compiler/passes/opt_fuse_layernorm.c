@@ -22,15 +22,6 @@
 #include <math.h>
 #include <string.h>
 
-/* t is an intermediate with one reader: its live producer when that is the op `op`. */
-static Node *once_from(const Tensor *t, int op)
-{
-	Node *n = live_producer(t);
-	if (!n || n->op != op || t->nuses != 1 || t->kind != T_TEMP || t->alias)
-		return NULL;
-	return n;
-}
-
 /* r is ReduceMean over the last axis of its input only, keeping it. */
 static bool mean_over_last(const Node *r)
 {

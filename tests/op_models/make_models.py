@@ -520,6 +520,38 @@ def qop_cnn():
     return mdl
 
 
+@case
+def qop_conv_exact():
+    # QLinearConv at a size where float and integer sums part (K = 3*3*64 taps, calibrator-like scales):
+    # onnx2c runs it in integer arithmetic (opt_fuse_qconv, ops/qconv.c): u8 in and out (pads 1), then u8 again
+    # with a stride of 2 and uneven pads, and s8 in and out (ORT's two QLinearConv type sets);
+    # tests/op_models.cmake checks it against ONNX Runtime with --tol-steps 0 (every element equal)
+    c, m, m2 = 64, 48, 40
+    f32, u8, s8 = np.float32, np.uint8, np.int8
+    inits = [("xs", f32(0.0213)), ("xz", u8(121)), ("xz8", s8(-7)),
+             ("w", rng.integers(-127, 128, (m, c, 3, 3)).astype(s8)), ("ws", (rng.random(m) * 0.004 + 0.001).astype(f32)),
+             ("wz", np.zeros(m, s8)), ("b", rng.integers(-20000, 20000, m).astype(np.int32)),
+             ("ys", f32(0.0917)), ("yz", u8(37)), ("yz8", s8(5)),
+             ("w2", rng.integers(-127, 128, (m2, m, 3, 3)).astype(s8)), ("w2s", f32(0.00173)), ("w2z", s8(0)),
+             ("zs", f32(0.131)), ("zz", u8(140))]
+    nodes = [N("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             N("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], pads=[1, 1, 1, 1]),
+             N("QLinearConv", ["y", "ys", "yz", "w2", "w2s", "w2z", "zs", "zz"], ["z"], pads=[1, 0, 1, 1],
+               strides=[2, 2]),
+             N("QuantizeLinear", ["x", "xs", "xz8"], ["xq8"]),
+             N("QLinearConv", ["xq8", "xs", "xz8", "w", "ws", "wz", "ys", "yz8", "b"], ["y8"], pads=[1, 1, 1, 1]),
+             N("DequantizeLinear", ["y", "ys", "yz"], ["yf"]), N("DequantizeLinear", ["z", "zs", "zz"], ["zf"]),
+             N("DequantizeLinear", ["y8", "ys", "yz8"], ["y8f"])]
+    g = helper.make_graph(nodes, "qop_conv_exact", [helper.make_tensor_value_info("x", F, ["N", c, 11, 9])],
+                          [helper.make_tensor_value_info("yf", F, ["N", m, 11, 9]),
+                           helper.make_tensor_value_info("zf", F, ["N", m2, 6, 4]),
+                           helper.make_tensor_value_info("y8f", F, ["N", m, 11, 9])],
+                          initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
+    mdl = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="op_models")
+    mdl.ir_version = 8
+    return mdl
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))

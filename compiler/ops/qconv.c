@@ -1,0 +1,210 @@
+/*
+ * ops/qconv.c - a quantized Conv in integer arithmetic (issue 21): what
+ * passes/opt_fuse_qconv.c makes of DequantizeLinear -> Conv [-> Relu|Clip]
+ * -> QuantizeLinear in a QDQ model, and so of QLinearConv too, which
+ * passes/lower_qop.c rewrites into that form when the model is loaded.
+ *
+ * The node reads the u8/s8 input and writes the u8/s8 output as the other
+ * quantized tensors live, their integer values in the float arena
+ * (ops/quant.c).  Its kernel relays the input into u8 NHWC in its scratch
+ * (int8/qconvert.c), runs the int8 conv there (int8/qconv.c: u8 x s8
+ * products summed in int32, the requantisation ONNX and ORT's MLAS specify:
+ * acc * (x_scale * w_scale / y_scale) rounded half to even, plus the zero
+ * point, saturated), and relays the result back.  So its outputs are ORT's
+ * QLinearConv's, not a float conv's rounded once more.
+ *
+ * Taken: 2-D, group 1, s8 weights with zero points 0 (per tensor or per
+ * output channel), an int32 bias at scale x_scale * w_scale (or none),
+ * per-tensor activations, KH*KW*C within O2C_QCONV_BUF.  Anything else is
+ * left as DQ -> float Conv -> Q, which gives the right answer too.
+ */
+#include "spatial.h"
+#include "blocking.h"
+#include "pack.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct QConvP {
+	Window w;
+	int64_t C, M;
+	const char *wname;     /* the weight's name, for the packed weights' comment */
+	float *packed;         /* pack_qconv's bytes, in floats for the weights blob */
+	int64_t packed_floats;
+	int32_t *bias;         /* [M] bias - x_zp * colsum(W), u8 domain (int8/shared.c) */
+	float *mult;           /* [M] x_scale * w_scale[m] / y_scale */
+	int32_t xzp, yzp, lo, hi; /* zero points and the output clamp, u8 domain */
+	bool xs8, ys8;         /* s8 tensors: u8 domain = value + 128 */
+} QConvP;
+
+/* The scale of a per-tensor or per-channel DqFold at channel m. */
+static float fold_scale(const DqFold *d, int64_t m) { return d->scale[d->count > 1 ? m : 0]; }
+
+static bool zero_points_zero(const DqFold *d)
+{
+	for (int64_t i = 0; i < d->count; i++)
+		if (d->zp[i] != 0.0f)
+			return false;
+	return true;
+}
+
+/* Quantized y of a real value v at the output's scale and zero point (u8 domain), saturated. */
+static int32_t quantize_bound(float v, float ys, int32_t yzp)
+{
+	float f = nearbyintf(v / ys) + (float)yzp;
+	return f < 0 ? 0 : f > 255 ? 255 : (int32_t)f;
+}
+
+bool qconv_build(Graph *g, Node *conv, Node *dqx, const Node *act, Node *q)
+{
+	(void)g;
+	float xs, ys;
+	int32_t xzp, yzp;
+	DType xt, yt;
+	if (!quant_per_tensor(dqx, &xs, &xzp, &xt) || !quant_per_tensor(q, &ys, &yzp, &yt))
+		return false;
+	const Tensor *x = dqx->in[0], *W = conv->in[1], *B = conv->nin > 2 ? conv->in[2] : NULL;
+	if (tensor_is_const(x) || (xt != DT_UINT8 && xt != DT_INT8) || x->shape.rank != 4)
+		return false;
+	const DqFold *wd = W->dq, *bd = B ? B->dq : NULL;
+	const int64_t M = W->shape.d[0], C = x->shape.d[1];
+	if (!wd || wd->q->dtype != DT_INT8 || !zero_points_zero(wd) || (wd->axis >= 0 && wd->axis != 0) ||
+	    attr_int(conv, "group", 1) != 1 || W->shape.rank != 4 || W->shape.d[1] != C)
+		return false;
+	if (B && (!bd || bd->q->dtype != DT_INT32 || !zero_points_zero(bd) || (bd->axis >= 0 && bd->axis != 0)))
+		return false;
+	QConvP *p = xalloc(sizeof *p);
+	window_parse(conv, &p->w, &x->shape, &W->shape, false, true);
+	window_forward(conv, &p->w);
+	const int64_t KH = p->w.k[0], KW = p->w.k[1], K = KH * KW * C;
+	if (p->w.nsp != 2 || K > O2C_QCONV_BUF)
+		return false;
+	/* ORT's QLinearConv takes the bias at scale x_scale * w_scale; a model that says otherwise stays float */
+	for (int64_t m = 0; bd && m < M; m++) {
+		float want = xs * fold_scale(wd, m), got = fold_scale(bd, m);
+		if (fabsf(got - want) > 1e-6f * want)
+			return false;
+	}
+	p->C = C;
+	p->M = M;
+	p->xs8 = xt == DT_INT8;
+	p->ys8 = yt == DT_INT8;
+	p->xzp = xzp + (p->xs8 ? 128 : 0);
+	p->yzp = yzp + (p->ys8 ? 128 : 0);
+	p->lo = 0;
+	p->hi = 255;
+	if (act && act->act.kind == ACT_RELU) {
+		p->lo = p->yzp;
+	} else if (act && act->act.kind == ACT_CLIP) {
+		int32_t lo = quantize_bound(act->act.a, ys, p->yzp), hi = quantize_bound(act->act.b, ys, p->yzp);
+		p->lo = lo;
+		p->hi = hi < lo ? lo : hi;
+	} else if (act) {
+		return false;
+	}
+	const int8_t *w8 = wd->q->data;
+	p->wname = W->name;
+	int64_t bytes = pack_qconv_bytes(M, C, KH, KW);
+	p->packed_floats = (bytes + 3) / 4;
+	p->packed = xalloc((size_t)p->packed_floats * sizeof(float));
+	pack_qconv((int8_t *)p->packed, w8, M, C, KH, KW);
+	int32_t *colsum = xalloc((size_t)M * sizeof *colsum);
+	qgemm_colsums(w8, 1, K, K, M, colsum);
+	p->bias = xalloc((size_t)M * sizeof *p->bias);
+	p->mult = xalloc((size_t)M * sizeof *p->mult);
+	for (int64_t m = 0; m < M; m++) {
+		int64_t b = bd ? ((const int32_t *)bd->q->data)[bd->count > 1 ? m : 0] : 0;
+		b -= (int64_t)p->xzp * colsum[m];
+		if (b < INT32_MIN || b > INT32_MAX)
+			return false;
+		p->bias[m] = (int32_t)b;
+		p->mult[m] = xs * fold_scale(wd, m) / ys; /* in float, in ORT's order */
+	}
+
+	/* the Conv becomes the node: x_q in, y_q out; the DQ, the activation and the Q it covers */
+	node_add_cover(conv, dqx);
+	if (dqx->out[0]->nuses == 1) /* the DQ's float input to the conv: nothing else reads it */
+		dqx->dead = true;
+	if (act)
+		node_absorb(conv, (Node *)act);
+	node_absorb(conv, q);
+	Tensor **in = xalloc(sizeof *in);
+	in[0] = dqx->in[0];
+	conv->in = in;
+	conv->nin = 1;
+	conv->op = OP_QLinearConv;
+	conv->op_type = "QLinearConv";
+	conv->act = (Act){ ACT_NONE, 0, 0 };
+	conv->p = p;
+	return true;
+}
+
+void qlinearconv_parse(Graph *g, Node *n)
+{
+	(void)g;
+	if (!n->p) /* only opt_fuse_qconv makes these; lower_qop.c rewrites a model's own */
+		fatal_node(n, "QLinearConv reached the compiler unlowered (internal)");
+}
+
+void qlinearconv_infer(Graph *g, Node *n)
+{
+	(void)g;
+	const QConvP *p = n->p;
+	Shape out;
+	window_out_shape(&p->w, n->in[0]->shape.d[0], p->M, &out);
+	set_out(n, 0, p->ys8 ? DT_INT8 : DT_UINT8, &out, n->in[0]->batched);
+}
+
+bool qlinearconv_fold(Graph *g, Node *n) { return fold_none(g, n); }
+
+static int64_t in_bytes(const Node *n) { return shape_numel(&n->in[0]->shape); }
+
+/* The u8 NHWC input and output, each 64-byte aligned. */
+int64_t qlinearconv_scratch_floats(const Node *n)
+{
+	return ((in_bytes(n) + 63) / 64 * 64 + (shape_numel(&n->out[0]->shape) + 63) / 64 * 64) / 4;
+}
+
+int64_t qlinearconv_macs(const Node *n)
+{
+	const QConvP *p = n->p;
+	return shape_numel(&n->out[0]->shape) * p->C * p->w.k[0] * p->w.k[1];
+}
+
+/* An int32 array as floats for the weights blob (the bits, not the values). */
+static const char *emit_i32(Emit *e, const int32_t *v, int64_t n)
+{
+	float *f = xalloc((size_t)n * sizeof *f);
+	memcpy(f, v, (size_t)n * sizeof *v);
+	return emit_weights(e, f, (size_t)n);
+}
+
+void qlinearconv_emit(Emit *e, Node *n)
+{
+	const QConvP *p = n->p;
+	const Window *w = &p->w;
+	const int64_t N = n->in[0]->shape.d[0], C = p->C, M = p->M;
+	const int64_t HW = w->in[0] * w->in[1], OHW = w->out[0] * w->out[1];
+	emit_need(e, "int8/qconv.c");
+	emit_need(e, "int8/qconvert.c");
+	const char *wp = emit_weights(e, p->packed, (size_t)p->packed_floats);
+	const char *bias = emit_i32(e, p->bias, M), *mult = emit_weights(e, p->mult, (size_t)M);
+	emitf(e, "\t/* s8 weights of '%s' packed for the int8 conv; the bias with -x_zp * colsum(W) folded in */\n",
+	      c_comment(p->wname));
+	emitf(e, "\tconst O2cQuant q = { (const int32_t *)(const void *)%s, %s, %d, %d, %d, NULL, NULL, 0, 0, 0, 0, "
+	         "0, 0, 0 };\n", bias, mult, (int)p->yzp, (int)p->lo, (int)p->hi);
+	emitf(e, "\tuint8_t *xq = (uint8_t *)scratch, *yq = xq + %lld;\n", (long long)((in_bytes(n) + 63) / 64 * 64));
+	/* the integer values as u8: s8 ones + 128 (their zero points likewise, int8/shared.c) */
+	emitf(e, "\to2c_quantize_nchw_nhwc(in0, xq, %lld, %lld, %lld, 1.0f, %d, 0, %lld);\n\to2c_sync();\n",
+	      (long long)N, (long long)C, (long long)HW, p->xs8 ? 128 : 0, (long long)C);
+	emitf(e,
+	      "\to2c_qconv_nhwc(xq, %lld, %d, (const int8_t *)(const void *)%s, &q, yq, %lld, /*NB*/%lld, /*H*/%lld, "
+	      "/*W*/%lld, /*C*/%lld, /*M*/%lld,\n\t               /*OH*/%lld, /*OW*/%lld, /*KH*/%lld, /*KW*/%lld, "
+	      "/*SH*/%lld, /*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld);\n\to2c_sync();\n",
+	      (long long)C, (int)p->xzp, wp, (long long)M, (long long)N, (long long)w->in[0], (long long)w->in[1],
+	      (long long)C, (long long)M, (long long)w->out[0], (long long)w->out[1], (long long)w->k[0],
+	      (long long)w->k[1], (long long)w->s[0], (long long)w->s[1], (long long)w->d[0], (long long)w->d[1],
+	      (long long)w->pb[0], (long long)w->pb[1]);
+	emitf(e, "\to2c_dequantize_nhwc_nchw(yq, out0, %lld, %lld, %lld, 1.0f, %d, 0, %lld);\n", (long long)N,
+	      (long long)M, (long long)OHW, p->ys8 ? 128 : 0, (long long)M);
+}
