@@ -71,7 +71,8 @@ endif()
 # their DQs and Qs) and the QLinearConvs of qop_conv_exact (u8 and s8, a stride of 2) run as int8
 # QLinearConv kernels, with no float Conv left; verify checks their values (opmodel.*).
 foreach(c "qdq_conv|GlobalAveragePool=1 Add=1 Gemm=1 QuantizeLinear=3 DequantizeLinear=5 QLinearConv=2"
-          "qop_conv_exact|QuantizeLinear=2 DequantizeLinear=3 QLinearConv=3")
+          "qop_conv_exact|QuantizeLinear=2 DequantizeLinear=3 QLinearConv=3"
+          "qdq_conv_tensor_scales|QuantizeLinear=1 DequantizeLinear=1 QLinearConv=1")
   string(REPLACE "|" ";" parts "${c}")
   list(GET parts 0 name)
   list(GET parts 1 want)

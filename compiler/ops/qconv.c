@@ -113,7 +113,7 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, const Node *act, Node *q)
 	p->bias = xalloc((size_t)M * sizeof *p->bias);
 	p->mult = xalloc((size_t)M * sizeof *p->mult);
 	for (int64_t m = 0; m < M; m++) {
-		int64_t b = bd ? ((const int32_t *)bd->q->data)[bd->count > 1 ? m : 0] : 0;
+		int64_t b = bd ? ((const int32_t *)bd->q->data)[m] : 0; /* [M]: conv_infer checked */
 		b -= (int64_t)p->xzp * colsum[m];
 		if (b < INT32_MIN || b > INT32_MAX)
 			return false;

@@ -552,6 +552,24 @@ def qop_conv_exact():
     return mdl
 
 
+@case
+def qdq_conv_tensor_scales():
+    # a QDQ conv whose weight and bias scales are per tensor (the bias still one value per channel) and s8
+    # activations, fused into an int8 QLinearConv (report.qconv_*): every channel keeps its own bias
+    c, m = 16, 12
+    f32, s8 = np.float32, np.int8
+    xs, ws = 0.0371, 0.00291
+    nodes, inits = [], []
+    for part in (qdq("x", "xq", xs, -3, s8), qdq("y", "yq", 0.0813, 4, s8)):
+        nodes += part[0]
+        inits += part[1]
+    nodes += [N("DequantizeLinear", ["w", "ws"], ["wf"]), N("DequantizeLinear", ["b", "bs"], ["bf"]),
+              N("Conv", ["xq", "wf", "bf"], ["y"], pads=[1, 1, 1, 1])]
+    inits += [("w", rng.integers(-127, 128, (m, c, 3, 3)).astype(s8)), ("ws", f32(ws)),
+              ("b", rng.integers(-3000, 3000, m).astype(np.int32)), ("bs", f32(xs * ws))]
+    return model(nodes, [("x", ["N", c, 7, 6])], [("yq", ["N", m, 7, 6])], 13, inits=inits)
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))
