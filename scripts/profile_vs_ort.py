@@ -92,6 +92,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(bench.ROOT, "build-bench"))
     ap.add_argument("--onnx2c")
     ap.add_argument("--cc", default="gcc")
+    ap.add_argument("--onnx2c-args", default="", help="options for onnx2c (as bench.py's)")
+    ap.add_argument("--cflags", default="-O2 -march=native -fopenmp", help="bench.py's build of the plain binary")
     ap.add_argument("--onnx", help="a model of your own (with --data: a directory holding input_0.pb)")
     ap.add_argument("--data")
     a = ap.parse_args()
