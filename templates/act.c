@@ -13,6 +13,12 @@
  * error is within 2 ulp of expf over the whole float range (tests/kernels/
  * test_act.c checks it), well inside the 1e-4 the models are held to.
  * o2c_act_f32_generic is the reference, with libm's expf, tanhf and erfcf.
+ * o2c_act_rows(y, stride, nrows, n, kind) is the same in place on a block
+ * of rows, by the calling thread alone: the conv kernels (conv/direct.c,
+ * cv.c, dw.c) run it on each tile they have just stored, while it is in L1,
+ * instead of a pass over the whole output after a barrier: the tensor is
+ * not read and written once more, and a layer has one barrier fewer (the
+ * arithmetic stays: SiLU's exp and division are most of its cost).
  *
  * GELU is x Phi(x), Phi(x) = erfc(-x / sqrt2) / 2: the SIMD variants compute
  * erfc(z), z = |x| / sqrt2, as t e^(-z^2 + P(t)), t = 1 / (1 + z/2) (the form
@@ -24,6 +30,7 @@
  * The tanh form is x / (1 + e^(-2u)), u = sqrt(2/pi) (x + 0.044715 x^3),
  * which is x (1 + tanh u) / 2 without the cancellation.
  */
+#define O2C_ACT_NONE 0 /* o2c_act_rows: leave the values as they are */
 #define O2C_ACT_SIGMOID 1
 #define O2C_ACT_SILU 2
 #define O2C_ACT_TANH 3
@@ -355,3 +362,54 @@ O2C_UNUSED static void o2c_act_f32_avx2(float *y, const float *x, size_t n, int 
 #else
 #define o2c_act_f32 o2c_act_f32_generic
 #endif
+
+/* One row of o2c_act_rows; inlined with a constant kind, so each kind's
+ * loop holds only its own arithmetic. */
+O2C_INLINE void o2c_act_row(float *row, int n, const int kind)
+{
+	int j = 0;
+#if defined(__AVX512F__)
+	for (; j + 16 <= n; j += 16)
+		_mm512_storeu_ps(row + j, o2c_act_avx512(_mm512_loadu_ps(row + j), kind));
+	if (j < n) {
+		const __mmask16 k = (__mmask16)((1u << (n - j)) - 1u);
+		_mm512_mask_storeu_ps(row + j, k, o2c_act_avx512(_mm512_maskz_loadu_ps(k, row + j), kind));
+		j = n;
+	}
+#elif defined(__AVX2__) && defined(__FMA__)
+	for (; j + 8 <= n; j += 8)
+		_mm256_storeu_ps(row + j, o2c_act_avx2(_mm256_loadu_ps(row + j), kind));
+	if (j < n) { /* the tail through a zeroed copy, as o2c_act_f32_avx2 */
+		float t[8] = { 0 };
+		memcpy(t, row + j, (size_t)(n - j) * sizeof *t);
+		_mm256_storeu_ps(t, o2c_act_avx2(_mm256_loadu_ps(t), kind));
+		memcpy(row + j, t, (size_t)(n - j) * sizeof *t);
+		j = n;
+	}
+#endif
+	for (; j < n; j++)
+		row[j] = o2c_act_scalar(row[j], kind);
+}
+
+/* y[r * stride + j] = act(y[r * stride + j]) for r < nrows, j < n, by this
+ * thread alone (no work sharing: called inside a kernel's own loops);
+ * O2C_ACT_NONE leaves y alone. */
+O2C_UNUSED static void o2c_act_rows(float *y, size_t stride, int nrows, int n, int kind)
+{
+#define O2C_ACT_ROWS_OF(K)                                                                                             \
+	case K:                                                                                                        \
+		for (int r = 0; r < nrows; r++)                                                                        \
+			o2c_act_row(y + (size_t)r * stride, n, K);                                                     \
+		break;
+	switch (kind) {
+		O2C_ACT_ROWS_OF(O2C_ACT_SIGMOID)
+		O2C_ACT_ROWS_OF(O2C_ACT_SILU)
+		O2C_ACT_ROWS_OF(O2C_ACT_TANH)
+		O2C_ACT_ROWS_OF(O2C_ACT_HARD_SWISH)
+		O2C_ACT_ROWS_OF(O2C_ACT_GELU)
+		O2C_ACT_ROWS_OF(O2C_ACT_GELU_TANH)
+	default: /* O2C_ACT_NONE */
+		break;
+	}
+#undef O2C_ACT_ROWS_OF
+}

@@ -170,23 +170,32 @@ bool spatial_act_clamp(const Node *n, const char **lo, const char **hi)
 	}
 }
 
-/* The activation pass for activations the kernels cannot clamp, shared by
- * the team once every thread's part of the output is written. */
-void spatial_emit_act_pass(Emit *e, const Node *n, int64_t count)
+/* The activations templates/act.c vectorises (exp by polynomial where gcc
+ * would call expf): the O2C_ACT_* name of n's, or NULL. */
+const char *spatial_act_simd(const Node *n)
 {
-	/* the activations templates/act.c vectorises (exp by polynomial where gcc would call expf) */
 	static const struct { ActKind kind; const char *name; } simd[] = {
 		{ ACT_SIGMOID, "O2C_ACT_SIGMOID" }, { ACT_SILU, "O2C_ACT_SILU" },
 		{ ACT_TANH, "O2C_ACT_TANH" }, { ACT_HARD_SWISH, "O2C_ACT_HARD_SWISH" },
 		{ ACT_GELU, "O2C_ACT_GELU" }, { ACT_GELU_TANH, "O2C_ACT_GELU_TANH" },
 	};
-	emit_team(e);
 	for (size_t i = 0; i < sizeof simd / sizeof simd[0]; i++)
-		if (n->act.kind == simd[i].kind) {
-			emit_need(e, "act.c");
-			emitf(e, "\to2c_sync();\n\to2c_act_f32(out0, out0, %lld, %s);\n", (long long)count, simd[i].name);
-			return;
-		}
+		if (n->act.kind == simd[i].kind)
+			return simd[i].name;
+	return NULL;
+}
+
+/* The activation pass for activations the kernels cannot clamp, shared by
+ * the team once every thread's part of the output is written. */
+void spatial_emit_act_pass(Emit *e, const Node *n, int64_t count)
+{
+	const char *simd = spatial_act_simd(n);
+	emit_team(e);
+	if (simd) {
+		emit_need(e, "act.c");
+		emitf(e, "\to2c_sync();\n\to2c_act_f32(out0, out0, %lld, %s);\n", (long long)count, simd);
+		return;
+	}
 	emitf(e, "\to2c_sync();\n\tO2C_OMP(for nowait)\n");
 	emitf(e, "\tfor (size_t i = 0; i < %lld; i++) {\n", (long long)count);
 	emitf(e, "\t\tfloat v = out0[i];\n");
@@ -215,6 +224,10 @@ void conv_emit(Emit *e, Node *n)
 	const char *res = n->residual ? "res" : "NULL";
 	const char *lo, *hi;
 	bool clamped = spatial_act_clamp(n, &lo, &hi);
+	/* the direct, cv and depthwise kernels apply a SIMD activation to each
+	 * tile they store (O2C_ACT_NONE: none, or a pass after them) */
+	const char *act = clamped || !spatial_act_simd(n) ? "O2C_ACT_NONE" : spatial_act_simd(n);
+	bool epilogue_act = false;
 
 	if (G > 1 && G == C && M == C) {
 		emit_need(e, "conv/dw.c");
@@ -222,11 +235,12 @@ void conv_emit(Emit *e, Node *n)
 		emitf(e,
 		      "\to2c_conv_dw(in0, %s, %s, %s, out0, /*N*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, "
 		      "/*OH*/%lld, /*OW*/%lld,\n\t            /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, /*SW*/%lld, "
-		      "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		      "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s, %s);\n",
 		      emit_const(e, wt), bias, res, (long long)N, (long long)C, (long long)H, (long long)W,
 		      (long long)OH, (long long)OW, (long long)w->k[0], (long long)w->k[1], (long long)w->s[0],
 		      (long long)w->s[1], (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0],
-		      (long long)w->pb[1], lo, hi);
+		      (long long)w->pb[1], lo, hi, act);
+		epilogue_act = true;
 	} else if (conv_wcv_f(w, G, C, M)) {
 		const int F = conv_wcv_f(w, G, C, M);
 		const int64_t count = pack_conv_wino_floats(C, M, F, O2C_CV_MV);
@@ -263,11 +277,12 @@ void conv_emit(Emit *e, Node *n)
 		emitf(e,
 		      "\to2c_conv_cv(in0, %s, %s, %s, out0, /*N*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, /*M*/%lld, "
 		      "/*OH*/%lld, /*OW*/%lld,\n\t            /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, /*SW*/%lld, "
-		      "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		      "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s, %s);\n",
 		      emit_weights(e, packed, (size_t)count), bias, res, (long long)N, (long long)C, (long long)H,
 		      (long long)W, (long long)M, (long long)OH, (long long)OW, (long long)w->k[0], (long long)w->k[1],
 		      (long long)w->s[0], (long long)w->s[1], (long long)w->d[0], (long long)w->d[1],
-		      (long long)w->pb[0], (long long)w->pb[1], lo, hi);
+		      (long long)w->pb[0], (long long)w->pb[1], lo, hi, act);
+		epilogue_act = true;
 	} else {
 		const int64_t count = pack_conv_direct_floats(G, M, K);
 		float *packed = conv_pack_buf(n, count);
@@ -286,12 +301,13 @@ void conv_emit(Emit *e, Node *n)
 		emitf(e,
 		      "\to2c_conv_direct(in0, %s, %s, %s, out0, /*N*/%lld, /*G*/%lld, /*C*/%lld, /*H*/%lld, /*W*/%lld, "
 		      "/*M*/%lld, /*OH*/%lld, /*OW*/%lld,\n\t                /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, "
-		      "/*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s);\n",
+		      "/*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, %s, %s, %s);\n",
 		      wp, bias, res, (long long)N, (long long)G, (long long)C, (long long)h, (long long)ww,
 		      (long long)M, (long long)oh, (long long)ow, (long long)w->k[0], (long long)w->k[1],
 		      (long long)w->s[0], (long long)w->s[1], (long long)w->d[0], (long long)w->d[1],
-		      (long long)w->pb[0], (long long)w->pb[1], lo, hi);
+		      (long long)w->pb[0], (long long)w->pb[1], lo, hi, act);
+		epilogue_act = true;
 	}
-	if (!clamped)
+	if (!clamped && !(epilogue_act && spatial_act_simd(n)))
 		spatial_emit_act_pass(e, n, shape_numel(&n->out[0]->shape));
 }

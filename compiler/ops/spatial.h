@@ -43,6 +43,9 @@ void window_out_shape(const Window *w, int64_t N, int64_t M, Shape *out);
 bool spatial_act_clamp(const Node *n, const char **lo, const char **hi);
 /* Floats of arena scratch a Conv's kernel needs (op_scratch_floats). */
 int64_t conv_scratch_floats(const Node *n);
+/* The O2C_ACT_* name (templates/act.c) of n's activation when act.c has it
+ * in SIMD (the conv kernels then apply it per tile), else NULL. */
+const char *spatial_act_simd(const Node *n);
 /* out0[i] = act(out0[i]) for count floats, a loop the team shares after o2c_sync() (conv, pool, gemm). */
 void spatial_emit_act_pass(Emit *e, const Node *n, int64_t count);
 

@@ -360,6 +360,423 @@ O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
 
 #endif
 
+/* ---- template act.c ---- */
+/*
+ * Template: act.c - pasted by onnx2c (compiler/ops/conv.c's activation pass,
+ * ops/unary.c) into models with an activation a kernel's epilogue cannot
+ * clamp: Sigmoid, SiLU (x * sigmoid(x), what EfficientNet and MnasNet-style
+ * exports write as Sigmoid and Mul), Tanh, HardSwish and GELU (ConvNeXt's and
+ * the ViTs', exact and tanh forms), standalone or after a conv.  Takes no
+ * variables: o2c_act_f32() is called with a literal count and kind.
+ *
+ * o2c_act_f32(y, x, n, kind): y[i] = act(x[i]) over n floats, shared out over
+ * the team.  x may equal y.  The AVX-512 and AVX2 variants evaluate exp with
+ * o2c_exp_<isa>: a range reduction x = k ln2 + r (|r| <= ln2/2, ln2 split in
+ * two so k ln2 is exact) and a degree-7 polynomial of e^r, then 2^k; its
+ * error is within 2 ulp of expf over the whole float range (tests/kernels/
+ * test_act.c checks it), well inside the 1e-4 the models are held to.
+ * o2c_act_f32_generic is the reference, with libm's expf, tanhf and erfcf.
+ * o2c_act_rows(y, stride, nrows, n, kind) is the same in place on a block
+ * of rows, by the calling thread alone: the conv kernels (conv/direct.c,
+ * cv.c, dw.c) run it on each tile they have just stored, while it is in L1,
+ * instead of a pass over the whole output after a barrier: the tensor is
+ * not read and written once more, and a layer has one barrier fewer (the
+ * arithmetic stays: SiLU's exp and division are most of its cost).
+ *
+ * GELU is x Phi(x), Phi(x) = erfc(-x / sqrt2) / 2: the SIMD variants compute
+ * erfc(z), z = |x| / sqrt2, as t e^(-z^2 + P(t)), t = 1 / (1 + z/2) (the form
+ * of Numerical Recipes' erfcc, P refitted: degree 9, |error| < 5e-8 on z in
+ * [0, 10.5], beyond which erfc is 0 in float), with z^2 = x^2 / 2 carried as
+ * an exact hi + lo pair (an FMA), since a rounded z^2 would cost up to z^2
+ * ulp in e^(-z^2).  Phi is 1 - erfc/2 for x >= 0 and erfc/2 below: GELU of
+ * negative x keeps its relative accuracy, where 1 + erf(x / sqrt2) cancels.
+ * The tanh form is x / (1 + e^(-2u)), u = sqrt(2/pi) (x + 0.044715 x^3),
+ * which is x (1 + tanh u) / 2 without the cancellation.
+ */
+#define O2C_ACT_NONE 0 /* o2c_act_rows: leave the values as they are */
+#define O2C_ACT_SIGMOID 1
+#define O2C_ACT_SILU 2
+#define O2C_ACT_TANH 3
+#define O2C_ACT_HARD_SWISH 4 /* x * clamp(x / 6 + 1/2, 0, 1): MobileNetV3 (no exp, but a pass of its own) */
+#define O2C_ACT_GELU 5       /* x (1 + erf(x / sqrt2)) / 2 */
+#define O2C_ACT_GELU_TANH 6  /* x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2 */
+
+/* ---- reference ------------------------------------------------------- */
+
+O2C_UNUSED static float o2c_act_scalar(float v, int kind)
+{
+	switch (kind) {
+	case O2C_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+	case O2C_ACT_SILU: return v * (1.0f / (1.0f + expf(-v))); /* the Sigmoid and Mul it replaces */
+	case O2C_ACT_HARD_SWISH: {
+		const float t = v * (1.0f / 6.0f) + 0.5f;
+		return v * (t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t);
+	}
+	/* as ops/unary.c's act_c_expr writes them */
+	case O2C_ACT_GELU: return 0.5f * v * erfcf(v * -0.707106781f);
+	case O2C_ACT_GELU_TANH: return o2c_gelu_tanhf(v);
+	default: return tanhf(v);
+	}
+}
+
+O2C_UNUSED static void o2c_act_f32_generic(float *y, const float *x, size_t n, int kind)
+{
+	O2C_OMP(for schedule(static) nowait)
+	for (size_t i = 0; i < n; i++)
+		y[i] = o2c_act_scalar(x[i], kind);
+}
+
+/* exp's constants: ln2 = LN2_HI + LN2_LO with LN2_HI exact in 16 bits, so
+ * k * LN2_HI is exact for |k| < 2^8; the polynomial is e^r's Taylor series
+ * (1/n! coefficients) to r^7, whose truncation error at |r| <= ln2/2 is
+ * below 2^-27 relative. */
+#define O2C_EXP_HI 88.76f    /* clamp: k = 128 there, so 2^k and the result are +inf, as expf past 88.72284 */
+#define O2C_EXP_LO -103.972f /* below: 0 (expf's smallest denormal is at -103.97) */
+#define O2C_LOG2E 1.44269504088896341f
+#define O2C_LN2_HI 0.693145751953125f
+#define O2C_LN2_LO 1.42860682030941723e-6f
+
+/* GELU: 1/sqrt2; P(t) = ln(erfc(z) e^(z^2) / t) in s = (t - 0.58) / 0.42 over
+ * t in [1/6.25, 1] (z <= 10.5), fitted by reweighted least squares; the
+ * tanh form's 2 sqrt(2/pi) and 2 sqrt(2/pi) 0.044715 */
+#define O2C_INV_SQRT2 0.707106781f
+#define O2C_ERFC_ZMAX 10.5f
+#define O2C_ERFC_TM 0.58f
+#define O2C_ERFC_TS 2.38095238f
+#define O2C_ERFC_P0 -0.563156843f
+#define O2C_ERFC_P1 0.574609876f
+#define O2C_ERFC_P2 0.0167185124f
+#define O2C_ERFC_P3 -0.0301459432f
+#define O2C_ERFC_P4 -0.00125142036f
+#define O2C_ERFC_P5 0.00386870047f
+#define O2C_ERFC_P6 -0.000204878481f
+#define O2C_ERFC_P7 -0.000570120348f
+#define O2C_ERFC_P8 7.28772138e-05f
+#define O2C_ERFC_P9 5.92763572e-05f
+#define O2C_GELU_2K 1.59576912f
+#define O2C_GELU_2KC 0.0713548162f
+
+#if defined(__AVX512F__)
+/* ---- AVX-512 --------------------------------------------------------- */
+
+/* e^r - 1 for |r| <= ln2/2 */
+O2C_INLINE __m512 o2c_expm1_small_avx512(__m512 r)
+{
+	__m512 p = _mm512_set1_ps(1.0f / 5040);
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+	p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+	return _mm512_mul_ps(p, r);
+}
+
+/* e^x = 2^k (1 + q): k = round(x / ln2), q = e^r - 1 for r = x - k ln2 */
+O2C_INLINE __m512 o2c_exp_parts_avx512(__m512 x, __m512 *q)
+{
+	x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(O2C_EXP_LO)), _mm512_set1_ps(O2C_EXP_HI));
+	const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(O2C_LOG2E)),
+	                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(O2C_LN2_HI), x);
+	r = _mm512_fnmadd_ps(k, _mm512_set1_ps(O2C_LN2_LO), r);
+	*q = o2c_expm1_small_avx512(r);
+	return k;
+}
+
+O2C_INLINE __m512 o2c_exp_avx512(__m512 x)
+{
+	__m512 q;
+	const __m512 k = o2c_exp_parts_avx512(x, &q);
+	return _mm512_scalef_ps(_mm512_add_ps(q, _mm512_set1_ps(1.0f)), k); /* with overflow to inf, gradual underflow */
+}
+
+/* erfc(|v| / sqrt2) = t e^(-z^2 + P(t)) = m 2^k, -z^2 = -(h + l) exactly (see the head of the file);
+ * *live: the lanes where erfc is not 0 in float */
+O2C_INLINE __m512 o2c_erfc_parts_avx512(__m512 v, __m512 *k, __mmask16 *live)
+{
+	const __m512 one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f);
+	const __m512 a = _mm512_min_ps(_mm512_set1_ps(O2C_ERFC_ZMAX / O2C_INV_SQRT2), _mm512_abs_ps(v)); /* NaN stays */
+	const __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_mul_ps(a, _mm512_set1_ps(O2C_INV_SQRT2)), half, one));
+	const __m512 s = _mm512_mul_ps(_mm512_sub_ps(t, _mm512_set1_ps(O2C_ERFC_TM)), _mm512_set1_ps(O2C_ERFC_TS));
+	__m512 p = _mm512_set1_ps(O2C_ERFC_P9);
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P8));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P7));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P6));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P5));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P4));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P3));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P2));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P1));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_ERFC_P0));
+	const __m512 aa = _mm512_mul_ps(a, a);
+	const __m512 h = _mm512_mul_ps(aa, half), l = _mm512_mul_ps(_mm512_fmsub_ps(a, a, aa), half);
+	/* the exponent rounded picks k and the cut-off; r takes its parts one by one */
+	const __m512 e = _mm512_sub_ps(p, h);
+	*k = _mm512_roundscale_ps(_mm512_mul_ps(_mm512_max_ps(e, _mm512_set1_ps(O2C_EXP_LO)), _mm512_set1_ps(O2C_LOG2E)),
+	                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m512 r = _mm512_fnmadd_ps(*k, _mm512_set1_ps(O2C_LN2_HI), _mm512_sub_ps(_mm512_setzero_ps(), h));
+	r = _mm512_fnmadd_ps(*k, _mm512_set1_ps(O2C_LN2_LO), r);
+	r = _mm512_add_ps(r, _mm512_sub_ps(p, l));
+	*live = _mm512_cmp_ps_mask(e, _mm512_set1_ps(O2C_EXP_LO), _CMP_GE_OQ);
+	return _mm512_mul_ps(_mm512_add_ps(o2c_expm1_small_avx512(r), one), t);
+}
+
+O2C_INLINE __m512 o2c_act_avx512(__m512 v, int kind)
+{
+	const __m512 one = _mm512_set1_ps(1.0f);
+	if (kind == O2C_ACT_GELU) {
+		/* v Phi(v): Phi = erfc/2 below 0 (v/2 joins before the scaling, so a result near the
+		 * denormals rounds once), 1 - erfc/2 from 0 on */
+		__m512 k;
+		__mmask16 live;
+		const __m512 half = _mm512_set1_ps(0.5f), m = o2c_erfc_parts_avx512(v, &k, &live);
+		const __m512 neg = _mm512_scalef_ps(_mm512_mul_ps(m, _mm512_mul_ps(v, half)), k);
+		const __m512 pos = _mm512_mul_ps(v, _mm512_fnmadd_ps(_mm512_scalef_ps(m, k), half, one));
+		const __mmask16 ge0 = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GE_OQ);
+		/* where erfc is 0: v below 0 gives -0 (and NaN stays NaN), v above gives v */
+		return _mm512_mask_blend_ps(ge0, _mm512_mask_blend_ps(live, _mm512_mul_ps(v, _mm512_setzero_ps()), neg),
+		                            _mm512_mask_blend_ps(live, v, pos));
+	}
+	if (kind == O2C_ACT_GELU_TANH) {
+		/* v sigmoid(2u) from e = e^(-|2u|): 1 / (1 + e) for u >= 0, e / (1 + e) below (no overflow) */
+		const __m512 u2 = _mm512_mul_ps(v, _mm512_fmadd_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(O2C_GELU_2KC),
+		                                                   _mm512_set1_ps(O2C_GELU_2K)));
+		const __m512 a = _mm512_abs_ps(u2); /* e is 0 past the clamp of exp, where o2c_exp keeps a denormal */
+		const __m512 e = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(-O2C_EXP_LO), _CMP_LE_OQ),
+		                                     o2c_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), a)));
+		const __mmask16 neg = _mm512_cmp_ps_mask(u2, _mm512_setzero_ps(), _CMP_LT_OQ);
+		return _mm512_div_ps(_mm512_mul_ps(v, _mm512_mask_blend_ps(neg, one, e)), _mm512_add_ps(one, e));
+	}
+	if (kind == O2C_ACT_TANH) {
+		/* tanh(v) = sign(v) -m / (2 + m), m = e^(-2|v|) - 1: no cancellation near 0, where
+		 * 1 - e^(-2|v|) would lose bits; m = q itself when k = 0 */
+		__m512 q;
+		const __m512 av = _mm512_abs_ps(v);
+		const __m512 k = o2c_exp_parts_avx512(_mm512_mul_ps(av, _mm512_set1_ps(-2.0f)), &q);
+		const __m512 e1 = _mm512_sub_ps(_mm512_scalef_ps(_mm512_add_ps(q, one), k), one);
+		const __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(k, _mm512_setzero_ps(), _CMP_EQ_OQ), e1, q);
+		const __m512 t = _mm512_div_ps(_mm512_sub_ps(_mm512_setzero_ps(), m), _mm512_add_ps(_mm512_set1_ps(2.0f), m));
+		return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(t),
+		                                           _mm512_and_si512(_mm512_castps_si512(v),
+		                                                            _mm512_set1_epi32((int)0x80000000u))));
+	}
+	if (kind == O2C_ACT_HARD_SWISH) {
+		const __m512 t = _mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.0f / 6.0f)), _mm512_set1_ps(0.5f));
+		return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), one));
+	}
+	const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, o2c_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
+	return kind == O2C_ACT_SILU ? _mm512_mul_ps(v, s) : s;
+}
+
+O2C_UNUSED static void o2c_act_f32_avx512(float *y, const float *x, size_t n, int kind)
+{
+	const size_t nv = (n + 15) / 16;
+	O2C_OMP(for schedule(static) nowait)
+	for (size_t i = 0; i < nv; i++) {
+		const size_t o = i * 16, m = n - o < 16 ? n - o : 16;
+		const __mmask16 k = (__mmask16)((1u << m) - 1);
+		_mm512_mask_storeu_ps(y + o, k, o2c_act_avx512(_mm512_maskz_loadu_ps(k, x + o), kind));
+	}
+}
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+/* ---- AVX2 ------------------------------------------------------------ */
+
+O2C_INLINE __m256 o2c_expm1_small_avx2(__m256 r)
+{
+	__m256 p = _mm256_set1_ps(1.0f / 5040);
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+	p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+	return _mm256_mul_ps(p, r);
+}
+
+O2C_INLINE __m256 o2c_exp_parts_avx2(__m256 x, __m256 *q)
+{
+	x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(O2C_EXP_LO)), _mm256_set1_ps(O2C_EXP_HI));
+	const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(O2C_LOG2E)),
+	                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(O2C_LN2_HI), x);
+	r = _mm256_fnmadd_ps(k, _mm256_set1_ps(O2C_LN2_LO), r);
+	*q = o2c_expm1_small_avx2(r);
+	return k;
+}
+
+/* m 2^k, 2^k in two factors 2^(k/2) 2^(k - k/2), each a normal float for k in
+ * [-150, 128]: one factor would overflow or flush the exponent field at the range's ends */
+O2C_INLINE __m256 o2c_ldexp_avx2(__m256 m, __m256 k)
+{
+	const __m256i ki = _mm256_cvtps_epi32(k), k1 = _mm256_srai_epi32(ki, 1), k2 = _mm256_sub_epi32(ki, k1);
+	const __m256 f1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, _mm256_set1_epi32(127)), 23));
+	const __m256 f2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k2, _mm256_set1_epi32(127)), 23));
+	return _mm256_mul_ps(_mm256_mul_ps(m, f1), f2);
+}
+
+/* (1 + q) 2^k */
+O2C_INLINE __m256 o2c_exp_scale_avx2(__m256 q, __m256 k)
+{
+	return o2c_ldexp_avx2(_mm256_add_ps(q, _mm256_set1_ps(1.0f)), k);
+}
+
+O2C_INLINE __m256 o2c_exp_avx2(__m256 x)
+{
+	__m256 q;
+	const __m256 k = o2c_exp_parts_avx2(x, &q);
+	return o2c_exp_scale_avx2(q, k);
+}
+
+/* erfc(|v| / sqrt2) = m 2^k, as o2c_erfc_parts_avx512; *live: all ones where erfc is not 0 */
+O2C_INLINE __m256 o2c_erfc_parts_avx2(__m256 v, __m256 *k, __m256 *live)
+{
+	const __m256 one = _mm256_set1_ps(1.0f), half = _mm256_set1_ps(0.5f);
+	const __m256 a = _mm256_min_ps(_mm256_set1_ps(O2C_ERFC_ZMAX / O2C_INV_SQRT2),
+	                               _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v)); /* NaN stays */
+	const __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_mul_ps(a, _mm256_set1_ps(O2C_INV_SQRT2)), half, one));
+	const __m256 s = _mm256_mul_ps(_mm256_sub_ps(t, _mm256_set1_ps(O2C_ERFC_TM)), _mm256_set1_ps(O2C_ERFC_TS));
+	__m256 p = _mm256_set1_ps(O2C_ERFC_P9);
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P8));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P7));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P6));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P5));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P4));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P3));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P2));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P1));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_ERFC_P0));
+	const __m256 aa = _mm256_mul_ps(a, a);
+	const __m256 h = _mm256_mul_ps(aa, half), l = _mm256_mul_ps(_mm256_fmsub_ps(a, a, aa), half);
+	const __m256 e = _mm256_sub_ps(p, h);
+	*k = _mm256_round_ps(_mm256_mul_ps(_mm256_max_ps(e, _mm256_set1_ps(O2C_EXP_LO)), _mm256_set1_ps(O2C_LOG2E)),
+	                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m256 r = _mm256_fnmadd_ps(*k, _mm256_set1_ps(O2C_LN2_HI), _mm256_sub_ps(_mm256_setzero_ps(), h));
+	r = _mm256_fnmadd_ps(*k, _mm256_set1_ps(O2C_LN2_LO), r);
+	r = _mm256_add_ps(r, _mm256_sub_ps(p, l));
+	*live = _mm256_cmp_ps(e, _mm256_set1_ps(O2C_EXP_LO), _CMP_GE_OQ);
+	return _mm256_mul_ps(_mm256_add_ps(o2c_expm1_small_avx2(r), one), t);
+}
+
+O2C_INLINE __m256 o2c_act_avx2(__m256 v, int kind)
+{
+	const __m256 one = _mm256_set1_ps(1.0f);
+	if (kind == O2C_ACT_GELU) {
+		__m256 k, live;
+		const __m256 half = _mm256_set1_ps(0.5f), m = o2c_erfc_parts_avx2(v, &k, &live);
+		const __m256 neg = _mm256_blendv_ps(_mm256_mul_ps(v, _mm256_setzero_ps()),
+		                                    o2c_ldexp_avx2(_mm256_mul_ps(m, _mm256_mul_ps(v, half)), k), live);
+		const __m256 pos = _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_fnmadd_ps(o2c_ldexp_avx2(m, k), half, one)), live);
+		return _mm256_blendv_ps(neg, pos, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GE_OQ));
+	}
+	if (kind == O2C_ACT_GELU_TANH) {
+		const __m256 u2 = _mm256_mul_ps(v, _mm256_fmadd_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(O2C_GELU_2KC),
+		                                                   _mm256_set1_ps(O2C_GELU_2K)));
+		const __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), u2);
+		const __m256 e = _mm256_and_ps(o2c_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), a)),
+		                               _mm256_cmp_ps(a, _mm256_set1_ps(-O2C_EXP_LO), _CMP_LE_OQ));
+		const __m256 neg = _mm256_cmp_ps(u2, _mm256_setzero_ps(), _CMP_LT_OQ);
+		return _mm256_div_ps(_mm256_mul_ps(v, _mm256_blendv_ps(one, e, neg)), _mm256_add_ps(one, e));
+	}
+	if (kind == O2C_ACT_TANH) {
+		__m256 q;
+		const __m256 sign = _mm256_and_ps(v, _mm256_set1_ps(-0.0f));
+		const __m256 av = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
+		const __m256 k = o2c_exp_parts_avx2(_mm256_mul_ps(av, _mm256_set1_ps(-2.0f)), &q);
+		const __m256 e1 = _mm256_sub_ps(o2c_exp_scale_avx2(q, k), one);
+		const __m256 m = _mm256_blendv_ps(e1, q, _mm256_cmp_ps(k, _mm256_setzero_ps(), _CMP_EQ_OQ));
+		const __m256 t = _mm256_div_ps(_mm256_sub_ps(_mm256_setzero_ps(), m), _mm256_add_ps(_mm256_set1_ps(2.0f), m));
+		return _mm256_or_ps(t, sign);
+	}
+	if (kind == O2C_ACT_HARD_SWISH) {
+		const __m256 t = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.0f / 6.0f)), _mm256_set1_ps(0.5f));
+		return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), one));
+	}
+	const __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, o2c_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), v))));
+	return kind == O2C_ACT_SILU ? _mm256_mul_ps(v, s) : s;
+}
+
+O2C_UNUSED static void o2c_act_f32_avx2(float *y, const float *x, size_t n, int kind)
+{
+	const size_t nv = (n + 7) / 8;
+	O2C_OMP(for schedule(static) nowait)
+	for (size_t i = 0; i < nv; i++) {
+		const size_t o = i * 8, m = n - o < 8 ? n - o : 8;
+		if (m == 8) {
+			_mm256_storeu_ps(y + o, o2c_act_avx2(_mm256_loadu_ps(x + o), kind));
+		} else {
+			float t[8] = { 0 };
+			memcpy(t, x + o, m * sizeof *t);
+			_mm256_storeu_ps(t, o2c_act_avx2(_mm256_loadu_ps(t), kind));
+			memcpy(y + o, t, m * sizeof *t);
+		}
+	}
+}
+#endif
+
+/* ---- dispatch -------------------------------------------------------- */
+
+#if defined(__AVX512F__)
+#define o2c_act_f32 o2c_act_f32_avx512
+#elif defined(__AVX2__) && defined(__FMA__)
+#define o2c_act_f32 o2c_act_f32_avx2
+#else
+#define o2c_act_f32 o2c_act_f32_generic
+#endif
+
+/* One row of o2c_act_rows; inlined with a constant kind, so each kind's
+ * loop holds only its own arithmetic. */
+O2C_INLINE void o2c_act_row(float *row, int n, const int kind)
+{
+	int j = 0;
+#if defined(__AVX512F__)
+	for (; j + 16 <= n; j += 16)
+		_mm512_storeu_ps(row + j, o2c_act_avx512(_mm512_loadu_ps(row + j), kind));
+	if (j < n) {
+		const __mmask16 k = (__mmask16)((1u << (n - j)) - 1u);
+		_mm512_mask_storeu_ps(row + j, k, o2c_act_avx512(_mm512_maskz_loadu_ps(k, row + j), kind));
+		j = n;
+	}
+#elif defined(__AVX2__) && defined(__FMA__)
+	for (; j + 8 <= n; j += 8)
+		_mm256_storeu_ps(row + j, o2c_act_avx2(_mm256_loadu_ps(row + j), kind));
+	if (j < n) { /* the tail through a zeroed copy, as o2c_act_f32_avx2 */
+		float t[8] = { 0 };
+		memcpy(t, row + j, (size_t)(n - j) * sizeof *t);
+		_mm256_storeu_ps(t, o2c_act_avx2(_mm256_loadu_ps(t), kind));
+		memcpy(row + j, t, (size_t)(n - j) * sizeof *t);
+		j = n;
+	}
+#endif
+	for (; j < n; j++)
+		row[j] = o2c_act_scalar(row[j], kind);
+}
+
+/* y[r * stride + j] = act(y[r * stride + j]) for r < nrows, j < n, by this
+ * thread alone (no work sharing: called inside a kernel's own loops);
+ * O2C_ACT_NONE leaves y alone. */
+O2C_UNUSED static void o2c_act_rows(float *y, size_t stride, int nrows, int n, int kind)
+{
+#define O2C_ACT_ROWS_OF(K)                                                                                             \
+	case K:                                                                                                        \
+		for (int r = 0; r < nrows; r++)                                                                        \
+			o2c_act_row(y + (size_t)r * stride, n, K);                                                     \
+		break;
+	switch (kind) {
+		O2C_ACT_ROWS_OF(O2C_ACT_SIGMOID)
+		O2C_ACT_ROWS_OF(O2C_ACT_SILU)
+		O2C_ACT_ROWS_OF(O2C_ACT_TANH)
+		O2C_ACT_ROWS_OF(O2C_ACT_HARD_SWISH)
+		O2C_ACT_ROWS_OF(O2C_ACT_GELU)
+		O2C_ACT_ROWS_OF(O2C_ACT_GELU_TANH)
+	default: /* O2C_ACT_NONE */
+		break;
+	}
+#undef O2C_ACT_ROWS_OF
+}
+
 /* ---- template conv/shared.c ---- */
 /*
  * Template: conv/shared.c - pasted by onnx2c (compiler/backend/emit.c) ahead
@@ -456,9 +873,9 @@ O2C_UNUSED static O2cBand o2c_band(int P, int w, int nb, int tid, int nth)
  * Template: conv/ref.c - pasted by onnx2c (compiler/backend/emit.c) ahead of
  * conv/direct.c, which runs it for windows of more than O2C_CONV_KHWMAX
  * taps.  Takes no variables.
- * Needs: blocking.h
+ * Needs: blocking.h act.c
  *
- * o2c_conv_ref: y = clamp(conv(x, w) + bias [+ res], lo, hi) on NCHW, for
+ * o2c_conv_ref: y = act(clamp(conv(x, w) + bias [+ res], lo, hi)) on NCHW, for
  * any group, stride, dilation and padding, in plain loops over the direct
  * conv's packed weights (blocks of O2C_CONV_MR output channels, see
  * conv/direct.c).  The kernel tests hold it and every direct microkernel to
@@ -467,7 +884,7 @@ O2C_UNUSED static O2cBand o2c_band(int P, int w, int nb, int tid, int nth)
 
 O2C_UNUSED static void o2c_conv_ref(const float *in, const float *wp, const float *bias, const float *res, float *out,
                                     int N, int G, int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH,
-                                    int SW, int DH, int DW, int PT, int PL, float lo, float hi)
+                                    int SW, int DH, int DW, int PT, int PL, float lo, float hi, int act)
 {
 	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR;
 	const size_t bstride = (size_t)Cg * KH * KW * O2C_CONV_MR;
@@ -501,6 +918,7 @@ O2C_UNUSED static void o2c_conv_ref(const float *in, const float *wp, const floa
 					v = v < lo ? lo : v;
 					out[o] = v > hi ? hi : v;
 				}
+			o2c_act_rows(out + ((size_t)n * M + oc) * OH * OW, 0, 1, OH * OW, act); /* the plane */
 		}
 }
 
@@ -511,10 +929,12 @@ O2C_UNUSED static void o2c_conv_ref(const float *in, const float *wp, const floa
  * conv/wino.c, whose products run these microkernels.  Takes no variables:
  * each such Conv node's function calls o2c_conv_direct() with literal shape
  * arguments.
- * Needs: blocking.h conv/shared.c conv/ref.c
+ * Needs: blocking.h act.c conv/shared.c conv/ref.c
  *
- * o2c_conv_direct: y = clamp(conv(x, w) + bias [+ res], lo, hi) on NCHW, for
- * any group, stride, dilation and padding.  The compiler packs the weights
+ * o2c_conv_direct: y = act(clamp(conv(x, w) + bias [+ res], lo, hi)) on
+ * NCHW, for any group, stride, dilation and padding; act is an O2C_ACT_*
+ * kind of act.c (O2C_ACT_NONE: none), run on each tile once its last chunk
+ * is stored, while it is in L1.  The compiler packs the weights
  * (compiler/pack/pack.c, pack_conv_direct) into blocks of O2C_CONV_MR output
  * channels:
  *   wp[g][b][ic][ky][kx][r]  = W[g*Mg + b*MR + r][ic][ky][kx]  (0 past Mg)
@@ -931,7 +1351,7 @@ static void o2c_conv_direct_ukernel_sum(const float *bp, int ldb, const float *w
 O2C_DRIVER void o2c_conv_direct_item(const float *in, const float *wp, const float *bias, const float *res, float *out,
                                      int n, int g, const int *tp0, const int *tnp, int nt, int b0, int b1, int G, int C,
                                      int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
-                                     int DW, int PT, int PL, float lo, float hi, o2c_conv_direct_ukernel_fn tile)
+                                     int DW, int PT, int PL, float lo, float hi, int act, o2c_conv_direct_ukernel_fn tile)
 {
 	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
 	const int K = Cg * KHW, P = OH * OW, kcmax = O2C_CONV_KC / nt;
@@ -1010,6 +1430,10 @@ O2C_DRIVER void o2c_conv_direct_item(const float *in, const float *wp, const flo
 				tile(bp + (size_t)ti * kc * O2C_CONV_NR, O2C_CONV_NR, wb, kc, out + o, ostride, tnp[ti],
 				     Mg - b * O2C_CONV_MR, bias ? bias + oc0 : NULL, res ? res + o : NULL, ic0 == 0,
 				     ic0 + nic == Cg, lo, hi, ti + 1 < nt ? wb : nw);
+				if (ic0 + nic == Cg) /* the tile is final: its activation while it is in L1 */
+					o2c_act_rows(out + o, ostride,
+					             Mg - b * O2C_CONV_MR < O2C_CONV_MR ? Mg - b * O2C_CONV_MR : O2C_CONV_MR,
+					             tnp[ti], act);
 			}
 		}
 	}
@@ -1018,7 +1442,7 @@ O2C_DRIVER void o2c_conv_direct_item(const float *in, const float *wp, const flo
 O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const float *bias, const float *res,
                                        float *out, int N, int G, int C, int H, int W, int M, int OH, int OW, int KH,
                                        int KW, int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi,
-                                       o2c_conv_direct_ukernel_fn tile)
+                                       int act, o2c_conv_direct_ukernel_fn tile)
 {
 	const int Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
 	const int P = OH * OW, ntiles = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
@@ -1032,7 +1456,7 @@ O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const f
 		for (int k; (k = o2c_claim2_tail(ntiles, P % O2C_CONV_NR)) >= 0;) { /* tiles from both ends */
 			const int p0 = k * O2C_CONV_NR, npx = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
 			o2c_conv_direct_item(in, wp, bias, res, out, 0, 0, &p0, &npx, 1, 0, nb, G, C, H, W, M, OH, OW,
-			                     KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+			                     KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act, tile);
 		}
 		return;
 	}
@@ -1042,12 +1466,12 @@ O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const f
 			for (int p0 = bd.lo; p0 < bd.hi; p0 += O2C_CONV_NR) {
 				const int np = bd.hi - p0 < O2C_CONV_NR ? bd.hi - p0 : O2C_CONV_NR;
 				o2c_conv_direct_item(in, wp, bias, res, out, n, 0, &p0, &np, 1, 0, nb, G, C, H, W, M,
-				                     OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+				                     OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act, tile);
 			}
 			if (bd.rb0 < bd.rb1) {
 				const int np = bd.r1 - bd.r0;
 				o2c_conv_direct_item(in, wp, bias, res, out, n, 0, &bd.r0, &np, 1, bd.rb0, bd.rb1, G, C,
-				                     H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+				                     H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act, tile);
 			}
 		}
 		return;
@@ -1083,7 +1507,7 @@ O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const f
 			tnp[ti] = P - tp0[ti] < O2C_CONV_NR ? P - tp0[ti] : O2C_CONV_NR;
 		}
 		o2c_conv_direct_item(in, wp, bias, res, out, n, g, tp0, tnp, nt, b0, b1, G, C, H, W, M, OH, OW, KH, KW,
-		                     SH, SW, DH, DW, PT, PL, lo, hi, tile);
+		                     SH, SW, DH, DW, PT, PL, lo, hi, act, tile);
 	}
 }
 
@@ -1093,22 +1517,24 @@ O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const f
 O2C_UNUSED static void o2c_conv_direct_run(const float *in, const float *wp, const float *bias, const float *res,
                                            float *out, int N, int G, int C, int H, int W, int M, int OH, int OW, int KH,
                                            int KW, int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi,
-                                           o2c_conv_direct_ukernel_fn ukernel)
+                                           int act, o2c_conv_direct_ukernel_fn ukernel)
 {
 	if (KH * KW > O2C_CONV_KHWMAX)
-		o2c_conv_ref(in, wp, bias, res, out, N, G, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi);
+		o2c_conv_ref(in, wp, bias, res, out, N, G, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi,
+		             act);
 	else
 		o2c_conv_direct_packed(in, wp, bias, res, out, N, G, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL,
-		                       lo, hi, ukernel);
+		                       lo, hi, act, ukernel);
 }
 
 /* The entry point: the packed path with this ISA's microkernel. */
 O2C_UNUSED static void o2c_conv_direct(const float *in, const float *wp, const float *bias, const float *res,
                                        float *out, int N, int G, int C, int H, int W, int M, int OH, int OW, int KH,
-                                       int KW, int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi)
+                                       int KW, int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi,
+                                       int act)
 {
 	o2c_conv_direct_run(in, wp, bias, res, out, N, G, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi,
-	                    O2C_CONV_DIRECT_UKERNEL);
+	                    act, O2C_CONV_DIRECT_UKERNEL);
 }
 
 /* ---- template pool.c ---- */
@@ -2040,7 +2466,7 @@ static const float *const w_head_Gemm = o2c_wd11.f; /* 128 floats made for Gemm 
 static void k000_conv(const float *restrict in0, float *restrict out0)
 {
 	o2c_conv_direct(in0, w_stem_stem_0_Conv, w_stem_stem_0_Conv_bnfold_bias, NULL, out0, /*N*/1, /*G*/1, /*C*/1, /*H*/12, /*W*/12, /*M*/8, /*OH*/12, /*OW*/12,
-	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY);
+	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY, O2C_ACT_NONE);
 }
 
 /* MaxPool '/stem/stem.3/MaxPool' ceil_mode=0 kernel_shape=2,2 pads=0,0,0,0 strides=2,2
@@ -2065,7 +2491,7 @@ static void k001_maxpool(const float *restrict in0, float *restrict out0)
 static void k002_conv(const float *restrict in0, float *restrict out0)
 {
 	o2c_conv_direct(in0, w_block_conv1_Conv, w_block_conv1_Conv_bnfold_bias, NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/8, /*OH*/6, /*OW*/6,
-	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY);
+	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY, O2C_ACT_NONE);
 }
 
 /* Conv '/block/conv2/Conv' dilations=1,1 group=1 kernel_shape=3,3 pads=1,1,1,1 strides=1,1
@@ -2082,7 +2508,7 @@ static void k002_conv(const float *restrict in0, float *restrict out0)
 static void k003_conv(const float *restrict in0, const float *restrict res, float *restrict out0)
 {
 	o2c_conv_direct(in0, w_block_conv2_Conv, w_block_conv2_Conv_bnfold_bias, res, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/8, /*OH*/6, /*OW*/6,
-	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY);
+	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY, O2C_ACT_NONE);
 }
 
 /* Conv '/b1/Conv' dilations=1,1 group=1 kernel_shape=1,1 pads=0,0,0,0 strides=1,1
@@ -2097,7 +2523,7 @@ static void k004_conv(const float *restrict in0, float *restrict out0)
 {
 	/* 1x1 stride 1: a GEMM over the 36 pixels, run as one 36-wide row */
 	o2c_conv_direct(in0, w_b1_Conv, w_b1_bias, NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/1, /*W*/36, /*M*/4, /*OH*/1, /*OW*/36,
-	                /*KH*/1, /*KW*/1, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/0, /*PL*/0, 0.0f, INFINITY);
+	                /*KH*/1, /*KW*/1, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/0, /*PL*/0, 0.0f, INFINITY, O2C_ACT_NONE);
 }
 
 /* Conv '/b3/Conv' dilations=1,1 group=1 kernel_shape=3,3 pads=1,1,1,1 strides=1,1
@@ -2111,7 +2537,7 @@ static void k004_conv(const float *restrict in0, float *restrict out0)
 static void k005_conv(const float *restrict in0, float *restrict out0)
 {
 	o2c_conv_direct(in0, w_b3_Conv, w_b3_bias, NULL, out0, /*N*/1, /*G*/1, /*C*/8, /*H*/6, /*W*/6, /*M*/4, /*OH*/6, /*OW*/6,
-	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY);
+	                /*KH*/3, /*KW*/3, /*SH*/1, /*SW*/1, /*DH*/1, /*DW*/1, /*PT*/1, /*PL*/1, 0.0f, INFINITY, O2C_ACT_NONE);
 }
 
 /* GlobalAveragePool '/GlobalAveragePool'

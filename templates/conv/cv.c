@@ -3,7 +3,7 @@
  * with a Conv on a small image, and ahead of conv/wcv.c, whose products run
  * these microkernels.  Takes no variables: each such node calls
  * o2c_conv_cv() with literal shape arguments.
- * Needs: blocking.h conv/shared.c
+ * Needs: blocking.h act.c conv/shared.c
  *
  * Microkernels: o2c_conv_cv_ukernel_7x64_avx512, _avx2 and _generic (the
  * portable reference the others are tested against).
@@ -26,7 +26,8 @@
  * from cache by the block's other pixel groups.  Partial sums live in the
  * block's own output region (64 x P floats), laid out [P][64]; after a
  * barrier each block is transposed to NCHW through a stack copy, with bias,
- * residual and clamp.  The compiler takes this path only for
+ * residual and clamp, then the activation act (an O2C_ACT_* kind of act.c)
+ * on the block while it is in L1.  The compiler takes this path only for
  * KH*KW <= O2C_CV_KHWMAX, so a chunk of whole channels fits the panel.
  */
 #define O2C_CV_PFD 32  /* taps ahead the first pixel group prefetches weights (8 KB) */
@@ -293,7 +294,7 @@ static void o2c_cv_store(float *yb, int P, const float *bias, const float *res, 
  * shared by the team (after the barrier that completes them); t as for
  * o2c_cv_store. */
 static void o2c_cv_store_all(float *out, int N, int M, int P, const float *bias, const float *res, float lo, float hi,
-                             float *t)
+                             int act, float *t)
 {
 	const int nb = M / O2C_CV_MV;
 	O2C_OMP(for schedule(static) nowait)
@@ -301,6 +302,7 @@ static void o2c_cv_store_all(float *out, int N, int M, int P, const float *bias,
 		const int n = nbk / nb, b = nbk % nb;
 		float *yb = out + ((size_t)n * M + (size_t)b * O2C_CV_MV) * P;
 		o2c_cv_store(yb, P, bias ? bias + b * O2C_CV_MV : NULL, res ? res + (yb - out) : NULL, lo, hi, t);
+		o2c_act_rows(yb, 0, 1, P * O2C_CV_MV, act);
 	}
 }
 
@@ -333,7 +335,8 @@ static void o2c_conv_cv_ukernel_sum(const float *bp, int ldb, const float *w, in
 
 O2C_DRIVER void o2c_conv_cv_run(const float *in, const float *wq, const float *bias, const float *res, float *out,
                                 int N, int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW,
-                                int DH, int DW, int PT, int PL, float lo, float hi, o2c_conv_cv_ukernel_fn tile)
+                                int DH, int DW, int PT, int PL, float lo, float hi, int act,
+                                o2c_conv_cv_ukernel_fn tile)
 {
 	const int KHW = KH * KW, K = C * KHW, P = OH * OW, nb = M / O2C_CV_MV;
 	const int inplace = KHW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0 && OH == H && OW == W;
@@ -382,13 +385,13 @@ O2C_DRIVER void o2c_conv_cv_run(const float *in, const float *wq, const float *b
 		}
 	}
 	o2c_sync();
-	o2c_cv_store_all(out, N, M, P, bias, res, lo, hi, bp);
+	o2c_cv_store_all(out, N, M, P, bias, res, lo, hi, act, bp);
 }
 
 O2C_UNUSED static void o2c_conv_cv(const float *in, const float *wq, const float *bias, const float *res, float *out,
                                    int N, int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW,
-                                   int DH, int DW, int PT, int PL, float lo, float hi)
+                                   int DH, int DW, int PT, int PL, float lo, float hi, int act)
 {
-	o2c_conv_cv_run(in, wq, bias, res, out, N, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi,
+	o2c_conv_cv_run(in, wq, bias, res, out, N, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act,
 	                O2C_CONV_CV_UKERNEL);
 }

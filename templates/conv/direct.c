@@ -4,10 +4,12 @@
  * conv/wino.c, whose products run these microkernels.  Takes no variables:
  * each such Conv node's function calls o2c_conv_direct() with literal shape
  * arguments.
- * Needs: blocking.h conv/shared.c conv/ref.c
+ * Needs: blocking.h act.c conv/shared.c conv/ref.c
  *
- * o2c_conv_direct: y = clamp(conv(x, w) + bias [+ res], lo, hi) on NCHW, for
- * any group, stride, dilation and padding.  The compiler packs the weights
+ * o2c_conv_direct: y = act(clamp(conv(x, w) + bias [+ res], lo, hi)) on
+ * NCHW, for any group, stride, dilation and padding; act is an O2C_ACT_*
+ * kind of act.c (O2C_ACT_NONE: none), run on each tile once its last chunk
+ * is stored, while it is in L1.  The compiler packs the weights
  * (compiler/pack/pack.c, pack_conv_direct) into blocks of O2C_CONV_MR output
  * channels:
  *   wp[g][b][ic][ky][kx][r]  = W[g*Mg + b*MR + r][ic][ky][kx]  (0 past Mg)
@@ -424,7 +426,7 @@ static void o2c_conv_direct_ukernel_sum(const float *bp, int ldb, const float *w
 O2C_DRIVER void o2c_conv_direct_item(const float *in, const float *wp, const float *bias, const float *res, float *out,
                                      int n, int g, const int *tp0, const int *tnp, int nt, int b0, int b1, int G, int C,
                                      int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
-                                     int DW, int PT, int PL, float lo, float hi, o2c_conv_direct_ukernel_fn tile)
+                                     int DW, int PT, int PL, float lo, float hi, int act, o2c_conv_direct_ukernel_fn tile)
 {
 	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
 	const int K = Cg * KHW, P = OH * OW, kcmax = O2C_CONV_KC / nt;
@@ -503,6 +505,10 @@ O2C_DRIVER void o2c_conv_direct_item(const float *in, const float *wp, const flo
 				tile(bp + (size_t)ti * kc * O2C_CONV_NR, O2C_CONV_NR, wb, kc, out + o, ostride, tnp[ti],
 				     Mg - b * O2C_CONV_MR, bias ? bias + oc0 : NULL, res ? res + o : NULL, ic0 == 0,
 				     ic0 + nic == Cg, lo, hi, ti + 1 < nt ? wb : nw);
+				if (ic0 + nic == Cg) /* the tile is final: its activation while it is in L1 */
+					o2c_act_rows(out + o, ostride,
+					             Mg - b * O2C_CONV_MR < O2C_CONV_MR ? Mg - b * O2C_CONV_MR : O2C_CONV_MR,
+					             tnp[ti], act);
 			}
 		}
 	}
@@ -511,7 +517,7 @@ O2C_DRIVER void o2c_conv_direct_item(const float *in, const float *wp, const flo
 O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const float *bias, const float *res,
                                        float *out, int N, int G, int C, int H, int W, int M, int OH, int OW, int KH,
                                        int KW, int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi,
-                                       o2c_conv_direct_ukernel_fn tile)
+                                       int act, o2c_conv_direct_ukernel_fn tile)
 {
 	const int Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR, KHW = KH * KW;
 	const int P = OH * OW, ntiles = (P + O2C_CONV_NR - 1) / O2C_CONV_NR;
@@ -525,7 +531,7 @@ O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const f
 		for (int k; (k = o2c_claim2_tail(ntiles, P % O2C_CONV_NR)) >= 0;) { /* tiles from both ends */
 			const int p0 = k * O2C_CONV_NR, npx = P - p0 < O2C_CONV_NR ? P - p0 : O2C_CONV_NR;
 			o2c_conv_direct_item(in, wp, bias, res, out, 0, 0, &p0, &npx, 1, 0, nb, G, C, H, W, M, OH, OW,
-			                     KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+			                     KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act, tile);
 		}
 		return;
 	}
@@ -535,12 +541,12 @@ O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const f
 			for (int p0 = bd.lo; p0 < bd.hi; p0 += O2C_CONV_NR) {
 				const int np = bd.hi - p0 < O2C_CONV_NR ? bd.hi - p0 : O2C_CONV_NR;
 				o2c_conv_direct_item(in, wp, bias, res, out, n, 0, &p0, &np, 1, 0, nb, G, C, H, W, M,
-				                     OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+				                     OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act, tile);
 			}
 			if (bd.rb0 < bd.rb1) {
 				const int np = bd.r1 - bd.r0;
 				o2c_conv_direct_item(in, wp, bias, res, out, n, 0, &bd.r0, &np, 1, bd.rb0, bd.rb1, G, C,
-				                     H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, tile);
+				                     H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act, tile);
 			}
 		}
 		return;
@@ -576,7 +582,7 @@ O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const f
 			tnp[ti] = P - tp0[ti] < O2C_CONV_NR ? P - tp0[ti] : O2C_CONV_NR;
 		}
 		o2c_conv_direct_item(in, wp, bias, res, out, n, g, tp0, tnp, nt, b0, b1, G, C, H, W, M, OH, OW, KH, KW,
-		                     SH, SW, DH, DW, PT, PL, lo, hi, tile);
+		                     SH, SW, DH, DW, PT, PL, lo, hi, act, tile);
 	}
 }
 
@@ -586,20 +592,22 @@ O2C_DRIVER void o2c_conv_direct_packed(const float *in, const float *wp, const f
 O2C_UNUSED static void o2c_conv_direct_run(const float *in, const float *wp, const float *bias, const float *res,
                                            float *out, int N, int G, int C, int H, int W, int M, int OH, int OW, int KH,
                                            int KW, int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi,
-                                           o2c_conv_direct_ukernel_fn ukernel)
+                                           int act, o2c_conv_direct_ukernel_fn ukernel)
 {
 	if (KH * KW > O2C_CONV_KHWMAX)
-		o2c_conv_ref(in, wp, bias, res, out, N, G, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi);
+		o2c_conv_ref(in, wp, bias, res, out, N, G, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi,
+		             act);
 	else
 		o2c_conv_direct_packed(in, wp, bias, res, out, N, G, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL,
-		                       lo, hi, ukernel);
+		                       lo, hi, act, ukernel);
 }
 
 /* The entry point: the packed path with this ISA's microkernel. */
 O2C_UNUSED static void o2c_conv_direct(const float *in, const float *wp, const float *bias, const float *res,
                                        float *out, int N, int G, int C, int H, int W, int M, int OH, int OW, int KH,
-                                       int KW, int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi)
+                                       int KW, int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi,
+                                       int act)
 {
 	o2c_conv_direct_run(in, wp, bias, res, out, N, G, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi,
-	                    O2C_CONV_DIRECT_UKERNEL);
+	                    act, O2C_CONV_DIRECT_UKERNEL);
 }

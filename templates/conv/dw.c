@@ -2,10 +2,11 @@
  * Template: conv/dw.c - pasted by onnx2c (compiler/ops/conv.c) into models
  * with a depthwise Conv (group == C == M).  Takes no variables: each such
  * node's function calls o2c_conv_dw() with literal shape arguments.
- * Needs: blocking.h conv/shared.c
+ * Needs: blocking.h act.c conv/shared.c
  *
- * y = clamp(dwconv(x, w) + bias [+ res], lo, hi) on NCHW, the weights as the
- * model gives them, [C][KH][KW].
+ * y = act(clamp(dwconv(x, w) + bias [+ res], lo, hi)) on NCHW, the weights
+ * as the model gives them, [C][KH][KW]; act is an O2C_ACT_* kind of act.c,
+ * run on each output row the kernel has just stored.
  *
  * The SIMD variants work on a block of V channels at once (V = 16 with
  * AVX-512, 8 with AVX2).  The block's input rows are transposed into a ring
@@ -29,7 +30,8 @@
 /* Rows accumulated tap by tap over the valid pixel range. */
 O2C_UNUSED static void o2c_conv_dw_generic(const float *in, const float *w, const float *bias, const float *res,
                                            float *out, int N, int C, int H, int W, int OH, int OW, int KH, int KW,
-                                           int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi)
+                                           int SH, int SW, int DH, int DW, int PT, int PL, float lo, float hi,
+                                           int act)
 {
 	O2C_OMP(for collapse(2) schedule(static) nowait)
 	for (int nc = 0; nc < N * C; nc++)
@@ -67,6 +69,7 @@ O2C_UNUSED static void o2c_conv_dw_generic(const float *in, const float *w, cons
 				v = v < lo ? lo : v;
 				y[ox] = v > hi ? hi : v;
 			}
+			o2c_act_rows(y, 0, 1, OW, act);
 		}
 }
 
@@ -276,7 +279,7 @@ static int o2c_conv_dw_ring_cols(int OW, int KH, int KW, int SW, int DH, int DW,
 O2C_UNUSED O2C_DRIVER void o2c_conv_dw_ring(o2c_dw_pack_fn pack, o2c_dw_ukernel_fn ukernel, int V, const float *in,
                                             const float *w, const float *bias, const float *res, float *out, int N,
                                             int C, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
-                                            int DW, int PT, int PL, float lo, float hi)
+                                            int DW, int PT, int PL, float lo, float hi, int act)
 {
 	const int R = (KH - 1) * DH + 1, Wr = o2c_conv_dw_ring_cols(OW, KH, KW, SW, DH, DW, PL, W, V);
 	O2C_ALIGNED(64) float ring[O2C_DW_RING];
@@ -312,6 +315,7 @@ O2C_UNUSED O2C_DRIVER void o2c_conv_dw_ring(o2c_dw_pack_fn pack, o2c_dw_ukernel_
 			}
 			const size_t o = ((size_t)n * C + c0) * oplane + (size_t)oy * OW;
 			ukernel(rows, wk, nk, SW, vb, res ? res + o : NULL, oplane, out + o, nc, OW, lo, hi);
+			o2c_act_rows(out + o, oplane, nc, OW, act);
 		}
 	}
 }
@@ -330,15 +334,15 @@ O2C_UNUSED O2C_DRIVER void o2c_conv_dw_ring(o2c_dw_pack_fn pack, o2c_dw_ukernel_
 
 O2C_UNUSED static void o2c_conv_dw(const float *in, const float *w, const float *bias, const float *res, float *out,
                                    int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
-                                   int DW, int PT, int PL, float lo, float hi)
+                                   int DW, int PT, int PL, float lo, float hi, int act)
 {
 #if defined(O2C_CONV_DW_V)
 	if (o2c_conv_dw_ring_cols(OW, KH, KW, SW, DH, DW, PL, W, O2C_CONV_DW_V)) {
 		o2c_conv_dw_ring(O2C_CONV_DW_PACK, O2C_CONV_DW_UKERNEL, O2C_CONV_DW_V, in, w, bias, res, out, N, C, H, W,
-		                 OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi);
+		                 OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act);
 		return;
 	}
 #endif
 	/* no SIMD here, or a kernel too tall or an image too wide for the ring */
-	o2c_conv_dw_generic(in, w, bias, res, out, N, C, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi);
+	o2c_conv_dw_generic(in, w, bias, res, out, N, C, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo, hi, act);
 }

@@ -2,9 +2,9 @@
  * Template: conv/ref.c - pasted by onnx2c (compiler/backend/emit.c) ahead of
  * conv/direct.c, which runs it for windows of more than O2C_CONV_KHWMAX
  * taps.  Takes no variables.
- * Needs: blocking.h
+ * Needs: blocking.h act.c
  *
- * o2c_conv_ref: y = clamp(conv(x, w) + bias [+ res], lo, hi) on NCHW, for
+ * o2c_conv_ref: y = act(clamp(conv(x, w) + bias [+ res], lo, hi)) on NCHW, for
  * any group, stride, dilation and padding, in plain loops over the direct
  * conv's packed weights (blocks of O2C_CONV_MR output channels, see
  * conv/direct.c).  The kernel tests hold it and every direct microkernel to
@@ -13,7 +13,7 @@
 
 O2C_UNUSED static void o2c_conv_ref(const float *in, const float *wp, const float *bias, const float *res, float *out,
                                     int N, int G, int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH,
-                                    int SW, int DH, int DW, int PT, int PL, float lo, float hi)
+                                    int SW, int DH, int DW, int PT, int PL, float lo, float hi, int act)
 {
 	const int Cg = C / G, Mg = M / G, nb = (Mg + O2C_CONV_MR - 1) / O2C_CONV_MR;
 	const size_t bstride = (size_t)Cg * KH * KW * O2C_CONV_MR;
@@ -47,5 +47,6 @@ O2C_UNUSED static void o2c_conv_ref(const float *in, const float *wp, const floa
 					v = v < lo ? lo : v;
 					out[o] = v > hi ? hi : v;
 				}
+			o2c_act_rows(out + ((size_t)n * M + oc) * OH * OW, 0, 1, OH * OW, act); /* the plane */
 		}
 }

@@ -324,7 +324,7 @@ O2C_DRIVER void o2c_conv_wcv_run(const float *in, const float *U, const float *b
 		}
 	}
 	o2c_sync(); /* the blocks are complete */
-	o2c_cv_store_all(out, N, M, P, bias, res, lo, hi, Mb);
+	o2c_cv_store_all(out, N, M, P, bias, res, lo, hi, O2C_ACT_NONE, Mb); /* the activation is a pass of its own */
 }
 
 O2C_UNUSED static void o2c_conv_wcv(const float *in, const float *U, const float *bias, const float *res, float *out,

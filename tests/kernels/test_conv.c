@@ -6,7 +6,8 @@
  * convolution loops on the unpacked weights, at awkward sizes: odd channel
  * counts, 1-pixel and 13-pixel images, strides, dilations, groups,
  * asymmetric pads, residual and clamp epilogues, panels split in K chunks,
- * images spanning several pixel tiles.  The weights are packed by the
+ * images spanning several pixel tiles; the direct, cv and depthwise cases
+ * again with each SIMD activation the kernels apply per tile (act.c).  The weights are packed by the
  * compiler's own code (compiler/pack/pack.c).
  */
 #include <CUnit/Basic.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 
 #include "common.c"
+#include "act.c"
 /* the families in the order the compiler pastes them (their Needs: lines) */
 #include "blocking.h"
 #include "conv/shared.c"
@@ -74,6 +76,19 @@ static o2c_conv_direct_ukernel_fn wino_tile;   /* the microkernel the Winograd c
 static o2c_conv_cv_ukernel_fn cv_tile;         /* and the channel-vectorised cases */
 static o2c_wcv_in_fn wcv_in;                   /* o2c_conv_wcv's input transform */
 static int bare_team;                          /* run_case: a plain parallel region, no O2cTeam */
+static int case_act;                           /* run_case: the O2C_ACT_* kind of the epilogue (direct, cv, dw) */
+
+/* The activations the kernels apply per tile, in double. */
+static double act_ref(double v, int kind)
+{
+	switch (kind) {
+	case O2C_ACT_SILU: return v / (1.0 + exp(-v));
+	case O2C_ACT_SIGMOID: return 1.0 / (1.0 + exp(-v));
+	case O2C_ACT_HARD_SWISH: return v * fmin(fmax(v / 6.0 + 0.5, 0.0), 1.0);
+	default: return v;
+	}
+}
+static const int act_kinds[] = { O2C_ACT_SILU, O2C_ACT_HARD_SWISH, O2C_ACT_SIGMOID };
 /* the depthwise cases' variant: the dispatch o2c_conv_dw, or the ring driver with one ISA's
  * packing and microkernel (dw_v channels a block) */
 static o2c_dw_pack_fn dw_pack;
@@ -118,8 +133,10 @@ static int run_case(const Case *c, const char *name, int kind)
 					if (c->res) acc += res[o], a += fabs(res[o]);
 					acc = acc < c->lo ? c->lo : acc;
 					acc = acc > c->hi ? c->hi : acc;
-					ref[o] = (float)acc;
-					mag[o] = (float)a;
+					ref[o] = (float)act_ref(acc, case_act);
+					/* an error e in the sum is e * act' after the activation: |act'| <= 1.5
+					 * (HardSwish at 3; SiLU 1.1, Sigmoid 0.25) */
+					mag[o] = (float)(case_act ? 1.5 * a : a);
 				}
 	float *wp = depthwise ? w : pack_for(kind, w, c);
 	/* Winograd adds and subtracts transformed values before multiplying: a few more roundings */
@@ -143,13 +160,14 @@ static int run_case(const Case *c, const char *name, int kind)
 	if (depthwise && dw_pack)
 		o2c_conv_dw_ring(dw_pack, dw_ukernel, dw_v, x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N,
 		                 c->C, c->H, c->W, OH, OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo,
-		                 c->hi);
+		                 c->hi, case_act);
 	else if (depthwise)
 		o2c_conv_dw(x, w, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, OH, OW, c->KH,
-		            c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+		            c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, case_act);
 	else if (kind == CV)
 		o2c_conv_cv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->C, c->H, c->W, c->M, OH,
-		                OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, cv_tile);
+		                OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, case_act,
+		                cv_tile);
 	else if (kind == WCV2 || kind == WCV4)
 		o2c_conv_wcv_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, V, F, c->N, c->C, c->H, c->W, c->M,
 		                 OH, OW, c->PT, c->PL, c->lo, c->hi, cv_tile, wcv_in);
@@ -162,10 +180,10 @@ static int run_case(const Case *c, const char *name, int kind)
 	else if (direct_tile)
 		o2c_conv_direct_run(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->G, c->C, c->H, c->W,
 		                    c->M, OH, OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi,
-		                    direct_tile);
+		                    case_act, direct_tile);
 	else
 		o2c_conv_ref(x, wp, c->bias ? bias : NULL, c->res ? res : NULL, y, c->N, c->G, c->C, c->H, c->W, c->M, OH,
-		             OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi);
+		             OW, c->KH, c->KW, c->SH, c->SW, c->DH, c->DW, c->PT, c->PL, c->lo, c->hi, case_act);
 	O2C_TEAM_END();
 	}
 	int bad = 0;
@@ -280,8 +298,12 @@ static int check_cv(const char *name, o2c_conv_cv_ukernel_fn tile)
 {
 	int bad = 0;
 	cv_tile = tile;
-	for (size_t i = 0; i < sizeof cv_cases / sizeof cv_cases[0]; i++)
-		bad += run_case(&cv_cases[i], name, CV);
+	for (int a = 0; a < 2; a++)
+		for (size_t i = 0; i < sizeof cv_cases / sizeof cv_cases[0]; i++) {
+			case_act = a ? act_kinds[i % 3] : O2C_ACT_NONE; /* then each case with an activation */
+			bad += run_case(&cv_cases[i], name, CV);
+		}
+	case_act = O2C_ACT_NONE;
 	return bad;
 }
 
@@ -392,8 +414,12 @@ static void check_variant(const char *name, o2c_conv_direct_ukernel_fn tile)
 	int bad = 0;
 	direct_tile = tile;
 	for (int nth = 1; nth <= 3 && team_threads(nth); nth++)
-		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-			bad += run_case(&cases[i], name, DIRECT);
+		for (int a = 0; a < 2; a++)
+			for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+				case_act = a ? act_kinds[(i + nth) % 3] : O2C_ACT_NONE; /* then with an activation */
+				bad += run_case(&cases[i], name, DIRECT);
+			}
+	case_act = O2C_ACT_NONE;
 	team_threads(0);
 	CU_ASSERT_EQUAL(bad, 0);
 }
@@ -515,6 +541,9 @@ static int dw_run(o2c_dw_pack_fn pack, o2c_dw_ukernel_fn ukernel, int v, const c
 			if (pack && !o2c_conv_dw_ring_cols(OW, c->KH, c->KW, c->SW, c->DH, c->DW, c->PL, c->W, v))
 				continue;
 			bad += run_case(c, name, DEPTHWISE);
+			case_act = act_kinds[(i + nth) % 3]; /* and with an activation */
+			bad += run_case(c, name, DEPTHWISE);
+			case_act = O2C_ACT_NONE;
 		}
 	team_threads(0);
 	dw_pack = NULL;
