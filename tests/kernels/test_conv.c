@@ -246,6 +246,10 @@ static const Case cases[] = {
 	{ 1, 1, 5, 1, 101, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
 	{ 2, 1, 4, 10, 15, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, INFINITY },
 	{ 1, 1, 7, 1, 151, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, -INFINITY, INFINITY },
+	/* 1x1 stride 1 read in place (full tiles) beside packed partial ones: a 2D image of 2 full tiles
+	 * and 4 pixels over K chunks (700 channels), 4 tiles of an image packed together (tpi) */
+	{ 1, 1, 700, 4, 25, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, -INFINITY, INFINITY },
+	{ 2, 1, 40, 10, 17, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0.0f, 6.0f },
 };
 static const Case dw_cases[] = {
 	{ 1, 5, 5, 13, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
