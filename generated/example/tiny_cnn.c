@@ -342,6 +342,7 @@ O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
 /* conv/dw.c: depthwise, a ring of transposed input rows per block of channels */
 #define O2C_DW_RING 65536 /* floats of the ring: 256 KB of stack per thread */
 #define O2C_DW_TAPS 64    /* most taps (KH*KW) of the SIMD path; more take the reference */
+#define O2C_DW_ROWMIN 28  /* narrowest input row the AVX-512 depthwise row path takes (conv/dw.c) */
 
 /* gemm.c: constant B packed in panels of NR columns, MR rows per microkernel call */
 #define O2C_GEMM_NR 16

@@ -24,6 +24,9 @@
  *   - driver (o2c_conv_dw_ring): blocks of channels shared out statically,
  *     the ring, the taps that land inside the image.
  * o2c_conv_dw_generic is the plain-loop reference (and the fallback).
+ * With AVX-512, 3x3 (stride 1 or 2) and 5x5 (stride 1) windows on input
+ * rows of at least O2C_DW_ROWMIN pixels run along the rows of NCHW instead
+ * (o2c_conv_dw_rows_avx512: no transposes; 14x14 and 7x7 keep the ring).
  */
 /* ---- reference ------------------------------------------------------- */
 
@@ -164,6 +167,131 @@ O2C_UNUSED static void o2c_conv_dw_ukernel_16x16_avx512(const float *const *rows
 	}
 }
 #endif
+
+#if defined(__AVX512F__)
+/* ---- AVX-512 along the rows: 3x3 and 5x5 stride 1, 3x3 stride 2 ------ */
+
+/* Columns d from the vector's: [p | c | n] are a row's 48 columns around
+ * the 16 in c; d is a constant once inlined. */
+O2C_INLINE __m512 o2c_dw_shift_avx512(__m512 p, __m512 c, __m512 n, const int d)
+{
+	const __m512i pi = _mm512_castps_si512(p), ci = _mm512_castps_si512(c), ni = _mm512_castps_si512(n);
+	switch (d) {
+	case -2: return _mm512_castsi512_ps(_mm512_alignr_epi32(ci, pi, 14));
+	case -1: return _mm512_castsi512_ps(_mm512_alignr_epi32(ci, pi, 15));
+	case 1: return _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 1));
+	case 2: return _mm512_castsi512_ps(_mm512_alignr_epi32(ni, ci, 2));
+	default: return c;
+	}
+}
+
+/* One channel's plane straight from NCHW, 16 output pixels of a row a
+ * vector, window K x K (3 or 5) with PL = K/2, stride S (1; 2 for K = 3).
+ * Each input row's vector is loaded once (o2c_conv_row16_avx512: zeros off
+ * the row) and shifted in registers for the taps left and right (valignd;
+ * at stride 2 its even and odd columns split by two permutes), then one FMA
+ * a tap with the tap's weight.  No transposes: the ring path spends as
+ * many shuffles on turning rows into channel vectors and back as FMAs on a
+ * 3x3 window; and loads at every tap's offset cost two cache lines each. */
+O2C_INLINE void o2c_conv_dw_rows_ch_avx512(const float *x, const float *wc, float b, const float *res, float *y,
+                                           int H, int W, int OH, int OW, int PT, float lo, float hi, int act,
+                                           const int K, const int S)
+{
+	const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+	const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+	const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vb = _mm512_set1_ps(b);
+	__m512 wv[25];
+	O2C_UNROLL
+	for (int t = 0; t < K * K; t++)
+		wv[t] = _mm512_set1_ps(wc[t]);
+	for (int oy = 0; oy < OH; oy++) {
+		const float *xr[5];
+		int ok[5];
+		__m512 p[5], c[5];
+		O2C_UNROLL
+		for (int ky = 0; ky < K; ky++) {
+			const int iy = oy * S - PT + ky;
+			ok[ky] = iy >= 0 && iy < H;
+			xr[ky] = x + (size_t)(ok[ky] ? iy : 0) * W;
+			p[ky] = _mm512_setzero_ps(); /* the columns left of the row */
+			c[ky] = S == 1 ? o2c_conv_row16_avx512(xr[ky], 0, W) : _mm512_setzero_ps();
+		}
+		for (int ox0 = 0; ox0 < OW; ox0 += 16) {
+			/* a sum per window row: K short FMA chains, not one of K * K (its latency, not
+			 * the FMAs, was the cost) */
+			__m512 part[5];
+			O2C_UNROLL
+			for (int ky = 0; ky < K; ky++) {
+				part[ky] = _mm512_setzero_ps();
+				if (!ok[ky])
+					continue;
+				if (S == 1) {
+					const __m512 n = o2c_conv_row16_avx512(xr[ky], ox0 + 16, W);
+					O2C_UNROLL
+					for (int kx = 0; kx < K; kx++)
+						part[ky] = _mm512_fmadd_ps(o2c_dw_shift_avx512(p[ky], c[ky], n, kx - K / 2),
+						                           wv[ky * K + kx], part[ky]);
+					p[ky] = c[ky], c[ky] = n;
+				} else { /* columns 2j - 1, 2j, 2j + 1 of the vector's 32: odd ones shifted, even, odd */
+					const __m512 a = o2c_conv_row16_avx512(xr[ky], 2 * ox0, W),
+					             bb = o2c_conv_row16_avx512(xr[ky], 2 * ox0 + 16, W);
+					const __m512 e = _mm512_permutex2var_ps(a, ev, bb), o = _mm512_permutex2var_ps(a, od, bb);
+					part[ky] = _mm512_mul_ps(o2c_dw_shift_avx512(p[ky], o, o, -1), wv[ky * K]);
+					part[ky] = _mm512_fmadd_ps(e, wv[ky * K + 1], part[ky]);
+					part[ky] = _mm512_fmadd_ps(o, wv[ky * K + 2], part[ky]);
+					p[ky] = o;
+				}
+			}
+			__m512 acc = _mm512_add_ps(vb, part[0]);
+			O2C_UNROLL
+			for (int ky = 1; ky < K; ky++)
+				acc = _mm512_add_ps(acc, part[ky]);
+			const int n = OW - ox0 < 16 ? OW - ox0 : 16;
+			const __mmask16 m = (__mmask16)(n == 16 ? 0xffffu : (1u << n) - 1u);
+			const size_t o = (size_t)oy * OW + ox0;
+			if (res)
+				acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, res + o));
+			_mm512_mask_storeu_ps(y + o, m, _mm512_min_ps(_mm512_max_ps(acc, vlo), vhi));
+		}
+		o2c_act_rows(y + (size_t)oy * OW, 0, 1, OW, act);
+	}
+}
+
+/* Every (image, channel) plane shared out statically. */
+O2C_UNUSED O2C_DRIVER void o2c_conv_dw_rows_avx512(const float *in, const float *w, const float *bias, const float *res,
+                                                   float *out, int N, int C, int H, int W, int OH, int OW, int K,
+                                                   int S, int PT, float lo, float hi, int act)
+{
+	const size_t plane = (size_t)H * W, oplane = (size_t)OH * OW;
+	O2C_OMP(for schedule(static) nowait)
+	for (int nc = 0; nc < N * C; nc++) {
+		const int c = nc % C;
+		const float *x = in + (size_t)nc * plane, *wc = w + (size_t)c * K * K;
+		const float *r = res ? res + (size_t)nc * oplane : NULL;
+		float *y = out + (size_t)nc * oplane;
+		const float b = bias ? bias[c] : 0.0f;
+		if (K == 3 && S == 1)
+			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, act, 3, 1);
+		else if (K == 3)
+			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, act, 3, 2);
+		else
+			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, act, 5, 1);
+	}
+}
+#endif
+
+/* The row path's shapes: 3x3 at stride 1 or 2 and 5x5 at stride 1, the
+ * left pad K/2 (any top pad; right and bottom ones are what OH, OW say), no
+ * dilation, input rows of at least O2C_DW_ROWMIN pixels.  14x14 and 7x7
+ * planes keep the ring, which fills every lane (one layer alone, 1 thread:
+ * 576 channels 3x3 at 14x14 0.061 ms on the ring, 0.065 here; at 28x28 and
+ * wider this path wins, 112x112 32 channels 0.158 -> 0.113 ms, stride 2
+ * 96 channels 0.232 -> 0.151). */
+O2C_UNUSED static int o2c_conv_dw_rows_ok(int W, int KH, int KW, int SH, int SW, int DH, int DW, int PL)
+{
+	return KH == KW && SH == SW && DH == 1 && DW == 1 && PL == KH / 2 && W >= O2C_DW_ROWMIN &&
+	       ((KH == 3 && (SH == 1 || SH == 2)) || (KH == 5 && SH == 1));
+}
 
 #if defined(__AVX2__) && defined(__FMA__)
 /* ---- AVX2: V = 8 ----------------------------------------------------- */
@@ -336,6 +464,12 @@ O2C_UNUSED static void o2c_conv_dw(const float *in, const float *w, const float 
                                    int N, int C, int H, int W, int OH, int OW, int KH, int KW, int SH, int SW, int DH,
                                    int DW, int PT, int PL, float lo, float hi, int act)
 {
+#if defined(__AVX512F__)
+	if (o2c_conv_dw_rows_ok(W, KH, KW, SH, SW, DH, DW, PL)) {
+		o2c_conv_dw_rows_avx512(in, w, bias, res, out, N, C, H, W, OH, OW, KH, SH, PT, lo, hi, act);
+		return;
+	}
+#endif
 #if defined(O2C_CONV_DW_V)
 	if (o2c_conv_dw_ring_cols(OW, KH, KW, SW, DH, DW, PL, W, O2C_CONV_DW_V)) {
 		o2c_conv_dw_ring(O2C_CONV_DW_PACK, O2C_CONV_DW_UKERNEL, O2C_CONV_DW_V, in, w, bias, res, out, N, C, H, W,

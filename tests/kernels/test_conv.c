@@ -6,7 +6,8 @@
  * convolution loops on the unpacked weights, at awkward sizes: odd channel
  * counts, 1-pixel and 13-pixel images, strides, dilations, groups,
  * asymmetric pads, residual and clamp epilogues, panels split in K chunks,
- * images spanning several pixel tiles; the direct, cv and depthwise cases
+ * images spanning several pixel tiles (depthwise: the ring and the AVX-512
+ * row path, through the dispatch); the direct, cv and depthwise cases
  * again with each SIMD activation the kernels apply per tile (act.c).  The weights are packed by the
  * compiler's own code (compiler/pack/pack.c).
  */
@@ -264,6 +265,15 @@ static const Case dw_cases[] = {
 	{ 1, 24, 24, 12, 12, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 0, 0.0f, INFINITY }, /* dilation */
 	{ 1, 9, 9, 20, 23, 9, 3, 3, 3, 2, 1, 1, 0, 1, 2, 0, 1, 1, -INFINITY, INFINITY }, /* strides 3, 2 */
 	{ 1, 17, 17, 2, 3, 17, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 1, 1, -INFINITY, INFINITY }, /* pad past the image */
+	/* the AVX-512 row path (input rows >= O2C_DW_ROWMIN, left pad K/2): ragged last vectors, 3x3
+	 * stride 1 and 2 with odd sizes and top pads 0 and 1, a bottom pad past the image, 5x5 with
+	 * asymmetric pads, residuals and clamps, a partial channel block */
+	{ 2, 5, 5, 9, 37, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.0f, 6.0f },
+	{ 1, 7, 7, 11, 57, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, -INFINITY, INFINITY },
+	{ 1, 3, 3, 8, 30, 3, 3, 3, 2, 2, 1, 1, 0, 1, 2, 0, 0, 1, -INFINITY, 0.5f },
+	{ 1, 4, 4, 6, 40, 4, 3, 3, 1, 1, 1, 1, 0, 1, 2, 1, 1, 0, 0.0f, INFINITY },
+	{ 1, 6, 6, 10, 33, 6, 5, 5, 1, 1, 1, 1, 2, 2, 1, 3, 1, 1, -INFINITY, INFINITY },
+	{ 1, 18, 18, 28, 28, 18, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1, 0, 0.0f, 6.0f },
 	/* too wide for the ring, and more than O2C_DW_TAPS taps: the dispatch takes the reference */
 	{ 1, 3, 3, 3, 1500, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, -INFINITY, INFINITY },
 	{ 1, 5, 5, 12, 12, 5, 9, 9, 1, 1, 1, 1, 4, 4, 4, 4, 1, 1, -INFINITY, INFINITY },
