@@ -144,14 +144,23 @@ O2C_UNUSED static void o2c_conv_dw_ukernel_16x16_avx512(const float *const *rows
 		O2C_UNROLL
 		for (int j = 0; j < 16; j++)
 			acc[j] = b;
-		for (int k = 0; k < nk; k++) {
-			const float *p = rows[k] + (size_t)ox0 * SW * 16;
-			const __m512 w = _mm512_load_ps(wv + 16 * k);
-			/* all 16 pixels, also past OW (the ring has room; those lanes are not stored) */
-			O2C_UNROLL
-			for (int j = 0; j < 16; j++)
-				acc[j] = _mm512_fmadd_ps(_mm512_load_ps(p + (size_t)j * SW * 16), w, acc[j]);
-		}
+		if (n <= 8) /* a 7x7 plane's row: 8 pixels, not 16 (half the FMAs were for pixels past OW) */
+			for (int k = 0; k < nk; k++) {
+				const float *p = rows[k] + (size_t)ox0 * SW * 16;
+				const __m512 w = _mm512_load_ps(wv + 16 * k);
+				O2C_UNROLL
+				for (int j = 0; j < 8; j++)
+					acc[j] = _mm512_fmadd_ps(_mm512_load_ps(p + (size_t)j * SW * 16), w, acc[j]);
+			}
+		else
+			for (int k = 0; k < nk; k++) {
+				const float *p = rows[k] + (size_t)ox0 * SW * 16;
+				const __m512 w = _mm512_load_ps(wv + 16 * k);
+				/* all 16 pixels, also past OW (the ring has room; those lanes are not stored) */
+				O2C_UNROLL
+				for (int j = 0; j < 16; j++)
+					acc[j] = _mm512_fmadd_ps(_mm512_load_ps(p + (size_t)j * SW * 16), w, acc[j]);
+			}
 		o2c_tr16x16_avx512(acc);
 		const __mmask16 m = (__mmask16)((1u << n) - 1);
 		O2C_UNROLL
