@@ -1434,6 +1434,17 @@ O2C_DRIVER void o2c_conv_direct_item(const float *in, const float *wp, const flo
 			const float *nw = b + 1 < b1      ? wb + (size_t)K * O2C_CONV_MR
 			                  : ic0 + nic < Cg ? wp + (((size_t)g * nb + b0) * K + k0 + kc) * O2C_CONV_MR
 			                                   : NULL;
+#if defined(__GNUC__)
+			/* the next tile's output rows of this block, fetched for writing while this
+			 * one computes: a wide layer's output is not in cache, and the hardware
+			 * prefetchers do not follow its M row streams */
+			if (ic0 + nic == Cg && tp0[nt - 1] + 2 * O2C_CONV_NR <= P)
+				for (int r = 0; r < O2C_CONV_MR && b * O2C_CONV_MR + r < Mg; r++)
+					for (int l = 0; l < O2C_CONV_NR; l += 16)
+						__builtin_prefetch(out + ((size_t)n * M + oc0 + r) * ostride + tp0[nt - 1] +
+						                       O2C_CONV_NR + l,
+						                   1);
+#endif
 			for (int ti = 0; ti < nt; ti++) {
 				const size_t o = ((size_t)n * M + oc0) * ostride + tp0[ti];
 				const int in_place = inplace && tnp[ti] == O2C_CONV_NR;
