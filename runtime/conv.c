@@ -23,7 +23,8 @@
  *   IM2COL  anything else: explicit im2col columns, kept likewise.
  * The input gradient of a stride-1 conv is the forward conv of dout with the
  * flipped, transposed kernel (SAME again when the conv is); a strided one goes
- * through W^T . dout and col2im.
+ * through W^T . dout and col2im.  The 3x3 stride-1 "same" convs with enough channels run
+ * all three products by Winograd F(2x2, 3x3) instead (wino.c, rt_wino_use).
  * rt_conv2d_forward/backward (NCHW) wrap these for callers in the usual layout.
  */
 #include <string.h>
@@ -355,6 +356,11 @@ int rt_conv2d_forward_cn(float *out, const float *inp, const float *weight, cons
 {
 	/* out[M][N*OH*OW], inp[C][N*H*W], weight[M, C/G, KH, KW], bias[M], cols: NULL or rt_conv2d_cols_cn(g) */
 	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, NP = g->N * g->OH * g->OW;
+	if (rt_wino_use(g)) {
+		if (rt_wino_forward(out, inp, weight, bias, g, 0))
+			return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate the Winograd workspaces");
+		return RT_OK;
+	}
 	if (bias) {
 		RT_OMP(parallel for schedule(static) if((double)g->M * NP > 1e5))
 		for (int m = 0; m < g->M; m++)
@@ -431,6 +437,11 @@ int rt_conv2d_backward_cn(float *dinp, float *dweight, float *dbias, const float
 		return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate %d x %d floats of workspace", K, NP);
 	if (dinp && !acc && !flip) /* col2im adds */
 		memset(dinp, 0, sizeof(float) * (size_t)g->C * NHW);
+	if (dweight && rt_wino_use(g)) {
+		if (rt_wino_dweight(dweight, dout, inp, g))
+			return rt_fail(RT_ERR_NOMEM, "conv2d backward: cannot allocate the Winograd workspaces");
+		dweight = NULL;
+	}
 	for (int grp = 0; grp < g->G; grp++) {
 		const float *w = weight + (size_t)grp * Mg * K, *dy = dout + (size_t)grp * Mg * NP;
 		float *dx = dinp ? dinp + (size_t)grp * Cg * NHW : NULL;
@@ -456,11 +467,15 @@ int rt_conv2d_backward_cn(float *dinp, float *dweight, float *dbias, const float
 				for (int m = 0; m < Mg; m++)
 					for (int t = 0; t < T; t++)
 						wt[((size_t)c * Mg + m) * T + t] = w[((size_t)m * Cg + c) * T + (T - 1 - t)];
-			const RtOperand a = { wt, (ptrdiff_t)Mg * T, 1, NULL, NULL };
-			RtOperand b;
-			Phased ph;
-			fail |= cols_operand(&b, &ph, dy, &gt, 0, NULL, 1);
-			fail |= fail || rt_sgemm_op(Cg, NHW, Mg * T, &a, &b, dx, NHW, acc);
+			if (rt_wino_use(&gt)) {
+				fail |= rt_wino_forward(dx, dy, wt, NULL, &gt, acc);
+			} else {
+				const RtOperand a = { wt, (ptrdiff_t)Mg * T, 1, NULL, NULL };
+				RtOperand b;
+				Phased ph;
+				fail |= cols_operand(&b, &ph, dy, &gt, 0, NULL, 1);
+				fail |= fail || rt_sgemm_op(Cg, NHW, Mg * T, &a, &b, dx, NHW, acc);
+			}
 		} else if (dx) { /* dcol = W^T . dy, then scattered back */
 			fail |= rt_sgemm(K, NP, Mg, w, 1, K, dy, NP, 1, dcol, NP, 0);
 			if (!fail)

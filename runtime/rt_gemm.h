@@ -1,13 +1,16 @@
 /*
  * rt_gemm.h - the runtime's matrix product and its workspaces (private to
  * runtime/, not installed).  gemm.c implements them; conv.c lowers every
- * convolution to rt_sgemm; tests/runtime/test_rt_gemm.c checks each
- * microkernel variant against rt_sgemm_ref.
+ * convolution to rt_sgemm, the 3x3 stride-1 ones through wino.c's Winograd
+ * transforms; tests/runtime/test_rt_gemm.c checks each microkernel variant
+ * against rt_sgemm_ref, test_rt_conv.c the convs with and without Winograd.
  */
 #ifndef RT_GEMM_H
 #define RT_GEMM_H
 
 #include <stddef.h>
+
+#include "onnx2c_rt.h" /* RtConv */
 
 /* The microkernel's tile (gemm.c): MR rows of A by NR columns of B.  gemm.c and the packers
  * of conv.c are built with the same flags, so they agree on it. */
@@ -67,7 +70,24 @@ int rt_sgemm_selected(void);
 /* Workspace number `slot` (0 <= slot < RT_WS_SLOTS) holding at least n floats, 64-byte
  * aligned, kept and grown between calls (contents not preserved on growth); NULL when it
  * cannot be allocated.  Same single-trainer rule as rt_sgemm. */
-enum { RT_WS_SLOTS = 8 };
+enum { RT_WS_SLOTS = 12, RT_WS_WINO = 8 /* slots 8..10: wino.c's; 0..7: conv.c's */ };
 float *rt_workspace(int slot, size_t n);
+
+/* Winograd F(2x2, 3x3) (wino.c), for 3x3 stride-1 undilated convs whose output is as large as
+ * their input ("same"), CN layout, any groups.  rt_wino_use(g): whether conv.c runs g so:
+ * under RT_WINO_AUTO (the default) when each group has at least 16 input and 16 output
+ * channels, under RT_WINO_FORCE whenever the shape allows, never under RT_WINO_OFF.
+ * rt_wino_select sets the mode (for tests; not thread-safe) and returns the previous one. */
+enum { RT_WINO_AUTO = 0, RT_WINO_FORCE = 1, RT_WINO_OFF = 2 };
+int rt_wino_select(int mode);
+/* The batch runs in chunks of samples whose transforms fit `floats` floats (default 2^22):
+ * sets it (for tests: a small one splits a small batch) and returns the previous one. */
+long rt_wino_chunk(long floats);
+int rt_wino_use(const RtConv *g);
+/* out[M][N*OH*OW] (acc: +)= conv(inp, weight) + bias (bias may be NULL); inp [C][N*H*W]. */
+int rt_wino_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g, int acc);
+/* dweight[M, C/G, 3, 3] += the weight gradient from dout [M][N*OH*OW] and inp. */
+int rt_wino_dweight(float *dweight, const float *dout, const float *inp, const RtConv *g);
+/* Both return 0, or -1 when a workspace or the products' buffers cannot be allocated. */
 
 #endif

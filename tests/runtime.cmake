@@ -26,7 +26,7 @@ endforeach()
 # ISA; onnx2c_rt is built for this machine's, so the other variants get their own builds of
 # test_rt_conv and test_rt_gemm here (x86-64 with gcc/clang only), against the same naive loops.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
-  set(RT_ISA_SOURCES conv.c gemm.c layers.c status.c rng.c)
+  set(RT_ISA_SOURCES conv.c wino.c gemm.c layers.c status.c rng.c)
   list(TRANSFORM RT_ISA_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/runtime/)
   foreach(isa avx2 portable)
     set(flags -O2)
@@ -37,7 +37,8 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND CMAKE_C_COMPILER_ID MATCHES
     endif()
     foreach(t test_rt_conv test_rt_gemm)
       add_executable(${t}_${isa} ${CMAKE_CURRENT_SOURCE_DIR}/runtime/${t}.c ${RT_ISA_SOURCES})
-      target_include_directories(${t}_${isa} PRIVATE ${CUNIT_INCLUDE} ${CMAKE_SOURCE_DIR}/runtime)
+      target_include_directories(${t}_${isa} PRIVATE ${CUNIT_INCLUDE} ${CMAKE_SOURCE_DIR}/runtime
+        ${CMAKE_SOURCE_DIR}/templates)
       target_compile_options(${t}_${isa} PRIVATE ${ONNX2C_WARNINGS} ${flags})
       target_link_libraries(${t}_${isa} PRIVATE ${CUNIT_LIB} m)
       if(OpenMP_C_FOUND)

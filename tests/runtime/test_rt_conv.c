@@ -5,8 +5,10 @@
  * a "same" conv's masked loads, a strided conv's phase planes, im2col; kept in
  * the caller's buffer or not), every input-
  * gradient path (the flipped conv, same or not, and col2im), groups, dilation,
- * pixels across panel and KC-block edges.  The backward must add into dW, db
- * and (acc 1) dinp, and with acc 0 overwrite whatever dinp held.
+ * pixels across panel and KC-block edges; and each case again with the 3x3
+ * stride-1 convs by Winograd (wino.c; odd sizes: tiles cut by the output's
+ * edge).  The backward must add into dW, db and (acc 1) dinp, and with acc 0
+ * overwrite whatever dinp held.
  */
 #include "rt_test.h"
 #include "rt_gemm.h"
@@ -64,9 +66,13 @@ static void conv_case(const char *name, RtConv g, int pad_end_h, int pad_end_w)
 	double *rdb = calloc((size_t)g.M, sizeof *rdb);
 	ref_conv(&g, x, w, b, dy, ry, rdx, rdw, rdb);
 	const double K = (double)(g.C / g.G) * g.KH * g.KW, scale = sqrt(K) + sqrt((double)g.N * g.OH * g.OW);
-	for (int which = RT_UKR_BEST; which <= RT_UKR_GENERIC; which++) {
-		char what[160];
-		const char *kernel = rt_sgemm_select(which);
+	/* each case with the Winograd path forced (a 3x3 stride-1 same conv and the flipped conv of
+	 * its input gradient) and with it off (every conv on the GEMM); AUTO picks one of these */
+	for (int mode = 0; mode < 4; mode++) {
+		const int which = mode & 1 ? RT_UKR_GENERIC : RT_UKR_BEST, wino = mode & 2 ? RT_WINO_OFF : RT_WINO_FORCE;
+		char what[200], kernel[80];
+		rt_wino_select(wino);
+		snprintf(kernel, sizeof kernel, "%s%s", rt_sgemm_select(which), wino == RT_WINO_FORCE ? ", winograd" : "");
 		for (int keep = 0; keep < 2; keep++) {
 			snprintf(what, sizeof what, "%s [%s%s] forward", name, kernel, keep ? ", kept cols" : "");
 			CU_ASSERT(rt_conv2d_forward_cn(y, x, w, b, &g, keep && nc ? cols : NULL) == RT_OK);
@@ -93,6 +99,7 @@ static void conv_case(const char *name, RtConv g, int pad_end_h, int pad_end_w)
 		}
 	}
 	rt_sgemm_select(RT_UKR_BEST);
+	rt_wino_select(RT_WINO_AUTO);
 	free(x), free(w), free(b), free(dy), free(y), free(cols), free(ry), free(rdx), free(rdw), free(rdb);
 }
 
@@ -115,6 +122,10 @@ static void test_conv_cn(void)
 	conv_case("3x3 s1, rows padded, columns not", (RtConv){2, 3, 6, 7, 4, 0, 0, 3, 3, 1, 1, 1, 0, 1, 1, 1}, 1, 0);
 	/* K = 360 across the KC block, 245 pixels across panels, M not a multiple of the tile */
 	conv_case("same 3x3 p1, K 360", (RtConv){5, 40, 7, 7, 70, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 1, 1);
+	/* Winograd over a batch cut into chunks of 2 samples (the weight gradient sums over chunks) */
+	const long cap = rt_wino_chunk(2L * 16 * 9 * 12);
+	conv_case("same 3x3 p1, batch in chunks", (RtConv){5, 9, 5, 6, 7, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 1, 1);
+	rt_wino_chunk(cap);
 }
 
 static void test_layout(void)
