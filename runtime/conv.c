@@ -357,7 +357,7 @@ int rt_conv2d_forward_cn(float *out, const float *inp, const float *weight, cons
 	/* out[M][N*OH*OW], inp[C][N*H*W], weight[M, C/G, KH, KW], bias[M], cols: NULL or rt_conv2d_cols_cn(g) */
 	const int Cg = g->C / g->G, Mg = g->M / g->G, K = Cg * g->KH * g->KW, NP = g->N * g->OH * g->OW;
 	if (rt_wino_use(g)) {
-		if (rt_wino_forward(out, inp, weight, bias, g, 0))
+		if (rt_wino_forward(out, inp, weight, bias, g, 0, 0))
 			return rt_fail(RT_ERR_NOMEM, "conv2d: cannot allocate the Winograd workspaces");
 		return RT_OK;
 	}
@@ -462,20 +462,18 @@ int rt_conv2d_backward_cn(float *dinp, float *dweight, float *dbias, const float
 			const float *col = cols_of(inp, g, grp, cols, !cols);
 			fail |= !col || rt_sgemm(Mg, K, NP, dy, NP, 1, col, 1, NP, dw, K, 1);
 		}
-		if (dx && flip) {
+		if (dx && flip && rt_wino_use(&gt)) { /* flips and transposes w itself */
+			fail |= rt_wino_forward(dx, dy, w, NULL, &gt, acc, 1);
+		} else if (dx && flip) {
 			for (int c = 0; c < Cg; c++)
 				for (int m = 0; m < Mg; m++)
 					for (int t = 0; t < T; t++)
 						wt[((size_t)c * Mg + m) * T + t] = w[((size_t)m * Cg + c) * T + (T - 1 - t)];
-			if (rt_wino_use(&gt)) {
-				fail |= rt_wino_forward(dx, dy, wt, NULL, &gt, acc);
-			} else {
-				const RtOperand a = { wt, (ptrdiff_t)Mg * T, 1, NULL, NULL };
-				RtOperand b;
-				Phased ph;
-				fail |= cols_operand(&b, &ph, dy, &gt, 0, NULL, 1);
-				fail |= fail || rt_sgemm_op(Cg, NHW, Mg * T, &a, &b, dx, NHW, acc);
-			}
+			const RtOperand a = { wt, (ptrdiff_t)Mg * T, 1, NULL, NULL };
+			RtOperand b;
+			Phased ph;
+			fail |= cols_operand(&b, &ph, dy, &gt, 0, NULL, 1);
+			fail |= fail || rt_sgemm_op(Cg, NHW, Mg * T, &a, &b, dx, NHW, acc);
 		} else if (dx) { /* dcol = W^T . dy, then scattered back */
 			fail |= rt_sgemm(K, NP, Mg, w, 1, K, dy, NP, 1, dcol, NP, 0);
 			if (!fail)

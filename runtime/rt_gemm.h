@@ -76,7 +76,8 @@ float *rt_workspace(int slot, size_t n);
 /* Winograd F(2x2, 3x3) (wino.c), for 3x3 stride-1 undilated convs whose output is as large as
  * their input ("same"), CN layout, any groups.  rt_wino_use(g): whether conv.c runs g so:
  * under RT_WINO_AUTO (the default) when each group has at least 16 input and 16 output
- * channels, under RT_WINO_FORCE whenever the shape allows, never under RT_WINO_OFF.
+ * channels and the image is at least 3x3, under RT_WINO_FORCE whenever the shape allows,
+ * never under RT_WINO_OFF.
  * rt_wino_select sets the mode (for tests; not thread-safe) and returns the previous one. */
 enum { RT_WINO_AUTO = 0, RT_WINO_FORCE = 1, RT_WINO_OFF = 2 };
 int rt_wino_select(int mode);
@@ -84,8 +85,11 @@ int rt_wino_select(int mode);
  * sets it (for tests: a small one splits a small batch) and returns the previous one. */
 long rt_wino_chunk(long floats);
 int rt_wino_use(const RtConv *g);
-/* out[M][N*OH*OW] (acc: +)= conv(inp, weight) + bias (bias may be NULL); inp [C][N*H*W]. */
-int rt_wino_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g, int acc);
+/* out[M][N*OH*OW] (acc: +)= conv(inp, weight) + bias (bias may be NULL); inp [C][N*H*W].
+ * flip: weight is [C][M][3][3] and the conv's kernel its flipped transpose (the input gradient of
+ * a conv with that weight, conv.c). */
+int rt_wino_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g, int acc,
+                    int flip);
 /* dweight[M, C/G, 3, 3] += the weight gradient from dout [M][N*OH*OW] and inp. */
 int rt_wino_dweight(float *dweight, const float *dout, const float *inp, const RtConv *g);
 /* Both return 0, or -1 when a workspace or the products' buffers cannot be allocated. */

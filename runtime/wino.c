@@ -76,8 +76,14 @@ int rt_wino_use(const RtConv *g)
 	if (g_wino == RT_WINO_OFF || g->KH != 3 || g->KW != 3 || g->SH != 1 || g->SW != 1 || g->DH != 1 || g->DW != 1 ||
 	    g->OH != g->H || g->OW != g->W)
 		return 0;
-	/* few channels: the transforms cost as much as the products save */
-	return g_wino == RT_WINO_FORCE || (g->C / g->G >= 16 && g->M / g->G >= 16);
+	/* Few channels: the transforms cost as much as the products save.  Images below 3x3 (one
+	 * tile, most of its patch padding; resnet18's layer4 at 64x64): left to the GEMM, whose
+	 * rounding there is smaller.  F(2x2)'s errors scale with a tile's largest values, and the
+	 * unfrozen test's resnet18_bn case sits on a tie that moves the 10-step parameters by 3e-2
+	 * when the input gradient of those 2x2 convs moves by 1e-6 of its largest value (noise of
+	 * that size added to the GEMM's result does it too): measured, not a Winograd error. */
+	return g_wino == RT_WINO_FORCE ||
+	       (g->C / g->G >= 16 && g->M / g->G >= 16 && g->H >= 3 && g->W >= 3);
 }
 
 /* Samples per chunk: V[16][C][T] and M[16][Mc][T] within g_cap floats (at least one sample). */
@@ -112,10 +118,13 @@ static void batch_map(O2cWino2Map *mp, int t0, int nt, int TG, const RtConv *g)
 typedef float VecMR __attribute__((vector_size(MR * sizeof(float))));
 
 /* U[xi][b][c][MR] = (G g G^T)[xi] for g = w[b*MR + r][c] (zero past M): pack_conv_wino's layout
- * with mv = O2C_CONV_MR, the one o2c_wino2_out reads.  The MR kernels of a block are gathered
- * into vectors over r, so the arithmetic and the stores run MR at a time. */
-static void weight_transform(float *U, const float *w, int M, int C)
+ * with mv = O2C_CONV_MR, the one o2c_wino2_out reads.  flip: w is the kernel of the conv whose
+ * input gradient this is, [C][M][3][3], and g the flipped, transposed one (g[m][c] is w[c][m]
+ * rotated by 180 degrees).  The MR kernels of a block are gathered into vectors over r, so the
+ * arithmetic and the stores run MR at a time. */
+static void weight_transform(float *U, const float *w, int M, int C, int flip)
 {
+	const size_t sm = flip ? 9 : (size_t)C * 9, sc = flip ? (size_t)M * 9 : 9; /* strides of g[m][c] */
 	const int nb = (M + MR - 1) / MR;
 	const size_t us = (size_t)nb * C * MR; /* one position further */
 	RT_OMP(parallel for schedule(static) if((double)M * C * 16 > RT_PAR_MIN))
@@ -125,7 +134,7 @@ static void weight_transform(float *U, const float *w, int M, int C)
 			for (int k = 0; k < 9; k++)
 				for (int r = 0; r < MR; r++) {
 					const int m = b * MR + r;
-					g[k][r] = m < M ? w[((size_t)m * C + c) * 9 + k] : 0.0f;
+					g[k][r] = m < M ? w[m * sm + c * sc + (flip ? 8 - k : k)] : 0.0f;
 				}
 			for (int k = 0; k < 3; k++) { /* G g: rows */
 				q[0][k] = g[k];
@@ -175,7 +184,8 @@ static int thread_buffers(int nt, size_t n)
 	return 0;
 }
 
-int rt_wino_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g, int acc)
+int rt_wino_forward(float *out, const float *inp, const float *weight, const float *bias, const RtConv *g, int acc,
+                    int flip)
 {
 	const int Cg = g->C / g->G, Mg = g->M / g->G, nb = (Mg + MR - 1) / MR;
 	const int T = g->N * ((g->OH + 1) / 2) * ((g->OW + 1) / 2);
@@ -203,7 +213,7 @@ int rt_wino_forward(float *out, const float *inp, const float *weight, const flo
 	for (int grp = 0; grp < g->G; grp++) {
 		const float *x = inp + (size_t)grp * Cg * xs, *bg = bias ? bias + (size_t)grp * Mg : NULL;
 		float *y = out + (size_t)grp * Mg * ys;
-		weight_transform(U, weight + (size_t)grp * Mg * Cg * 9, Mg, Cg);
+		weight_transform(U, weight + (size_t)grp * Mg * Cg * 9, Mg, Cg, flip);
 		RT_OMP(parallel for schedule(dynamic, 1) num_threads(nthr))
 		for (int it = 0; it < ngr * nmg; it++) {
 			int t = 0;
