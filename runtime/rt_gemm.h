@@ -75,7 +75,7 @@ float *rt_workspace(int slot, size_t n);
 
 /* Winograd F(2x2, 3x3) (wino.c), for 3x3 stride-1 undilated convs whose output is as large as
  * their input ("same"), CN layout, any groups.  rt_wino_use(g): whether conv.c runs g so:
- * under RT_WINO_AUTO (the default) when each group has at least 16 input and 16 output
+ * under RT_WINO_AUTO (the default) when each group has at least 128 input and 128 output
  * channels and the image is at least 3x3, under RT_WINO_FORCE whenever the shape allows,
  * never under RT_WINO_OFF.
  * rt_wino_select sets the mode (for tests; not thread-safe) and returns the previous one. */

@@ -44,6 +44,11 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "common.c"
+/* the products' sums blocked by 128 channels, as conv/direct.c's (O2C_SUM_KB), not by the 32 the
+ * inference's F(4x4) needs: a microkernel call then stores its accumulators every 128 FMAs */
+#ifndef O2C_WINO_KB
+#define O2C_WINO_KB 128
+#endif
 #include "blocking.h"
 #include "conv/shared.c"
 #include "conv/ref.c"
@@ -76,14 +81,16 @@ int rt_wino_use(const RtConv *g)
 	if (g_wino == RT_WINO_OFF || g->KH != 3 || g->KW != 3 || g->SH != 1 || g->SW != 1 || g->DH != 1 || g->DW != 1 ||
 	    g->OH != g->H || g->OW != g->W)
 		return 0;
-	/* Few channels: the transforms cost as much as the products save.  Images below 3x3 (one
-	 * tile, most of its patch padding; resnet18's layer4 at 64x64): left to the GEMM, whose
-	 * rounding there is smaller.  F(2x2)'s errors scale with a tile's largest values, and the
-	 * unfrozen test's resnet18_bn case sits on a tie that moves the 10-step parameters by 3e-2
-	 * when the input gradient of those 2x2 convs moves by 1e-6 of its largest value (noise of
-	 * that size added to the GEMM's result does it too): measured, not a Winograd error. */
+	/* Few channels: the transforms and their gathers cost as much as the products save (the
+	 * fashion model's 64-channel 7x7 block ran 8.0 -> 9.5 ms a step with Winograd; resnet18's
+	 * 256- and 512-channel layer4 at 4x4 gains).  Images below 3x3 (one tile, most of its patch
+	 * padding; resnet18's layer4 at 64x64) are left to the GEMM, whose rounding there is
+	 * smaller: F(2x2)'s errors scale with a tile's largest values, and the unfrozen test's
+	 * resnet18_bn case sits on a tie that moves its 10-step parameters by 3e-2 when the input
+	 * gradient of those 2x2 convs moves by 1e-6 of its largest value (noise of that size added
+	 * to the GEMM's result does the same): measured, not a Winograd error. */
 	return g_wino == RT_WINO_FORCE ||
-	       (g->C / g->G >= 16 && g->M / g->G >= 16 && g->H >= 3 && g->W >= 3);
+	       (g->C / g->G >= 128 && g->M / g->G >= 128 && g->H >= 3 && g->W >= 3);
 }
 
 /* Samples per chunk: V[16][C][T] and M[16][Mc][T] within g_cap floats (at least one sample). */
