@@ -50,6 +50,7 @@
 #define O2C_WINO_KB 128
 #endif
 #include "blocking.h"
+#include "act.c" /* conv/ref.c and conv/direct.c apply activations per stored tile */
 #include "conv/shared.c"
 #include "conv/ref.c"
 #include "conv/direct.c"

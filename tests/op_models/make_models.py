@@ -570,6 +570,32 @@ def qdq_conv_tensor_scales():
     return model(nodes, [("x", ["N", c, 7, 6])], [("yq", ["N", m, 7, 6])], 13, inits=inits)
 
 
+@case
+def qconv_chain():
+    # four QLinearConvs 64 -> 64, 3x3, at 56x56 (u8), a resnet stage's shape: int8 at a realistic size, every
+    # element equal to ORT's (tests/op_models.cmake: --tol-steps 0), and what docs/int8.md times with bench.py
+    c, hw, layers = 64, 56, 4
+    f32, u8, s8 = np.float32, np.uint8, np.int8
+    inits = [("xs", f32(0.0213)), ("xz", u8(121))]
+    nodes = [N("QuantizeLinear", ["x", "xs", "xz"], ["q0"])]
+    s_prev, z_prev = "xs", "xz"
+    for i in range(layers):
+        inits += [(f"w{i}", rng.integers(-127, 128, (c, c, 3, 3)).astype(s8)),
+                  (f"ws{i}", (rng.random(c) * 0.004 + 0.001).astype(f32)), (f"wz{i}", np.zeros(c, s8)),
+                  (f"b{i}", rng.integers(-20000, 20000, c).astype(np.int32)), (f"ys{i}", f32(0.05 + 0.01 * i)),
+                  (f"yz{i}", u8(30 + i))]
+        nodes.append(N("QLinearConv", [f"q{i}", s_prev, z_prev, f"w{i}", f"ws{i}", f"wz{i}", f"ys{i}", f"yz{i}",
+                                       f"b{i}"], [f"q{i + 1}"], pads=[1, 1, 1, 1]))
+        s_prev, z_prev = f"ys{i}", f"yz{i}"
+    nodes.append(N("DequantizeLinear", [f"q{layers}", s_prev, z_prev], ["y"]))
+    g = helper.make_graph(nodes, "qconv_chain", [helper.make_tensor_value_info("x", F, ["N", c, hw, hw])],
+                          [helper.make_tensor_value_info("y", F, ["N", c, hw, hw])],
+                          initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
+    mdl = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="op_models")
+    mdl.ir_version = 8
+    return mdl
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))
