@@ -376,6 +376,8 @@ O2C_UNUSED static float o2c_maxf(float a, float b) { return a > b ? a : b; }
  * two so k ln2 is exact) and a degree-7 polynomial of e^r, then 2^k; its
  * error is within 2 ulp of expf over the whole float range (tests/kernels/
  * test_act.c checks it), well inside the 1e-4 the models are held to.
+ * Sigmoid and SiLU, the hot ones (EfficientNet), have a cheaper exp of
+ * their own, o2c_sig_den_<isa> (see O2C_SIG_VLO).
  * o2c_act_f32_generic is the reference, with libm's expf, tanhf and erfcf.
  * o2c_act_rows(y, stride, nrows, n, kind) is the same in place on a block
  * of rows, by the calling thread alone: the conv kernels (conv/direct.c,
@@ -457,6 +459,30 @@ O2C_UNUSED static void o2c_act_f32_generic(float *y, const float *x, size_t n, i
 #define O2C_GELU_2K 1.59576912f
 #define O2C_GELU_2KC 0.0713548162f
 
+/* Sigmoid and SiLU (o2c_sig_den_<isa>): 1 + e^(-v) from v clamped to
+ * [O2C_SIG_VLO, O2C_SIG_VHI] (e^(-v) is +inf below, 0 or a denormal above),
+ * k = round(-v / ln2), s = v + k ln2 in ONE FMA with ln2 rounded to float:
+ * its error, 1.9e-9 k, costs at most 2 ulp at |k| = 128 and under half an
+ * ulp where |v| < 16 (the exp of GELU and Tanh keeps the exact two-part
+ * reduction); e^(-s) is a degree-6 polynomial fitted for relative error
+ * (2.1e-9) on |s| <= 0.35, odd coefficients negated since its argument is
+ * -s, with 1 as its last coefficient so that it ends in an FMA.  SiLU is then
+ * v / (1 + e^(-v)) in one division: 14 vector operations against 19 for
+ * v * (1 / (1 + o2c_exp(-v))), as it was; 3.2 against 4.5 ns a 16-float
+ * vector from L1 (AVX-512, one thread).  Against a double reference: 2 ulp
+ * on [-16, 16], as libm's, 4 ulp at v = -80 (the one-FMA reduction; the
+ * exact two-part one measured 25% slower).  rcp14 and a Newton step in place
+ * of the division measured slower too. */
+#define O2C_SIG_VLO -88.76f /* -v past 88.72: e^(-v) overflows to +inf, the sigmoid is 0 */
+#define O2C_SIG_VHI 104.0f  /* e^(-v) below expf's smallest denormal */
+#define O2C_LN2_F 0.693147182f
+#define O2C_SIG_C1 1.0f
+#define O2C_SIG_C2 4.999999404e-01f
+#define O2C_SIG_C3 1.666642129e-01f
+#define O2C_SIG_C4 4.166805744e-02f
+#define O2C_SIG_C5 8.374972269e-03f
+#define O2C_SIG_C6 1.384270377e-03f
+
 #if defined(__AVX512F__)
 /* ---- AVX-512 --------------------------------------------------------- */
 
@@ -523,6 +549,23 @@ O2C_INLINE __m512 o2c_erfc_parts_avx512(__m512 v, __m512 *k, __mmask16 *live)
 	return _mm512_mul_ps(_mm512_add_ps(o2c_expm1_small_avx512(r), one), t);
 }
 
+/* 1 + e^(-v) for Sigmoid and SiLU (see O2C_SIG_VLO); the clamp's operand
+ * order lets a NaN through */
+O2C_INLINE __m512 o2c_sig_den_avx512(__m512 v)
+{
+	const __m512 x = _mm512_min_ps(_mm512_set1_ps(O2C_SIG_VHI), _mm512_max_ps(_mm512_set1_ps(O2C_SIG_VLO), v));
+	const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(-O2C_LOG2E)),
+	                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	const __m512 s = _mm512_fmadd_ps(k, _mm512_set1_ps(O2C_LN2_F), x);
+	__m512 p = _mm512_fmadd_ps(_mm512_set1_ps(O2C_SIG_C6), s, _mm512_set1_ps(-O2C_SIG_C5));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_SIG_C4));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(-O2C_SIG_C3));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(O2C_SIG_C2));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(-O2C_SIG_C1));
+	p = _mm512_fmadd_ps(p, s, _mm512_set1_ps(1.0f));
+	return _mm512_add_ps(_mm512_scalef_ps(p, k), _mm512_set1_ps(1.0f));
+}
+
 O2C_INLINE __m512 o2c_act_avx512(__m512 v, int kind)
 {
 	const __m512 one = _mm512_set1_ps(1.0f);
@@ -566,8 +609,7 @@ O2C_INLINE __m512 o2c_act_avx512(__m512 v, int kind)
 		const __m512 t = _mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.0f / 6.0f)), _mm512_set1_ps(0.5f));
 		return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), one));
 	}
-	const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, o2c_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), v))));
-	return kind == O2C_ACT_SILU ? _mm512_mul_ps(v, s) : s;
+	return _mm512_div_ps(kind == O2C_ACT_SILU ? v : one, o2c_sig_den_avx512(v));
 }
 
 O2C_UNUSED static void o2c_act_f32_avx512(float *y, const float *x, size_t n, int kind)
@@ -661,6 +703,22 @@ O2C_INLINE __m256 o2c_erfc_parts_avx2(__m256 v, __m256 *k, __m256 *live)
 	return _mm256_mul_ps(_mm256_add_ps(o2c_expm1_small_avx2(r), one), t);
 }
 
+/* 1 + e^(-v), as o2c_sig_den_avx512 */
+O2C_INLINE __m256 o2c_sig_den_avx2(__m256 v)
+{
+	const __m256 x = _mm256_min_ps(_mm256_set1_ps(O2C_SIG_VHI), _mm256_max_ps(_mm256_set1_ps(O2C_SIG_VLO), v));
+	const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(-O2C_LOG2E)),
+	                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	const __m256 s = _mm256_fmadd_ps(k, _mm256_set1_ps(O2C_LN2_F), x);
+	__m256 p = _mm256_fmadd_ps(_mm256_set1_ps(O2C_SIG_C6), s, _mm256_set1_ps(-O2C_SIG_C5));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_SIG_C4));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-O2C_SIG_C3));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(O2C_SIG_C2));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-O2C_SIG_C1));
+	p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.0f));
+	return _mm256_add_ps(o2c_ldexp_avx2(p, k), _mm256_set1_ps(1.0f));
+}
+
 O2C_INLINE __m256 o2c_act_avx2(__m256 v, int kind)
 {
 	const __m256 one = _mm256_set1_ps(1.0f);
@@ -695,8 +753,7 @@ O2C_INLINE __m256 o2c_act_avx2(__m256 v, int kind)
 		const __m256 t = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.0f / 6.0f)), _mm256_set1_ps(0.5f));
 		return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), one));
 	}
-	const __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, o2c_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), v))));
-	return kind == O2C_ACT_SILU ? _mm256_mul_ps(v, s) : s;
+	return _mm256_div_ps(kind == O2C_ACT_SILU ? v : one, o2c_sig_den_avx2(v));
 }
 
 O2C_UNUSED static void o2c_act_f32_avx2(float *y, const float *x, size_t n, int kind)

@@ -209,6 +209,65 @@ static void test_gelu(void)
 #endif
 }
 
+/* Sigmoid and SiLU against double over gelu_sweep's inputs (the dense part
+ * over [-16, 16], where the models' values are, and every binade): at most
+ * O2C_SIG_ULPS ulp (libm's 2 on [-16, 16]; the SIMD variants' one-FMA range
+ * reduction reaches 4 at v = -80, where the value is 1e-33).  Below FLT_MIN
+ * (sigmoid of v < -87.3) every variant, libm's included, is held to an
+ * absolute FLT_MIN: e^(-v) overflows first. */
+#define O2C_SIG_ULPS 4
+static void sig_sweep(ActFn fn, const char *name)
+{
+	size_t n = 0;
+	float *x = malloc(300000 * sizeof *x), *y = malloc(300000 * sizeof *y);
+	for (int i = -16 * 8192; i <= 16 * 8192; i++)
+		x[n++] = (float)i / 8192;
+	for (int e = -149; e <= 127; e++)
+		for (int m = 0; m < 4; m++) {
+			const float v = ldexpf(1.0f + 0.25f * (float)m, e);
+			x[n++] = v;
+			x[n++] = -v;
+		}
+	for (int kind = O2C_ACT_SIGMOID; kind <= O2C_ACT_SILU; kind++) {
+		fn(y, x, n, kind);
+		double worst = 0, worst16 = 0;
+		float at = 0;
+		int bad = 0;
+		for (size_t i = 0; i < n; i++) {
+			const double v = x[i], r = (kind == O2C_ACT_SILU ? v : 1.0) / (1.0 + exp(-v));
+			if (isnan(r)) /* SiLU(-inf) */
+				continue;
+			const bool tiny = fabs(r) < 0x1p-126;
+			const double u = tiny ? 0 : ulps(y[i], (float)r);
+			if (u > worst)
+				worst = u, at = x[i];
+			if (fabsf(x[i]) <= 16 && u > worst16)
+				worst16 = u;
+			const bool ok = tiny ? fabs(y[i] - r) <= 0x1p-126 : u <= O2C_SIG_ULPS;
+			if (!ok && bad++ < 5)
+				fprintf(stderr, "%s kind %d: x=%.9g y=%.9g want %.9g (%.0f ulp)\n", name, kind, x[i], y[i],
+				        r, u);
+		}
+		fprintf(stderr, "\n  %s %s: worst %.0f ulp (at x = %g), %.0f ulp on [-16, 16], over %zu inputs", name,
+		        kind == O2C_ACT_SILU ? "silu" : "sigmoid", worst, at, worst16, n);
+		CU_ASSERT_EQUAL(bad, 0);
+	}
+	fprintf(stderr, "\n");
+	free(x);
+	free(y);
+}
+
+static void test_sig(void)
+{
+	sig_sweep(o2c_act_f32_generic, "generic");
+#if defined(__AVX2__) && defined(__FMA__)
+	sig_sweep(o2c_act_f32_avx2, "avx2");
+#endif
+#if defined(__AVX512F__)
+	sig_sweep(o2c_act_f32_avx512, "avx512");
+#endif
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -217,6 +276,7 @@ int main(void)
 	CU_add_test(s, "exp against expf", test_exp);
 	CU_add_test(s, "generic", test_generic);
 	CU_add_test(s, "gelu against double, max ulp", test_gelu);
+	CU_add_test(s, "sigmoid and silu against double, max ulp", test_sig);
 #if defined(__AVX2__) && defined(__FMA__)
 	CU_add_test(s, "avx2", test_avx2);
 #endif
