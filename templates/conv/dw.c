@@ -204,7 +204,7 @@ O2C_INLINE __m512 o2c_dw_shift_avx512(__m512 p, __m512 c, __m512 n, const int d)
  * 3x3 window; and loads at every tap's offset cost two cache lines each. */
 O2C_INLINE void o2c_conv_dw_rows_ch_avx512(const float *x, const float *wc, float b, const float *res, float *y,
                                            int H, int W, int OH, int OW, int PT, float lo, float hi, int act,
-                                           const int K, const int S)
+                                           const int K, const int S, const int inreg)
 {
 	const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
 	const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
@@ -213,7 +213,6 @@ O2C_INLINE void o2c_conv_dw_rows_ch_avx512(const float *x, const float *wc, floa
 	O2C_UNROLL
 	for (int t = 0; t < K * K; t++)
 		wv[t] = _mm512_set1_ps(wc[t]);
-	const int inreg = act == O2C_ACT_SILU || act == O2C_ACT_HARD_SWISH;
 	__m512 pend = _mm512_setzero_ps();
 	__mmask16 pm = 0;
 	size_t po = 0;
@@ -282,20 +281,20 @@ O2C_INLINE void o2c_conv_dw_rows_ch_avx512(const float *x, const float *wc, floa
 
 /* o2c_conv_dw_rows_ch_avx512 for one channel with the activation a constant:
  * SiLU and HardSwish (EfficientNet's, MobileNetV3's) are applied in
- * registers (inreg there), to each vector one vector late, so that the
+ * registers (inreg), to each vector one vector late, so that the
  * activation's long dependent chain has its input ready when it enters the
  * scheduler and runs beside the next vector's FMA chains.  On the row after
  * its stores (o2c_act_rows) the SiLU cost twice its arithmetic: 144 channels
  * 3x3 at 56x56, one thread, 0.155 ms with ReLU, 0.33-0.36 with SiLU that way,
  * 0.30-0.31 in registers at once, 0.27-0.30 one vector late. */
-#define O2C_DW_ROWS_CH(ACT)                                                                                            \
+#define O2C_DW_ROWS_CH(ACT, INREG)                                                                                     \
 	do {                                                                                                           \
 		if (K == 3 && S == 1)                                                                                  \
-			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, ACT, 3, 1);              \
+			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, ACT, 3, 1, INREG);       \
 		else if (K == 3)                                                                                       \
-			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, ACT, 3, 2);              \
+			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, ACT, 3, 2, INREG);       \
 		else                                                                                                   \
-			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, ACT, 5, 1);              \
+			o2c_conv_dw_rows_ch_avx512(x, wc, b, r, y, H, W, OH, OW, PT, lo, hi, ACT, 5, 1, INREG);       \
 	} while (0)
 
 /* Every (image, channel) plane shared out statically. */
@@ -312,11 +311,11 @@ O2C_UNUSED O2C_DRIVER void o2c_conv_dw_rows_avx512(const float *in, const float 
 		float *y = out + (size_t)nc * oplane;
 		const float b = bias ? bias[c] : 0.0f;
 		if (act == O2C_ACT_SILU)
-			O2C_DW_ROWS_CH(O2C_ACT_SILU);
+			O2C_DW_ROWS_CH(O2C_ACT_SILU, 1);
 		else if (act == O2C_ACT_HARD_SWISH)
-			O2C_DW_ROWS_CH(O2C_ACT_HARD_SWISH);
-		else
-			O2C_DW_ROWS_CH(act);
+			O2C_DW_ROWS_CH(O2C_ACT_HARD_SWISH, 1);
+		else /* the others after each row (o2c_act_rows); the loop as it was without the lag's registers */
+			O2C_DW_ROWS_CH(act, 0);
 	}
 }
 #undef O2C_DW_ROWS_CH
