@@ -12,8 +12,12 @@
 #include <omp.h>
 #define O2C_PRAGMA(x) _Pragma(#x)
 #define O2C_OMP(x) O2C_PRAGMA(omp x)
+/* a loop gcc vectorises at -O2 too (-fopenmp forces the vectoriser on it; -O2 alone leaves plain loops
+ * scalar): the Winograd transforms' loops over tiles */
+#define O2C_SIMD O2C_PRAGMA(omp simd)
 #else
 #define O2C_OMP(x)
+#define O2C_SIMD
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)

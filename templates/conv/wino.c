@@ -220,9 +220,9 @@ O2C_DRIVER void o2c_wino2_in(const float *x, float *V, int ldv, int C, int c0, i
 		for (int e = 0; e < 16; e++)
 			for (int j = 0; j < TG; j++)
 				d[e][j] = mp->ioff[e][j] >= 0 ? xc[mp->ioff[e][j]] : 0.0f;
-		/* every loop runs over the tiles j, so the compiler vectorises them */
+		/* every loop runs over the tiles j, so the compiler vectorises them (O2C_SIMD: at -O2 too) */
 		for (int r = 0; r < 4; r++) /* B^T d: rows */
-			for (int j = 0; j < TG; j++) {
+			O2C_SIMD for (int j = 0; j < TG; j++) {
 				const float d0 = d[0 * 4 + r][j], d1 = d[1 * 4 + r][j];
 				const float d2 = d[2 * 4 + r][j], d3 = d[3 * 4 + r][j];
 				u[0 * 4 + r][j] = d0 - d2;
@@ -234,7 +234,7 @@ O2C_DRIVER void o2c_wino2_in(const float *x, float *V, int ldv, int C, int c0, i
 			const size_t vs = o2c_wino_vs(C, ldv); /* one position further */
 			float *v0 = V + (size_t)(i * 4) * vs + (size_t)c * ldv, *v1 = v0 + vs, *v2 = v1 + vs,
 			      *v3 = v2 + vs;
-			for (int j = 0; j < TG; j++) {
+			O2C_SIMD for (int j = 0; j < TG; j++) {
 				const float u0 = u[i * 4 + 0][j], u1 = u[i * 4 + 1][j];
 				const float u2 = u[i * 4 + 2][j], u3 = u[i * 4 + 3][j];
 				v0[j] = u0 - u2;
@@ -460,14 +460,14 @@ O2C_DRIVER void o2c_wino2_out(const float *V, const float *U, const float *bias,
 			float *y = out + ((size_t)n * M + oc0 + r) * plane;
 			const float *rs = res ? res + ((size_t)n * M + oc0 + r) * plane : NULL;
 			for (int k = 0; k < 4; k++) /* A^T m: rows */
-				for (int j = 0; j < nt; j++) {
+				O2C_SIMD for (int j = 0; j < nt; j++) {
 					const float m0 = m[(0 * 4 + k) * ms + j], m1 = m[(1 * 4 + k) * ms + j];
 					const float m2 = m[(2 * 4 + k) * ms + j], m3 = m[(3 * 4 + k) * ms + j];
 					a[k][j] = m0 + m1 + m2;
 					a[4 + k][j] = m1 - m2 - m3;
 				}
 			for (int i = 0; i < 2; i++) /* (A^T m) A: columns */
-				for (int j = 0; j < nt; j++) {
+				O2C_SIMD for (int j = 0; j < nt; j++) {
 					yv[i * 2 + 0][j] = a[i * 4 + 0][j] + a[i * 4 + 1][j] + a[i * 4 + 2][j] + bv;
 					yv[i * 2 + 1][j] = a[i * 4 + 1][j] - a[i * 4 + 2][j] - a[i * 4 + 3][j] + bv;
 				}
