@@ -157,12 +157,11 @@ static void test_avx2(void) { CU_ASSERT_EQUAL(check(o2c_act_f32_avx2, "avx2", tr
 static void test_avx512(void) { CU_ASSERT_EQUAL(check(o2c_act_f32_avx512, "avx512", true), 0); }
 #endif
 
-/* GELU's max ulp against gelu_ref: x in [-16, 16] by 2^-13 (GELU is 0 in float below -14.9),
- * and 1, 1.25, 1.5, 1.75 times every power of two from 2^-149 to 2^127, both signs */
-static void gelu_sweep(ActFn fn, const char *name, bool simd)
+/* The sweeps' inputs (at most 300000): x in [-16, 16] by 2^-13, and 1, 1.25, 1.5, 1.75 times every
+ * power of two from 2^-149 to 2^127, both signs.  Returns their count. */
+static size_t sweep_inputs(float *x)
 {
 	size_t n = 0;
-	float *x = malloc(300000 * sizeof *x), *y = malloc(300000 * sizeof *y);
 	for (int i = -16 * 8192; i <= 16 * 8192; i++)
 		x[n++] = (float)i / 8192;
 	for (int e = -149; e <= 127; e++)
@@ -171,6 +170,14 @@ static void gelu_sweep(ActFn fn, const char *name, bool simd)
 			x[n++] = v;
 			x[n++] = -v;
 		}
+	return n;
+}
+
+/* GELU's max ulp against gelu_ref over sweep_inputs (GELU is 0 in float below -14.9) */
+static void gelu_sweep(ActFn fn, const char *name, bool simd)
+{
+	float *x = malloc(300000 * sizeof *x), *y = malloc(300000 * sizeof *y);
+	const size_t n = sweep_inputs(x);
 	for (int kind = O2C_ACT_GELU; kind <= O2C_ACT_GELU_TANH; kind++) {
 		fn(y, x, n, kind);
 		double worst = 0, worst_pos = 0;
@@ -218,16 +225,8 @@ static void test_gelu(void)
 #define O2C_SIG_ULPS 4
 static void sig_sweep(ActFn fn, const char *name)
 {
-	size_t n = 0;
 	float *x = malloc(300000 * sizeof *x), *y = malloc(300000 * sizeof *y);
-	for (int i = -16 * 8192; i <= 16 * 8192; i++)
-		x[n++] = (float)i / 8192;
-	for (int e = -149; e <= 127; e++)
-		for (int m = 0; m < 4; m++) {
-			const float v = ldexpf(1.0f + 0.25f * (float)m, e);
-			x[n++] = v;
-			x[n++] = -v;
-		}
+	const size_t n = sweep_inputs(x);
 	for (int kind = O2C_ACT_SIGMOID; kind <= O2C_ACT_SILU; kind++) {
 		fn(y, x, n, kind);
 		double worst = 0, worst16 = 0;
