@@ -40,6 +40,7 @@ WEIGHTS = {
     "Range": {0, 1, 2},       # the output's length depends on the values
     "QuantizeLinear": {1, 2},   # scale and zero point
     "DequantizeLinear": {1, 2},
+    "QLinearConv": {1, 2, 3, 4, 5, 6, 7, 8},  # all but x: a model's own are initializers
 }
 
 

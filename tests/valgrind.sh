@@ -2,7 +2,9 @@
 # valgrind.sh - generated code and the training runtime under valgrind's memcheck: no invalid
 # read or write, no use of an uninitialised value, no definite leak (--error-exitcode=1).
 #
-# usage: valgrind.sh CASE ONNX2C SOURCE_DIR WORK_DIR
+# usage: valgrind.sh CASE ONNX2C SOURCE_DIR WORK_DIR [COMPILER_LIBS]
+#   COMPILER_LIBS: the compiler's static libraries, ;-separated (train: the runtime links them for
+#   --deploy-weights)
 #   example  generated/example/tiny_cnn.c built with --main, on its test data (outputs compared)
 #   model    models/fashion_resnet_0to4.onnx compiled with --main, on a random input
 #   train    the same model with --train-head --train-main: one epoch of head training on 32
@@ -11,6 +13,7 @@
 # emulate AVX-512.  OpenMP runs one thread.  Exit 77 (skipped) without valgrind.
 set -euo pipefail
 case=$1 onnx2c=$2 src=$3 work=$4
+IFS=';' read -r -a compiler_libs <<<"${5:-}"
 command -v valgrind >/dev/null || { echo "valgrind is not installed"; exit 77; }
 rm -rf "$work" && mkdir -p "$work/out" && cd "$work"
 export OMP_NUM_THREADS=1
@@ -46,7 +49,8 @@ train)
 	[ -f "$data" ] || { echo "dataset-fashion-mnist is not installed"; exit 77; }
 	"$onnx2c" "$src/models/fashion_resnet_0to4.onnx" -o trainer.c --train-head --train-main --head-classes 5
 	# the runtime is C11 (aligned_alloc); the generated trainer is C99, which C11 compiles too
-	cc "${cflags[@]}" -std=c11 -I"$src/runtime" trainer.c "$src"/runtime/*.c -o trainer -lz -lm
+	cc "${cflags[@]}" -std=c11 -I"$src/runtime" -I"$src/templates" trainer.c "$src"/runtime/*.c \
+		"${compiler_libs[@]}" -o trainer -lprotobuf-c -lz -lm
 	"${vg[@]}" ./trainer --data "$data" --classes 5:9 --limit 32 --batch 8 --epochs 1 --seed 7 \
 		--export "$work/exported.onnx"
 	test -s exported.onnx
