@@ -712,8 +712,9 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	CNames *used = cnames_new();
 	c_idents(used, e->body_buf, e->body_len);
 	c_idents(used, e->entry_buf, e->entry_len);
-	WeightsOut wo = { e->blob, e->blob_len, e->weights, e->nweights, used, 0, g_weights_options,
-		          g_weights_options_len, g_weights_expect };
+	WeightsOut wo = { .blob = e->blob, .len = e->blob_len, .w = e->weights, .nw = e->nweights, .used = used,
+		          .options = g_weights_options, .options_len = g_weights_options_len,
+		          .expect = g_weights_expect };
 	if (g_weights_out) { /* refused before anything is written when it does not fit (weights only) */
 		weights_compact(&wo);
 		wo.model_hash = model_hash(e);

@@ -221,17 +221,17 @@ void weights_compact(WeightsOut *o)
 	o->w = w;
 	o->nw = n;
 	o->len = len;
+	size_t tbytes;
+	unsigned char *table = section_table(o, &tbytes);
+	o->packing = weights_fnv(WEIGHTS_FNV_SEED, table, tbytes);
 }
 
 void weights_write_external(FILE *f, const WeightsOut *o, const char *P, const char *U)
 {
-	size_t tbytes;
-	unsigned char *table = section_table(o, &tbytes);
-	uint64_t packing = weights_fnv(WEIGHTS_FNV_SEED, table, tbytes);
 	fprintf(f, "/* ---- the weights: %zu bytes in a file (onnx2c --weights), bound at run time ---- */\n", o->len);
 	fprintf(f, "#define O2C_WT_BYTES ((uint64_t)%zuu)\n#define O2C_WT_SECTIONS %du\n", o->len, o->nw);
 	fprintf(f, "#define O2C_WT_MODEL 0x%016llxull\n#define O2C_WT_PACKING 0x%016llxull\n",
-	        (unsigned long long)o->model_hash, (unsigned long long)packing);
+	        (unsigned long long)o->model_hash, (unsigned long long)o->packing);
 	fprintf(f, "static const float *o2c_wt; /* the bound data; NULL until %s_bind_weights */\n", P);
 	int n = 0;
 	for (int i = 0; i < o->nw; i++) {
@@ -340,10 +340,7 @@ void weights_check_fits(const WeightsOut *o, const char *path)
 {
 	if (!o->expect)
 		return;
-	size_t tbytes;
-	unsigned char *table = section_table(o, &tbytes);
-	uint64_t packing = weights_fnv(WEIGHTS_FNV_SEED, table, tbytes);
-	if (o->expect->model != o->model_hash || o->expect->packing != packing)
+	if (o->expect->model != o->model_hash || o->expect->packing != o->packing)
 		fatal("this model does not fit the code that '%s' was written for: its %s hash differs (another "
 		      "structure, other options or another onnx2c), so that program would refuse these weights; '%s' "
 		      "is left as it was.  Compile the model with -o to deploy it", path,
@@ -356,12 +353,11 @@ void weights_write_file(const char *path, const WeightsOut *o)
 		fatal("the options to record in '%s' pass %d bytes", path, WEIGHTS_MAX_OPTIONS);
 	size_t tbytes, rbytes;
 	unsigned char *table = section_table(o, &tbytes), *rec = options_record(o, &rbytes);
-	uint64_t packing = weights_fnv(WEIGHTS_FNV_SEED, table, tbytes);
 	size_t off = (HEADER_BYTES + tbytes + rbytes + 63) / 64 * 64;
 	unsigned char head[HEADER_BYTES] = "ONNX2CWT";
 	put64(head + 8, (uint64_t)WEIGHTS_VERSION | (uint64_t)o->nw << 32);
 	put64(head + 16, o->model_hash);
-	put64(head + 24, packing);
+	put64(head + 24, o->packing);
 	put64(head + 32, off);
 	put64(head + 40, o->len);
 	put64(head + 48, weights_check(o->blob, o->len));

@@ -33,6 +33,7 @@ typedef struct WeightsOut {
 	WeightName *w; int nw;
 	const CNames *used;        /* the identifiers the kernels and entry points use */
 	uint64_t model_hash;       /* external: weights_model_hash */
+	uint64_t packing;          /* external: the packing hash of the section table (weights_compact) */
 	const char *options;       /* external: the options record (g_weights_options) */
 	size_t options_len;
 	const WeightsInfo *expect; /* external: the file must fit this code (g_weights_expect), or NULL */
@@ -51,7 +52,8 @@ uint64_t weights_fnv(uint64_t h, const void *p, size_t n);
 
 /* Embedded: one literal per weight, and the named pointers. */
 void weights_write_embedded(FILE *f, const WeightsOut *o);
-/* External: only the weights the code names, packed down (blob and w change). */
+/* External: only the weights the code names, packed down (blob and w change), and the
+ * packing hash of the table that results. */
 void weights_compact(WeightsOut *o);
 /* External: the named pointers into the bound file, the bind and load
  * functions (P, U: the prefix and its upper case), and the file itself. */
