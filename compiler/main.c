@@ -146,13 +146,18 @@ static void after_step(Graph *g, const char *step, IrStage stage)
 	}
 }
 
+static void pass_names(FILE *f)
+{
+	for (int p = 0; p < NPASSES; p++)
+		fprintf(f, "%s%s", p ? ", " : "", passes[p].name);
+}
+
 static void step_names(FILE *f)
 {
 	for (int i = 0; i < NSTEPS - 1; i++)
 		fprintf(f, "%s, ", steps[i]);
-	for (int p = 0; p < NPASSES; p++)
-		fprintf(f, "%s, ", passes[p].name);
-	fprintf(f, "%s", steps[NSTEPS - 1]);
+	pass_names(f);
+	fprintf(f, ", %s", steps[NSTEPS - 1]);
 }
 
 /* The options that shape the generated code, recorded in a weights file (emit_weights.c) so
@@ -284,7 +289,9 @@ int onnx2c_main(int argc, char **argv)
 			while (p < NPASSES && strcmp(passes[p].name, a + 10))
 				p++;
 			if (p == NPASSES) {
-				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (dce, layernorm, pad, bn, scale, qconv, gemm, poolconv, residual, gelu, swish, act, concat)\n", a + 10);
+				fprintf(stderr, "onnx2c: --no-fuse: unknown pass '%s' (", a + 10);
+				pass_names(stderr);
+				fprintf(stderr, ")\n");
 				return EXIT_USAGE;
 			}
 			pass_on[p] = false;
