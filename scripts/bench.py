@@ -119,6 +119,22 @@ def prepare(a, model, batch):
     return exe, onnx, os.path.join(data, "input_0.pb"), data, gmacs
 
 
+def check_pin(pin):
+    """Validates --pin (alternate, none or a CPU number) and that taskset is there to do it."""
+    if pin not in ("alternate", "none") and not pin.isdigit():
+        sys.exit(f"bench: --pin takes 'alternate', 'none' or a CPU number, not '{pin}'")
+    if pin != "none" and not shutil.which("taskset"):
+        sys.exit("bench: taskset not found (util-linux); use --pin none")
+
+
+def pin_prefix(pin, threads, rd):
+    """The taskset prefix of round rd's runs: one-thread runs only, round r on CPU r mod the CPUs (alternate)."""
+    if threads != 1 or pin == "none":
+        return []
+    cpus = sorted(os.sched_getaffinity(0))
+    return ["taskset", "-c", str(cpus[rd % len(cpus)] if pin == "alternate" else int(pin))]
+
+
 def timed(cmd, threads, passive):
     """Runs cmd under /usr/bin/time; returns (median ms it printed, max RSS in MB)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
@@ -174,11 +190,7 @@ def main():
         a.models, a.batches = os.path.basename(a.onnx)[:-5], "1"
     models = [m for m in a.models.split(",") if m]
     # any torchvision classifier builder name: models/export_torchvision.py refuses unknown ones
-    if a.pin not in ("alternate", "none") and not a.pin.isdigit():
-        sys.exit(f"bench: --pin takes 'alternate', 'none' or a CPU number, not '{a.pin}'")
-    if a.pin != "none" and not shutil.which("taskset"):
-        sys.exit("bench: taskset not found (util-linux); use --pin none")
-    ncpu = len(os.sched_getaffinity(0))
+    check_pin(a.pin)
     batches = [int(b) for b in a.batches.split(",")]
     threads = [int(t) for t in a.threads.split(",")]
     a.onnx2c = a.onnx2c or find_onnx2c()
@@ -196,10 +208,7 @@ def main():
             for t in threads:
                 ours, ort, rss_o, rss_r = [], [], 0.0, 0.0
                 for rd in range(a.rounds):
-                    pin = []
-                    if t == 1 and a.pin != "none":
-                        cpu = sorted(os.sched_getaffinity(0))[rd % ncpu] if a.pin == "alternate" else int(a.pin)
-                        pin = ["taskset", "-c", str(cpu)]
+                    pin = pin_prefix(a.pin, t, rd)
                     ms, rss = timed(pin + [exe, "--bench", str(a.runs), data], t, a.no_spin)
                     ours.append(ms)
                     rss_o = max(rss_o, rss)

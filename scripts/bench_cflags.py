@@ -38,10 +38,8 @@ def main():
     a.cflags = "-O2 -march=native -fopenmp"  # the README's build line
     a.fixed_batch, a.onnx, a.data = False, None, None
     a.onnx2c = a.onnx2c or bench.find_onnx2c()
-    if a.pin not in ("alternate", "none") and not a.pin.isdigit():
-        sys.exit(f"bench_cflags: --pin takes 'alternate', 'none' or a CPU number, not '{a.pin}'")
+    bench.check_pin(a.pin)
     os.makedirs(a.work, exist_ok=True)
-    cpus = sorted(os.sched_getaffinity(0))
     threads = [int(t) for t in a.threads.split(",")]
     rows = []
     for model in [m for m in a.models.split(",") if m]:
@@ -57,9 +55,7 @@ def main():
         for t in threads:
             readme, alt = [], []
             for rd in range(a.rounds):
-                pin = []
-                if t == 1 and a.pin != "none":
-                    pin = ["taskset", "-c", str(cpus[rd % len(cpus)] if a.pin == "alternate" else int(a.pin))]
+                pin = bench.pin_prefix(a.pin, t, rd)
                 # which side goes first alternates too
                 for side in ((exe, readme), (other, alt))[::1 if rd % 2 == 0 else -1]:
                     side[1].append(bench.timed(pin + [side[0], "--bench", str(a.runs), data], t, a.no_spin)[0])
