@@ -13,6 +13,7 @@
  * until it exits: the trainer survives either.  POSIX only (fork).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,12 +51,16 @@ int rt_deploy_weights(const char *onnx_path, const char *weights_path)
 		return rt_fail(RT_ERR_IO, "--deploy-weights: cannot start the compiler (fork failed)");
 	if (pid == 0) {
 		char *argv[] = { "onnx2c", (char *)onnx_path, "--weights", (char *)weights_path, NULL };
-		fflush(NULL);
-		_exit(onnx2c_main(4, argv));
+		const int rc = onnx2c_main(4, argv);
+		fflush(NULL); /* what the compiler printed: _exit does not flush */
+		_exit(rc);
 	}
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
+	pid_t w;
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	if (w < 0)
+		return rt_fail(RT_ERR_IO, "--deploy-weights: lost the compiler's process (waitpid: %s)", strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return rt_fail(RT_ERR_FORMAT, "--deploy-weights: onnx2c could not write '%s' from '%s' (its message is "
 		               "above); '%s' is unchanged", weights_path, onnx_path, weights_path);
