@@ -39,10 +39,10 @@ typedef struct DqFold {
 	const float *scale, *zp;
 } DqFold;
 bool quant_per_tensor(const Node *n, float *scale, int32_t *zp, DType *qtype);
-/* ops/qconv.c: conv (reading DequantizeLinear dqx's output, then act, a Relu or Clip or NULL,
- * then QuantizeLinear q) becomes one QLinearConv in integer arithmetic when the int8 kernels
- * take it; false (nothing changed) otherwise. */
-bool qconv_build(Graph *g, Node *conv, Node *dqx, const Node *act, Node *q);
+/* ops/qconv.c: conv (reading DequantizeLinear dqx's output, then act, a Relu or Clip node or
+ * NULL, whose activation is a, then QuantizeLinear q) becomes one QLinearConv in integer
+ * arithmetic when the int8 kernels take it; false (nothing changed) otherwise. */
+bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node *q);
 
 /* fatal_unsupported (exit 3) unless input j is float ("a non-float tensor where float is needed"). */
 void require_float(const Node *n, int j);

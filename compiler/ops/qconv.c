@@ -55,7 +55,7 @@ static int32_t quantize_bound(float v, float ys, int32_t yzp)
 	return f < 0 ? 0 : f > 255 ? 255 : (int32_t)f;
 }
 
-bool qconv_build(Graph *g, Node *conv, Node *dqx, const Node *act, Node *q)
+bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node *q)
 {
 	(void)g;
 	float xs, ys;
@@ -93,13 +93,13 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, const Node *act, Node *q)
 	p->yzp = yzp + (p->ys8 ? 128 : 0);
 	p->lo = 0;
 	p->hi = 255;
-	if (act && act->act.kind == ACT_RELU) {
+	if (a->kind == ACT_RELU) {
 		p->lo = p->yzp;
-	} else if (act && act->act.kind == ACT_CLIP) {
-		int32_t lo = quantize_bound(act->act.a, ys, p->yzp), hi = quantize_bound(act->act.b, ys, p->yzp);
+	} else if (a->kind == ACT_CLIP) {
+		int32_t lo = quantize_bound(a->a, ys, p->yzp), hi = quantize_bound(a->b, ys, p->yzp);
 		p->lo = lo;
 		p->hi = hi < lo ? lo : hi;
-	} else if (act) {
+	} else if (a->kind != ACT_NONE) {
 		return false;
 	}
 	const int8_t *w8 = wd->q->data;
@@ -126,7 +126,7 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, const Node *act, Node *q)
 	if (dqx->out[0]->nuses == 1) /* the DQ's float input to the conv: nothing else reads it */
 		dqx->dead = true;
 	if (act)
-		node_absorb(conv, (Node *)act);
+		node_absorb(conv, act);
 	node_absorb(conv, q);
 	Tensor **in = xalloc(sizeof *in);
 	in[0] = dqx->in[0];

@@ -14,14 +14,13 @@
 static bool fuse(Graph *g, Node *q)
 {
 	Node *act = NULL, *conv = once_from(q->in[0], OP_Conv);
+	Act a = { ACT_NONE, 0, 0 };
 	if (!conv) {
 		act = once_from(q->in[0], OP_Relu);
 		if (!act)
 			act = once_from(q->in[0], OP_Clip);
-		Act a;
 		if (!act || !op_act(act, &a))
 			return false;
-		act->act = a; /* qconv_build reads the bounds from here */
 		conv = once_from(act->in[0], OP_Conv);
 	}
 	if (!conv || conv->act.kind != ACT_NONE || conv->residual)
@@ -29,7 +28,7 @@ static bool fuse(Graph *g, Node *q)
 	Node *dqx = live_producer(conv->in[0]);
 	if (!dqx || dqx->op != OP_DequantizeLinear)
 		return false;
-	return qconv_build(g, conv, dqx, act, q);
+	return qconv_build(g, conv, dqx, act, &a, q);
 }
 
 void opt_fuse_qconv(Graph *g)
