@@ -3,7 +3,7 @@
  * onnx2c.c holds main(), so that the training runtime can link this too).
  *
  *   load -> bind/fix dims -> topo sort -> check ops -> infer shapes (+fold)
- *        -> [training cut] -> optimise -> plan memory -> emit C
+ *        -> [training cut] -> optimise -> int8 layout -> plan memory -> emit C
  *
  * Each step is a free function in a file of its own (see ir.h).  Every
  * optimisation can be switched off for bisecting: -O0 (all), --no-fuse=NAME.
@@ -85,6 +85,7 @@ static const struct { const char *name; void (*run)(Graph *); } passes[] = {
 	{ "bn", opt_fold_bn },
 	{ "scale", opt_fold_scale },
 	{ "qconv", opt_fuse_qconv },
+	{ "qops", opt_fuse_qops },
 	{ "gemm", opt_matmul_bias },
 	{ "poolconv", opt_pool_conv },
 	{ "residual", opt_fuse_residual },
@@ -95,8 +96,8 @@ static const struct { const char *name; void (*run)(Graph *); } passes[] = {
 };
 #define NPASSES (int)(sizeof passes / sizeof passes[0])
 
-/* The steps around the passes, for --dump-ir=STEP (the passes go between train and plan). */
-static const char *const steps[] = { "load", "topo", "check", "infer", "train", "plan" };
+/* The steps around the passes, for --dump-ir=STEP (the passes go between train and int8). */
+static const char *const steps[] = { "load", "topo", "check", "infer", "train", "int8", "plan" };
 #define NSTEPS (int)(sizeof steps / sizeof steps[0])
 
 static bool step_known(const char *name)
@@ -154,10 +155,10 @@ static void pass_names(FILE *f)
 
 static void step_names(FILE *f)
 {
-	for (int i = 0; i < NSTEPS - 1; i++)
+	for (int i = 0; i < NSTEPS - 2; i++)
 		fprintf(f, "%s, ", steps[i]);
 	pass_names(f);
-	fprintf(f, ", %s", steps[NSTEPS - 1]);
+	fprintf(f, ", %s, %s", steps[NSTEPS - 2], steps[NSTEPS - 1]);
 }
 
 /* The options that shape the generated code, recorded in a weights file (emit_weights.c) so
@@ -471,6 +472,8 @@ int onnx2c_main(int argc, char **argv)
 			passes[p].run(g);
 		after_step(g, passes[p].name, IR_TYPED);
 	}
+	opt_int8_layout(g); /* not a pass to switch off: the int8 nodes need its q8 tensors */
+	after_step(g, "int8", IR_TYPED);
 	if (dump_ir)
 		graph_dump(g, stderr);
 	plan_memory(g);

@@ -72,7 +72,7 @@ check dump_after_bn 0 '^# IR after bn$' "$onnx2c" "$m" -o ir.c --dump-ir=bn
 check dump_bn_folded 1 '^0$' bash -o pipefail -c "\"$onnx2c\" \"$m\" -o ir.c --dump-ir=bn 2>&1 | grep -c \"BatchNormalization '\""
 check dump_pad_has_bn 0 '^3$' bash -o pipefail -c "\"$onnx2c\" \"$m\" -o ir.c --dump-ir=pad 2>&1 | grep -c \"BatchNormalization '\""
 check dump_ir_plain 0 '^graph .*tiny_cnn.onnx opset 13' "$onnx2c" "$m" -o ir.c --dump-ir
-check dump_ir_unknown 2 "--dump-ir: unknown step 'nope' \(load, topo, check, infer, train, dce, .*, concat, plan\)" \
+check dump_ir_unknown 2 "--dump-ir: unknown step 'nope' \(load, topo, check, infer, train, dce, .*, concat, int8, plan\)" \
     "$onnx2c" "$m" -o ir.c --dump-ir=nope
 echo "$((total - fails)) passed, $fails failed"
 [[ $fails == 0 ]]

@@ -67,10 +67,12 @@ if(ONNX2C_MODEL_TESTS)
   endforeach()
 endif()
 
-# opt_fuse_qconv (issue 21): the QDQ convs of make_models.py qdq_conv (Conv + Relu and a 1x1 Conv between
-# their DQs and Qs) and the QLinearConvs of qop_conv_exact (u8 and s8, a stride of 2) run as int8
-# QLinearConv kernels, with no float Conv left; verify checks their values (opmodel.*).
-foreach(c "qdq_conv|GlobalAveragePool=1 Add=1 Gemm=1 QuantizeLinear=3 DequantizeLinear=5 QLinearConv=2"
+# opt_fuse_qconv, opt_fuse_qops and opt_int8_layout (issue 21): the QDQ convs of make_models.py qdq_conv
+# (Conv + Relu and a 1x1 Conv between their DQs and Qs), its residual Add (into the later conv) and its
+# global pool, and the QLinearConvs of qop_conv_exact (u8 and s8, a stride of 2) run as int8 kernels on
+# NHWC u8 tensors, with no float Conv, Add or pool left and no relayout inside the int8 part; verify
+# checks their values (opmodel.*).
+foreach(c "qdq_conv|Gemm=1 QuantizeLinear=1 DequantizeLinear=2 QLinearConv=2 QLinearPool=1"
           "qop_conv_exact|QuantizeLinear=2 DequantizeLinear=3 QLinearConv=3"
           "qdq_conv_tensor_scales|QuantizeLinear=1 DequantizeLinear=1 QLinearConv=1")
   string(REPLACE "|" ";" parts "${c}")
@@ -80,6 +82,6 @@ foreach(c "qdq_conv|GlobalAveragePool=1 Add=1 Gemm=1 QuantizeLinear=3 Dequantize
     COMMAND bash -c "/usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/op_models/make_models.py ${name} \
                        ${CMAKE_CURRENT_BINARY_DIR}/q_${name}.onnx && bash ${_rep} $<TARGET_FILE:onnx2c> \
                        ${CMAKE_CURRENT_BINARY_DIR}/q_${name}.onnx ${CMAKE_CURRENT_BINARY_DIR}/report_q_${name} \
-                       '${want}' Conv Relu")
+                       '${want}' Conv Relu Add GlobalAveragePool Int8Relayout")
   set_tests_properties(report.qconv_${name} PROPERTIES LABELS report)
 endforeach()

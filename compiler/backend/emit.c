@@ -276,11 +276,10 @@ static bool node_is_copy_view(const Node *n)
 static void emit_copy_node(Emit *e, Node *n)
 {
 	FILE *f = e->body;
-	int64_t numel = shape_numel(&n->out[0]->shape);
 	fprintf(f, "/* %s '%s' (a view the memory plan could not alias: copied)\n *   out0 %s '%s'\n */\n",
 	        n->op_type, c_comment(n->name), shape_str(&n->out[0]->shape), c_comment(n->out[0]->name));
 	fprintf(f, "static void %s(const float *restrict in0, float *restrict out0)\n{\n", kernel_name(n));
-	fprintf(f, "\tmemcpy(out0, in0, %lld * sizeof(float));\n}\n\n", (long long)numel);
+	fprintf(f, "\tmemcpy(out0, in0, %lld);\n}\n\n", (long long)tensor_bytes(n->out[0]));
 }
 
 /* ---- the entry point ------------------------------------------------ */
@@ -343,6 +342,8 @@ static const char *tensor_expr(Emit *e, Locals *l, const Tensor *t)
 		        (long long)(r->arena_off + off), shape_str(&t->shape), c_comment(t->name));
 		return l->name[j];
 	}
+	if (off % (int64_t)sizeof(float)) /* inside a q8 tensor (one byte an element) */
+		return xsprintf("((float *)(void *)((unsigned char *)%s + %lld))", base, (long long)off);
 	if (off)
 		return xsprintf("(%s + %lld)", base, (long long)(off / (int64_t)sizeof(float)));
 	return base;
@@ -387,10 +388,16 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 				fprintf(c, "%s%s", np++ ? ", " : "", tensor_expr(e, &l, n->scratch));
 		}
 		fprintf(c, ")));\n");
-		for (int j = 0; j < n->nout; j++)
-			if (n->out[j])
-				fprintf(c, "\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(n->out[j]->name), c_string(n->name),
-				        tensor_expr(e, &l, n->out[j]), (long long)shape_numel(&n->out[j]->shape));
+		for (int j = 0; j < n->nout; j++) {
+			const Tensor *t = n->out[j];
+			if (t && t->q8) /* the integer values as floats, in the graph's layout (int8/qconvert.c) */
+				fprintf(c, "\tO2C_DUMP_Q8(%s, %s, n, %s, %lld, %lld, %d);\n", c_string(t->name), c_string(n->name),
+				        tensor_expr(e, &l, t), (long long)shape_numel(&t->shape),
+				        (long long)(t->shape.rank == 4 ? t->shape.d[1] : 1), t->dtype == DT_INT8);
+			else if (t)
+				fprintf(c, "\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(t->name),
+				        c_string(n->name), tensor_expr(e, &l, t), (long long)shape_numel(&t->shape));
+		}
 	}
 	/* outputs that no kernel writes: constants and graph inputs passed through
 	 * (the planner never aliases a graph output into other memory) */
@@ -741,11 +748,25 @@ void emit_c(Graph *g, const char *c_path, const char *h_path, const char *P, boo
 	fwrite(e->body_buf, 1, e->body_len, f);
 	fprintf(f, "/* ---- entry points ---- */\n\n");
 	emit_profile(g, f, P);
+	bool q8 = false; /* the int8 region's tensors need their own dump (O2C_DUMP_Q8) */
+	for (int i = 0; i < g->ntensors && !q8; i++)
+		q8 = g->tensors[i]->q8;
 	fprintf(f, "#ifdef ONNX2C_DUMP\n/* Debug build: after each kernel, every tensor it wrote is passed to this\n"
 	           " * function, which the program linking the model provides (onnx2c verify does). */\n"
 	           "void onnx2c_dump(const char *tensor, const char *node, int sample, const float *data, long long numel);\n"
-	           "#define O2C_DUMP(t, nd, s, p, n) do { if (o2c_thread0()) onnx2c_dump(t, nd, s, p, n); o2c_sync(); } while (0)\n#else\n"
-	           "#define O2C_DUMP(t, nd, s, p, n) ((void)0)\n#endif\n\n");
+	           "#define O2C_DUMP(t, nd, s, p, n) do { if (o2c_thread0()) onnx2c_dump(t, nd, s, p, n); o2c_sync(); } while (0)\n");
+	if (q8)
+		fprintf(f, "/* a q8 tensor (int8 region, NHWC u8 with C channels): its integer values, NCHW, as floats */\n"
+		           "#include <stdlib.h>\n"
+		           "#define O2C_DUMP_Q8(t, nd, s, p, n, C, s8) do { if (o2c_thread0()) o2c_dump_q8(t, nd, s, p, n, C, s8); "
+		           "o2c_sync(); } while (0)\n"
+		           "static void o2c_dump_q8(const char *t, const char *nd, int s, const void *p, long long n, long long C, "
+		           "int s8)\n{\n\tconst unsigned char *q = p;\n\tfloat *f = malloc((size_t)n * sizeof *f);\n"
+		           "\tif (!f)\n\t\treturn;\n\tfor (long long i = 0, HW = n / C; i < n; i++)\n"
+		           "\t\tf[i %% C * HW + i / C] = (float)((int)q[i] - (s8 ? 128 : 0));\n"
+		           "\tonnx2c_dump(t, nd, s, f, n);\n\tfree(f);\n}\n");
+	fprintf(f, "#else\n#define O2C_DUMP(t, nd, s, p, n) ((void)0)\n%s#endif\n\n",
+	        q8 ? "#define O2C_DUMP_Q8(t, nd, s, p, n, C, s8) ((void)0)\n" : "");
 	fwrite(e->entry_buf, 1, e->entry_len, f);
 	if (with_main)
 		emit_main(f, g, P, e->weights_default);

@@ -34,7 +34,7 @@ static bool in_arena(const Tensor *t)
 
 static int64_t bytes_of(const Tensor *t)
 {
-	return checked_mul(shape_numel(&t->shape), (int64_t)sizeof(float), "tensor bytes");
+	return tensor_bytes(t);
 }
 
 static void alias_views(Graph *g)

@@ -48,7 +48,7 @@ void report(const Graph *g, int nodes_in, FILE *f)
 		fprintf(f, "%-5d %-18s %-28s %-20s %10lld %14lld  %s, %lld bytes%s\n", n->id,
 		        xsprintf("%s%s%s", n->op_type, n->act.kind ? "+act" : "", n->residual ? "+res" : ""), cov,
 		        shape_str(&n->out[0]->shape), (long long)p, (long long)m, place(n->out[0]),
-		        (long long)(shape_numel(&n->out[0]->shape) * 4), view ? " (view, no kernel)" : "");
+		        (long long)tensor_bytes(n->out[0]), view ? " (view, no kernel)" : "");
 	}
 	fprintf(f, "\ntotals: %d ONNX nodes in, %d kernels out\n", nodes_in, kernels);
 	fprintf(f, "        %lld parameters, %.3f GMACs per sample\n", (long long)params, (double)macs / 1e9);

@@ -260,8 +260,8 @@ static void check_plan(Checker *c)
 				off += r->alias_off;
 				r = r->alias;
 			}
-			int64_t bytes = shape_numel(&t->shape) * (int64_t)sizeof(float);
-			if (off < 0 || off + bytes > shape_numel(&r->shape) * (int64_t)sizeof(float))
+			int64_t bytes = tensor_bytes(t);
+			if (off < 0 || off + bytes > tensor_bytes(r))
 				problem(c, "tensor '%s' (%lld bytes at %lld) does not fit in '%s' %s", t->name, (long long)bytes,
 				        (long long)off, r->name, shape_str(&r->shape));
 			if (r->kind != T_TEMP)
@@ -291,10 +291,10 @@ static void check_plan(Checker *c)
 			if (live[b]->last_use >= x->first_use)
 				live[k++] = live[b];
 		nlive = k;
-		int64_t xe = x->arena_off + shape_numel(&x->shape) * (int64_t)sizeof(float);
+		int64_t xe = x->arena_off + tensor_bytes(x);
 		for (int b = 0; b < nlive; b++) {
 			const Tensor *y = live[b];
-			int64_t ye = y->arena_off + shape_numel(&y->shape) * (int64_t)sizeof(float);
+			int64_t ye = y->arena_off + tensor_bytes(y);
 			if (x->arena_off < ye && y->arena_off < xe)
 				problem(c, "tensors '%s' and '%s' share arena bytes while both are live", y->name, x->name);
 		}

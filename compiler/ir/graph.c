@@ -263,6 +263,11 @@ bool tensor_is_const(const Tensor *t)
 	return t && t->kind == T_CONST && t->data;
 }
 
+int64_t tensor_bytes(const Tensor *t)
+{
+	return checked_mul(shape_numel(&t->shape), t->q8 ? 1 : (int64_t)sizeof(float), "tensor bytes");
+}
+
 const float *tensor_f32(const Tensor *t)
 {
 	ASSERT(t->data && t->dtype == DT_FLOAT);
@@ -350,8 +355,9 @@ void graph_dump(const Graph *g, FILE *f)
 			fprintf(f, "%s%s", j ? ", " : "", n->in[j] ? n->in[j]->name : "-");
 		fprintf(f, ") -> (");
 		for (int j = 0; j < n->nout; j++)
-			fprintf(f, "%s%s%s", j ? ", " : "", n->out[j] ? n->out[j]->name : "-",
-			        n->out[j] && n->out[j]->has_shape ? shape_str(&n->out[j]->shape) : "");
+			fprintf(f, "%s%s%s%s", j ? ", " : "", n->out[j] ? n->out[j]->name : "-",
+			        n->out[j] && n->out[j]->has_shape ? shape_str(&n->out[j]->shape) : "",
+			        n->out[j] && n->out[j]->q8 ? " q8" : "");
 		fprintf(f, ")");
 		if (n->act.kind)
 			fprintf(f, " act=%d", (int)n->act.kind);

@@ -162,6 +162,10 @@ struct Tensor {
 	Node *producer;       /* NULL for inputs and constants */
 	const struct DqFold *dq; /* a constant a DequantizeLinear folded: its quantized source (ops/quant.c) */
 	int nuses;            /* number of node inputs reading it (+1 if graph output) */
+	/* int8 region (passes/opt_int8_layout.c): a u8/s8 intermediate stored as one byte an element in the
+	 * int8 kernels' form (templates/int8/shared.c): u8 values (s8 ones + 128), NHWC when rank 4, else
+	 * row-major.  Otherwise a u8/s8 tensor holds its integer values as floats (ops/quant.c). */
+	bool q8;
 
 	/* memory plan (plan.c) */
 	Tensor *alias;        /* this tensor lives inside `alias` (a view or a concat slice) */
@@ -284,6 +288,7 @@ int graph_next_reader(const Graph *g, int from, const Tensor *t); /* position of
 /* A Conv (or Gemm) gets new constant weight and bias inputs (in[1], in[2]). */
 void node_set_params(Node *k, Tensor *w, Tensor *b);
 bool tensor_is_const(const Tensor *t);
+int64_t tensor_bytes(const Tensor *t); /* its bytes at run time: 4 an element, 1 when q8 */
 const float *tensor_f32(const Tensor *t);
 const int64_t *tensor_i64(const Tensor *t);
 void graph_dump(const Graph *g, FILE *f); /* debug text form */
@@ -368,6 +373,8 @@ void opt_fold_bn(Graph *g);           /* opt_fold_bn.c: BatchNormalization into 
 void opt_matmul_bias(Graph *g);       /* opt_matmul_bias.c: MatMul + constant Add into one Gemm */
 void opt_fold_scale(Graph *g);        /* opt_fold_scale.c: Mul by a constant into the Conv before it */
 void opt_fuse_qconv(Graph *g);        /* opt_fuse_qconv.c: DQ -> Conv -> Q into an int8 QLinearConv */
+void opt_fuse_qops(Graph *g);         /* opt_fuse_qops.c: DQ -> Add/pool/Concat -> Q into int8 nodes; residuals into QLinearConv */
+void opt_int8_layout(Graph *g);       /* opt_int8_layout.c: q8 tensors of the int8 region, relayouts at its edges */
 void opt_pool_conv(Graph *g);         /* opt_pool_conv.c: AveragePool moved after the 1x1 Conv it feeds */
 void opt_fuse_residual(Graph *g);     /* opt_fuse_residual.c: Add into the conv producing an operand */
 void opt_fuse_gelu(Graph *g);         /* opt_fuse_gelu.c: GELU's erf and tanh forms into one activation */

@@ -39,6 +39,29 @@ typedef struct DqFold {
 	const float *scale, *zp;
 } DqFold;
 bool quant_per_tensor(const Node *n, float *scale, int32_t *zp, DType *qtype);
+/* ops/qadd.c: a QLinearAdd's parameters: y = clamp(nearbyint((a - za) * sa/sy + (b - zb) * sb/sy) + zy,
+ * lo, hi), zero points and clamp in the u8 domain (s8 values + 128, int8/shared.c). */
+typedef struct QAddP {
+	float sa, sb, sy;
+	int32_t za, zb, zy, lo, hi;
+	bool ys8;            /* the output is s8 */
+} QAddP;
+/* The int8 region's nodes, made from DequantizeLinear -> float op [-> Relu|Clip] -> QuantizeLinear when
+ * every scale is per tensor (passes/opt_fuse_qops.c); false: nothing changed.  act/a: the activation
+ * node between the op and q (NULL) and what it computes. */
+bool qadd_build(Graph *g, Node *add, Node *act, const Act *a, Node *q);
+bool qpool_build(Graph *g, Node *pool, Node *q);
+bool qpool_from_maxpool(Node *pool); /* a MaxPool of a u8/s8 tensor (no DQ, no Q) */
+bool qconcat_build(Graph *g, Node *cat, Node *q);
+/* ops/qlayout.c: a new Int8Relayout node from -> to (pack: to is q8; else from is), appended to g's nodes. */
+Node *int8_relayout_new(Graph *g, Tensor *from, Tensor *to, bool pack);
+/* ops/qconv.c: a QLinearConv takes the QLinearAdd that alone reads its output as its residual. */
+bool qconv_take_add(Node *conv, Node *add);
+/* The int8 clamp [*lo, *hi] (u8 domain) of activation a at output scale ys and zero point yzp (u8 domain);
+ * false when a is not Relu, Clip or none. */
+bool q_act_clamp(const Act *a, float ys, int32_t yzp, int32_t *lo, int32_t *hi);
+/* The u8-domain zero point of a per-tensor Q or DQ (s8: + 128); false when n is not one. */
+bool quant_u8(const Node *n, float *scale, int32_t *zp, DType *qtype);
 /* ops/qconv.c: conv (reading DequantizeLinear dqx's output, then act, a Relu or Clip node or
  * NULL, whose activation is a, then QuantizeLinear q) becomes one QLinearConv in integer
  * arithmetic when the int8 kernels take it; false (nothing changed) otherwise. */

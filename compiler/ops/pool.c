@@ -8,15 +8,11 @@
  */
 #include "spatial.h"
 
-typedef struct PoolP {
-	Window w;
-	bool include_pad;
-} PoolP;
-
-static void pool_parse(Node *n, bool allow_dil)
+static void pool_parse(Node *n, bool allow_dil, bool allow_q)
 {
 	PoolP *p = xalloc(sizeof *p);
-	require_float(n, 0);
+	if (!allow_q || (n->in[0]->dtype != DT_UINT8 && n->in[0]->dtype != DT_INT8))
+		require_float(n, 0);
 	window_parse(n, &p->w, &n->in[0]->shape, NULL, n->opset >= 10, allow_dil);
 	n->p = p;
 }
@@ -27,7 +23,7 @@ static void pool_infer(Node *n)
 	window_forward(n, &p->w);
 	Shape out;
 	window_out_shape(&p->w, n->in[0]->shape.d[0], n->in[0]->shape.d[1], &out);
-	set_out(n, 0, DT_FLOAT, &out, n->in[0]->batched);
+	set_out(n, 0, n->in[0]->dtype, &out, n->in[0]->batched);
 }
 
 void maxpool_parse(Graph *g, Node *n)
@@ -35,7 +31,9 @@ void maxpool_parse(Graph *g, Node *n)
 	(void)g;
 	if (n->nout > 1 && n->out[1])
 		fatal_unsupported(n, "the Indices output '%s' is not supported (int64 run-time tensors)", n->out[1]->name);
-	pool_parse(n, n->opset >= 10);
+	/* u8 and s8 from opset 12 (a QOperator model's pools): on their integer values as floats, or on the
+	 * int8 kernels in the int8 region (ops/qpool.c), where the max is the same */
+	pool_parse(n, n->opset >= 10, n->opset >= 12);
 	int64_t so = attr_int(n, "storage_order", 0);
 	if (so != 0 && so != 1)
 		fatal_node(n, "attribute storage_order = %lld; must be 0 or 1", (long long)so);
@@ -47,7 +45,7 @@ bool maxpool_fold(Graph *g, Node *n) { return fold_none(g, n); }
 void avgpool_parse(Graph *g, Node *n)
 {
 	(void)g;
-	pool_parse(n, n->opset >= 19);
+	pool_parse(n, n->opset >= 19, false);
 	((PoolP *)n->p)->include_pad = attr_int(n, "count_include_pad", 0) != 0;
 }
 

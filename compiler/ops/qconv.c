@@ -4,19 +4,22 @@
  * -> QuantizeLinear in a QDQ model, and so of QLinearConv too, which
  * passes/lower_qop.c rewrites into that form when the model is loaded.
  *
- * The node reads the u8/s8 input and writes the u8/s8 output as the other
- * quantized tensors live, their integer values in the float arena
- * (ops/quant.c).  Its kernel relays the input into u8 NHWC in its scratch
- * (int8/qconvert.c), runs the int8 conv there (int8/qconv.c: u8 x s8
- * products summed in int32, the requantisation ONNX and ORT's MLAS specify:
- * acc * (x_scale * w_scale / y_scale) rounded half to even, plus the zero
- * point, saturated), and relays the result back.  So its outputs are ORT's
- * QLinearConv's, not a float conv's rounded once more.
+ * The node reads and writes q8 tensors (u8 NHWC, passes/opt_int8_layout.c
+ * gives them and converts at the int8 region's edges) and runs the int8
+ * kernels: int8/qconv.c (u8 x s8 products summed in int32 on qgemm) for a
+ * dense conv, int8/qdw.c for a depthwise one (group == C == M), then the
+ * requantisation ONNX and ORT's MLAS specify: acc * (x_scale * w_scale /
+ * y_scale) rounded half to even, plus the zero point, saturated.  So its
+ * outputs are ORT's QLinearConv's, not a float conv's rounded once more.
+ * A QLinearAdd that alone reads its output may be fused (qconv_take_add, by
+ * opt_fuse_qops.c): the kernel then rounds twice as ORT's QLinearConv and
+ * QLinearAdd do (int8/shared.c), so the result is the same bits.
  *
- * Taken: 2-D, group 1, s8 weights with zero points 0 (per tensor or per
- * output channel), an int32 bias at scale x_scale * w_scale (or none),
- * per-tensor activations, KH*KW*C within O2C_QCONV_BUF.  Anything else is
- * left as DQ -> float Conv -> Q, which gives the right answer too.
+ * Taken: 2-D, group 1 or depthwise, s8 weights with zero points 0 (per
+ * tensor or per output channel), an int32 bias at scale x_scale * w_scale
+ * (or none), per-tensor activations, KH*KW*C within O2C_QCONV_BUF (dense).
+ * Anything else is left as DQ -> float Conv -> Q, which gives the right
+ * answer too.
  */
 #include "spatial.h"
 #include "blocking.h"
@@ -28,13 +31,15 @@
 typedef struct QConvP {
 	Window w;
 	int64_t C, M;
+	bool dw;               /* depthwise: int8/qdw.c */
 	const char *wname;     /* the weight's name, for the packed weights' comment */
-	float *packed;         /* pack_qconv's bytes, in floats for the weights blob */
+	float *packed;         /* pack_qconv's bytes (pack_qdw's int32s when dw), in floats for the weights blob */
 	int64_t packed_floats;
 	int32_t *bias;         /* [M] bias - x_zp * colsum(W), u8 domain (int8/shared.c) */
 	float *mult;           /* [M] x_scale * w_scale[m] / y_scale */
 	int32_t xzp, yzp, lo, hi; /* zero points and the output clamp, u8 domain */
-	bool xs8, ys8;         /* s8 tensors: u8 domain = value + 128 */
+	bool ys8;              /* s8 output (u8 domain = value + 128) */
+	QAddP add;             /* a fused QLinearAdd (n->residual set): its parameters */
 } QConvP;
 
 /* The scale of a per-tensor or per-channel DqFold at channel m. */
@@ -46,13 +51,6 @@ static bool zero_points_zero(const DqFold *d)
 		if (d->zp[i] != 0.0f)
 			return false;
 	return true;
-}
-
-/* Quantized y of a real value v at the output's scale and zero point (u8 domain), saturated. */
-static int32_t quantize_bound(float v, float ys, int32_t yzp)
-{
-	float f = nearbyintf(v / ys) + (float)yzp;
-	return f < 0 ? 0 : f > 255 ? 255 : (int32_t)f;
 }
 
 bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node *q)
@@ -67,17 +65,18 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	if (tensor_is_const(x) || (xt != DT_UINT8 && xt != DT_INT8) || x->shape.rank != 4)
 		return false;
 	const DqFold *wd = W->dq, *bd = B ? B->dq : NULL;
-	const int64_t M = W->shape.d[0], C = x->shape.d[1];
+	const int64_t M = W->shape.d[0], C = x->shape.d[1], group = attr_int(conv, "group", 1);
+	const bool dw = group == C && M == C && C > 1;
 	if (!wd || wd->q->dtype != DT_INT8 || !zero_points_zero(wd) || (wd->axis >= 0 && wd->axis != 0) ||
-	    attr_int(conv, "group", 1) != 1 || W->shape.rank != 4 || W->shape.d[1] != C)
+	    (group != 1 && !dw) || W->shape.rank != 4 || W->shape.d[1] != C / group)
 		return false;
 	if (B && (!bd || bd->q->dtype != DT_INT32 || !zero_points_zero(bd) || (bd->axis >= 0 && bd->axis != 0)))
 		return false;
 	QConvP *p = xalloc(sizeof *p);
 	window_parse(conv, &p->w, &x->shape, &W->shape, false, true);
 	window_forward(conv, &p->w);
-	const int64_t KH = p->w.k[0], KW = p->w.k[1], K = KH * KW * C;
-	if (p->w.nsp != 2 || K > O2C_QCONV_BUF)
+	const int64_t KH = p->w.k[0], KW = p->w.k[1], K = KH * KW * (dw ? 1 : C);
+	if (p->w.nsp != 2 || (!dw && K > O2C_QCONV_BUF))
 		return false;
 	/* ORT's QLinearConv takes the bias at scale x_scale * w_scale; a model that says otherwise stays float */
 	for (int64_t m = 0; bd && m < M; m++) {
@@ -87,29 +86,26 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	}
 	p->C = C;
 	p->M = M;
-	p->xs8 = xt == DT_INT8;
+	p->dw = dw;
 	p->ys8 = yt == DT_INT8;
-	p->xzp = xzp + (p->xs8 ? 128 : 0);
+	p->xzp = xzp + (xt == DT_INT8 ? 128 : 0);
 	p->yzp = yzp + (p->ys8 ? 128 : 0);
-	p->lo = 0;
-	p->hi = 255;
-	if (a->kind == ACT_RELU) {
-		p->lo = p->yzp;
-	} else if (a->kind == ACT_CLIP) {
-		int32_t lo = quantize_bound(a->a, ys, p->yzp), hi = quantize_bound(a->b, ys, p->yzp);
-		p->lo = lo;
-		p->hi = hi < lo ? lo : hi;
-	} else if (a->kind != ACT_NONE) {
+	if (!q_act_clamp(a, ys, p->yzp, &p->lo, &p->hi))
 		return false;
-	}
 	const int8_t *w8 = wd->q->data;
 	p->wname = W->name;
-	int64_t bytes = pack_qconv_bytes(M, C, KH, KW);
-	p->packed_floats = (bytes + 3) / 4;
-	p->packed = xalloc((size_t)p->packed_floats * sizeof(float));
-	pack_qconv((int8_t *)p->packed, w8, M, C, KH, KW);
+	if (dw) { /* int32 [KH*KW][Cp] */
+		p->packed_floats = pack_qdw_ints(C, KH, KW);
+		p->packed = xalloc((size_t)p->packed_floats * sizeof(float));
+		pack_qdw((int32_t *)(void *)p->packed, w8, NULL, C, KH, KW);
+	} else {
+		int64_t bytes = pack_qconv_bytes(M, C, KH, KW);
+		p->packed_floats = (bytes + 3) / 4;
+		p->packed = xalloc((size_t)p->packed_floats * sizeof(float));
+		pack_qconv((int8_t *)p->packed, w8, M, C, KH, KW);
+	}
 	int32_t *colsum = xalloc((size_t)M * sizeof *colsum);
-	qgemm_colsums(w8, 1, K, K, M, colsum);
+	qgemm_colsums(w8, 1, K, K, M, colsum); /* W [M][K]: per output channel, dense or depthwise */
 	p->bias = xalloc((size_t)M * sizeof *p->bias);
 	p->mult = xalloc((size_t)M * sizeof *p->mult);
 	for (int64_t m = 0; m < M; m++) {
@@ -139,6 +135,30 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	return true;
 }
 
+bool qconv_take_add(Node *conv, Node *add)
+{
+	QConvP *p = conv->p;
+	const QAddP *a = add->p;
+	if (conv->residual || add->in[0] == add->in[1])
+		return false;
+	const int k = add->in[0] == conv->out[0] ? 0 : 1; /* the conv's output is operand k */
+	const Tensor *other = add->in[1 - k];
+	if (add->in[k] != conv->out[0] || conv->out[0]->nuses != 1 || conv->out[0]->kind != T_TEMP)
+		return false;
+	if (other->producer && other->producer->id > conv->id) /* the shortcut must exist before the conv runs */
+		return false;
+	/* the add's rounding reads the conv's output as ORT's QLinearAdd does: at the conv's scale and zero point */
+	p->add = *a;
+	p->ys8 = a->ys8;
+	if (k == 1) { /* the kernel's residual is always the add's second operand */
+		p->add.sa = a->sb, p->add.sb = a->sa;
+		p->add.za = a->zb, p->add.zb = a->za;
+	}
+	conv->residual = add->in[1 - k];
+	node_absorb(conv, add);
+	return true;
+}
+
 void qlinearconv_parse(Graph *g, Node *n)
 {
 	(void)g;
@@ -157,18 +177,10 @@ void qlinearconv_infer(Graph *g, Node *n)
 
 bool qlinearconv_fold(Graph *g, Node *n) { return fold_none(g, n); }
 
-static int64_t in_bytes(const Node *n) { return shape_numel(&n->in[0]->shape); }
-
-/* The u8 NHWC input and output, each 64-byte aligned. */
-int64_t qlinearconv_scratch_floats(const Node *n)
-{
-	return ((in_bytes(n) + 63) / 64 * 64 + (shape_numel(&n->out[0]->shape) + 63) / 64 * 64) / 4;
-}
-
 int64_t qlinearconv_macs(const Node *n)
 {
 	const QConvP *p = n->p;
-	return shape_numel(&n->out[0]->shape) * p->C * p->w.k[0] * p->w.k[1];
+	return shape_numel(&n->out[0]->shape) * (p->dw ? 1 : p->C) * p->w.k[0] * p->w.k[1];
 }
 
 /* An int32 array as floats for the weights blob (the bits, not the values). */
@@ -184,27 +196,37 @@ void qlinearconv_emit(Emit *e, Node *n)
 	const QConvP *p = n->p;
 	const Window *w = &p->w;
 	const int64_t N = n->in[0]->shape.d[0], C = p->C, M = p->M;
-	const int64_t HW = w->in[0] * w->in[1], OHW = w->out[0] * w->out[1];
-	emit_need(e, "int8/qconv.c");
-	emit_need(e, "int8/qconvert.c");
+	ASSERT(n->in[0]->q8 && n->out[0]->q8 && (!n->residual || n->residual->q8));
+	emit_need(e, p->dw ? "int8/qdw.c" : "int8/qconv.c");
 	const char *wp = emit_weights(e, p->packed, (size_t)p->packed_floats);
 	const char *bias = emit_i32(e, p->bias, M), *mult = emit_weights(e, p->mult, (size_t)M);
-	emitf(e, "\t/* s8 weights of '%s' packed for the int8 conv; the bias with -x_zp * colsum(W) folded in */\n",
-	      c_comment(p->wname));
-	emitf(e, "\tconst O2cQuant q = { (const int32_t *)(const void *)%s, %s, %d, %d, %d, NULL, NULL, 0, 0, 0, 0, "
-	         "0, 0, 0 };\n", bias, mult, (int)p->yzp, (int)p->lo, (int)p->hi);
-	emitf(e, "\tuint8_t *xq = (uint8_t *)scratch, *yq = xq + %lld;\n", (long long)((in_bytes(n) + 63) / 64 * 64));
-	/* the integer values as u8: s8 ones + 128 (their zero points likewise, int8/shared.c) */
-	emitf(e, "\to2c_quantize_nchw_nhwc(in0, xq, %lld, %lld, %lld, 1.0f, %d, 0, %lld);\n\to2c_sync();\n",
-	      (long long)N, (long long)C, (long long)HW, p->xs8 ? 128 : 0, (long long)C);
-	emitf(e,
-	      "\to2c_qconv_nhwc(xq, %lld, %d, (const int8_t *)(const void *)%s, &q, yq, %lld, /*NB*/%lld, /*H*/%lld, "
-	      "/*W*/%lld, /*C*/%lld, /*M*/%lld,\n\t               /*OH*/%lld, /*OW*/%lld, /*KH*/%lld, /*KW*/%lld, "
-	      "/*SH*/%lld, /*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld);\n\to2c_sync();\n",
-	      (long long)C, (int)p->xzp, wp, (long long)M, (long long)N, (long long)w->in[0], (long long)w->in[1],
-	      (long long)C, (long long)M, (long long)w->out[0], (long long)w->out[1], (long long)w->k[0],
-	      (long long)w->k[1], (long long)w->s[0], (long long)w->s[1], (long long)w->d[0], (long long)w->d[1],
-	      (long long)w->pb[0], (long long)w->pb[1]);
-	emitf(e, "\to2c_dequantize_nhwc_nchw(yq, out0, %lld, %lld, %lld, 1.0f, %d, 0, %lld);\n", (long long)N,
-	      (long long)M, (long long)OHW, p->ys8 ? 128 : 0, (long long)M);
+	emitf(e, "\t/* s8 weights of '%s' packed for the int8 %s conv; the bias with -x_zp * colsum(W) folded in */\n",
+	      c_comment(p->wname), p->dw ? "depthwise" : "dense");
+	if (n->residual) { /* + QLinearAdd(this conv's output, res) */
+		const QAddP *a = &p->add;
+		emitf(e, "\tconst O2cQuant q = { (const int32_t *)(const void *)%s, %s, %d, %d, %d, NULL, (const uint8_t *)res, "
+		         "%lld, %s, %s, %d, %d, %d, %d };\n", bias, mult, (int)p->yzp, (int)p->lo, (int)p->hi, (long long)M,
+		      c_float(a->sa / a->sy), c_float(a->sb / a->sy), (int)a->zb, (int)a->zy, (int)a->lo, (int)a->hi);
+	} else {
+		emitf(e, "\tconst O2cQuant q = { (const int32_t *)(const void *)%s, %s, %d, %d, %d, NULL, NULL, 0, 0, 0, 0, "
+		         "0, 0, 0 };\n", bias, mult, (int)p->yzp, (int)p->lo, (int)p->hi);
+	}
+	if (p->dw)
+		emitf(e,
+		      "\to2c_qdw((const uint8_t *)in0, (const int32_t *)(const void *)%s, &q, (uint8_t *)out0, /*N*/%lld, "
+		      "/*C*/%lld, /*H*/%lld, /*W*/%lld,\n\t        /*OH*/%lld, /*OW*/%lld, /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, "
+		      "/*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld, /*x_zp*/%d, %lld, %lld);\n",
+		      wp, (long long)N, (long long)C, (long long)w->in[0], (long long)w->in[1], (long long)w->out[0],
+		      (long long)w->out[1], (long long)w->k[0], (long long)w->k[1], (long long)w->s[0], (long long)w->s[1],
+		      (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0], (long long)w->pb[1], (int)p->xzp,
+		      (long long)C, (long long)M);
+	else
+		emitf(e,
+		      "\to2c_qconv_nhwc((const uint8_t *)in0, %lld, %d, (const int8_t *)(const void *)%s, &q, (uint8_t *)out0, "
+		      "%lld, /*NB*/%lld, /*H*/%lld,\n\t               /*W*/%lld, /*C*/%lld, /*M*/%lld, /*OH*/%lld, /*OW*/%lld, "
+		      "/*KH*/%lld, /*KW*/%lld, /*SH*/%lld, /*SW*/%lld, /*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld);\n",
+		      (long long)C, (int)p->xzp, wp, (long long)M, (long long)N, (long long)w->in[0], (long long)w->in[1],
+		      (long long)C, (long long)M, (long long)w->out[0], (long long)w->out[1], (long long)w->k[0],
+		      (long long)w->k[1], (long long)w->s[0], (long long)w->s[1], (long long)w->d[0], (long long)w->d[1],
+		      (long long)w->pb[0], (long long)w->pb[1]);
 }

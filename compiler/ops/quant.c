@@ -173,6 +173,38 @@ bool quant_per_tensor(const Node *n, float *scale, int32_t *zp, DType *qtype)
 	return true;
 }
 
+bool quant_u8(const Node *n, float *scale, int32_t *zp, DType *qtype)
+{
+	if (!quant_per_tensor(n, scale, zp, qtype))
+		return false;
+	*zp += *qtype == DT_INT8 ? 128 : 0;
+	return true;
+}
+
+/* Quantized value of v at scale ys and zero point yzp (u8 domain), saturated. */
+static int32_t quantize_bound(float v, float ys, int32_t yzp)
+{
+	float f = nearbyintf(v / ys) + (float)yzp;
+	return f < 0 ? 0 : f > 255 ? 255 : (int32_t)f;
+}
+
+bool q_act_clamp(const Act *a, float ys, int32_t yzp, int32_t *lo, int32_t *hi)
+{
+	*lo = 0;
+	*hi = 255;
+	if (a->kind == ACT_RELU) {
+		*lo = yzp;
+	} else if (a->kind == ACT_CLIP) {
+		*lo = quantize_bound(a->a, ys, yzp);
+		*hi = quantize_bound(a->b, ys, yzp);
+		if (*hi < *lo)
+			*hi = *lo;
+	} else if (a->kind != ACT_NONE) {
+		return false;
+	}
+	return true;
+}
+
 bool quantizelinear_fold(Graph *g, Node *n) { (void)g; return quant_fold(n); }
 bool dequantizelinear_fold(Graph *g, Node *n) { (void)g; return quant_fold(n); }
 
@@ -192,9 +224,35 @@ static EltOperand param_operand(Emit *e, const QuantP *p, const Shape *xs, const
 	return o;
 }
 
+/* Q into, or DQ out of, a q8 tensor of the int8 region (passes/opt_int8_layout.c chose it: per tensor only):
+ * u8 NHWC when rank 4, with s8 values stored + 128, so the zero point is the u8-domain one. */
+static void quant_emit_q8(Emit *e, Node *n)
+{
+	const QuantP *p = n->p;
+	const Tensor *t = p->dq ? n->in[0] : n->out[0];
+	const Shape *s = &t->shape;
+	const int zp = (int)p->zp[0] + (p->qtype == DT_INT8 ? 128 : 0);
+	ASSERT(p->axis < 0);
+	emit_need(e, "int8/qconvert.c");
+	const char *x = p->dq ? "(const uint8_t *)in0" : "in0", *y = p->dq ? "out0" : "(uint8_t *)out0";
+	if (s->rank == 4) {
+		const int64_t C = s->d[1], HW = s->d[2] * s->d[3];
+		emitf(e, "\to2c_%s_%s(%s, %s, /*N*/%lld, /*C*/%lld, /*HW*/%lld, %s, %d, 0, %lld);\n",
+		      p->dq ? "dequantize" : "quantize", p->dq ? "nhwc_nchw" : "nchw_nhwc", x, y, (long long)s->d[0],
+		      (long long)C, (long long)HW, c_float(p->scale[0]), zp, (long long)C);
+	} else {
+		emitf(e, "\to2c_%s(%s, %s, %lld, %s, %d, 0);\n", p->dq ? "dequantize" : "quantize", x, y,
+		      (long long)shape_numel(s), c_float(p->scale[0]), zp);
+	}
+}
+
 static void quant_emit(Emit *e, Node *n)
 {
 	const QuantP *p = n->p;
+	if ((p->dq ? n->in[0] : n->out[0])->q8) {
+		quant_emit_q8(e, n);
+		return;
+	}
 	const Shape *xs = &n->in[0]->shape;
 	EltOperand ops[3] = { elt_input(e, n, 0), param_operand(e, p, xs, p->scale), param_operand(e, p, xs, p->zp) };
 	/* x0 - x2 is exact: both are small integers in float */

@@ -26,6 +26,12 @@ typedef struct Window {
 	bool kernel_given;    /* kernel_shape attribute present */
 } Window;
 
+/* A MaxPool's or AveragePool's parsed attributes (ops/pool.c; ops/qpool.c reads them). */
+typedef struct PoolP {
+	Window w;
+	bool include_pad;
+} PoolP;
+
 /* Checks x's rank (3 or 4; 5+ is fatal_unsupported) and reads kernel_shape,
  * strides, dilations, pads and auto_pad into w.  wk: the kernel taps from the
  * weight tensor (NULL for pools, where kernel_shape is required). */

@@ -596,6 +596,60 @@ def qconv_chain():
     return mdl
 
 
+@case
+def qop_int8_region():
+    # an int8 region end to end (ops/qconv.c, qadd.c, qpool.c, qconcat.c, passes/opt_int8_layout.c): a dense
+    # 3x3 conv whose zero point 0 is its ReLU, a u8 MaxPool, a depthwise 3x3 conv, a 1x1 conv with the
+    # QLinearAdd after it fused as its residual, a second QLinearAdd that no conv can take, a QLinearConcat
+    # at one scale, a QLinearAveragePool and a QLinearGlobalAveragePool; u8 NHWC from the first Q to the last
+    # DQ, an output dequantized from inside it, and an s8 depthwise conv beside it.
+    # tests/op_models.cmake checks every element equal to ONNX Runtime's integer kernels (--tol-steps 0).
+    c, m = 16, 24
+    f32, u8, s8, i32 = np.float32, np.uint8, np.int8, np.int32
+    ms = "com.microsoft"
+    inits = [("xs", f32(0.0213)), ("xz", u8(121)), ("xz8", s8(-7)),
+             ("w1", rng.integers(-127, 128, (m, c, 3, 3)).astype(s8)),
+             ("w1s", (rng.random(m) * 0.004 + 0.002).astype(f32)), ("w1z", np.zeros(m, s8)),
+             ("s1", f32(0.0731)), ("z0", u8(0)),
+             ("wd", rng.integers(-127, 128, (m, 1, 3, 3)).astype(s8)),
+             ("wds", (rng.random(m) * 0.01 + 0.01).astype(f32)), ("wdz", np.zeros(m, s8)),
+             ("sd", f32(0.0917)), ("zd", u8(100)),
+             ("wp", rng.integers(-127, 128, (m, m, 1, 1)).astype(s8)), ("wps", f32(0.00531)), ("wpz", s8(0)),
+             ("sp", f32(0.0611)), ("zp", u8(131)),
+             ("sa", f32(0.0833)), ("za", u8(77)),
+             ("sap", f32(0.0702)), ("zap", u8(60)), ("sg", f32(0.0411)), ("zg", u8(90)),
+             ("w8", rng.integers(-127, 128, (c, 1, 3, 3)).astype(s8)), ("w8s", f32(0.0123)), ("w8z", s8(0)),
+             ("s8s", f32(0.0577)), ("s8z", s8(3))]
+    inits += [("b1", rng.integers(-3000, 3000, m).astype(i32)), ("bd", rng.integers(-3000, 3000, m).astype(i32)),
+              ("b8", rng.integers(-3000, 3000, c).astype(i32))]
+    nodes = [N("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             N("QLinearConv", ["xq", "xs", "xz", "w1", "w1s", "w1z", "s1", "z0", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+             N("MaxPool", ["c1"], ["mp"], kernel_shape=[2, 2], strides=[2, 2]),
+             N("QLinearConv", ["mp", "s1", "z0", "wd", "wds", "wdz", "sd", "zd", "bd"], ["d1"], pads=[1, 1, 1, 1],
+               group=m),
+             N("QLinearConv", ["d1", "sd", "zd", "wp", "wps", "wpz", "sp", "zp"], ["c2"]),
+             N("QLinearAdd", ["c2", "sp", "zp", "mp", "s1", "z0", "sa", "za"], ["a1"], domain=ms),
+             N("QLinearAdd", ["mp", "s1", "z0", "a1", "sa", "za", "sa", "za"], ["a2"], domain=ms),
+             N("QLinearConcat", ["sa", "za", "a1", "sa", "za", "a2", "sa", "za"], ["cat"], domain=ms, axis=1),
+             N("QLinearAveragePool", ["cat", "sa", "za", "sap", "zap"], ["ap"], domain=ms, kernel_shape=[3, 3],
+               pads=[1, 1, 1, 1], count_include_pad=0),
+             N("QLinearGlobalAveragePool", ["ap", "sap", "zap", "sg", "zg"], ["gp"], domain=ms, channels_last=0),
+             N("DequantizeLinear", ["gp", "sg", "zg"], ["pooled"]), N("DequantizeLinear", ["a2", "sa", "za"], ["a2f"]),
+             N("QuantizeLinear", ["x", "xs", "xz8"], ["xq8"]),
+             N("QLinearConv", ["xq8", "xs", "xz8", "w8", "w8s", "w8z", "s8s", "s8z", "b8"], ["y8"],
+               pads=[1, 1, 1, 1], strides=[2, 2], group=c),
+             N("DequantizeLinear", ["y8", "s8s", "s8z"], ["y8f"])]
+    g = helper.make_graph(nodes, "qop_int8_region", [helper.make_tensor_value_info("x", F, ["N", c, 12, 10])],
+                          [helper.make_tensor_value_info("pooled", F, ["N", 2 * m, 1, 1]),
+                           helper.make_tensor_value_info("a2f", F, ["N", m, 6, 5]),
+                           helper.make_tensor_value_info("y8f", F, ["N", c, 6, 5])],
+                          initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
+    mdl = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(ms, 1)],
+                            producer_name="op_models")
+    mdl.ir_version = 8
+    return mdl
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))
