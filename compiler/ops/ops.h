@@ -53,6 +53,7 @@ bool qadd_build(Graph *g, Node *add, Node *act, const Act *a, Node *q);
 bool qpool_build(Graph *g, Node *pool, Node *q);
 bool qpool_from_maxpool(Node *pool); /* a MaxPool of a u8/s8 tensor (no DQ, no Q) */
 bool qconcat_build(Graph *g, Node *cat, Node *q);
+bool qgemm_build(Graph *g, Node *mm, Node *act, const Act *a, Node *q); /* Gemm or MatMul */
 /* ops/qlayout.c: a new Int8Relayout node from -> to (pack: to is q8; else from is), appended to g's nodes. */
 Node *int8_relayout_new(Graph *g, Tensor *from, Tensor *to, bool pack);
 /* ops/qconv.c: a QLinearConv takes the QLinearAdd that alone reads its output as its residual. */

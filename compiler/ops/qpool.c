@@ -78,7 +78,7 @@ bool qpool_from_maxpool(Node *pool)
 {
 	const PoolP *pp = pool->p;
 	const Tensor *x = pool->in[0];
-	if ((x->dtype != DT_UINT8 && x->dtype != DT_INT8) || x->shape.rank != 4 || pp->w.nsp != 2 ||
+	if ((x->dtype != DT_UINT8 && x->dtype != DT_INT8) || tensor_is_const(x) || x->shape.rank != 4 || pp->w.nsp != 2 ||
 	    (pool->nout > 1 && pool->out[1]))
 		return false;
 	QPoolP *p = xalloc(sizeof *p);

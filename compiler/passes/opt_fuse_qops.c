@@ -8,6 +8,8 @@
  *   DQ -> MaxPool | AveragePool | GlobalAveragePool -> Q
  *                                           =>  QLinearPool    (ops/qpool.c)
  *   DQ x_i -> Concat -> Q, one scale        =>  QLinearConcat  (ops/qconcat.c)
+ *   DQ -> Gemm | MatMul [-> Relu|Clip] -> Q =>  QLinearGemm    (ops/qgemm.c)
+ *   DQ -> Flatten | Reshape -> Q, one scale =>  the view on the u8 tensor itself
  *   MaxPool of a u8/s8 tensor               =>  QLinearPool
  *
  * then a QLinearAdd whose operand is a QLinearConv's output read by nothing
@@ -18,6 +20,24 @@
  */
 #include "ops/ops.h"
 
+/* DQ -> view -> Q at one scale and type: the view of the quantized tensor itself */
+static bool view_build(Node *view, Node *q)
+{
+	Node *dq = live_producer(view->in[0]);
+	float s1, s2;
+	int32_t z1, z2;
+	DType t1, t2;
+	if (!dq || tensor_is_const(dq->in[0]) || !quant_per_tensor(dq, &s1, &z1, &t1) ||
+	    !quant_per_tensor(q, &s2, &z2, &t2) || s1 != s2 || z1 != z2 || t1 != t2)
+		return false;
+	node_add_cover(view, dq);
+	if (dq->out[0]->nuses == 1)
+		dq->dead = true;
+	view->in[0] = dq->in[0];
+	node_absorb(view, q);
+	return true;
+}
+
 static bool fuse(Graph *g, Node *q)
 {
 	Node *act = NULL, *op = live_producer(q->in[0]);
@@ -25,17 +45,21 @@ static bool fuse(Graph *g, Node *q)
 	if (op && (op->op == OP_Relu || op->op == OP_Clip) && q->in[0]->nuses == 1 && op_act(op, &a)) {
 		act = op;
 		op = live_producer(act->in[0]);
-		if (!op || op->op != OP_Add || op->out[0]->nuses != 1)
+		if (!op || (op->op != OP_Add && op->op != OP_Gemm && op->op != OP_MatMul) || op->out[0]->nuses != 1)
 			return false;
 	}
 	if (!op || op->out[0]->nuses != 1 || op->act.kind != ACT_NONE || op->residual)
 		return false;
 	switch (op->op) {
+	case OP_Flatten:
+	case OP_Reshape: return view_build(op, q);
 	case OP_Add: return qadd_build(g, op, act, &a, q);
 	case OP_MaxPool:
 	case OP_AveragePool:
 	case OP_GlobalAveragePool: return qpool_build(g, op, q);
 	case OP_Concat: return qconcat_build(g, op, q);
+	case OP_Gemm:
+	case OP_MatMul: return qgemm_build(g, op, act, &a, q);
 	default: return false;
 	}
 }

@@ -30,8 +30,14 @@ typedef enum { K_FLOAT, K_ANY, K_INT8 } Kind;
 static bool int8_node(const Node *n)
 {
 	return n->op == OP_QLinearConv || n->op == OP_QLinearAdd || n->op == OP_QLinearPool ||
-	       n->op == OP_QLinearConcat;
+	       n->op == OP_QLinearConcat || n->op == OP_QLinearGemm;
 }
+
+/* A view reads and writes q8 when its bytes mean the same in both forms: 1x1 images (NHWC = NCHW), or
+ * tensors that are not 4-D (row-major in both). */
+static bool flat(const Tensor *t) { return t->shape.rank != 4 || t->shape.d[2] * t->shape.d[3] == 1; }
+
+static bool view_node(const Node *n) { return op_table[n->op].view && flat(n->in[0]) && flat(n->out[0]); }
 
 static Kind writer_kind(const Tensor *t)
 {
@@ -41,7 +47,7 @@ static Kind writer_kind(const Tensor *t)
 	DType q;
 	if (!w)
 		return K_FLOAT;
-	if (int8_node(w))
+	if (int8_node(w) || (view_node(w) && w->in[0]->q8))
 		return K_INT8;
 	return w->op == OP_QuantizeLinear && quant_per_tensor(w, &s, &z, &q) ? K_ANY : K_FLOAT;
 }
@@ -54,6 +60,8 @@ static Kind reader_kind(const Node *n, int j)
 	DType q;
 	if (int8_node(n))
 		return K_INT8;
+	if (view_node(n) && j == 0)
+		return K_ANY;
 	return n->op == OP_DequantizeLinear && j == 0 && quant_per_tensor(n, &s, &z, &q) ? K_ANY : K_FLOAT;
 }
 
@@ -97,10 +105,20 @@ void opt_int8_layout(Graph *g)
 		any = !g->nodes[i]->dead && int8_node(g->nodes[i]);
 	if (!any)
 		return;
-	Placed *add = xalloc((size_t)(ntens + 1) * sizeof *add);
+	/* the tensors in the order they are written (graph inputs first), so that a view's input is decided
+	 * before its output */
+	Tensor **todo = xalloc((size_t)(ntens + 1) * sizeof *todo);
+	int ntodo = 0;
+	for (int i = 0; i < g->ninputs; i++)
+		todo[ntodo++] = g->inputs[i];
+	for (int i = 0; i < nold; i++)
+		for (int j = 0; j < g->nodes[i]->nout && !g->nodes[i]->dead; j++)
+			if (g->nodes[i]->out[j])
+				todo[ntodo++] = g->nodes[i]->out[j];
+	Placed *add = xalloc((size_t)(ntodo + 1) * sizeof *add);
 	int nadd = 0;
-	for (int ti = 0; ti < ntens; ti++) {
-		Tensor *t = g->tensors[ti];
+	for (int ti = 0; ti < ntodo; ti++) {
+		Tensor *t = todo[ti];
 		if ((t->dtype != DT_UINT8 && t->dtype != DT_INT8) || tensor_is_const(t)) /* nuses leaves out residuals */
 			continue;
 		bool r8 = false, rf = t->kind == T_OUTPUT;

@@ -601,7 +601,8 @@ def qop_int8_region():
     # an int8 region end to end (ops/qconv.c, qadd.c, qpool.c, qconcat.c, passes/opt_int8_layout.c): a dense
     # 3x3 conv whose zero point 0 is its ReLU, a u8 MaxPool, a depthwise 3x3 conv, a 1x1 conv with the
     # QLinearAdd after it fused as its residual, a second QLinearAdd that no conv can take, a QLinearConcat
-    # at one scale, a QLinearAveragePool and a QLinearGlobalAveragePool; u8 NHWC from the first Q to the last
+    # at one scale, a QLinearAveragePool, a QLinearGlobalAveragePool, a Flatten of the u8 tensor and a
+    # QLinearMatMul with per-column weights (QLinearGemm); u8 NHWC from the first Q to the last
     # DQ, an output dequantized from inside it, and an s8 depthwise conv beside it.
     # tests/op_models.cmake checks every element equal to ONNX Runtime's integer kernels (--tol-steps 0).
     c, m = 16, 24
@@ -619,7 +620,9 @@ def qop_int8_region():
              ("sa", f32(0.0833)), ("za", u8(77)),
              ("sap", f32(0.0702)), ("zap", u8(60)), ("sg", f32(0.0411)), ("zg", u8(90)),
              ("w8", rng.integers(-127, 128, (c, 1, 3, 3)).astype(s8)), ("w8s", f32(0.0123)), ("w8z", s8(0)),
-             ("s8s", f32(0.0577)), ("s8z", s8(3))]
+             ("s8s", f32(0.0577)), ("s8z", s8(3)),
+             ("wm", rng.integers(-127, 128, (2 * m, 10)).astype(s8)), ("wms", (rng.random(10) * 0.01 + 0.01).astype(f32)),
+             ("wmz", np.zeros(10, s8)), ("sm", f32(0.0391)), ("zm", u8(128))]
     inits += [("b1", rng.integers(-3000, 3000, m).astype(i32)), ("bd", rng.integers(-3000, 3000, m).astype(i32)),
               ("b8", rng.integers(-3000, 3000, c).astype(i32))]
     nodes = [N("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
@@ -635,12 +638,16 @@ def qop_int8_region():
                pads=[1, 1, 1, 1], count_include_pad=0),
              N("QLinearGlobalAveragePool", ["ap", "sap", "zap", "sg", "zg"], ["gp"], domain=ms, channels_last=0),
              N("DequantizeLinear", ["gp", "sg", "zg"], ["pooled"]), N("DequantizeLinear", ["a2", "sa", "za"], ["a2f"]),
+             N("Flatten", ["gp"], ["fl"]),
+             N("QLinearMatMul", ["fl", "sg", "zg", "wm", "wms", "wmz", "sm", "zm"], ["mm"]),
+             N("DequantizeLinear", ["mm", "sm", "zm"], ["logits"]),
              N("QuantizeLinear", ["x", "xs", "xz8"], ["xq8"]),
              N("QLinearConv", ["xq8", "xs", "xz8", "w8", "w8s", "w8z", "s8s", "s8z", "b8"], ["y8"],
                pads=[1, 1, 1, 1], strides=[2, 2], group=c),
              N("DequantizeLinear", ["y8", "s8s", "s8z"], ["y8f"])]
     g = helper.make_graph(nodes, "qop_int8_region", [helper.make_tensor_value_info("x", F, ["N", c, 12, 10])],
                           [helper.make_tensor_value_info("pooled", F, ["N", 2 * m, 1, 1]),
+                           helper.make_tensor_value_info("logits", F, ["N", 10]),
                            helper.make_tensor_value_info("a2f", F, ["N", m, 6, 5]),
                            helper.make_tensor_value_info("y8f", F, ["N", c, 6, 5])],
                           initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
@@ -648,6 +655,30 @@ def qop_int8_region():
                             producer_name="op_models")
     mdl.ir_version = 8
     return mdl
+
+
+@case
+def qdq_head():
+    # a classifier head in QDQ form, as onnx2c quantize and ORT's quantizer write it: DQ -> GlobalAveragePool
+    # -> Q, DQ -> Flatten -> Q at one scale (a view of the u8 tensor), DQ -> Gemm (transB, s8 weights per output
+    # row, int32 bias) -> Relu -> Q, and DQ -> MatMul (per-tensor weights) -> Q: every node int8 (QLinearGemm);
+    # tests/op_models.cmake checks it against ONNX Runtime's QGemm with --tol-steps 0
+    c, h, n = 40, 10, 7
+    f32, u8, s8, i32 = np.float32, np.uint8, np.int8, np.int32
+    xs, ps, fs, ws = 0.0413, 0.0217, 0.0917, (rng.random(h) * 0.004 + 0.002).astype(f32)
+    nodes, inits = [], []
+    for part in (qdq("x", "xq", xs, 100), qdq("p", "pq", ps, 20), qdq("f", "fq", ps, 20), qdq("r", "rq", fs, 0),
+                 qdq("y", "yq", 0.0731, 131)):
+        nodes += part[0]
+        inits += part[1]
+    nodes += [N("GlobalAveragePool", ["xq"], ["p"]), N("Flatten", ["pq"], ["f"]),
+              N("DequantizeLinear", ["w", "ws", "wz"], ["wf"], axis=0), N("DequantizeLinear", ["b", "bs"], ["bf"], axis=0),
+              N("Gemm", ["fq", "wf", "bf"], ["g"], transB=1), N("Relu", ["g"], ["r"]),
+              N("DequantizeLinear", ["w2", "w2s"], ["w2f"]), N("MatMul", ["rq", "w2f"], ["y"])]
+    inits += [("w", rng.integers(-127, 128, (h, c)).astype(s8)), ("ws", ws), ("wz", np.zeros(h, s8)),
+              ("b", rng.integers(-3000, 3000, h).astype(i32)), ("bs", (ps * ws).astype(f32)),
+              ("w2", rng.integers(-127, 128, (h, n)).astype(s8)), ("w2s", f32(0.00731))]
+    return model(nodes, [("x", ["N", c, 5, 3])], [("yq", ["N", n])], 13, inits=inits)
 
 
 def main():
