@@ -32,6 +32,22 @@
  * A 1x1, stride-1, unpadded conv skips im2col: it is o2c_qgemm_run on X.
  */
 
+/* n bytes: a library call costs more than a short copy, and a stem conv's
+ * taps are runs of KW*C = 21 bytes (7x7 over RGB), so runs up to 64 bytes
+ * go through one masked AVX-512 load and store (masked-off bytes are
+ * neither read nor written, so nothing past either end is touched). */
+O2C_UNUSED static inline void o2c_qconv_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+#if defined(__AVX512BW__)
+	if (n <= 64) {
+		const __mmask64 m = n == 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
+		_mm512_mask_storeu_epi8(dst, m, _mm512_maskz_loadu_epi8(m, src));
+		return;
+	}
+#endif
+	memcpy(dst, src, n);
+}
+
 /* The im2col rows of output pixels [p0, p0 + np) into buf (row stride
  * K = KH*KW*C): tap (ky, kx) at (ky*KW + kx)*C, x_zp in the padding. */
 O2C_UNUSED static void o2c_qconv_im2col(uint8_t *buf, ptrdiff_t p0, ptrdiff_t np, const uint8_t *x, ptrdiff_t ldx,
@@ -57,9 +73,11 @@ O2C_UNUSED static void o2c_qconv_im2col(uint8_t *buf, ptrdiff_t p0, ptrdiff_t np
 				int hi = W - ix0 < KW ? W - ix0 : KW;
 				if (hi < lo)
 					hi = lo;
-				memset(dst, x_zp, (size_t)lo * C);
-				memcpy(dst + (ptrdiff_t)lo * C, src + (ptrdiff_t)(ix0 + lo) * C, (size_t)(hi - lo) * C);
-				memset(dst + (ptrdiff_t)hi * C, x_zp, (size_t)(KW - hi) * C);
+				if (lo)
+					memset(dst, x_zp, (size_t)lo * C);
+				o2c_qconv_copy(dst + (ptrdiff_t)lo * C, src + (ptrdiff_t)(ix0 + lo) * C, (size_t)(hi - lo) * C);
+				if (hi < KW)
+					memset(dst + (ptrdiff_t)hi * C, x_zp, (size_t)(KW - hi) * C);
 				continue;
 			}
 			for (int kx = 0; kx < KW; kx++) {
