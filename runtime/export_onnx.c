@@ -1,6 +1,10 @@
 /*
  * export_onnx.c - write the fine-tuned network back to .onnx: the original
- * model file with its classifier head's initializers replaced.
+ * model file with its classifier head's initializers replaced.  A quantized
+ * (QDQ) model's head was int8: its weights' DequantizeLinear nodes and its
+ * output's QuantizeLinear -> DequantizeLinear are dropped, the head node
+ * writes the old output's name, and the float weights become initializers
+ * (the description from compiler/train/train_head.c names them).
  *
  * It is a protobuf wire-format rewriter, not a protobuf library: every field
  * is copied byte for byte except the few on the path to what changes
@@ -9,7 +13,8 @@
  * zlib only), and it cannot lose fields it does not know.  Field numbers are
  * those of onnx.proto:
  *   ModelProto.graph = 7
- *   GraphProto.initializer = 5, input = 11, output = 12, value_info = 13
+ *   GraphProto.node = 1, initializer = 5, input = 11, output = 12, value_info = 13
+ *   NodeProto.output = 2, name = 3
  *   TensorProto.dims = 1, data_type = 2, name = 8, raw_data = 9
  *   ValueInfoProto.name = 1, type = 2; TypeProto.tensor_type = 1;
  *   TypeProto.Tensor.shape = 2; TensorShapeProto.dim = 1; Dimension.dim_value = 1
@@ -149,10 +154,17 @@ static int message_string(const unsigned char *m, size_t n, int num, char *out, 
 /* ---- the head description (train_head.c writes it) ---- */
 
 #define MAX_CLASS_VALUES 8
+#define MAX_DROP 4
 typedef struct Head {
-	char weight[512], bias[512], layout[8];
+	char node[512], weight[512], bias[512], layout[8];
 	char class_value[MAX_CLASS_VALUES][512];
 	int nclass_values;
+	/* a quantized (QDQ) model's head: its nodes to drop (the weights' and the output's Q/DQ), the name the
+	 * head node's output takes (the dropped DQ's), and weight/bias as new float initializers */
+	char drop[MAX_DROP][512];
+	int ndrop;
+	char head_output[512];
+	int new_weight, new_bias;
 	const float *w, *b;
 	int K, F;
 	int found_w, found_b;
@@ -175,6 +187,18 @@ static int parse_desc(Head *h, const char *desc)
 				dst = h->layout;
 			else if (kl == 11 && !strncmp(s, "class_value", 11) && h->nclass_values < MAX_CLASS_VALUES)
 				dst = h->class_value[h->nclass_values++];
+			else if (kl == 4 && !strncmp(s, "node", 4))
+				dst = h->node;
+			else if (kl == 9 && !strncmp(s, "drop_node", 9)) {
+				if (h->ndrop == MAX_DROP)
+					return rt_fail(RT_ERR_ARG, "export: head description: too many nodes to drop");
+				dst = h->drop[h->ndrop++];
+			} else if (kl == 11 && !strncmp(s, "head_output", 11))
+				dst = h->head_output;
+			else if (kl == 10 && !strncmp(s, "new_weight", 10))
+				h->new_weight = 1;
+			else if (kl == 8 && !strncmp(s, "new_bias", 8))
+				h->new_bias = 1;
 			size_t cap = dst == h->layout ? sizeof h->layout : sizeof h->weight;
 			if (dst) {
 				if (vl >= cap)
@@ -379,6 +403,28 @@ static int rewrite_graph(Buf *out, const unsigned char *g, size_t n, Head *h, co
 					h->found_b = 1;
 				continue;
 			}
+		} else if (f.wt == 2 && f.num == 1 && (h->ndrop || h->head_output[0])) { /* a node (NodeProto.name = 3) */
+			if (message_string(f.data, f.len, 3, name, sizeof name) < 0)
+				return rt_fail(RT_ERR_FORMAT, "export: corrupt node");
+			int drop = 0;
+			for (int i = 0; i < h->ndrop; i++)
+				drop |= !strcmp(name, h->drop[i]);
+			if (drop)
+				continue;
+			if (h->head_output[0] && !strcmp(name, h->node)) { /* its output[0] (field 2) renamed */
+				static const int path[] = { 2 };
+				Buf leaf = { 0 }, sub = { 0 };
+				put(&leaf, h->head_output, strlen(h->head_output));
+				int rc = rewrite_path(&sub, f.data, f.len, path, 1, &leaf);
+				free(leaf.p);
+				if (rc <= 0 || sub.oom) {
+					free(sub.p);
+					return rt_fail(RT_ERR_FORMAT, "export: head node '%s' has no output", name);
+				}
+				put_len_field(out, 1, sub.p, sub.n);
+				free(sub.p);
+				continue;
+			}
 		} else if (f.wt == 2 && (f.num == 11 || f.num == 12 || f.num == 13)) { /* value infos */
 			if (message_string(f.data, f.len, 1, name, sizeof name) < 0)
 				return rt_fail(RT_ERR_FORMAT, "export: corrupt value info");
@@ -404,7 +450,25 @@ static int rewrite_graph(Buf *out, const unsigned char *g, size_t n, Head *h, co
 		}
 		put(out, f.start, (size_t)(f.end - f.start));
 	}
-	return r < 0 ? rt_fail(RT_ERR_FORMAT, "export: corrupt graph") : RT_OK;
+	if (r < 0)
+		return rt_fail(RT_ERR_FORMAT, "export: corrupt graph");
+	/* a quantized head's weight and bias were DequantizeLinear outputs: now float initializers */
+	const int kf = !strcmp(h->layout, "KF");
+	if (h->new_weight && !h->found_w) {
+		const int64_t dims[2] = { kf ? h->K : h->F, kf ? h->F : h->K };
+		int rc = put_tensor(out, 5, dims, 2, h->weight, h->w, (size_t)h->K * h->F, h, 1);
+		if (rc)
+			return rc;
+		h->found_w = 1;
+	}
+	if (h->new_bias && h->b && h->bias[0] && !h->found_b) {
+		const int64_t dims[1] = { h->K };
+		int rc = put_tensor(out, 5, dims, 1, h->bias, h->b, (size_t)h->K, h, 0);
+		if (rc)
+			return rc;
+		h->found_b = 1;
+	}
+	return RT_OK;
 }
 
 static int read_file(const char *path, unsigned char **data, size_t *n)
@@ -447,8 +511,8 @@ int rt_export_onnx(const char *model_path, const char *out_path, const char *hea
 	unsigned char *found = calloc(block ? (size_t)block->ntensors + 1 : 1, 1);
 	if (!found)
 		return rt_fail(RT_ERR_NOMEM, "export: out of memory");
-	unsigned char *model;
-	size_t n;
+	unsigned char *model = NULL;
+	size_t n = 0;
 	if ((rc = read_file(model_path, &model, &n))) {
 		free(found);
 		return rc;

@@ -8,6 +8,10 @@
  * tensor.  A Softmax after it is skipped over and removed too: the trainer
  * needs logits (its loss is a fused softmax cross-entropy), and the exported
  * .onnx keeps the original graph, Softmax included, with new head values.
+ * In a quantized (QDQ) model the head's int8 weights and its output's
+ * QuantizeLinear -> DequantizeLinear go too: the trunk runs in int8 up to
+ * the features' DequantizeLinear, and the head trains and is exported in
+ * float (the export replaces those nodes by float initializers).
  *
  * This is not the backward of the trunk: the trunk stays plain inference code,
  * optimised as usual, and the head is a small linear layer the runtime trains
@@ -75,6 +79,17 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 		if (!n)
 			fatal_node(softmax, "model has no classifier head to replace: the Softmax input '%s' is not computed by "
 			           "a node", softmax->in[0]->name);
+	}
+	/* a QDQ model's head ends in its output's QuantizeLinear -> DequantizeLinear: they go with the head (the
+	 * new head's logits are not in the old ones' range), and the head writes the DQ's output (export) */
+	Node *oq = NULL, *odq = NULL;
+	if (is_op(n, "DequantizeLinear") && is_op(live_producer(n->in[0]), "QuantizeLinear") && n->in[0]->nuses == 1) {
+		odq = n;
+		oq = live_producer(n->in[0]);
+		n = live_producer(oq->in[0]);
+		if (!n || oq->in[0]->nuses != 1)
+			fatal_node(oq, "model has no classifier head to replace: the QuantizeLinear before the output does not "
+			               "read a classifier alone");
 	}
 	Tensor *feat = NULL, *w = NULL, *b = NULL;
 	bool kf = true; /* weight stored [K,F] (Gemm transB=1) rather than [F,K] */
@@ -174,6 +189,19 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 		d = describe_line(d, "softmax", softmax->name);
 		d = describe_line(d, "class_value", softmax->out[0]->name);
 	}
+	if (odq) { /* the float head replaces the quantized one's nodes (runtime/export_onnx.c) */
+		d = describe_line(d, "drop_node", oq->name);
+		d = describe_line(d, "drop_node", odq->name);
+		d = describe_line(d, "head_output", odq->out[0]->name);
+		d = describe_line(d, "class_value", odq->out[0]->name);
+	}
+	/* int8 weights: the float constant a DequantizeLinear folded; the export makes it an initializer */
+	const Tensor *qparams[2] = { w, b };
+	for (int i = 0; i < 2; i++)
+		if (qparams[i] && qparams[i]->dq && qparams[i]->producer) {
+			d = describe_line(d, "drop_node", qparams[i]->producer->name);
+			d = describe_line(d, i ? "new_bias" : "new_weight", "1");
+		}
 	d = describe_line(d, "output", out->name);
 	th->desc = d;
 	g->train = th;
@@ -185,6 +213,8 @@ void train_head_cut(Graph *g, int64_t classes, bool with_main)
 		matmul->dead = true;
 	if (softmax)
 		softmax->dead = true;
+	if (odq)
+		odq->dead = oq->dead = true;
 	for (int i = 0; i < nviews; i++)
 		views[i]->dead = true;
 	out->kind = T_TEMP;
