@@ -13,6 +13,7 @@
 #include "ir.h"
 #include "backend/emit_weights.h"
 #include "tools/verify/verify.h"
+#include "tools/quantize/quantize.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: onnx2c MODEL.onnx -o OUT.c [options]\n"
 "       onnx2c verify MODEL.onnx [options]   (compare with ONNX Runtime; see onnx2c verify --help)\n"
+"       onnx2c quantize MODEL.onnx --calibrate DIR -o OUT.onnx   (int8 QDQ model; see onnx2c quantize --help)\n"
 "\n"
 "Compiles an ONNX model into standalone C99 (OUT.c and OUT.h).\n"
 "\n"
@@ -245,6 +247,8 @@ int onnx2c_main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "verify"))
 		return verify_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "quantize"))
+		return quantize_main(argc - 1, argv + 1);
 	argv = reuse_options(&argc, argv);
 
 	const char *model = NULL, *out = NULL, *prefix = NULL;

@@ -34,13 +34,12 @@
 
 #include <stb_image.h>
 
+#include "imagenet_preprocess.h" /* imagenet_preprocess(): shared with onnx2c quantize */
+
 #if NET_NUM_INPUTS != 1 || NET_NUM_OUTPUTS != 1
 #error "classify needs a model with one input (an image) and one output (class scores)"
 #endif
 #define CLASSES NET_OUTPUT0_SAMPLE_SIZE
-
-static const float mean[3] = { 0.485f, 0.456f, 0.406f };
-static const float stdev[3] = { 0.229f, 0.224f, 0.225f };
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2), noreturn))
@@ -82,57 +81,6 @@ static char **read_labels(const char *path)
 	if (n != CLASSES)
 		die("labels file '%s' has %ld names, the model has %d classes", path, n, (int)CLASSES);
 	return names;
-}
-
-/* ---- preprocessing ---- */
-
-/* One source axis position for output index i of a resize from `in` to
- * `out` pixels (pixel centres aligned, as PIL and OpenCV do). */
-static void axis(int i, int in, int out, int *i0, int *i1, float *frac)
-{
-	float s = ((float)i + 0.5f) * (float)in / (float)out - 0.5f;
-	if (s < 0)
-		s = 0;
-	int lo = (int)s;
-	if (lo > in - 1)
-		lo = in - 1;
-	*i0 = lo;
-	*i1 = lo + 1 < in ? lo + 1 : in - 1;
-	*frac = s - (float)lo;
-}
-
-/* rgb: h x w x 3 bytes.  out: 3 x side x side floats (CHW). */
-static void preprocess(const unsigned char *rgb, int w, int h, int side, float *out)
-{
-	/* torchvision Resize(256) then CenterCrop(224), scaled to the model */
-	int shorter = (int)lround((double)side * 256.0 / 224.0);
-	int rw, rh;
-	if (w <= h) {
-		rw = shorter;
-		rh = (int)((long long)shorter * h / w);
-	} else {
-		rh = shorter;
-		rw = (int)((long long)shorter * w / h);
-	}
-	/* rint: half to even, as torchvision's int(round(...)) */
-	int top = (int)rint((rh - side) / 2.0), left = (int)rint((rw - side) / 2.0);
-	for (int y = 0; y < side; y++) {
-		int y0, y1;
-		float fy;
-		axis(top + y, h, rh, &y0, &y1, &fy);
-		for (int x = 0; x < side; x++) {
-			int x0, x1;
-			float fx;
-			axis(left + x, w, rw, &x0, &x1, &fx);
-			for (int c = 0; c < 3; c++) {
-				float a = rgb[((size_t)y0 * w + x0) * 3 + c], b = rgb[((size_t)y0 * w + x1) * 3 + c];
-				float d = rgb[((size_t)y1 * w + x0) * 3 + c], e = rgb[((size_t)y1 * w + x1) * 3 + c];
-				float top_row = a + (b - a) * fx, bottom_row = d + (e - d) * fx;
-				float v = (top_row + (bottom_row - top_row) * fy) / 255.0f;
-				out[((size_t)c * side + y) * side + x] = (v - mean[c]) / stdev[c];
-			}
-		}
-	}
 }
 
 /* ---- --dump-input: a float TensorProto (dims=1, data_type=2, raw_data=9) ---- */
@@ -249,7 +197,7 @@ int main(int argc, char **argv)
 		fclose(f);
 		if (!rgb)
 			die("'%s' is not an image stb_image can decode (%s)", path, stbi_failure_reason());
-		preprocess(rgb, w, h, side, x);
+		imagenet_preprocess(rgb, w, h, side, x);
 		stbi_image_free(rgb);
 		if (dump)
 			dump_input(dump, k - first, x, side);

@@ -50,10 +50,14 @@ typedef struct Ctx {
 	const char **cc;      /* the compiler command and flags, NULL-terminated */
 } Ctx;
 
+/* The command whose messages these are: "verify", or "quantize" when that
+ * command uses these functions. */
+const char *vtool = "verify";
+
 _Noreturn void vdie(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "onnx2c verify: ");
+	fprintf(stderr, "onnx2c %s: ", vtool);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -64,7 +68,7 @@ _Noreturn void vdie(const char *fmt, ...)
 void vnote(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "verify: ");
+	fprintf(stderr, "%s: ", vtool);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -108,11 +112,11 @@ static _Noreturn void bad_usage(const char *fmt, ...) __attribute__((format(prin
 static _Noreturn void bad_usage(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "onnx2c verify: ");
+	fprintf(stderr, "onnx2c %s: ", vtool);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see onnx2c verify --help)\n");
+	fprintf(stderr, " (see onnx2c %s --help)\n", vtool);
 	exit(VERIFY_SETUP);
 }
 
@@ -210,7 +214,7 @@ static void parse_args(int argc, char **argv, Opts *o)
 /* Runs argv[0] (searched on PATH) with stdout and stderr sent to `log` (or
  * inherited when NULL).  Returns the exit status, 128+signal when killed,
  * 127 when it could not be started. */
-static int run(const char *const *argv, const char *log)
+int run(const char *const *argv, const char *log)
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -237,7 +241,7 @@ static int run(const char *const *argv, const char *log)
 }
 
 /* The last lines of a child's log, for a failed step. */
-static void show_log(const char *log)
+void show_log(const char *log)
 {
 	FILE *f = fopen(log, "r");
 	if (!f)
@@ -254,7 +258,7 @@ static void show_log(const char *log)
 		fprintf(stderr, "  (last 30 of %d lines of %s)\n", n, log);
 }
 
-static const char *cmd_str(const char *const *argv)
+const char *cmd_str(const char *const *argv)
 {
 	char *s = xstrdup(argv[0]);
 	for (int i = 1; argv[i]; i++)
@@ -282,7 +286,7 @@ static void push_words(Argv *v, const char *s)
 
 /* ---- finding the tools ---- */
 
-static const char *self_exe(void)
+const char *self_exe(void)
 {
 	char buf[4096];
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -304,19 +308,19 @@ static char *dir_of(const char *p)
 	return d;
 }
 
-static bool is_file(const char *p)
+bool is_file(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool is_dir(const char *p)
+bool is_dir(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static const char *find_on_path(const char *prog)
+const char *find_on_path(const char *prog)
 {
 	const char *path = getenv("PATH");
 	char *p = xstrdup(path ? path : "/usr/bin:/bin");
@@ -358,21 +362,21 @@ static const char *find_ort(const char *self)
 /* A C compiler command that works: --cflags as given, or the default flags
  * minus what this compiler refuses (probed on an empty program, so a failure
  * does not cost a full build of a big model). */
-static const char **find_cc(Ctx *c)
+const char **find_cc(const char *cc, const char *cflags, const char *work)
 {
 	static const char *const defaults[] = { "-std=c99", "-O2", "-march=native", "-fopenmp" };
 	bool keep[4] = { true, true, true, true };
-	const char *probe = xsprintf("%s/probe.c", c->work), *log = xsprintf("%s/probe.log", c->work);
+	const char *probe = xsprintf("%s/probe.c", work), *log = xsprintf("%s/probe.log", work);
 	FILE *f = fopen(probe, "w");
 	if (!f || fputs("int main(void) { return 0; }\n", f) < 0 || fclose(f) != 0)
 		vdie("cannot write %s", probe);
 	for (int attempt = 0; attempt < 3; attempt++) {
 		Argv v = { .n = 0 };
-		push_words(&v, c->o->cc);
+		push_words(&v, cc);
 		if (v.n == 0)
 			bad_usage("--cc is empty");
-		if (c->o->cflags)
-			push_words(&v, c->o->cflags);
+		if (cflags)
+			push_words(&v, cflags);
 		else
 			for (int i = 0; i < 4; i++)
 				if (keep[i])
@@ -380,19 +384,19 @@ static const char **find_cc(Ctx *c)
 		int flags_end = v.n;
 		push(&v, probe);
 		push(&v, "-o");
-		push(&v, xsprintf("%s/probe", c->work));
+		push(&v, xsprintf("%s/probe", work));
 		if (run(v.a, log) == 0) {
 			const char **cmd = xalloc((size_t)(flags_end + 1) * sizeof *cmd);
 			memcpy(cmd, v.a, (size_t)flags_end * sizeof *cmd);
 			return cmd;
 		}
-		if (c->o->cflags)
+		if (cflags)
 			break;
 		keep[attempt == 0 ? 2 : 3] = false; /* first -march=native, then -fopenmp */
 	}
 	show_log(log);
-	vdie("the C compiler '%s' cannot build an empty program%s", c->o->cc,
-	     c->o->cflags ? " with --cflags" : "");
+	vdie("the C compiler '%s' cannot build an empty program%s", cc,
+	     cflags ? " with --cflags" : "");
 }
 
 /* ---- the work directory ---- */
@@ -404,16 +408,19 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
 	return 0;
 }
 
-static void make_dir(const char *p)
+void make_dir(const char *p)
 {
 	if (mkdir(p, 0755) != 0 && errno != EEXIST)
 		vdie("cannot create %s: %s", p, strerror(errno));
 }
 
-static const char *make_work(const Opts *o)
+static const char *g_cleanup;
+static void cleanup(void);
+
+const char *make_work(const char *keep)
 {
-	if (o->keep) {
-		char *p = xstrdup(o->keep);
+	if (keep) {
+		char *p = xstrdup(keep);
 		for (char *s = p + 1; *s; s++)
 			if (*s == '/') {
 				*s = 0;
@@ -424,13 +431,14 @@ static const char *make_work(const Opts *o)
 		return p;
 	}
 	const char *tmp = getenv("TMPDIR");
-	char *p = xsprintf("%s/onnx2c-verify-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	char *p = xsprintf("%s/onnx2c-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", vtool);
 	if (!mkdtemp(p))
 		vdie("cannot create a temporary directory %s: %s", p, strerror(errno));
+	g_cleanup = p; /* removed at exit */
+	atexit(cleanup);
 	return p;
 }
 
-static const char *g_cleanup;
 static void cleanup(void)
 {
 	if (g_cleanup)
@@ -608,11 +616,7 @@ int verify_main(int argc, char **argv)
 		vdie("onnxruntime-node is not installed in %s/node_modules (run scripts/setup.sh, or "
 		     "`npm install onnxruntime-node` there)", ort_dir);
 
-	c.work = make_work(&o);
-	if (!o.keep) {
-		g_cleanup = c.work;
-		atexit(cleanup);
-	}
+	c.work = make_work(o.keep);
 	Onnx__ModelProto *m = model_read(o.model);
 
 	if (o.random) {
@@ -630,7 +634,7 @@ int verify_main(int argc, char **argv)
 		if (!is_dir(c.in_dir))
 			vdie("--input %s is not a directory", o.input);
 	}
-	c.cc = find_cc(&c);
+	c.cc = find_cc(o.cc, o.cflags, c.work);
 
 	const char *ort_out = xsprintf("%s/ort", c.work);
 	run_ort(&c, o.model, ort_out, "");

@@ -4,7 +4,8 @@
  *   verify_io.c   TensorProto files, random inputs, the model copy with every
  *                 intermediate as an output, the C model's tensor dump
  *   verify_cmp.c  comparing outputs, and finding the first diverging node
- * Nothing else includes it; the compiler proper never sees these types.
+ * Nothing else includes it but tools/quantize (which builds and runs models
+ * with verify's functions); the compiler proper never sees these types.
  */
 #ifndef ONNX2C_VERIFY_H
 #define ONNX2C_VERIFY_H
@@ -25,6 +26,27 @@ enum { VERIFY_PASS = 0, VERIFY_FAIL = 1, VERIFY_SETUP = 2 };
 _Noreturn void vdie(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A progress line on stderr ("verify: building ..."). */
 void vnote(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The command named in those messages: "verify" (onnx2c quantize sets
+ * "quantize": it builds and runs models with the functions below). */
+extern const char *vtool;
+
+/* ---- verify.c: processes and files, shared with `onnx2c quantize` ---- */
+
+/* Runs argv[0] (PATH searched) with stdout and stderr into `log` (inherited
+ * when NULL); the exit status, 128+signal when killed, 127 if not started. */
+int run(const char *const *argv, const char *log);
+void show_log(const char *log);              /* the last 30 lines, on stderr */
+const char *cmd_str(const char *const *argv); /* argv joined by spaces */
+const char *self_exe(void);                  /* this onnx2c executable */
+const char *find_on_path(const char *prog);  /* NULL when not on PATH */
+bool is_file(const char *p);
+bool is_dir(const char *p);
+void make_dir(const char *p);                /* vdie on failure; existing is fine */
+/* A work directory: `keep` (created, kept), or a temporary one removed at exit. */
+const char *make_work(const char *keep);
+/* The C compiler command with working flags (`cflags` as given, or the
+ * defaults minus what it refuses), NULL-terminated; probes in `work`. */
+const char **find_cc(const char *cc, const char *cflags, const char *work);
 
 /* A float tensor read from or written to a TensorProto file.  data is
  * malloc'ed (vt_free); the rest lives in the arena. */
