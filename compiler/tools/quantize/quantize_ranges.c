@@ -11,7 +11,8 @@
  *               describes; L levels: 256 for a one-signed tensor, which u8
  *               covers whole, 128 per side for a two-signed one).  TensorRT
  *               searches one threshold for |x|; u8 is asymmetric, so each
- *               side gets its own.
+ *               side gets its own.  The zero bin is weighed as its
+ *               neighbour (see entropy_threshold).
  * Every range stays within [min, max], so percentile and entropy never widen
  * what minmax gives.  Ranges are not yet extended to 0 or turned into
  * scales: quantize_qdq.c does that.
@@ -144,13 +145,20 @@ static double kl_of(const double *h, int keep, int levels, double outliers)
 	return kl;
 }
 
-/* The magnitude (of one side's histogram h over [0, hr]) to clip at. */
-static double entropy_threshold(const double *h, double hr, int levels)
+/* The magnitude (of one side's histogram hist over [0, hr]) to clip at. */
+static double entropy_threshold(const double *hist, double hr, int levels)
 {
+	static double h[QHIST_BINS];
 	int top = -1;
 	for (int i = 0; i < QHIST_BINS; i++)
-		if (h[i] != 0)
+		if ((h[i] = hist[i]) != 0)
 			top = i;
+	/* The first bin holds the exact zeros, after a ReLU often half of all
+	 * values.  The zero point represents 0 exactly whatever the threshold,
+	 * but left as it is, that spike dominates the divergence of the first
+	 * level and pulls the threshold down (clipping real values) to shrink
+	 * it; weigh it as its neighbour instead. */
+	h[0] = h[1];
 	if (top + 1 <= levels) /* fewer occupied bins than levels: nothing to gain by clipping */
 		return hr;
 	double outliers = 0, best = INFINITY;
