@@ -14,8 +14,11 @@ CASE:
            is <= minmax's, and --per-tensor gives scalar weight scales.
   shared   a small torch CNN with MaxPool, Concat, Reshape, Sigmoid * x and a
            Clip: the Concat's inputs and output share one scale, MaxPool and
-           Reshape outputs their input's, the Sigmoid/Mul stay float, and ORT
-           runs it within a few steps of the float model.
+           Reshape outputs their input's, the Sigmoid/Mul stay float, a MatMul's
+           [K,N] weights get N scales on axis 1, ORT runs it within a few steps
+           of the float model, and `onnx2c verify --tol-steps 1` passes.
+  images   solid-colour PNG and JPEG images calibrate the ImageNet-style example model: the input range
+           seen is the colours after the classify preprocessing (x/255, ImageNet mean/std, RGB).
   bad      a missing folder, an empty one, a .pb of the wrong shape, a file that
            is not an image: exit status 2, a message naming the file, no crash.
 ONNX Runtime is run through tests/ort/ort_run.js (node), independently of onnx2c.
@@ -213,6 +216,7 @@ def make_shared_model(path):
             self.b = nn.Conv2d(8, 4, 1)
             self.c = nn.Conv2d(12, 8, 3, padding=1)
             self.fc = nn.Linear(8 * 2 * 2, 6)
+            self.proj = nn.Parameter(torch.randn(6, 5) * 0.5)
 
         def forward(self, x):
             y = torch.clamp(self.stem(x), 0, 6)                        # Conv -> Clip fused
@@ -221,7 +225,7 @@ def make_shared_model(path):
             y = self.c(y)
             y = y * torch.sigmoid(y)                                   # stays float
             y = nn.functional.avg_pool2d(y, 2)
-            return self.fc(y.reshape(y.shape[0], -1))                  # Reshape shares, Gemm
+            return self.fc(y.reshape(y.shape[0], -1)) @ self.proj      # Reshape shares, Gemm, MatMul [K,N]
 
     torch.manual_seed(3)
     net = Net().eval()
@@ -258,11 +262,44 @@ def case_shared():
     sig = g.ops("Sigmoid")[0]
     check(g.dq_of(sig.input[0]) is not None and all(r.op_type != "QuantizeLinear" for r in g.readers[sig.output[0]]),
           "Sigmoid reads a DQ and writes float")
+    mm = g.ops("MatMul")[0]
+    dq = g.dq_of(mm.input[1])
+    ok = dq is not None and g.init[dq.input[0]].dtype == np.int8 and g.init[dq.input[1]].shape == (5,)
+    check(ok and [a.i for a in dq.attribute if a.name == "axis"] == [1], "MatMul [6,5] weights: s8, 5 scales on axis 1")
+    check(g.act_scale(mm.input[0]) is not None and g.q_after(mm) is not None, "MatMul reads and writes Q->DQ")
     x = rng.standard_normal((16, 3, 8, 8)).astype(np.float32)
     f, i8 = ort(model, x, "shared_f"), ort(out, x, "shared_i8")
     ys = g.act_scale("y")[0]
     err = float(np.abs(f - i8).max())
     check(err <= 8 * ys, f"ORT: int8 within 8 output steps of float: max|diff| {err:.4g}, step {ys:.4g}")
+    p = run([ONNX2C, "verify", "--tol-steps", "1", out, "--random", "--batch", "2"], None)
+    check(p.returncode == 0 and "PASS" in p.stdout, "onnx2c verify --tol-steps 1 passes on it")
+
+
+def case_images():
+    """Image calibration: solid-colour images preprocess to one known value per channel, whatever the resize, so
+    the input range that -v prints must be those values.  Reds only: read as BGR, or without the ImageNet
+    mean/std, the range would differ.  The JPEG (grey, inside that range) checks that JPEG decodes."""
+    from PIL import Image
+    d = os.path.join(WORK, "images")
+    os.makedirs(d)
+    colours = [(255, 0, 0), (200, 30, 10)]
+    for k, c in enumerate(colours):
+        Image.new("RGB", (300 + 40 * k, 250), c).save(os.path.join(d, f"img{k}.png"))
+    Image.new("RGB", (230, 260), (128, 128, 128)).save(os.path.join(d, "grey.jpg"), quality=95)
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    vals = np.array([(np.array(c) / 255.0 - mean) / std for c in colours])
+    model = os.path.join(SRC, "examples", "classify", "tiny_imagenet_cnn.onnx")
+    out = os.path.join(WORK, "tiny.int8.onnx")
+    p = quantize(model, d, out, "-v")
+    line = [x for x in p.stderr.splitlines() if x.strip().startswith(onnx.load(model).graph.input[0].name + " ")]
+    print(line)
+    seen = [float(v) for v in line[0].split("seen [")[1].split("]")[0].split(",")] if line else [0, 0]
+    check(abs(seen[0] - vals.min()) < 1e-3 and abs(seen[1] - vals.max()) < 1e-3,
+          f"input range seen {seen}; the red images after x/255 and ImageNet mean/std span "
+          f"[{vals.min():.4f}, {vals.max():.4f}]")
+    check("3 calibration inputs" in p.stderr and "(images)" in p.stderr, "the folder was read as 3 images")
+    Graph(out)
 
 
 def case_bad():
@@ -295,13 +332,14 @@ def case_bad():
     expect("a corrupt .pb", corrupt, "input_0.pb is not a TensorProto")
 
 
-if CASE != "bad" and (not shutil.which("node") or
+if CASE not in ("bad", "images") and (not shutil.which("node") or
                       not os.path.isdir(os.path.join(SRC, "tests", "ort", "node_modules", "onnxruntime-node"))):
     print("SKIP: node or onnxruntime-node is missing (scripts/setup.sh)")
     sys.exit(77)
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
-{"resnet": case_resnet, "methods": case_methods, "shared": case_shared, "bad": case_bad}[CASE]()
+{"resnet": case_resnet, "methods": case_methods, "shared": case_shared, "images": case_images,
+ "bad": case_bad}[CASE]()
 if failures:
     sys.exit(f"{len(failures)} check(s) failed")
 print("PASS")
