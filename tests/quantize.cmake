@@ -2,7 +2,7 @@
 # `quantize`; tests/quantize/check_quantize.py says what each case checks).
 # ONNX Runtime (node + tests/ort/node_modules) is the reference: without it
 # the cases that need it are skipped (exit 77).
-foreach(case resnet methods shared images bad)
+foreach(case resnet methods shared images views bad)
   add_test(NAME quantize.${case}
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/quantize/check_quantize.py ${case}
             $<TARGET_FILE:onnx2c> ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/quantize_${case})

@@ -17,6 +17,7 @@ CASE:
            Reshape outputs their input's, the Sigmoid/Mul stay float, a MatMul's
            [K,N] weights get N scales on axis 1, ORT runs it within a few steps
            of the float model, and `onnx2c verify --tol-steps 1` passes.
+  views    Identity/Unsqueeze/Squeeze outputs, which the C model never writes, take their input's range.
   images   solid-colour PNG and JPEG images calibrate the ImageNet-style example model: the input range
            seen is the colours after the classify preprocessing (x/255, ImageNet mean/std, RGB).
   bad      a missing folder, an empty one, a .pb of the wrong shape, a file that
@@ -276,6 +277,36 @@ def case_shared():
     check(p.returncode == 0 and "PASS" in p.stdout, "onnx2c verify --tol-steps 1 passes on it")
 
 
+def case_views():
+    """x -> Relu -> Identity -> Unsqueeze -> Squeeze -> Conv: the C model never writes the views' outputs (they
+    alias their input), so the Conv's input takes the Relu output's range rather than failing for lack of one."""
+    from onnx import TensorProto as T
+    from onnx import helper as h
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(rng.standard_normal((3, 2, 3, 3)).astype(np.float32), "W")
+    ax = numpy_helper.from_array(np.array([0], np.int64), "ax")
+    nodes = [h.make_node("Relu", ["x"], ["r"]), h.make_node("Identity", ["r"], ["i"]),
+             h.make_node("Unsqueeze", ["i", "ax"], ["u"]), h.make_node("Squeeze", ["u", "ax"], ["s"]),
+             h.make_node("Conv", ["s", "W"], ["y"], pads=[1, 1, 1, 1])]
+    g = h.make_graph(nodes, "views", [h.make_tensor_value_info("x", T.FLOAT, [1, 2, 4, 4])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [1, 3, 4, 4])], [w, ax])
+    model = os.path.join(WORK, "views.onnx")
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), model)
+    cal = os.path.join(WORK, "calib_views")
+    os.makedirs(cal)
+    xs = [rng.standard_normal((1, 2, 4, 4)).astype(np.float32) for _ in range(4)]
+    for k, x in enumerate(xs):
+        with open(f"{cal}/input_{k}.pb", "wb") as f:
+            f.write(numpy_helper.from_array(x, "x").SerializeToString())
+    out = os.path.join(WORK, "views.int8.onnx")
+    quantize(model, cal, out)
+    g = Graph(out)
+    want = float(np.max(xs)) / 255
+    got = g.act_scale("s")
+    check(got is not None and got[1] == 0 and abs(got[0] - want) < 1e-6 * want,
+          f"the Conv's input 's' has the Relu's range [0, max x]: scale {got} vs {want:.6g}, zero point 0")
+
+
 def case_images():
     """Image calibration: solid-colour images preprocess to one known value per channel, whatever the resize, so
     the input range that -v prints must be those values.  Reds only: read as BGR, or without the ImageNet
@@ -332,13 +363,13 @@ def case_bad():
     expect("a corrupt .pb", corrupt, "input_0.pb is not a TensorProto")
 
 
-if CASE not in ("bad", "images") and (not shutil.which("node") or
+if CASE not in ("bad", "images", "views") and (not shutil.which("node") or
                       not os.path.isdir(os.path.join(SRC, "tests", "ort", "node_modules", "onnxruntime-node"))):
     print("SKIP: node or onnxruntime-node is missing (scripts/setup.sh)")
     sys.exit(77)
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
-{"resnet": case_resnet, "methods": case_methods, "shared": case_shared, "images": case_images,
+{"resnet": case_resnet, "methods": case_methods, "shared": case_shared, "images": case_images, "views": case_views,
  "bad": case_bad}[CASE]()
 if failures:
     sys.exit(f"{len(failures)} check(s) failed")

@@ -156,11 +156,31 @@ static void set_params(QAct *a)
 	a->zp = (uint8_t)(z < 0 ? 0 : z > 255 ? 255 : z);
 }
 
+/* The statistics of tensor `name`; a tensor the C model never writes (a
+ * view: Identity, Squeeze, Flatten... alias their input) has its input's. */
+static const QStat *stats_of(const Q *q, const char *name)
+{
+	static const char *const views[] = { "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze" };
+	for (int depth = 0; depth < 64; depth++) {
+		const QStat *s = qstats_find(q->st, name);
+		const Onnx__NodeProto *p = s ? NULL : model_producer(q->m, name);
+		if (s || !p || !p->n_input)
+			return s;
+		size_t k = 0;
+		while (k < sizeof views / sizeof *views && strcmp(p->op_type, views[k]))
+			k++;
+		if (k == sizeof views / sizeof *views)
+			return NULL;
+		name = p->input[0];
+	}
+	return NULL;
+}
+
 static void assign_ranges(Q *q)
 {
 	for (int i = 0; i < q->na; i++) {
 		QAct *a = &q->a[i];
-		const QStat *s = a->follows ? NULL : qstats_find(q->st, a->name);
+		const QStat *s = a->follows ? NULL : stats_of(q, a->name);
 		if (s && s->count) {
 			qstat_range(s, q->o->method, q->o->pct, &a->lo, &a->hi);
 			a->has_range = true;
@@ -192,7 +212,7 @@ static void assign_ranges(Q *q)
 		q->a[i].scale = r->scale;
 		q->a[i].zp = r->zp;
 		if (q->o->verbose) {
-			const QStat *s = qstats_find(q->st, q->a[i].name);
+			const QStat *s = stats_of(q, q->a[i].name);
 			fprintf(stderr, "  %-40s seen [%g, %g] -> range [%g, %g], scale %g, zero point %d%s\n",
 			        q->a[i].name, s ? s->min : NAN, s ? s->max : NAN, r->lo, r->hi, r->scale, r->zp,
 			        root(q, i) != i || q->a[i].follows ? " (shared)" : "");
