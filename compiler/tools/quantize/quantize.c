@@ -23,6 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Bytes of dumped tensors per calibration run at most (the dump is read
+ * whole): a batch of a big model is cut to fit. */
+#define DUMP_BUDGET ((int64_t)128 << 20)
+
 typedef struct Opts {
 	const char *model, *calib, *out, *keep, *cc, *cflags;
 	int batch;
@@ -46,7 +50,8 @@ static void usage(FILE *f)
 "  --method M        minmax (default), percentile or entropy (KL divergence)\n"
 "  --percentile P    for --method percentile (default 99.99)\n"
 "  --per-tensor      one weight scale per tensor, not per output channel\n"
-"  --batch N         calibration inputs per run when the batch is symbolic (default 16)\n"
+"  --batch N         calibration inputs per run when the batch is symbolic (default 16,\n"
+"                    fewer when one input's tensors pass 8 MB)\n"
 "  --keep DIR        work in DIR and keep it (the folded model, the C, the dumps)\n"
 "  --cc CC, --cflags \"...\"   the C compiler, as for onnx2c verify\n"
 "  -v                print every activation's range, scale and zero point\n"
@@ -216,9 +221,11 @@ static void calibrate(const Opts *o, const char *work, const QInputs *in, QStats
 	if (setenv("ONNX2C_DUMP_FILE", dump, 1) != 0)
 		vdie("setenv: %s", strerror(errno));
 	bool tty = isatty(2);
-	int shown = 0;
+	int shown = 0, batch = 1;
 	for (int i = 0, k; i < in->n; i += k) {
-		VTensor t = batch_of(in, i, o->batch, &k);
+		/* the first run is one input: its dump's size bounds the batch, so a
+		 * big model's dump (read whole) stays near DUMP_BUDGET bytes */
+		VTensor t = batch_of(in, i, batch, &k);
 		vt_write(xsprintf("%s/input_0.pb", in_dir), &t);
 		qstats_add(st, in->in_name, t.data, t.numel);
 		vt_free(&t);
@@ -233,6 +240,13 @@ static void calibrate(const Opts *o, const char *work, const QInputs *in, QStats
 		DumpRec *recs = dump_read(dump, &nrecs, &err);
 		if (!recs)
 			vdie("cannot read the calibration run's dump: %s", err ? err : "empty");
+		if (i == 0) {
+			int64_t bytes = 0;
+			for (int r = 0; r < nrecs; r++)
+				bytes += recs[r].numel * 4;
+			batch = bytes > 0 && DUMP_BUDGET / bytes < o->batch ? (int)(DUMP_BUDGET / bytes) : o->batch;
+			batch = batch < 1 ? 1 : batch;
+		}
 		for (int r = 0; r < nrecs; r++) {
 			qstats_add(st, recs[r].tensor, recs[r].data, recs[r].numel);
 			free((void *)recs[r].data);
