@@ -3,7 +3,7 @@
 
     /usr/bin/python3 scripts/bench.py [--models resnet18,mobilenet_v2,... (any torchvision classifier)]
         [--batches 1,8] [--threads 1,2] [--rounds 3] [--runs 5] [--no-spin] [--fixed-batch]
-        [--pin alternate|N|none] [--work DIR] [--quick]
+        [--pin alternate|N|none] [--work DIR] [--quick] [--int8]
 
 A benchmark, not a test: nothing here passes or fails on a time.
 
@@ -41,6 +41,11 @@ rounds), achieved GFLOP/s (2 x the MACs onnx2c --report counts for the batch, / 
 that as a share of the peak for the thread count, and each process's max RSS
 (/usr/bin/time -f %M, largest over the rounds).  --quick is --models resnet18 --batches 1
 --rounds 2 --runs 3.
+
+--int8 quantizes each model with `onnx2c quantize` (minmax, calibrated on the benchmark's input; the
+int8 model is cached beside the float one) and times three things alternately each round: ours on the
+int8 model, ONNX Runtime on the same int8 model, and our float build; it prints int8 ours/ORT, int8
+against our float (each the median of the per-round ratios) and both builds' weight sizes.
 """
 import argparse
 import os
@@ -91,6 +96,15 @@ def prepare(a, model, batch):
                 "--data", data, "--calib-cache", os.path.join(a.work, "calib")]
         run([sys.executable, os.path.join(ROOT, "models", "export_torchvision.py")] + args +
             (["--dynamic-batch"] if dynamic else []))
+    exe, gmacs, _ = build(a, onnx, stem)
+    # a dynamic-batch model's count is per sample; a fixed batch is one "sample"
+    gmacs *= batch if dynamic else 1
+    return exe, onnx, os.path.join(data, "input_0.pb"), data, gmacs
+
+
+def build(a, onnx, stem):
+    """onnx2c --main on onnx, then the C built with --cflags (only when the C changed); returns (binary,
+    GMACs per sample, weight bytes), both from onnx2c --report."""
     csrc = os.path.join(a.work, stem + ".c")
     exe = os.path.join(a.work, stem)
     # generated into new/ under the same file name (the name sets the C prefix), then compared
@@ -98,9 +112,9 @@ def prepare(a, model, batch):
     os.makedirs(os.path.dirname(fresh), exist_ok=True)
     r = run([a.onnx2c, onnx, "-o", fresh, "--main", "--report"] + a.onnx2c_args.split())
     m = re.search(r"([0-9.]+) GMACs per sample", r.stdout + r.stderr)
-    if not m:
-        sys.exit(f"bench: no 'GMACs per sample' in onnx2c --report for {onnx}")
-    gmacs = float(m.group(1))
+    w = re.search(r"weights (\d+) bytes", r.stdout)
+    if not m or not w:
+        sys.exit(f"bench: no 'GMACs per sample' or weights in onnx2c --report for {onnx}")
     # rebuild only when the generated C changed (the gcc step takes a minute per model)
     flags_file = exe + ".flags"
     same_flags = os.path.exists(flags_file) and open(flags_file).read() == f"{a.cc} {a.cflags}"
@@ -114,9 +128,16 @@ def prepare(a, model, batch):
         run([a.cc, "-std=c99"] + a.cflags.split() + [csrc, "-o", exe, "-lm"])
         with open(flags_file, "w") as f:
             f.write(f"{a.cc} {a.cflags}")
-    # a dynamic-batch model's count is per sample; a fixed batch is one "sample"
-    gmacs *= batch if dynamic else 1
-    return exe, onnx, os.path.join(data, "input_0.pb"), data, gmacs
+    return exe, float(m.group(1)), int(w.group(1))
+
+
+def quantized(a, onnx, data, stem):
+    """--int8: onnx2c quantize on the float model (cached), calibrated on its input; returns the int8 .onnx."""
+    q = os.path.join(a.work, stem + "_int8.onnx")
+    if not newer(q, onnx, a.onnx2c):
+        log(f"quantizing {stem} (onnx2c quantize, calibrated on {data})")
+        run([a.onnx2c, "quantize", onnx, "--calibrate", data, "-o", q])
+    return q
 
 
 def check_pin(pin):
@@ -181,6 +202,8 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--onnx", help="bench this model file instead (its batch is that of --data; for a smoke test)")
     ap.add_argument("--data", help="with --onnx: the directory holding its input_0.pb")
+    ap.add_argument("--int8", action="store_true", help="quantize each model (onnx2c quantize, calibrated on its "
+                    "input) and time ours and ORT on the int8 model, and our float build, alternately")
     a = ap.parse_args()
     if a.quick:
         a.models, a.batches, a.rounds, a.runs = "resnet18", "1", 2, 3
@@ -200,6 +223,8 @@ def main():
 
     peak_text, peaks = peak(a, threads)
     log(peak_text)
+    if a.int8:
+        return main_int8(a, models, batches, threads, node, ort_js, peaks)
     rows = []
     for model in models:
         for batch in batches:
@@ -234,6 +259,43 @@ def main():
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.2f} | {r[11]:.2f} | {r[6]:.1f} "
               f"| {r[7]:.1f} | {r[8]:.0f}% | {r[9]:.0f} | {r[10]:.0f} |")
+
+
+def main_int8(a, models, batches, threads, node, ort_js, peaks):
+    """--int8: per model, ours and ORT on the quantized model and our float build, alternately each round."""
+    rows = []
+    for model in models:
+        for batch in batches:
+            exe, onnx, inp, data, gmacs = prepare(a, model, batch)
+            stem = os.path.basename(exe)
+            q = quantized(a, onnx, data, stem)
+            qexe, _, qbytes = build(a, q, stem + "_int8")
+            _, _, fbytes = build(a, onnx, stem)
+            for t in threads:
+                ours, ort, flt = [], [], []
+                for rd in range(a.rounds):
+                    pin = pin_prefix(a.pin, t, rd)
+                    ours.append(timed(pin + [qexe, "--bench", str(a.runs), data], t, a.no_spin)[0])
+                    ort.append(timed(pin + [node, ort_js, q, inp, str(t), str(a.runs)] +
+                                     (["nospin"] if a.no_spin else []), t, False)[0])
+                    flt.append(timed(pin + [exe, "--bench", str(a.runs), data], t, a.no_spin)[0])
+                log(f"{model} batch {batch} threads {t}: ours int8 {ours} ms, ORT int8 {ort} ms, ours float {flt} ms")
+                mo, mr, mf = statistics.median(ours), statistics.median(ort), statistics.median(flt)
+                rows.append((model, batch, t, mo, mr, mf, statistics.median(o / r for o, r in zip(ours, ort)),
+                             statistics.median(o / f for o, f in zip(ours, flt)), 2.0 * gmacs / (mo / 1e3),
+                             qbytes / 1e6, fbytes / 1e6))
+    print(f"\nFMA peak (bench/peak.c, best ISA): " +
+          ", ".join(f"{t} thread{'s' if t > 1 else ''} {peaks[t]:.1f} GFLOP/s" for t in sorted(peaks)))
+    print(f"{a.rounds} rounds x {a.runs} runs each, alternating ours int8 / ORT int8 / ours float; ratios are "
+          f"medians of the per-round ratios; idle threads {'sleep (--no-spin)' if a.no_spin else 'spin'}; "
+          f"one-thread runs pinned: {a.pin}; int8 models from onnx2c quantize (minmax, calibrated on the bench "
+          f"input)\n")
+    print("| model | batch | threads | onnx2c int8 ms | ORT int8 ms | onnx2c float ms | int8: onnx2c/ORT "
+          "| onnx2c int8/float | int8 GOP/s | weights int8 / float MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.1f} | {r[6]:.2f} | {r[7]:.2f} "
+              f"| {r[8]:.0f} | {r[9]:.1f} / {r[10]:.1f} |")
 
 
 if __name__ == "__main__":

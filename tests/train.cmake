@@ -10,6 +10,13 @@ if(EXISTS /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz)
             $<TARGET_FILE:onnx2c> $<TARGET_FILE_DIR:onnx2c_rt> ${PROJECT_SOURCE_DIR}
             ${CMAKE_CURRENT_BINARY_DIR}/train_work)
   set_tests_properties(train.head PROPERTIES LABELS train TIMEOUT 600 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")
+  # --train-head on an int8 model (issue 21): onnx2c quantize, the int8 trunk's features against ORT's,
+  # the float head against PyTorch, the export without the head's Q/DQ (tests/train/check_train_int8.py)
+  add_test(NAME train.head_int8
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/train/check_train_int8.py
+            $<TARGET_FILE:onnx2c> $<TARGET_FILE_DIR:onnx2c_rt> ${PROJECT_SOURCE_DIR}
+            ${CMAKE_CURRENT_BINARY_DIR}/train_int8_work)
+  set_tests_properties(train.head_int8 PROPERTIES LABELS train TIMEOUT 600 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")
 else()
   message(STATUS "dataset-fashion-mnist not installed: the train tests are not registered")
 endif()

@@ -114,6 +114,46 @@ O2C_INLINE __m128i o2c_qdw_out16_avx512(const O2cQuant *q, const O2cQv16 *cv, in
 	                              res ? _mm_maskz_loadu_epi8(m, res + c) : _mm_setzero_si128());
 }
 
+/* Four pixels of a run (step apart, no tap in the padding) x channels
+ * [c0, c0 + 16*nb) under masks m: each tap's weight vectors are loaded once
+ * for the four, and the 16 sums are independent chains, where one pixel
+ * alone waits on each vpdpwssd's latency tap after tap. */
+O2C_INLINE void o2c_qdw_px4_avx512(const uint8_t *x, const ptrdiff_t *off, const int32_t *const *ws, int nv,
+                                   ptrdiff_t step, int c0, int nb, const __mmask16 *m, const O2cQuant *q,
+                                   const O2cQv16 *cv, const uint8_t *res, ptrdiff_t ldr, uint8_t *y, ptrdiff_t ldy)
+{
+	__m512i a[4][4];
+	O2C_UNROLL
+	for (int j = 0; j < 4; j++) {
+		const __m512i b = j < nb ? _mm512_maskz_loadu_epi32(m[j], q->bias + c0 + 16 * j) : _mm512_setzero_si512();
+		O2C_UNROLL
+		for (int p = 0; p < 4; p++)
+			a[p][j] = b;
+	}
+	for (int i = 0; i < nv; i++) {
+		const uint8_t *xi = x + off[i] + c0;
+		const int32_t *wp = ws[i] + c0;
+		O2C_UNROLL
+		for (int j = 0; j < 4; j++) {
+			if (j >= nb)
+				break;
+			const __m512i w = _mm512_loadu_si512(wp + 16 * j); /* padded to Cp: whole vectors load */
+			O2C_UNROLL
+			for (int p = 0; p < 4; p++)
+				a[p][j] = o2c_qdw_mac_avx512(
+				    a[p][j], _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m[j], xi + p * step + 16 * j)), w);
+		}
+	}
+	O2C_UNROLL
+	for (int p = 0; p < 4; p++)
+		O2C_UNROLL
+		for (int j = 0; j < 4; j++)
+			if (j < nb)
+				_mm_mask_storeu_epi8(y + p * ldy + c0 + 16 * j, m[j],
+				                     o2c_qdw_out16_avx512(q, cv, c0 + 16 * j, a[p][j], res ? res + p * ldr : NULL,
+				                                          m[j]));
+}
+
 O2C_UNUSED static void o2c_qdw_ukernel_avx512(const uint8_t *x, const ptrdiff_t *off, const int32_t *const *ws,
                                               int nv, const int32_t *const *wz, int nz, int32_t x_zp, ptrdiff_t step,
                                               int npix, int C, const O2cQuant *q, const uint8_t *res, ptrdiff_t ldr,
@@ -121,7 +161,19 @@ O2C_UNUSED static void o2c_qdw_ukernel_avx512(const uint8_t *x, const ptrdiff_t 
 {
 	const __m512i vz = _mm512_set1_epi32(x_zp);
 	const O2cQv16 cv = o2c_q_consts16(q);
-	for (int px = 0; px < npix; px++, x += step, y += ldy, res = res ? res + ldr : NULL) {
+	int px = 0;
+	for (; nz == 0 && px + 4 <= npix; px += 4, x += 4 * step, y += 4 * ldy, res = res ? res + 4 * ldr : NULL)
+		for (int c0 = 0; c0 < C; c0 += 64) {
+			const int nb = C - c0 >= 64 ? 4 : (C - c0 + 15) / 16;
+			__mmask16 m[4];
+			O2C_UNROLL
+			for (int j = 0; j < 4; j++) {
+				const int r = C - c0 - 16 * j;
+				m[j] = r >= 16 ? (__mmask16)0xffff : r > 0 ? (__mmask16)((1u << r) - 1) : 0;
+			}
+			o2c_qdw_px4_avx512(x, off, ws, nv, step, c0, nb, m, q, &cv, res, ldr, y, ldy);
+		}
+	for (; px < npix; px++, x += step, y += ldy, res = res ? res + ldr : NULL) {
 		int c0 = 0;
 		for (; c0 + 64 <= C; c0 += 64) {
 			__m512i a[4];
