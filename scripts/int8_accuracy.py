@@ -1,13 +1,14 @@
 """int8_accuracy.py - float vs int8 top-1 of a Fashion-MNIST model, through ONNX Runtime.
 
     /usr/bin/python3 scripts/int8_accuracy.py MODEL.onnx [--onnx2c BUILD/compiler/onnx2c]
-        [--classes 0,1,2,3,4] [--calib 500] [--methods minmax,percentile,entropy] [--work DIR]
+        [--classes 0,1,2,3,4] [--calib 500] [--methods minmax,percentile,entropy] [--work DIR] [--ours]
 
 Writes --calib Fashion-MNIST TRAIN images (of --classes, the first ones in file
 order) as .pb inputs, runs `onnx2c quantize MODEL --calibrate ... --method M` for
 each method, then runs the float model and every int8 model under ONNX Runtime
 (tests/ort/ort_run.js, one batch) on the TEST images of --classes and prints
-each model's top-1.  Inputs are normalised as models/train_fashion_resnet.py
+each model's top-1; --ours also compiles each int8 model with onnx2c (the README's
+build line) and runs it on the same images.  Inputs are normalised as models/train_fashion_resnet.py
 trained ((x/255 - 0.2860) / 0.3530).  A measurement, not a test: nothing here
 is timed or asserted.
 """
@@ -44,6 +45,18 @@ def ort_top1(model, in_dir, out_dir, y):
     return float((logits.argmax(1) == y).mean()), logits.argmax(1)
 
 
+def onnx2c_top1(a, model, in_dir, work, y):
+    """The model compiled by onnx2c (--main, the README's build line) on the same test batch."""
+    os.makedirs(work, exist_ok=True)
+    c, exe, out = os.path.join(work, "m.c"), os.path.join(work, "m"), os.path.join(work, "out")
+    os.makedirs(out, exist_ok=True)
+    subprocess.run([a.onnx2c, model, "-o", c, "--main"], check=True)
+    subprocess.run(["cc", "-std=c99", "-O2", "-march=native", "-fopenmp", c, "-o", exe, "-lm"], check=True)
+    subprocess.run([exe, in_dir, out], check=True, stdout=subprocess.DEVNULL)
+    logits = numpy_helper.to_array(onnx.load_tensor(os.path.join(out, "output_0.pb")))
+    return float((logits.argmax(1) == y).mean()), logits.argmax(1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -52,6 +65,7 @@ def main():
     ap.add_argument("--calib", type=int, default=500)
     ap.add_argument("--methods", default="minmax,percentile,entropy")
     ap.add_argument("--work", default="/tmp/int8_accuracy")
+    ap.add_argument("--ours", action="store_true", help="also compile each int8 model with onnx2c and run it")
     a = ap.parse_args()
     classes = [int(c) for c in a.classes.split(",")]
     m = onnx.load(a.model)
@@ -79,6 +93,10 @@ def main():
         acc8, pred8 = ort_top1(out, test, os.path.join(a.work, f"out_{method}"), yt)
         print(f"  int8 {method:<10} top-1 {acc8 * 100:.2f}% ({(acc8 - acc) * 100:+.2f} points; arg-max equal to "
               f"float's on {(pred8 == pred).mean() * 100:.2f}%; quantize took {took:.1f} s on {a.calib} images)")
+        if a.ours:
+            acco, predo = onnx2c_top1(a, out, test, os.path.join(a.work, f"c_{method}"), yt)
+            print(f"       onnx2c's build of it: top-1 {acco * 100:.2f}% ({(acco - acc) * 100:+.2f} points against "
+                  f"float; arg-max equal to ONNX Runtime's int8 on {(predo == pred8).mean() * 100:.2f}%)")
 
 
 if __name__ == "__main__":
