@@ -260,6 +260,20 @@ O2C_UNUSED static int o2c_sample_slots(int batch)
 #endif
 }
 
+/* Arenas PREFIX_workspace_size reserves: up to `group` for each of o2c_sample_slots(batch)
+ * threads, where PREFIX_group runs a thread's samples `group` at a time (never more than the
+ * batch); one in profile and dump builds. */
+O2C_UNUSED static int o2c_arenas(int batch, int group)
+{
+#if !defined(ONNX2C_PROFILE) && !defined(ONNX2C_DUMP)
+	const long a = (long)o2c_sample_slots(batch) * group;
+	return batch <= 1 ? 1 : a < batch ? (int)a : batch;
+#else
+	(void)batch, (void)group;
+	return 1;
+#endif
+}
+
 /* This thread's rows [*lo, *hi) of n: the t-th band in proportion.  The
  * spatial kernels split every image into one band per thread, the same
  * fraction in every layer, so that a core mostly reads what it wrote (see

@@ -53,6 +53,8 @@ struct Emit {
 	const Node *node;      /* node being emitted (for messages) */
 	bool team;             /* the node's function is a team function (emit_team) */
 	const char *weights_default; /* --weights: the path the runner opens by default */
+	int nparts;            /* emit_sample: the parts of PREFIX_sample (emit_parts) */
+	bool node_major;       /* some part is one node that PREFIX_group runs over samples */
 };
 
 /* ---- API for op emitters -------------------------------------------- */
@@ -349,7 +351,24 @@ static const char *tensor_expr(Emit *e, Locals *l, const Tensor *t)
 	return base;
 }
 
-/* PREFIX_sample: every node in order, for one sample, on the threads of the current team. */
+/* Whether PREFIX_group runs node n over its samples one after the other (its own part): when its
+ * weights outweigh a sample's activations it reads and writes, so that the weights are read from
+ * memory once for the group and not once a sample.  Other nodes run sample by sample within a
+ * part, where a sample's activations stay in cache from one node to the next. */
+static bool node_major(const Node *n)
+{
+	int64_t w = 0, a = 0;
+	for (int j = 0; j < n->nin; j++)
+		if (n->in[j])
+			*(runtime(n->in[j]) ? &a : &w) += shape_numel(&n->in[j]->shape);
+	for (int j = 0; j < n->nout; j++)
+		if (n->out[j])
+			a += shape_numel(&n->out[j]->shape);
+	return w > a;
+}
+
+/* PREFIX_sample: every node in order (part < 0), or only those of one part, for one sample, on the
+ * threads of the current team.  The nodes are cut into parts (e->nparts) as node_major says. */
 static void emit_sample(Emit *e, FILE *f, const char *P)
 {
 	Graph *g = e->g;
@@ -364,13 +383,21 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 	if (!e->decl || !e->hook)
 		fatal("cannot allocate the output buffer");
 	FILE *c = e->hook;
+	bool last_nm = true; /* the previous node was a part of its own */
+	e->nparts = 0;
+	e->node_major = false;
 	for (int i = 0; i < g->nnodes; i++) {
 		Node *n = g->nodes[i];
 		if (n->dead)
 			continue;
 		if (op_table[n->op].view && !node_is_copy_view(n))
 			continue;
-		fprintf(c, "\tO2C_PROF(%d, O2C_NODE(%d, %s(", n->id, n->team ? 1 : 0, kernel_name(n));
+		const bool nm = node_major(n);
+		if (nm || last_nm) /* a new part */
+			fprintf(c, "%s\tif (part < 0 || part == %d) {\n", e->nparts ? "\t}\n" : "", e->nparts), e->nparts++;
+		e->node_major |= nm;
+		last_nm = nm;
+		fprintf(c, "\t\tO2C_PROF(%d, O2C_NODE(%d, %s(", n->id, n->team ? 1 : 0, kernel_name(n));
 		int np = 0;
 		if (node_is_copy_view(n)) {
 			fprintf(c, "%s, %s", tensor_expr(e, &l, n->in[0]), tensor_expr(e, &l, n->out[0]));
@@ -391,16 +418,19 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 		for (int j = 0; j < n->nout; j++) {
 			const Tensor *t = n->out[j];
 			if (t && t->q8) /* the integer values as floats, in the graph's layout (int8/qconvert.c) */
-				fprintf(c, "\tO2C_DUMP_Q8(%s, %s, n, %s, %lld, %lld, %d);\n", c_string(t->name), c_string(n->name),
+				fprintf(c, "\t\tO2C_DUMP_Q8(%s, %s, n, %s, %lld, %lld, %d);\n", c_string(t->name), c_string(n->name),
 				        tensor_expr(e, &l, t), (long long)shape_numel(&t->shape),
 				        (long long)(t->shape.rank == 4 ? t->shape.d[1] : 1), t->dtype == DT_INT8);
 			else if (t)
-				fprintf(c, "\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(t->name),
-				        c_string(n->name), tensor_expr(e, &l, t), (long long)shape_numel(&t->shape));
+				fprintf(c, "\t\tO2C_DUMP(%s, %s, n, %s, %lld);\n", c_string(t->name), c_string(n->name),
+				        tensor_expr(e, &l, t), (long long)shape_numel(&t->shape));
 		}
 	}
+	if (e->nparts)
+		fprintf(c, "\t}\n");
 	/* outputs that no kernel writes: constants and graph inputs passed through
-	 * (the planner never aliases a graph output into other memory) */
+	 * (the planner never aliases a graph output into other memory), in a part of their own */
+	bool tail = false;
 	for (int i = 0; i < g->noutputs; i++) {
 		Tensor *t = g->outputs[i];
 		const char *src;
@@ -410,9 +440,14 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 			src = e->in_names[t->io_index];
 		else
 			continue;
-		fprintf(c, "\tif (o2c_thread0())\n\t\tmemcpy(%s, %s, %lld * sizeof(float));\n", e->out_names[i], src,
+		if (!tail)
+			fprintf(c, "\tif (part < 0 || part == %d) {\n", e->nparts++);
+		tail = true;
+		fprintf(c, "\t\tif (o2c_thread0())\n\t\t\tmemcpy(%s, %s, %lld * sizeof(float));\n", e->out_names[i], src,
 		        (long long)shape_numel(&t->shape));
 	}
+	if (tail)
+		fprintf(c, "\t}\n");
 	fclose(e->decl);
 	e->decl = NULL;
 	fclose(e->hook);
@@ -420,8 +455,10 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 	CNames *used = cnames_new();
 	c_idents(used, e->hook_buf, e->hook_len);
 
-	fprintf(f, "static void %s_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs)\n{\n",
-	        P);
+	fprintf(f, "static void %s_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs, "
+	           "int part)\n{\n", P);
+	if (!e->nparts)
+		fprintf(f, "\t(void)part;\n");
 	if (!l.n)
 		fprintf(f, "\t(void)ws;\n");
 	bool any_batched = false; /* n offsets only the batched inputs and outputs */
@@ -472,11 +509,28 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 static void emit_entry(Emit *e, FILE *f, const char *P, const char *U)
 {
 	Graph *g = e->g;
-	/* one arena per sample run side by side (o2c_sample_slots in templates/common.c) */
 	const long long arena = (g->arena_size + 63) / 64 * 64;
-	fprintf(f, "size_t %s_workspace_size(int batch)\n{\n"
-	           "\treturn (size_t)%lld * (size_t)o2c_sample_slots(batch) + 64;\n}\n\n", P, arena);
 	emit_sample(e, f, P);
+	/* One arena per sample run side by side (o2c_sample_slots in templates/common.c), or with a
+	 * node-major part, up to G a thread: PREFIX_group runs G samples part by part, and a node
+	 * whose weights outweigh its activations reads them once for the G samples (resnet18's 4x4
+	 * layers at 112x112: 9 MB of weights a layer for 16 pixels a sample).  G keeps a thread's
+	 * arenas within 8 MB. */
+	long long G = 1;
+	if (g->batched && e->node_major) {
+		G = arena ? (8 << 20) / arena : 8;
+		G = G < 1 ? 1 : G > 8 ? 8 : G;
+	}
+	fprintf(f, "size_t %s_workspace_size(int batch)\n{\n"
+	           "\treturn (size_t)%lld * (size_t)o2c_arenas(batch, %lld) + 64;\n}\n\n", P, arena, G);
+	if (G > 1) {
+		fprintf(f, "/* Samples n0, n0 + step, ... (count of them) in arenas side by side from ws, part by part. */\n"
+		           "static void %s_group(unsigned char *ws, int n0, int step, int count, const float *const *inputs, "
+		           "float *const *outputs)\n{\n"
+		           "\tfor (int part = 0; part < %d; part++)\n\t\tfor (int i = 0; i < count; i++)\n"
+		           "\t\t\t%s_sample(ws + (size_t)i * %lld, n0 + i * step, inputs, outputs, part);\n}\n\n",
+		        P, e->nparts, P, arena);
+	}
 
 	fprintf(f, "int %s_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs)\n{\n", P);
 	/* a fixed-shape model runs exactly one "sample": the whole tensor */
@@ -495,17 +549,37 @@ static void emit_entry(Emit *e, FILE *f, const char *P, const char *U)
 	 * least as many samples as threads, each thread first runs whole samples
 	 * alone in an arena of its own (an inner region of one thread, so the
 	 * kernels' loops and barriers are its alone): no barrier between layers,
-	 * no cross-core traffic; the samples left over run on the whole team. */
+	 * no cross-core traffic; the samples left over run on the whole team.
+	 * With G > 1, a thread runs its samples G at a time, part by part. */
 	fprintf(f, "\tO2cTeam team = { 0, 0, NULL, 0 };\n\tO2C_OMP(parallel)\n\t{\n");
 	fprintf(f, "\t\tO2C_TEAM_BEGIN(team);\n");
 	fprintf(f, "\t\tconst int nth = o2c_nthreads(), tid = o2c_tid();\n\t\tint n0 = 0;\n");
-	fprintf(f, "\t\tif (nth > 1 && batch >= nth && nth <= o2c_sample_slots(batch)) {\n"
-	           "\t\t\tn0 = batch / nth * nth;\n"
-	           "\t\t\tfor (int n = tid; n < n0; n += nth) {\n"
-	           "\t\t\t\tO2C_OMP(parallel num_threads(1))\n"
-	           "\t\t\t\t%s_sample(ws + (size_t)tid * %lld, n, inputs, outputs);\n"
-	           "\t\t\t}\n\t\t\to2c_sync(); /* the team reuses thread 0's arena */\n\t\t}\n", P, arena);
-	fprintf(f, "\t\tfor (int n = n0; n < batch; n++)\n\t\t\t%s_sample(ws, n, inputs, outputs);\n", P);
+	if (G == 1) {
+		fprintf(f, "\t\tif (nth > 1 && batch >= nth && nth <= o2c_sample_slots(batch)) {\n"
+		           "\t\t\tn0 = batch / nth * nth;\n"
+		           "\t\t\tfor (int n = tid; n < n0; n += nth) {\n"
+		           "\t\t\t\tO2C_OMP(parallel num_threads(1))\n"
+		           "\t\t\t\t%s_sample(ws + (size_t)tid * %lld, n, inputs, outputs, -1);\n"
+		           "\t\t\t}\n\t\t\to2c_sync(); /* the team reuses thread 0's arena */\n\t\t}\n", P, arena);
+		fprintf(f, "\t\tfor (int n = n0; n < batch; n++)\n\t\t\t%s_sample(ws, n, inputs, outputs, -1);\n", P);
+	} else {
+		fprintf(f, "\t\tconst int arenas = o2c_arenas(batch, %lld), g1 = arenas < %lld ? arenas : %lld;\n", G, G, G);
+		fprintf(f, "\t\tif (nth > 1 && batch >= nth && nth <= o2c_sample_slots(batch)) {\n"
+		           "\t\t\tn0 = batch / nth * nth;\n"
+		           "\t\t\tconst int per = n0 / nth, g = arenas / nth < %lld ? arenas / nth : %lld;\n"
+		           "\t\t\tfor (int i = 0; i < per; i += g) {\n"
+		           "\t\t\t\tO2C_OMP(parallel num_threads(1))\n"
+		           "\t\t\t\t%s_group(ws + (size_t)tid * g * %lld, tid + i * nth, nth, per - i < g ? per - i : g, "
+		           "inputs, outputs);\n"
+		           "\t\t\t}\n\t\t\to2c_sync(); /* the team reuses thread 0's arena */\n\t\t}\n",
+		        G, G, P, arena);
+		fprintf(f, "\t\tif (nth == 1)\n"
+		           "\t\t\tfor (int n = n0; n < batch; n += g1)\n"
+		           "\t\t\t\t%s_group(ws, n, 1, batch - n < g1 ? batch - n : g1, inputs, outputs);\n"
+		           "\t\telse\n"
+		           "\t\t\tfor (int n = n0; n < batch; n++)\n\t\t\t\t%s_sample(ws, n, inputs, outputs, -1);\n",
+		        P, P);
+	}
 	fprintf(f, "\t\tO2C_TEAM_END();\n\t}\n\treturn 0;\n}\n\n");
 
 	/* the friendly signature: one argument per graph input and output */

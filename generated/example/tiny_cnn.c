@@ -269,6 +269,20 @@ O2C_UNUSED static int o2c_sample_slots(int batch)
 #endif
 }
 
+/* Arenas PREFIX_workspace_size reserves: up to `group` for each of o2c_sample_slots(batch)
+ * threads, where PREFIX_group runs a thread's samples `group` at a time (never more than the
+ * batch); one in profile and dump builds. */
+O2C_UNUSED static int o2c_arenas(int batch, int group)
+{
+#if !defined(ONNX2C_PROFILE) && !defined(ONNX2C_DUMP)
+	const long a = (long)o2c_sample_slots(batch) * group;
+	return batch <= 1 ? 1 : a < batch ? (int)a : batch;
+#else
+	(void)batch, (void)group;
+	return 1;
+#endif
+}
+
 /* This thread's rows [*lo, *hi) of n: the t-th band in proportion.  The
  * spatial kernels split every image into one band per thread, the same
  * fraction in every layer, so that a core mostly reads what it wrote (see
@@ -2714,12 +2728,7 @@ void onnx2c_dump(const char *tensor, const char *node, int sample, const float *
 #define O2C_DUMP(t, nd, s, p, n) ((void)0)
 #endif
 
-size_t tiny_cnn_workspace_size(int batch)
-{
-	return (size_t)5760 * (size_t)o2c_sample_slots(batch) + 64;
-}
-
-static void tiny_cnn_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs)
+static void tiny_cnn_sample(unsigned char *ws, int n, const float *const *inputs, float *const *outputs, int part)
 {
 	const float *in_image = inputs[0] + (size_t)n * 144; /* 'image' [1,1,12,12] */
 	float *out_logits = outputs[0] + (size_t)n * 10; /* 'logits' [1,10] */
@@ -2733,22 +2742,45 @@ static void tiny_cnn_sample(unsigned char *ws, int n, const float *const *inputs
 	float *t_Concat_output_0 = (float *)(ws + 0); /* [1,8,6,6] '/Concat_output_0' */
 	float *t_GlobalAveragePool_output_0 = (float *)(ws + 1152); /* [1,8,1,1] '/GlobalAveragePool_output_0' */
 	float *t_Flatten_output_0 = (float *)(ws + 1152); /* [1,8] '/Flatten_output_0' */
-	O2C_PROF(0, O2C_NODE(1, k000_conv(in_image, t_stem_stem_2_Relu_output_0)));
-	O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, t_stem_stem_2_Relu_output_0, 1152);
-	O2C_PROF(1, O2C_NODE(1, k001_maxpool(t_stem_stem_2_Relu_output_0, t_stem_stem_3_MaxPool_output_0)));
-	O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, t_stem_stem_3_MaxPool_output_0, 288);
-	O2C_PROF(2, O2C_NODE(1, k002_conv(t_stem_stem_3_MaxPool_output_0, t_block_Relu_output_0)));
-	O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, t_block_Relu_output_0, 288);
-	O2C_PROF(3, O2C_NODE(1, k003_conv(t_block_Relu_output_0, t_stem_stem_3_MaxPool_output_0, t_block_Relu_1_output_0)));
-	O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, t_block_Relu_1_output_0, 288);
-	O2C_PROF(4, O2C_NODE(1, k004_conv(t_block_Relu_1_output_0, t_Relu_output_0)));
-	O2C_DUMP("/Relu_output_0", "/b1/Conv", n, t_Relu_output_0, 144);
-	O2C_PROF(5, O2C_NODE(1, k005_conv(t_block_Relu_1_output_0, t_Relu_1_output_0)));
-	O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, t_Relu_1_output_0, 144);
-	O2C_PROF(6, O2C_NODE(1, k006_globalaveragepool(t_Concat_output_0, t_GlobalAveragePool_output_0)));
-	O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, t_GlobalAveragePool_output_0, 8);
-	O2C_PROF(8, O2C_NODE(1, k008_gemm(t_Flatten_output_0, out_logits)));
-	O2C_DUMP("logits", "/head/Gemm", n, out_logits, 10);
+	if (part < 0 || part == 0) {
+		O2C_PROF(0, O2C_NODE(1, k000_conv(in_image, t_stem_stem_2_Relu_output_0)));
+		O2C_DUMP("/stem/stem.2/Relu_output_0", "/stem/stem.0/Conv", n, t_stem_stem_2_Relu_output_0, 1152);
+		O2C_PROF(1, O2C_NODE(1, k001_maxpool(t_stem_stem_2_Relu_output_0, t_stem_stem_3_MaxPool_output_0)));
+		O2C_DUMP("/stem/stem.3/MaxPool_output_0", "/stem/stem.3/MaxPool", n, t_stem_stem_3_MaxPool_output_0, 288);
+	}
+	if (part < 0 || part == 1) {
+		O2C_PROF(2, O2C_NODE(1, k002_conv(t_stem_stem_3_MaxPool_output_0, t_block_Relu_output_0)));
+		O2C_DUMP("/block/Relu_output_0", "/block/conv1/Conv", n, t_block_Relu_output_0, 288);
+	}
+	if (part < 0 || part == 2) {
+		O2C_PROF(3, O2C_NODE(1, k003_conv(t_block_Relu_output_0, t_stem_stem_3_MaxPool_output_0, t_block_Relu_1_output_0)));
+		O2C_DUMP("/block/Relu_1_output_0", "/block/conv2/Conv", n, t_block_Relu_1_output_0, 288);
+	}
+	if (part < 0 || part == 3) {
+		O2C_PROF(4, O2C_NODE(1, k004_conv(t_block_Relu_1_output_0, t_Relu_output_0)));
+		O2C_DUMP("/Relu_output_0", "/b1/Conv", n, t_Relu_output_0, 144);
+		O2C_PROF(5, O2C_NODE(1, k005_conv(t_block_Relu_1_output_0, t_Relu_1_output_0)));
+		O2C_DUMP("/Relu_1_output_0", "/b3/Conv", n, t_Relu_1_output_0, 144);
+		O2C_PROF(6, O2C_NODE(1, k006_globalaveragepool(t_Concat_output_0, t_GlobalAveragePool_output_0)));
+		O2C_DUMP("/GlobalAveragePool_output_0", "/GlobalAveragePool", n, t_GlobalAveragePool_output_0, 8);
+	}
+	if (part < 0 || part == 4) {
+		O2C_PROF(8, O2C_NODE(1, k008_gemm(t_Flatten_output_0, out_logits)));
+		O2C_DUMP("logits", "/head/Gemm", n, out_logits, 10);
+	}
+}
+
+size_t tiny_cnn_workspace_size(int batch)
+{
+	return (size_t)5760 * (size_t)o2c_arenas(batch, 8) + 64;
+}
+
+/* Samples n0, n0 + step, ... (count of them) in arenas side by side from ws, part by part. */
+static void tiny_cnn_group(unsigned char *ws, int n0, int step, int count, const float *const *inputs, float *const *outputs)
+{
+	for (int part = 0; part < 5; part++)
+		for (int i = 0; i < count; i++)
+			tiny_cnn_sample(ws + (size_t)i * 5760, n0 + i * step, inputs, outputs, part);
 }
 
 int tiny_cnn_run_v(void *workspace, int batch, const float *const *inputs, float *const *outputs)
@@ -2768,16 +2800,22 @@ int tiny_cnn_run_v(void *workspace, int batch, const float *const *inputs, float
 		O2C_TEAM_BEGIN(team);
 		const int nth = o2c_nthreads(), tid = o2c_tid();
 		int n0 = 0;
+		const int arenas = o2c_arenas(batch, 8), g1 = arenas < 8 ? arenas : 8;
 		if (nth > 1 && batch >= nth && nth <= o2c_sample_slots(batch)) {
 			n0 = batch / nth * nth;
-			for (int n = tid; n < n0; n += nth) {
+			const int per = n0 / nth, g = arenas / nth < 8 ? arenas / nth : 8;
+			for (int i = 0; i < per; i += g) {
 				O2C_OMP(parallel num_threads(1))
-				tiny_cnn_sample(ws + (size_t)tid * 5760, n, inputs, outputs);
+				tiny_cnn_group(ws + (size_t)tid * g * 5760, tid + i * nth, nth, per - i < g ? per - i : g, inputs, outputs);
 			}
 			o2c_sync(); /* the team reuses thread 0's arena */
 		}
-		for (int n = n0; n < batch; n++)
-			tiny_cnn_sample(ws, n, inputs, outputs);
+		if (nth == 1)
+			for (int n = n0; n < batch; n += g1)
+				tiny_cnn_group(ws, n, 1, batch - n < g1 ? batch - n : g1, inputs, outputs);
+		else
+			for (int n = n0; n < batch; n++)
+				tiny_cnn_sample(ws, n, inputs, outputs, -1);
 		O2C_TEAM_END();
 	}
 	return 0;
