@@ -53,7 +53,7 @@ struct Emit {
 	const Node *node;      /* node being emitted (for messages) */
 	bool team;             /* the node's function is a team function (emit_team) */
 	const char *weights_default; /* --weights: the path the runner opens by default */
-	int nparts;            /* emit_sample: the parts of PREFIX_sample (emit_parts) */
+	int nparts;            /* emit_sample: the parts of PREFIX_sample (node_major) */
 	bool node_major;       /* some part is one node that PREFIX_group runs over samples */
 };
 
@@ -393,8 +393,10 @@ static void emit_sample(Emit *e, FILE *f, const char *P)
 		if (op_table[n->op].view && !node_is_copy_view(n))
 			continue;
 		const bool nm = node_major(n);
-		if (nm || last_nm) /* a new part */
-			fprintf(c, "%s\tif (part < 0 || part == %d) {\n", e->nparts ? "\t}\n" : "", e->nparts), e->nparts++;
+		if (nm || last_nm) { /* a new part */
+			fprintf(c, "%s\tif (part < 0 || part == %d) {\n", e->nparts ? "\t}\n" : "", e->nparts);
+			e->nparts++;
+		}
 		e->node_major |= nm;
 		last_nm = nm;
 		fprintf(c, "\t\tO2C_PROF(%d, O2C_NODE(%d, %s(", n->id, n->team ? 1 : 0, kernel_name(n));
