@@ -9,6 +9,10 @@
  *
  * Batch: a batched A is [1(batch), K] per sample (M = 1: a GEMV per sample);
  * transA on it, or a batched B, would contract over the batch and is refused.
+ *
+ * MatMul takes an optional third input, a row bias [N] added in the epilogue
+ * (not ONNX's: opt_matmul_bias writes it for a MatMul of rank > 2 followed by
+ * a bias Add, ConvNeXt's channels-last Linear, which Gemm cannot express).
  */
 #include "move.h"
 #include "spatial.h"
@@ -258,6 +262,18 @@ void matmul_parse(Graph *g, Node *n)
 			fatal_node(n, "B '%s' is batched and the product would mix samples; fix the batch with --dim to "
 			           "compile this", b->name);
 	}
+	if (n->nin > 2 && n->in[2]) {
+		const Shape *cs = &n->in[2]->shape;
+		if (cs->rank != 1 || cs->d[0] != m->N)
+			fatal_node(n, "the bias '%s' %s is not a row [%lld]", n->in[2]->name, shape_str(cs),
+			           (long long)m->N);
+		if (n->in[2]->batched)
+			fatal_node(n, "the bias '%s' is batched", n->in[2]->name);
+		m->has_c = true;
+		m->beta = 1.0f;
+		m->c_rs = 0;
+		m->c_cs = 1;
+	}
 	/* One B for every batch entry and A contiguous over all of them ([.., M, K]
 	 * with no broadcast batch axis): the batches are one product of nb*M rows.
 	 * ConvNeXt's channels-last Linear ([1,H,W,C] x [C,4C]) is H such entries;
@@ -274,8 +290,8 @@ void matmul_parse(Graph *g, Node *n)
 void matmul_infer(Graph *g, Node *n)
 {
 	(void)g;
-	require_float(n, 0);
-	require_float(n, 1);
+	for (int j = 0; j < n->nin; j++)
+		require_float(n, j);
 	/* the shape was computed with the batch offsets in matmul_parse */
 	set_out(n, 0, DT_FLOAT, &n->out[0]->shape, n->in[0]->batched || n->in[1]->batched);
 }
@@ -283,11 +299,13 @@ void matmul_infer(Graph *g, Node *n)
 bool matmul_fold(Graph *g, Node *n)
 {
 	(void)g;
-	mm_run(n->p, tensor_f32(n->in[0]), tensor_f32(n->in[1]), NULL, move_alloc(n->out[0]));
+	const MM *m = n->p;
+	mm_run(m, tensor_f32(n->in[0]), tensor_f32(n->in[1]), m->has_c ? tensor_f32(n->in[2]) : NULL,
+	       move_alloc(n->out[0]));
 	return true;
 }
 
 void matmul_emit(Emit *e, Node *n)
 {
-	mm_emit(e, n, n->p, 0, 1, -1);
+	mm_emit(e, n, n->p, 0, 1, 2);
 }

@@ -407,6 +407,36 @@ static void test_matmul_bias(void)
 	CU_ASSERT_EQUAL(mm->act.kind, ACT_RELU);
 }
 
+/* MatMul of a rank-4 A ([1,2,3,6] x [6,4], ConvNeXt's channels-last Linear)
+ * + a [1,1,1,4] bias: the MatMul takes the bias as a [4] third input (Gemm
+ * cannot express the rank), then the Relu joins it */
+static void test_matmul_bias_rank4(void)
+{
+	setup();
+	Tensor *x = input("x4", 2, 3, 6);
+	Tensor *m = graph_tensor(G, "m"), *a = graph_tensor(G, "a"), *y = graph_tensor(G, "y");
+	Tensor *B = cfill("B", (Shape){ 2, { 6, 4 } }, 0.1f), *c = cfill("c", (Shape){ 4, { 1, 1, 1, 4 } }, 1.0f);
+	Node *mm = node("mm", "MatMul", (Tensor *[]){ x, B }, 2, m);
+	node("add", "Add", (Tensor *[]){ m, c }, 2, a);
+	node("relu", "Relu", (Tensor *[]){ a }, 1, y);
+	output(y);
+	topo_sort(G);
+	infer_shapes(G);
+	opt_matmul_bias(G);
+	CU_ASSERT_EQUAL(live(), 2);
+	CU_ASSERT_EQUAL(mm->op, OP_MatMul);
+	CU_ASSERT_EQUAL_FATAL(mm->nin, 3);
+	CU_ASSERT_EQUAL(mm->in[2]->shape.rank, 1);
+	CU_ASSERT_EQUAL(mm->in[2]->shape.d[0], 4);
+	CU_ASSERT_EQUAL(tensor_f32(mm->in[2])[3], tensor_f32(c)[3]);
+	CU_ASSERT_PTR_EQUAL(mm->out[0], a);
+	CU_ASSERT_EQUAL(a->shape.rank, 4);
+	CU_ASSERT_EQUAL(a->shape.d[3], 4);
+	opt_fuse_act(G);
+	CU_ASSERT_EQUAL(live(), 1);
+	CU_ASSERT_EQUAL(mm->act.kind, ACT_RELU);
+}
+
 /* a [2,4] bias (a different row per row of A) is not a row vector: the pass leaves it */
 static void test_matmul_bias_refuses_matrix_bias(void)
 {
@@ -501,6 +531,7 @@ int main(void)
 	CU_add_test(s, "dead-node elimination", test_dce);
 	CU_add_test(s, "MatMul + bias becomes Gemm", test_matmul_bias);
 	CU_add_test(s, "MatMul + matrix bias stays", test_matmul_bias_refuses_matrix_bias);
+	CU_add_test(s, "rank-4 MatMul + bias: the MatMul takes it", test_matmul_bias_rank4);
 	CU_add_test(s, "average pool moved after its 1x1 conv", test_pool_conv);
 	CU_add_test(s, "average pool left before other convs", test_pool_conv_refuses);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
