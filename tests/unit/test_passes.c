@@ -303,6 +303,78 @@ static void test_concat_inplace_and_plan(void)
 	CU_ASSERT_EQUAL(G->arena_naive, 8 * 16 * 4);
 }
 
+static Node *concat1(const char *name, Tensor **in, int nin, Tensor *out)
+{
+	Node *n = node(name, "Concat", in, nin, out);
+	n->attrs = xalloc(sizeof(Attr));
+	n->attrs[0] = (Attr){ .name = "axis", .type = AT_INT, .i = 1 };
+	n->nattrs = 1;
+	return n;
+}
+
+/* DenseNet's growing concat: layer k reads Concat(x0, f1, .., fk-1), so x0 and f1 are read by
+ * several concats.  The chain lives in the last concat's memory: each input at its slice of
+ * the first concat holding it, each concat at offset 0 of the next; the IR stays valid (every
+ * concat complete before it is read) and the plan gives the block one buffer. */
+static void test_concat_chain(void)
+{
+	setup();
+	Tensor *x = input("x", 2, 4, 4);
+	Tensor *x0 = act_tensor("x0", 4, 4, 4), *f1 = act_tensor("f1", 2, 4, 4), *f2 = act_tensor("f2", 2, 4, 4);
+	Tensor *c1 = act_tensor("c1", 4, 4, 4), *c2 = act_tensor("c2", 6, 4, 4), *c3 = act_tensor("c3", 8, 4, 4);
+	Tensor *r1 = act_tensor("r1", 4, 4, 4), *r2 = act_tensor("r2", 6, 4, 4), *y = act_tensor("y", 8, 4, 4);
+	conv("c0", x, 4, x0);
+	Node *k1 = concat1("cat1", (Tensor *[]){ x0 }, 1, c1);
+	node("relu1", "Relu", (Tensor *[]){ c1 }, 1, r1);
+	conv("conv1", r1, 2, f1);
+	Node *k2 = concat1("cat2", (Tensor *[]){ x0, f1 }, 2, c2);
+	node("relu2", "Relu", (Tensor *[]){ c2 }, 1, r2);
+	conv("conv2", r2, 2, f2);
+	Node *k3 = concat1("cat3", (Tensor *[]){ x0, f1, f2 }, 3, c3);
+	node("relu3", "Relu", (Tensor *[]){ c3 }, 1, y);
+	output(y);
+	topo_sort(G);
+	infer_shapes(G);
+	opt_concat_inplace(G);
+	CU_ASSERT(k1->dead && k2->dead && k3->dead);
+	CU_ASSERT_PTR_EQUAL(x0->alias, c1);
+	CU_ASSERT_EQUAL(x0->alias_off, 0);
+	CU_ASSERT_PTR_EQUAL(f1->alias, c2);
+	CU_ASSERT_EQUAL(f1->alias_off, 4 * 16 * 4);
+	CU_ASSERT_PTR_EQUAL(f2->alias, c3);
+	CU_ASSERT_EQUAL(f2->alias_off, 6 * 16 * 4);
+	CU_ASSERT_PTR_EQUAL(c1->alias, c2);
+	CU_ASSERT_PTR_EQUAL(c2->alias, c3);
+	CU_ASSERT_EQUAL(c1->alias_off + c2->alias_off, 0);
+	CU_ASSERT_EQUAL(ir_problems(G, IR_TYPED, NULL, 0), 0);
+	plan_memory(G);
+	CU_ASSERT_EQUAL(ir_problems(G, IR_PLANNED, NULL, 0), 0);
+	CU_ASSERT(c3->arena_off >= 0);
+}
+
+/* the same chain but f1 is also read by another node: f1 cannot live in the block, so the chain stays */
+static void test_concat_chain_refused(void)
+{
+	setup();
+	Tensor *x = input("x", 2, 4, 4);
+	Tensor *x0 = act_tensor("x0", 4, 4, 4), *f1 = act_tensor("f1", 2, 4, 4), *s = act_tensor("s", 2, 4, 4);
+	Tensor *c1 = act_tensor("c1", 4, 4, 4), *c2 = act_tensor("c2", 6, 4, 4), *r1 = act_tensor("r1", 4, 4, 4);
+	conv("c0", x, 4, x0);
+	Node *k1 = concat1("cat1", (Tensor *[]){ x0 }, 1, c1);
+	node("relu1", "Relu", (Tensor *[]){ c1 }, 1, r1);
+	conv("conv1", r1, 2, f1);
+	node("sig", "Sigmoid", (Tensor *[]){ f1 }, 1, s);
+	Node *k2 = concat1("cat2", (Tensor *[]){ x0, f1 }, 2, c2);
+	output(c2);
+	output(s);
+	topo_sort(G);
+	infer_shapes(G);
+	opt_concat_inplace(G);
+	CU_ASSERT(!k2->dead);
+	CU_ASSERT_PTR_NULL(f1->alias);
+	(void)k1;
+}
+
 /* a chain a -> b -> c -> d: the plan reuses memory (two buffers suffice) */
 static void test_plan_reuse(void)
 {
@@ -526,6 +598,8 @@ int main(void)
 	CU_add_test(s, "fused Clip without bounds clamps to the float range", test_fuse_clip_default_bounds);
 	CU_add_test(s, "epilogue, activation and MAC facts from the op table", test_op_facts);
 	CU_add_test(s, "concat in place + plan", test_concat_inplace_and_plan);
+	CU_add_test(s, "DenseNet's concat chain in place", test_concat_chain);
+	CU_add_test(s, "concat chain with a shared input stays", test_concat_chain_refused);
 	CU_add_test(s, "plan reuses memory", test_plan_reuse);
 	CU_add_test(s, "plan gives a Winograd conv its scratch", test_plan_scratch);
 	CU_add_test(s, "dead-node elimination", test_dce);
