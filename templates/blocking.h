@@ -51,6 +51,9 @@
 /* gemm.c: constant B packed in panels of NR columns, MR rows per microkernel call */
 #define O2C_GEMM_NR 16
 #define O2C_GEMM_MR 4
+#ifndef O2C_GEMM_BCHUNK
+#define O2C_GEMM_BCHUNK (256 * 1024) /* bytes of packed B the GEMM driver runs over a thread's rows at once */
+#endif
 
 /* int8/qgemm.c: s8 weights packed in panels of NR columns, K in groups of KG (pack_qgemm) */
 #define O2C_QGEMM_NR 16        /* columns per packed panel: one AVX-512 vector of int32 sums */

@@ -5,7 +5,8 @@
  * A constant B (the weights of an FC head) is packed at compile time into
  * 16-column panels (compiler/pack/pack.c; layout in templates/gemm.c) and
  * run through o2c_gemm_packed; two run-time operands use o2c_gemm_generic.  The
- * epilogue is alpha*AB + beta*C [+ residual], then the fused activation.
+ * epilogue is alpha*AB + beta*C [+ residual], then the fused activation (in the
+ * packed driver's tile epilogue when act.c has it in SIMD, else a pass of its own).
  *
  * Batch: a batched A is [1(batch), K] per sample (M = 1: a GEMV per sample);
  * transA on it, or a batched B, would contract over the batch and is refused.
@@ -88,17 +89,19 @@ static void mm_emit(Emit *e, const Node *n, const MM *m, int ia, int ib, int ic)
 		boff = xsprintf("%lld", (long long)m->b_off[0]);
 	}
 	const char *resarg = n->residual ? xsprintf("%s + %s", res, yoff) : "NULL";
+	/* the packed driver applies a SIMD activation to each tile as it stores it */
+	const char *tile_act = packed ? spatial_act_simd(n) : NULL;
 	if (packed)
 		emitf(e, "\to2c_gemm_packed(%lld, %lld, %lld, %s, %s + %s, %lld, %lld, %s + %s, %s, %s, %lld, %lld, %s, "
-		      "out0 + %s);\n", (long long)m->M, (long long)m->N, (long long)m->K, alpha, a, aoff,
+		      "out0 + %s, %s);\n", (long long)m->M, (long long)m->N, (long long)m->K, alpha, a, aoff,
 		      (long long)m->a_rs, (long long)m->a_cs, b, boff, beta, c, (long long)m->c_rs, (long long)m->c_cs,
-		      resarg, yoff);
+		      resarg, yoff, tile_act ? tile_act : "O2C_ACT_NONE");
 	else
 		emitf(e, "\to2c_gemm_generic(%lld, %lld, %lld, %s, %s + %s, %lld, %lld, %s + %s, %lld, %lld, %s, %s, "
 		      "%lld, %lld, %s, out0 + %s);\n", (long long)m->M, (long long)m->N, (long long)m->K, alpha, a, aoff,
 		      (long long)m->a_rs, (long long)m->a_cs, b, boff, (long long)m->b_rs, (long long)m->b_cs, beta, c,
 		      (long long)m->c_rs, (long long)m->c_cs, resarg, yoff);
-	if (n->act.kind != ACT_NONE)
+	if (n->act.kind != ACT_NONE && !tile_act)
 		spatial_emit_act_pass(e, n, m->nb * m->M * m->N);
 }
 
