@@ -8,6 +8,15 @@ add_test(NAME report.tiny_cnn
           BatchNormalization Relu Add Concat)
 set_tests_properties(report.tiny_cnn PROPERTIES LABELS report)
 
+# The 3x3 stride-1 path by input channels (compiler/ops/conv.c, conv_use_wino): 16 channels direct, 32 Winograd
+add_test(NAME report.conv3x3_paths
+  COMMAND bash -c "/usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/op_models/make_models.py conv3x3_paths \
+                     ${CMAKE_CURRENT_BINARY_DIR}/conv3x3_paths.onnx && $<TARGET_FILE:onnx2c> \
+                     ${CMAKE_CURRENT_BINARY_DIR}/conv3x3_paths.onnx -o ${CMAKE_CURRENT_BINARY_DIR}/conv3x3_paths.c && \
+                     grep -q 'o2c_conv_direct(.*/[*]C[*]/16,' ${CMAKE_CURRENT_BINARY_DIR}/conv3x3_paths.c && \
+                     grep -q 'o2c_conv_wino2(.*/[*]C[*]/32,' ${CMAKE_CURRENT_BINARY_DIR}/conv3x3_paths.c")
+set_tests_properties(report.conv3x3_paths PROPERTIES LABELS report)
+
 # A channels-last MatMul ([N,H,W,C] x [C,C'], ConvNeXt's Linear) packs its B
 # once, not once per row of H: 4096 + 256 + 4096 bytes for w1, b1, w2 (w2's
 # 8 columns padded to a 16-column panel) and 5 x 1024 for w3, whose own batch

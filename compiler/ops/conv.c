@@ -81,12 +81,16 @@ bool conv_fold(Graph *g, Node *n)
  * both sides, and enough output pixels (>= 14x14) that its 16/9 larger
  * weights are reused: at 8x8 or 7x7 the layer streams its weights from
  * memory once per tile group and the direct path wins in the whole model.
+ * With 16 input channels the transforms cost more than the products save:
+ * SqueezeNet 1.1's 16->64 3x3 convs at 55x55 took 0.83-0.84 ms as F(2x2)
+ * and 0.69-0.71 direct; at 32 channels (27x27) F(2x2) still wins, 0.57
+ * against 0.59 (profile build, 1 thread, two alternated pairs of --bench 20).
  * Its transformed input must fit the kernel's stack panel (O2C_WINO_CMAX,
  * O2C_WINO_VMAX). */
 static bool conv_use_wino(const Window *w, int64_t G, int64_t C, int64_t M)
 {
 	return g_winograd >= 2 && G == 1 && w->k[0] == 3 && w->k[1] == 3 && w->s[0] == 1 && w->s[1] == 1 && w->d[0] == 1 && w->d[1] == 1 &&
-	       C >= 16 && C <= O2C_WINO_CMAX && M >= 16 && w->out[0] * w->out[1] >= 196;
+	       C > 16 && C <= O2C_WINO_CMAX && M >= 16 && w->out[0] * w->out[1] >= 196;
 }
 
 /* The channel-vectorised path serves small images (7x7, 8x8), where the

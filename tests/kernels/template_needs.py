@@ -23,9 +23,9 @@ from onnx import TensorProto, helper, numpy_helper
 CASES = {
     "conv/dw.c": (8, 8, 8, 10, 3, 1, "o2c_conv_dw("),
     "conv/direct.c": (3, 8, 1, 20, 5, 2, "o2c_conv_direct("),
-    "conv/wino.c": (16, 16, 1, 28, 3, 1, "o2c_conv_wino4("),
+    "conv/wino.c": (32, 16, 1, 28, 3, 1, "o2c_conv_wino4("),
     "conv/cv.c": (8, 64, 1, 7, 3, 1, "o2c_conv_cv("),
-    "conv/wcv.c": (16, 64, 1, 14, 3, 1, "o2c_conv_wcv("),
+    "conv/wcv.c": (32, 64, 1, 14, 3, 1, "o2c_conv_wcv("),
 }
 CONFIGS = [("gcc", "-O2 -march=native -fopenmp"), ("gcc", "-O0"), ("clang", "-O0 -march=native"),
            ("clang", "-O0 -fopenmp")]

@@ -103,6 +103,16 @@ def conv_node(x, y, w, b=None, pad=0):
 
 
 @case
+def conv3x3_paths():
+    # 3x3 stride-1 convs at 16x16 with 16 and with 32 input channels: the first runs direct (the Winograd
+    # transforms cost more than they save at 16 channels), the second F(2x2) (report.conv3x3_paths)
+    r = lambda *s: rng.standard_normal(s).astype(np.float32)
+    nodes = [conv_node("x", "a", "w1", "b1", pad=1), conv_node("a", "y", "w2", "b2", pad=1)]
+    return model(nodes, [("x", ["N", 16, 16, 16])], [("y", ["N", 32, 16, 16])], 13,
+                 inits=[("w1", r(32, 16, 3, 3)), ("b1", r(32)), ("w2", r(32, 32, 3, 3)), ("b2", r(32))])
+
+
+@case
 def gelu_fusion():
     # opt_fuse_gelu: the erf and tanh forms in the epilogue of a Conv, a MatMul and an Add, as a Gelu node
     # where x has no producer to take it or has another reader; and near misses that must stay as they are:

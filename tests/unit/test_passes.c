@@ -405,9 +405,9 @@ static void test_plan_reuse(void)
 static void test_plan_scratch(void)
 {
 	setup();
-	Tensor *x = input("x", 16, 14, 14);
+	Tensor *x = input("x", 32, 14, 14);
 	Tensor *a = act_tensor("a", 64, 14, 14), *y = act_tensor("y", 64, 14, 14);
-	Shape ws = { 4, { 64, 16, 3, 3 } };
+	Shape ws = { 4, { 64, 32, 3, 3 } };
 	Node *c = node("wc", "Conv", (Tensor *[]){ x, cfill("wc.W", ws, 0.5f) }, 2, a);
 	c->attrs = xalloc(sizeof(Attr));
 	c->attrs[0] = (Attr){ .name = "pads", .type = AT_INTS, .ints = (int64_t[]){ 1, 1, 1, 1 }, .nints = 4 };
@@ -420,15 +420,15 @@ static void test_plan_scratch(void)
 	Tensor *s = c->scratch;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(s->kind, T_TEMP);
-	/* F(2x2): 16 positions x (16 channels + 32 floats of padding) x 49 tiles */
-	CU_ASSERT_EQUAL(shape_numel(&s->shape), 16 * (16 + 32) * 49);
+	/* F(2x2): 16 positions x (32 channels + 32 floats of padding) x 49 tiles */
+	CU_ASSERT_EQUAL(shape_numel(&s->shape), 16 * (32 + 32) * 49);
 	CU_ASSERT_EQUAL(s->first_use, c->id);
 	CU_ASSERT_EQUAL(s->last_use, c->id);
-	const int64_t so = s->arena_off, se = so + 16 * (16 + 32) * 49 * 4;
+	const int64_t so = s->arena_off, se = so + 16 * (32 + 32) * 49 * 4;
 	CU_ASSERT(so >= 0);
 	CU_ASSERT(a->arena_off >= 0);
 	CU_ASSERT(se <= a->arena_off || a->arena_off + 64 * 196 * 4 <= so);
-	CU_ASSERT_EQUAL(G->arena_lower_bound, 64 * 196 * 4 + 16 * (16 + 32) * 49 * 4);
+	CU_ASSERT_EQUAL(G->arena_lower_bound, 64 * 196 * 4 + 16 * (32 + 32) * 49 * 4);
 	CU_ASSERT_PTR_NULL(G->nodes[1]->scratch);
 }
 
