@@ -61,6 +61,9 @@ bool qconv_take_add(Node *conv, Node *add);
 /* The int8 clamp [*lo, *hi] (u8 domain) of activation a at output scale ys and zero point yzp (u8 domain);
  * false when a is not Relu, Clip or none. */
 bool q_act_clamp(const Act *a, float ys, int32_t yzp, int32_t *lo, int32_t *hi);
+/* Node k becomes int8 node `op` (private data p) reading dq's quantized input, taking over the activation node
+ * act (or NULL) and q's output; dq dies when nothing else reads it. */
+void q_take(Node *k, Node *dq, Node *act, Node *q, int op, const char *op_type, void *p);
 /* The u8-domain zero point of a per-tensor Q or DQ (s8: + 128); false when n is not one. */
 bool quant_u8(const Node *n, float *scale, int32_t *zp, DType *qtype);
 /* ops/qconv.c: conv (reading DequantizeLinear dqx's output, then act, a Relu or Clip node or

@@ -118,20 +118,7 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	}
 
 	/* the Conv becomes the node: x_q in, y_q out; the DQ, the activation and the Q it covers */
-	node_add_cover(conv, dqx);
-	if (dqx->out[0]->nuses == 1) /* the DQ's float input to the conv: nothing else reads it */
-		dqx->dead = true;
-	if (act)
-		node_absorb(conv, act);
-	node_absorb(conv, q);
-	Tensor **in = xalloc(sizeof *in);
-	in[0] = dqx->in[0];
-	conv->in = in;
-	conv->nin = 1;
-	conv->op = OP_QLinearConv;
-	conv->op_type = "QLinearConv";
-	conv->act = (Act){ ACT_NONE, 0, 0 };
-	conv->p = p;
+	q_take(conv, dqx, act, q, OP_QLinearConv, "QLinearConv", p);
 	return true;
 }
 

@@ -93,20 +93,7 @@ bool qgemm_build(Graph *g, Node *mm, Node *act, const Act *a, Node *q)
 		p->bias[n] = (int32_t)b;
 		p->mult[n] = xs * col_scale(wd, n) / ys; /* in float, in ORT's order */
 	}
-	node_add_cover(mm, dqx);
-	if (dqx->out[0]->nuses == 1)
-		dqx->dead = true;
-	if (act)
-		node_absorb(mm, act);
-	node_absorb(mm, q);
-	Tensor **in = xalloc(sizeof *in);
-	in[0] = dqx->in[0];
-	mm->in = in;
-	mm->nin = 1;
-	mm->op = OP_QLinearGemm;
-	mm->op_type = "QLinearGemm";
-	mm->act = (Act){ ACT_NONE, 0, 0 };
-	mm->p = p;
+	q_take(mm, dqx, act, q, OP_QLinearGemm, "QLinearGemm", p);
 	return true;
 }
 

@@ -63,14 +63,7 @@ bool qpool_build(Graph *g, Node *pool, Node *q)
 			p->kind = QP_AVG;
 		}
 	}
-	node_add_cover(pool, dq);
-	if (dq->out[0]->nuses == 1)
-		dq->dead = true;
-	pool->in[0] = dq->in[0];
-	node_absorb(pool, q);
-	pool->op = OP_QLinearPool;
-	pool->op_type = "QLinearPool";
-	pool->p = p;
+	q_take(pool, dq, NULL, q, OP_QLinearPool, "QLinearPool", p);
 	return true;
 }
 

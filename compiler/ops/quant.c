@@ -205,6 +205,24 @@ bool q_act_clamp(const Act *a, float ys, int32_t yzp, int32_t *lo, int32_t *hi)
 	return true;
 }
 
+void q_take(Node *k, Node *dq, Node *act, Node *q, int op, const char *op_type, void *p)
+{
+	node_add_cover(k, dq);
+	if (dq->out[0]->nuses == 1) /* the DQ's float output: nothing else reads it */
+		dq->dead = true;
+	if (act)
+		node_absorb(k, act);
+	node_absorb(k, q);
+	Tensor **in = xalloc(sizeof *in);
+	in[0] = dq->in[0];
+	k->in = in;
+	k->nin = 1;
+	k->op = op;
+	k->op_type = op_type;
+	k->act = (Act){ ACT_NONE, 0, 0 };
+	k->p = p;
+}
+
 bool quantizelinear_fold(Graph *g, Node *n) { (void)g; return quant_fold(n); }
 bool dequantizelinear_fold(Graph *g, Node *n) { (void)g; return quant_fold(n); }
 
