@@ -97,3 +97,13 @@ foreach(v ${_mt_variants})
   set_tests_properties(model.${base}.${variant} PROPERTIES
     LABELS model FIXTURES_REQUIRED mt_${base} TIMEOUT 1200)
 endforeach()
+
+# The int8 path on whole models (issue 21): each export quantized by `onnx2c quantize` and compiled, every
+# output equal to ONNX Runtime's on the same int8 model (tests/int8_model_test.sh): dense convs with fused
+# residuals, pools and concats, depthwise convs (mbconv), the int8 head.
+foreach(name resnet18_fold_op13 googlenet_keep_op13 inception_v3_keep_op13 mbconv_keep_op13)
+  add_test(NAME model.${name}.int8
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/int8_model_test.sh $<TARGET_FILE:onnx2c> ${_mt_dir}/${name}
+            ${_mt_dir}/${name}_int8)
+  set_tests_properties(model.${name}.int8 PROPERTIES LABELS model FIXTURES_REQUIRED mt_${name} TIMEOUT 1200)
+endforeach()
