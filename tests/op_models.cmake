@@ -19,6 +19,7 @@ set(_om_args_qop_conv_exact --tol-steps 0)
 set(_om_args_qconv_chain --tol-steps 0)
 set(_om_args_qop_int8_region --tol-steps 0)
 set(_om_args_qdq_head --tol-steps 0)
+set(_om_args_qop_group_conv --tol-steps 0)
 foreach(c ${_om_cases})
   add_test(NAME opmodel.${c}
     COMMAND bash ${_om}/run_case.sh $<TARGET_FILE:onnx2c> ${c} ${CMAKE_BINARY_DIR}/op_models/${c} ${_om_args_${c}})

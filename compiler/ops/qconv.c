@@ -7,7 +7,8 @@
  * The node reads and writes q8 tensors (u8 NHWC, passes/opt_int8_layout.c
  * gives them and converts at the int8 region's edges) and runs the int8
  * kernels: int8/qconv.c (u8 x s8 products summed in int32 on qgemm) for a
- * dense conv, int8/qdw.c for a depthwise one (group == C == M), then the
+ * dense conv (a grouped one is a dense conv per group, on its channels of
+ * each pixel), int8/qdw.c for a depthwise one (group == C == M), then the
  * requantisation ONNX and ORT's MLAS specify: acc * (x_scale * w_scale /
  * y_scale) rounded half to even, plus the zero point, saturated.  So its
  * outputs are ORT's QLinearConv's, not a float conv's rounded once more.
@@ -15,9 +16,9 @@
  * opt_fuse_qops.c): the kernel then rounds twice as ORT's QLinearConv and
  * QLinearAdd do (int8/shared.c), so the result is the same bits.
  *
- * Taken: 2-D, group 1 or depthwise, s8 weights with zero points 0 (per
+ * Taken: 2-D, any group count, s8 weights with zero points 0 (per
  * tensor or per output channel), an int32 bias at scale x_scale * w_scale
- * (or none), per-tensor activations, KH*KW*C within O2C_QCONV_BUF (dense).
+ * (or none), per-tensor activations, KH*KW*C/group within O2C_QCONV_BUF.
  * Anything else is left as DQ -> float Conv -> Q, which gives the right
  * answer too.
  */
@@ -32,6 +33,7 @@ typedef struct QConvP {
 	Window w;
 	int64_t C, M;
 	bool dw;               /* depthwise: int8/qdw.c */
+	int64_t G, gbytes;     /* groups (dense per group, not depthwise), each group's packed weights' bytes */
 	const char *wname;     /* the weight's name, for the packed weights' comment */
 	float *packed;         /* pack_qconv's bytes (pack_qdw's int32s when dw), in floats for the weights blob */
 	int64_t packed_floats;
@@ -68,14 +70,15 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	const int64_t M = W->shape.d[0], C = x->shape.d[1], group = attr_int(conv, "group", 1);
 	const bool dw = group == C && M == C && C > 1;
 	if (!wd || wd->q->dtype != DT_INT8 || !zero_points_zero(wd) || (wd->axis >= 0 && wd->axis != 0) ||
-	    (group != 1 && !dw) || W->shape.rank != 4 || W->shape.d[1] != C / group)
+	    group < 1 || C % group || M % group || W->shape.rank != 4 || W->shape.d[1] != C / group)
 		return false;
+	const int64_t G = dw ? 1 : group, Cg = C / G, Mg = M / G; /* a grouped conv: one dense conv per group */
 	if (B && (!bd || bd->q->dtype != DT_INT32 || !zero_points_zero(bd) || (bd->axis >= 0 && bd->axis != 0)))
 		return false;
 	QConvP *p = xalloc(sizeof *p);
 	window_parse(conv, &p->w, &x->shape, &W->shape, false, true);
 	window_forward(conv, &p->w);
-	const int64_t KH = p->w.k[0], KW = p->w.k[1], K = KH * KW * (dw ? 1 : C);
+	const int64_t KH = p->w.k[0], KW = p->w.k[1], K = KH * KW * (dw ? 1 : Cg);
 	if (p->w.nsp != 2 || (!dw && K > O2C_QCONV_BUF))
 		return false;
 	/* ORT's QLinearConv takes the bias at scale x_scale * w_scale; a model that says otherwise stays float */
@@ -87,6 +90,7 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	p->C = C;
 	p->M = M;
 	p->dw = dw;
+	p->G = G;
 	p->ys8 = yt == DT_INT8;
 	p->xzp = xzp + (xt == DT_INT8 ? 128 : 0);
 	p->yzp = yzp + (p->ys8 ? 128 : 0);
@@ -98,14 +102,15 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 		p->packed_floats = pack_qdw_ints(C, KH, KW);
 		p->packed = xalloc((size_t)p->packed_floats * sizeof(float));
 		pack_qdw((int32_t *)(void *)p->packed, w8, NULL, C, KH, KW);
-	} else {
-		int64_t bytes = pack_qconv_bytes(M, C, KH, KW);
-		p->packed_floats = (bytes + 3) / 4;
+	} else { /* each group's W [Mg][Cg][KH][KW] packed on its own, 64-byte aligned */
+		p->gbytes = (pack_qconv_bytes(Mg, Cg, KH, KW) + 63) / 64 * 64;
+		p->packed_floats = G * p->gbytes / 4;
 		p->packed = xalloc((size_t)p->packed_floats * sizeof(float));
-		pack_qconv((int8_t *)p->packed, w8, M, C, KH, KW);
+		for (int64_t gi = 0; gi < G; gi++)
+			pack_qconv((int8_t *)p->packed + gi * p->gbytes, w8 + gi * Mg * K, Mg, Cg, KH, KW);
 	}
 	int32_t *colsum = xalloc((size_t)M * sizeof *colsum);
-	qgemm_colsums(w8, 1, K, K, M, colsum); /* W [M][K]: per output channel, dense or depthwise */
+	qgemm_colsums(w8, 1, K, K, M, colsum); /* W [M][K]: per output channel, dense, grouped or depthwise */
 	p->bias = xalloc((size_t)M * sizeof *p->bias);
 	p->mult = xalloc((size_t)M * sizeof *p->mult);
 	for (int64_t m = 0; m < M; m++) {
@@ -167,7 +172,7 @@ bool qlinearconv_fold(Graph *g, Node *n) { return fold_none(g, n); }
 int64_t qlinearconv_macs(const Node *n)
 {
 	const QConvP *p = n->p;
-	return shape_numel(&n->out[0]->shape) * (p->dw ? 1 : p->C) * p->w.k[0] * p->w.k[1];
+	return shape_numel(&n->out[0]->shape) * (p->dw ? 1 : p->C / p->G) * p->w.k[0] * p->w.k[1];
 }
 
 /* An int32 array as floats for the weights blob (the bits, not the values). */
@@ -207,7 +212,7 @@ void qlinearconv_emit(Emit *e, Node *n)
 		      (long long)w->out[1], (long long)w->k[0], (long long)w->k[1], (long long)w->s[0], (long long)w->s[1],
 		      (long long)w->d[0], (long long)w->d[1], (long long)w->pb[0], (long long)w->pb[1], (int)p->xzp,
 		      (long long)C, (long long)M);
-	else
+	else if (p->G == 1)
 		emitf(e,
 		      "\to2c_qconv_nhwc((const uint8_t *)in0, %lld, %d, (const int8_t *)(const void *)%s, &q, (uint8_t *)out0, "
 		      "%lld, /*NB*/%lld, /*H*/%lld,\n\t               /*W*/%lld, /*C*/%lld, /*M*/%lld, /*OH*/%lld, /*OW*/%lld, "
@@ -216,4 +221,19 @@ void qlinearconv_emit(Emit *e, Node *n)
 		      (long long)C, (long long)M, (long long)w->out[0], (long long)w->out[1], (long long)w->k[0],
 		      (long long)w->k[1], (long long)w->s[0], (long long)w->s[1], (long long)w->d[0], (long long)w->d[1],
 		      (long long)w->pb[0], (long long)w->pb[1]);
+	else { /* a dense conv per group: its channels of every pixel, pixel strides C in and M out */
+		const long long Cg = C / p->G, Mg = M / p->G;
+		emitf(e, "\tfor (int g = 0; g < %lld; g++) { /* the groups write apart and read only the input: no sync */\n"
+		         "\t\tO2cQuant qg = q;\n\t\tqg.bias += g * %lld, qg.mult += g * %lld;\n"
+		         "\t\tif (qg.res)\n\t\t\tqg.res += g * %lld;\n", (long long)p->G, Mg, Mg, Mg);
+		emitf(e,
+		      "\t\to2c_qconv_nhwc((const uint8_t *)in0 + g * %lld, %lld, %d, (const int8_t *)(const void *)%s + g * %lld, "
+		      "&qg,\n\t\t               (uint8_t *)out0 + g * %lld, %lld, /*NB*/%lld, /*H*/%lld, /*W*/%lld, /*C*/%lld, "
+		      "/*M*/%lld, /*OH*/%lld, /*OW*/%lld,\n\t\t               /*KH*/%lld, /*KW*/%lld, /*SH*/%lld, /*SW*/%lld, "
+		      "/*DH*/%lld, /*DW*/%lld, /*PT*/%lld, /*PL*/%lld);\n\t}\n",
+		      Cg, (long long)C, (int)p->xzp, wp, (long long)p->gbytes, Mg, (long long)M, (long long)N,
+		      (long long)w->in[0], (long long)w->in[1], Cg, Mg, (long long)w->out[0], (long long)w->out[1],
+		      (long long)w->k[0], (long long)w->k[1], (long long)w->s[0], (long long)w->s[1], (long long)w->d[0],
+		      (long long)w->d[1], (long long)w->pb[0], (long long)w->pb[1]);
+	}
 }

@@ -691,6 +691,41 @@ def qdq_head():
     return model(nodes, [("x", ["N", c, 5, 3])], [("yq", ["N", n])], 13, inits=inits)
 
 
+@case
+def qop_group_conv():
+    # grouped QLinearConvs (ResNeXt, RegNet): a 3x3 conv of 4 groups with per-channel weights and a bias, a
+    # strided 3x3 of 2 groups, and a 1x1 of 8 groups with its QLinearAdd fused as the residual: each runs as a
+    # dense int8 conv per group (ops/qconv.c); tests/op_models.cmake checks every element against ORT
+    c, m = 32, 48
+    f32, u8, s8, i32 = np.float32, np.uint8, np.int8, np.int32
+    ms = "com.microsoft"
+    inits = [("xs", f32(0.0213)), ("xz", u8(121)),
+             ("w1", rng.integers(-127, 128, (m, c // 4, 3, 3)).astype(s8)),
+             ("w1s", (rng.random(m) * 0.004 + 0.004).astype(f32)), ("w1z", np.zeros(m, s8)),
+             ("b1", rng.integers(-3000, 3000, m).astype(i32)), ("s1", f32(0.0731)), ("z1", u8(9)),
+             ("w2", rng.integers(-127, 128, (m, m // 2, 3, 3)).astype(s8)), ("w2s", f32(0.00213)), ("w2z", s8(0)),
+             ("s2", f32(0.0917)), ("z2", u8(130)),
+             ("w3", rng.integers(-127, 128, (m, m // 8, 1, 1)).astype(s8)),
+             ("w3s", (rng.random(m) * 0.01 + 0.01).astype(f32)), ("w3z", np.zeros(m, s8)),
+             ("s3", f32(0.0611)), ("z3", u8(100)), ("sa", f32(0.0833)), ("za", u8(77))]
+    nodes = [N("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             N("QLinearConv", ["xq", "xs", "xz", "w1", "w1s", "w1z", "s1", "z1", "b1"], ["c1"], pads=[1, 1, 1, 1],
+               group=4),
+             N("QLinearConv", ["c1", "s1", "z1", "w2", "w2s", "w2z", "s2", "z2"], ["c2"], pads=[1, 1, 1, 1],
+               strides=[2, 2], group=2),
+             N("QLinearConv", ["c2", "s2", "z2", "w3", "w3s", "w3z", "s3", "z3"], ["c3"], group=8),
+             N("QLinearAdd", ["c3", "s3", "z3", "c2", "s2", "z2", "sa", "za"], ["a"], domain=ms),
+             N("DequantizeLinear", ["a", "sa", "za"], ["y"]), N("DequantizeLinear", ["c1", "s1", "z1"], ["y1"])]
+    g = helper.make_graph(nodes, "qop_group_conv", [helper.make_tensor_value_info("x", F, ["N", c, 11, 9])],
+                          [helper.make_tensor_value_info("y", F, ["N", m, 6, 5]),
+                           helper.make_tensor_value_info("y1", F, ["N", m, 11, 9])],
+                          initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in inits])
+    mdl = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(ms, 1)],
+                            producer_name="op_models")
+    mdl.ir_version = 8
+    return mdl
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(CASES))
