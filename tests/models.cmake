@@ -100,8 +100,10 @@ endforeach()
 
 # The int8 path on whole models (issue 21): each export quantized by `onnx2c quantize` and compiled, every
 # output equal to ONNX Runtime's on the same int8 model (tests/int8_model_test.sh): dense convs with fused
-# residuals, pools and concats, depthwise convs (mbconv), the int8 head.
-foreach(name resnet18_fold_op13 googlenet_keep_op13 inception_v3_keep_op13 mbconv_keep_op13)
+# residuals, pools and concats, depthwise convs (mbconv), standalone QLinearAdds and float squeeze-excite
+# between DQs and Qs (se_resnet, incres), the int8 head.
+foreach(name resnet18_fold_op13 googlenet_keep_op13 inception_v3_keep_op13 mbconv_keep_op13 se_resnet_keep_op13
+             incres_keep_op13)
   add_test(NAME model.${name}.int8
     COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/int8_model_test.sh $<TARGET_FILE:onnx2c> ${_mt_dir}/${name}
             ${_mt_dir}/${name}_int8)

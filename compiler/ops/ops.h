@@ -39,8 +39,9 @@ typedef struct DqFold {
 	const float *scale, *zp;
 } DqFold;
 bool quant_per_tensor(const Node *n, float *scale, int32_t *zp, DType *qtype);
-/* ops/qadd.c: a QLinearAdd's parameters: y = clamp(nearbyint((a - za) * sa/sy + (b - zb) * sb/sy) + zy,
- * lo, hi), zero points and clamp in the u8 domain (s8 values + 128, int8/shared.c). */
+/* ops/qadd.c: a QLinearAdd's parameters (a and b its inputs A and B): y = clamp(nearbyint(fma(a, sa/sy,
+ * fma(b, sb/sy, qadd_fixed))), lo, hi) as ORT computes it (int8/shared.c), zero points and clamp in the u8
+ * domain (s8 values + 128). */
 typedef struct QAddP {
 	float sa, sb, sy;
 	int32_t za, zb, zy, lo, hi;
@@ -50,6 +51,8 @@ typedef struct QAddP {
  * every scale is per tensor (passes/opt_fuse_qops.c); false: nothing changed.  act/a: the activation
  * node between the op and q (NULL) and what it computes. */
 bool qadd_build(Graph *g, Node *add, Node *act, const Act *a, Node *q);
+/* zy - (sa/sy * za + sb/sy * zb), rounded as ORT's kernel does it: each product, the sum, the difference */
+float qadd_fixed(const QAddP *p);
 bool qpool_build(Graph *g, Node *pool, Node *q);
 bool qpool_from_maxpool(Node *pool); /* a MaxPool of a u8/s8 tensor (no DQ, no Q) */
 bool qconcat_build(Graph *g, Node *cat, Node *q);

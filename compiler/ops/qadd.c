@@ -49,6 +49,13 @@ bool qadd_build(Graph *g, Node *add, Node *act, const Act *a, Node *q)
 	return true;
 }
 
+float qadd_fixed(const QAddP *p)
+{
+	/* volatile: each product rounded to float on its own, never contracted into an FMA (-std=gnu11) */
+	volatile float pa = p->sa / p->sy * (float)p->za, pb = p->sb / p->sy * (float)p->zb;
+	return (float)p->zy - (pa + pb);
+}
+
 void qlinearadd_parse(Graph *g, Node *n)
 {
 	(void)g;
@@ -70,7 +77,7 @@ void qlinearadd_emit(Emit *e, Node *n)
 	const QAddP *p = n->p;
 	ASSERT(n->in[0]->q8 && n->in[1]->q8 && n->out[0]->q8);
 	emit_need(e, "int8/qeltwise.c");
-	emitf(e, "\to2c_qadd((const uint8_t *)in0, (const uint8_t *)in1, (uint8_t *)out0, %lld, %s, %s, %d, %d, %d, %d, "
-	         "%d);\n", (long long)shape_numel(&n->out[0]->shape), c_float(p->sa / p->sy), c_float(p->sb / p->sy),
-	      (int)p->za, (int)p->zb, (int)p->zy, (int)p->lo, (int)p->hi);
+	emitf(e, "\to2c_qadd((const uint8_t *)in0, (const uint8_t *)in1, (uint8_t *)out0, %lld, %s, %s, %s, %d, %d);\n",
+	      (long long)shape_numel(&n->out[0]->shape), c_float(p->sa / p->sy), c_float(p->sb / p->sy),
+	      c_float(qadd_fixed(p)), (int)p->lo, (int)p->hi);
 }

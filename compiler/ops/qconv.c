@@ -41,7 +41,8 @@ typedef struct QConvP {
 	float *mult;           /* [M] x_scale * w_scale[m] / y_scale */
 	int32_t xzp, yzp, lo, hi; /* zero points and the output clamp, u8 domain */
 	bool ys8;              /* s8 output (u8 domain = value + 128) */
-	QAddP add;             /* a fused QLinearAdd (n->residual set): its parameters */
+	QAddP add;             /* a fused QLinearAdd (n->residual set): its parameters, inputs A and B as it has them */
+	bool add_res_b;        /* the residual is the add's input B (the conv's output A) */
 } QConvP;
 
 /* The scale of a per-tensor or per-channel DqFold at channel m. */
@@ -140,12 +141,9 @@ bool qconv_take_add(Node *conv, Node *add)
 	if (other->producer && other->producer->id > conv->id) /* the shortcut must exist before the conv runs */
 		return false;
 	/* the add's rounding reads the conv's output as ORT's QLinearAdd does: at the conv's scale and zero point */
-	p->add = *a;
+	p->add = *a;          /* A and B as the add has them: add_fixed folds their zero points in that order */
+	p->add_res_b = k == 0; /* the conv's output is A, the residual B */
 	p->ys8 = a->ys8;
-	if (k == 1) { /* the kernel's residual is always the add's second operand */
-		p->add.sa = a->sb, p->add.sb = a->sa;
-		p->add.za = a->zb, p->add.zb = a->za;
-	}
 	conv->residual = add->in[1 - k];
 	node_absorb(conv, add);
 	return true;
@@ -194,11 +192,12 @@ void qlinearconv_emit(Emit *e, Node *n)
 	const char *bias = emit_i32(e, p->bias, M), *mult = emit_weights(e, p->mult, (size_t)M);
 	emitf(e, "\t/* s8 weights of '%s' packed for the int8 %s conv; the bias with -x_zp * colsum(W) folded in */\n",
 	      c_comment(p->wname), p->dw ? "depthwise" : "dense");
-	if (n->residual) { /* + QLinearAdd(this conv's output, res) */
+	if (n->residual) { /* + QLinearAdd(this conv's output, res), ORT's arithmetic (int8/shared.c) */
 		const QAddP *a = &p->add;
+		const float rc = p->add_res_b ? a->sa / a->sy : a->sb / a->sy, rr = p->add_res_b ? a->sb / a->sy : a->sa / a->sy;
 		emitf(e, "\tconst O2cQuant q = { (const int32_t *)(const void *)%s, %s, %d, %d, %d, NULL, (const uint8_t *)res, "
-		         "%lld, %s, %s, %d, %d, %d, %d };\n", bias, mult, (int)p->yzp, (int)p->lo, (int)p->hi, (long long)M,
-		      c_float(a->sa / a->sy), c_float(a->sb / a->sy), (int)a->zb, (int)a->zy, (int)a->lo, (int)a->hi);
+		         "%lld, %s, %s, %s, %d, %d, %d };\n", bias, mult, (int)p->yzp, (int)p->lo, (int)p->hi, (long long)M,
+		      c_float(rc), c_float(rr), c_float(qadd_fixed(a)), p->add_res_b ? 1 : 0, (int)a->lo, (int)a->hi);
 	} else {
 		emitf(e, "\tconst O2cQuant q = { (const int32_t *)(const void *)%s, %s, %d, %d, %d, NULL, NULL, 0, 0, 0, 0, "
 		         "0, 0, 0 };\n", bias, mult, (int)p->yzp, (int)p->lo, (int)p->hi);

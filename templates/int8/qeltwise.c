@@ -5,12 +5,12 @@
  * Needs: int8/shared.c
  *
  * - o2c_qadd: ORT's QLinearAdd (com.microsoft; what ORT makes of DQ -> Add
- *   -> Q) on two u8 tensors of one layout and size, element by element:
- *     y = clamp(nearbyintf((a - za) * ra + (b - zb) * rb) + zy, lo, hi)
- *   with ra = a_scale / y_scale, rb = b_scale / y_scale, in float, the
- *   residual stage of o2c_q_requant1 (int8/shared.c) and so the same bits
- *   as a conv with the add fused.  The products must not contract into an
- *   FMA (-std=c99 or -ffp-contract=off, as shared.c says).
+ *   -> Q) on two u8 tensors of one layout and size, element by element, as
+ *   its AVX2 kernel computes it (MLAS qladd_avx2.cpp) on the raw u8 values:
+ *     y = clamp(nearbyintf(fma(a, ra, fma(b, rb, fixed))), lo, hi)
+ *   with ra = a_scale / y_scale, rb = b_scale / y_scale and fixed = y_zp -
+ *   (ra * a_zp + rb * b_zp), in float: the residual stage of o2c_q_requant1
+ *   (int8/shared.c), and so the same bits as a conv with the add fused.
  * - o2c_qconcat_nhwc: one input of a channel Concat whose inputs and output
  *   share a scale and zero point: its C channels of every pixel copied to
  *   channels [c0, c0 + C) of the output (pixel stride ldy).
@@ -23,13 +23,13 @@
  */
 
 O2C_UNUSED static void o2c_qadd(const uint8_t *a, const uint8_t *b, uint8_t *y, ptrdiff_t n, float ra, float rb,
-                                int32_t za, int32_t zb, int32_t zy, int32_t lo, int32_t hi)
+                                float fixed, int32_t lo, int32_t hi)
 {
 	O2C_OMP(for schedule(static) nowait)
 	for (ptrdiff_t i = 0; i < n; i++) {
-		float g = nearbyintf((float)((int32_t)a[i] - za) * ra + (float)((int32_t)b[i] - zb) * rb);
+		float g = nearbyintf(fmaf((float)a[i], ra, fmaf((float)b[i], rb, fixed)));
 		g = g > 65535.0f ? 65535.0f : g < -65535.0f ? -65535.0f : g; /* as o2c_q_requant1 */
-		y[i] = (uint8_t)o2c_q_clamp((int32_t)g + zy, lo, hi);
+		y[i] = (uint8_t)o2c_q_clamp((int32_t)g, lo, hi);
 	}
 }
 

@@ -22,9 +22,15 @@
  * A fused residual (DQ -> Conv -> Q -> DQ -> Add -> Q, ORT's QLinearAdd)
  * rounds twice, as ORT does, so the conv's own output is bit-identical to
  * an unfused run: c = clamp(nearbyint(acc * mult[n]) + zp, lo, hi), then
- *   y = saturate(nearbyint((c - zp) * add_a + (r - r_zp) * add_b) + add_zp)
- * clamped to [add_lo, add_hi], add_a = c_scale / y_scale and
- * add_b = r_scale / y_scale.
+ * the add as ORT's AVX2 QLinearAdd computes it (MLAS qladd_avx2.cpp), on
+ * the add's inputs A and B as raw u8 values: two fused multiply-adds,
+ *   t = fma(A, A_scale/y_scale, fma(B, B_scale/y_scale, add_fixed))
+ *   add_fixed = y_zp - (A_scale/y_scale * A_zp + B_scale/y_scale * B_zp)
+ * (the zero points folded in once, in float), y = nearbyint(t) clamped to
+ * [add_lo, add_hi].  add_a is the conv output's ratio, add_b the
+ * residual's; add_res_b says the residual is the add's input B (its
+ * product goes first).  Rounding (c - zp) * add_a + (r - r_zp) * add_b
+ * instead differed from ORT on 14 of 802816 elements of a ResNeXt block.
  */
 
 /* Per-node requantisation parameters; the compiler emits one static const
@@ -41,9 +47,17 @@ typedef struct O2cQuant {
 	/* fused residual (NULL res: none) */
 	const uint8_t *res;
 	ptrdiff_t ldr;       /* row stride of res, in elements */
-	float add_a, add_b;
-	int32_t r_zp, add_zp, add_lo, add_hi;
+	float add_a, add_b, add_fixed;
+	int32_t add_res_b, add_lo, add_hi;
 } O2cQuant;
+
+/* The fused add's sum before rounding, as ORT's QLinearAdd: c the conv's
+ * u8 output, r the residual's, as floats (header). */
+O2C_UNUSED static inline float o2c_q_add1(const O2cQuant *q, float c, float r)
+{
+	return q->add_res_b ? fmaf(c, q->add_a, fmaf(r, q->add_b, q->add_fixed))
+	                    : fmaf(r, q->add_b, fmaf(c, q->add_a, q->add_fixed));
+}
 
 O2C_UNUSED static inline int32_t o2c_q_clamp(int32_t v, int32_t lo, int32_t hi)
 {
@@ -65,12 +79,12 @@ O2C_UNUSED static inline uint8_t o2c_q_requant1(const O2cQuant *q, ptrdiff_t n, 
 	int32_t c = o2c_q_clamp((int32_t)f + q->zp, q->lo, q->hi);
 	if (!q->res)
 		return (uint8_t)c;
-	float g = nearbyintf((float)(c - q->zp) * q->add_a + (float)(res_v - q->r_zp) * q->add_b);
+	float g = nearbyintf(o2c_q_add1(q, (float)c, (float)res_v));
 	if (g > 65535.0f)
 		g = 65535.0f;
 	if (g < -65535.0f)
 		g = -65535.0f;
-	return (uint8_t)o2c_q_clamp((int32_t)g + q->add_zp, q->add_lo, q->add_hi);
+	return (uint8_t)o2c_q_clamp((int32_t)g, q->add_lo, q->add_hi);
 }
 
 /*
@@ -78,26 +92,26 @@ O2C_UNUSED static inline uint8_t o2c_q_requant1(const O2cQuant *q, ptrdiff_t n, 
  * int32 -> float conversion and the product round alike, _mm*_cvtps_epi32
  * rounds half to even as nearbyintf does (default MXCSR), and the float
  * clamp to +-65535 before it equals the scalar clamp after rounding
- * (65535 is an integer).  The residual stage is two products and one sum,
- * in that order, as the scalar: neither may be contracted to an FMA
- * (-std=c99 or -ffp-contract=off, as the kernel tests and the generated
- * code's documented flags).  lo, hi, add_lo and add_hi must lie in 0..255,
+ * (65535 is an integer).  The residual stage is the scalar's two fused
+ * multiply-adds in its order (vfmadd; without FMA in the build, AVX2 takes
+ * them lane by lane through fmaf).  lo, hi, add_lo and add_hi must lie in 0..255,
  * as O2cQuant says, for the narrowing to u8 to equal the scalar cast.
  * O2cQv* holds the node's scalars broadcast once per tile.
  */
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 typedef struct O2cQv16 {
-	__m512i zp, lo, hi, r_zp, add_zp, add_lo, add_hi;
-	__m512 add_a, add_b, big, nbig;
+	__m512i zp, lo, hi, add_lo, add_hi;
+	__m512 add_a, add_b, add_fixed, big, nbig;
+	int res_b;
 } O2cQv16;
 
 O2C_UNUSED O2C_INLINE O2cQv16 o2c_q_consts16(const O2cQuant *q)
 {
 	O2cQv16 c;
 	c.zp = _mm512_set1_epi32(q->zp), c.lo = _mm512_set1_epi32(q->lo), c.hi = _mm512_set1_epi32(q->hi);
-	c.r_zp = _mm512_set1_epi32(q->r_zp), c.add_zp = _mm512_set1_epi32(q->add_zp);
 	c.add_lo = _mm512_set1_epi32(q->add_lo), c.add_hi = _mm512_set1_epi32(q->add_hi);
-	c.add_a = _mm512_set1_ps(q->add_a), c.add_b = _mm512_set1_ps(q->add_b);
+	c.add_a = _mm512_set1_ps(q->add_a), c.add_b = _mm512_set1_ps(q->add_b), c.add_fixed = _mm512_set1_ps(q->add_fixed);
+	c.res_b = q->add_res_b;
 	c.big = _mm512_set1_ps(65535.0f), c.nbig = _mm512_set1_ps(-65535.0f);
 	return c;
 }
@@ -112,12 +126,11 @@ O2C_UNUSED O2C_INLINE __m128i o2c_q_requant16_avx512(__m512i acc, __m512 mult, c
 	__m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(f), c->zp);
 	v = _mm512_min_epi32(_mm512_max_epi32(v, c->lo), c->hi);
 	if (has_res) {
-		__m512 s = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, c->zp)), c->add_a);
-		__m512 t =
-		    _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(res), c->r_zp)), c->add_b);
-		__m512 g = _mm512_max_ps(_mm512_min_ps(_mm512_add_ps(s, t), c->big), c->nbig);
-		v = _mm512_add_epi32(_mm512_cvtps_epi32(g), c->add_zp);
-		v = _mm512_min_epi32(_mm512_max_epi32(v, c->add_lo), c->add_hi);
+		const __m512 cf = _mm512_cvtepi32_ps(v), rf = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(res));
+		__m512 g = c->res_b ? _mm512_fmadd_ps(cf, c->add_a, _mm512_fmadd_ps(rf, c->add_b, c->add_fixed))
+		                    : _mm512_fmadd_ps(rf, c->add_b, _mm512_fmadd_ps(cf, c->add_a, c->add_fixed));
+		g = _mm512_max_ps(_mm512_min_ps(g, c->big), c->nbig);
+		v = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(g), c->add_lo), c->add_hi);
 	}
 	return _mm512_cvtepi32_epi8(v); /* truncation, as the scalar (uint8_t) cast */
 }
@@ -125,17 +138,32 @@ O2C_UNUSED O2C_INLINE __m128i o2c_q_requant16_avx512(__m512i acc, __m512 mult, c
 
 #if defined(__AVX2__)
 typedef struct O2cQv8 {
-	__m256i zp, lo, hi, r_zp, add_zp, add_lo, add_hi;
-	__m256 add_a, add_b, big, nbig;
+	__m256i zp, lo, hi, add_lo, add_hi;
+	__m256 add_a, add_b, add_fixed, big, nbig;
+	int res_b;
 } O2cQv8;
+
+/* a * b + c rounded once (vfmadd, or lane by lane through fmaf without FMA) */
+O2C_UNUSED O2C_INLINE __m256 o2c_q_fma8(__m256 a, __m256 b, __m256 c)
+{
+#if defined(__FMA__)
+	return _mm256_fmadd_ps(a, b, c);
+#else
+	float x[8], y[8], z[8];
+	_mm256_storeu_ps(x, a), _mm256_storeu_ps(y, b), _mm256_storeu_ps(z, c);
+	for (int i = 0; i < 8; i++)
+		x[i] = fmaf(x[i], y[i], z[i]);
+	return _mm256_loadu_ps(x);
+#endif
+}
 
 O2C_UNUSED O2C_INLINE O2cQv8 o2c_q_consts8(const O2cQuant *q)
 {
 	O2cQv8 c;
 	c.zp = _mm256_set1_epi32(q->zp), c.lo = _mm256_set1_epi32(q->lo), c.hi = _mm256_set1_epi32(q->hi);
-	c.r_zp = _mm256_set1_epi32(q->r_zp), c.add_zp = _mm256_set1_epi32(q->add_zp);
 	c.add_lo = _mm256_set1_epi32(q->add_lo), c.add_hi = _mm256_set1_epi32(q->add_hi);
-	c.add_a = _mm256_set1_ps(q->add_a), c.add_b = _mm256_set1_ps(q->add_b);
+	c.add_a = _mm256_set1_ps(q->add_a), c.add_b = _mm256_set1_ps(q->add_b), c.add_fixed = _mm256_set1_ps(q->add_fixed);
+	c.res_b = q->add_res_b;
 	c.big = _mm256_set1_ps(65535.0f), c.nbig = _mm256_set1_ps(-65535.0f);
 	return c;
 }
@@ -149,12 +177,11 @@ O2C_UNUSED O2C_INLINE __m128i o2c_q_requant8_avx2(__m256i acc, __m256 mult, cons
 	__m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(f), c->zp);
 	v = _mm256_min_epi32(_mm256_max_epi32(v, c->lo), c->hi);
 	if (has_res) {
-		__m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, c->zp)), c->add_a);
-		__m256 t =
-		    _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(res), c->r_zp)), c->add_b);
-		__m256 g = _mm256_max_ps(_mm256_min_ps(_mm256_add_ps(s, t), c->big), c->nbig);
-		v = _mm256_add_epi32(_mm256_cvtps_epi32(g), c->add_zp);
-		v = _mm256_min_epi32(_mm256_max_epi32(v, c->add_lo), c->add_hi);
+		const __m256 cf = _mm256_cvtepi32_ps(v), rf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(res));
+		__m256 g = c->res_b ? o2c_q_fma8(cf, c->add_a, o2c_q_fma8(rf, c->add_b, c->add_fixed))
+		                    : o2c_q_fma8(rf, c->add_b, o2c_q_fma8(cf, c->add_a, c->add_fixed));
+		g = _mm256_max_ps(_mm256_min_ps(g, c->big), c->nbig);
+		v = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(g), c->add_lo), c->add_hi);
 	}
 	/* 0..255 in every lane: the saturating packs are exact */
 	__m128i h = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));

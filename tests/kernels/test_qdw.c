@@ -100,9 +100,10 @@ static void make(Inst *t, const DCase *d, int mode, int clamp, int with_res, uns
 			t->res[i] = (uint8_t)rnd(&seed);
 		t->q.res = t->res;
 		t->q.add_a = 0.75f;
-		t->q.add_b = 0.5f; /* (c - zp) * 0.75 + (r - r_zp) * 0.5 lands on .25 steps: ties happen */
-		t->q.r_zp = (int32_t)(rnd(&seed) % 256);
-		t->q.add_zp = (int32_t)(rnd(&seed) % 256);
+		t->q.add_b = 0.5f; /* c * 0.75 + r * 0.5 + fixed lands on .25 steps: ties happen */
+		/* the zero points folded in as ORT does (int8/shared.c): y_zp - (0.75 * c_zp + 0.5 * r_zp) */
+		t->q.add_fixed = (float)(rnd(&seed) % 256) - (0.75f * (float)t->q.zp + 0.5f * (float)(rnd(&seed) % 256));
+		t->q.add_res_b = (int)(seed & 1); /* either input of the add may be the residual */
 		t->q.add_lo = clamp ? 10 : 0;
 		t->q.add_hi = clamp ? 240 : 255;
 	}

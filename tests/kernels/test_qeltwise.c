@@ -1,6 +1,6 @@
 /*
  * test_qeltwise.c - templates/int8/qeltwise.c on 1-3 threads.  o2c_qadd
- * against ORT's QLinearAdd written out plainly, against values worked by
+ * against ORT's AVX2 QLinearAdd arithmetic written out plainly, against values worked by
  * hand (ties to even, saturation, the clamp of a fused Relu), and against
  * the residual stage of o2c_q_requant1 (the same add fused into a conv's
  * epilogue must give the same bytes); o2c_qconcat_nhwc against the channel
@@ -22,28 +22,36 @@ static unsigned rnd(unsigned *s)
 	return (*s >> 8) & 0xffffff;
 }
 
-/* QLinearAdd's arithmetic (MLAS qladd.cpp's scalar path), u8 */
+/* QLinearAdd as ORT's AVX2 kernel computes it (MLAS qladd_avx2.cpp), written out on its own: the zero
+ * points folded into one float, then two fused multiply-adds, B's first, on the raw u8 values */
 static uint8_t ref_add(int a, int b, float ra, float rb, int za, int zb, int zy, int lo, int hi)
 {
-	float va = (float)(a - za) * ra, vb = (float)(b - zb) * rb;
-	float v = nearbyintf(va + vb) + (float)zy;
+	const float pa = ra * (float)za, pb = rb * (float)zb, fixed = (float)zy - (pa + pb);
+	float v = nearbyintf(fmaf((float)a, ra, fmaf((float)b, rb, fixed)));
 	v = v < (float)lo ? (float)lo : v > (float)hi ? (float)hi : v;
 	return (uint8_t)v;
+}
+
+static float fixed_of(float ra, float rb, int za, int zb, int zy)
+{
+	const float pa = ra * (float)za, pb = rb * (float)zb;
+	return (float)zy - (pa + pb);
 }
 
 static void test_by_hand(void)
 {
 	uint8_t a[4] = { 1, 3, 255, 0 }, b[4] = { 0, 0, 255, 0 }, y[4];
-	/* 1 * 0.5 = 0.5 -> 0, 3 * 0.5 = 1.5 -> 2 (ties to even), (255 + 255) * 0.5 + 10 saturates, 0 */
-	TEAM(o2c_qadd(a, b, y, 4, 0.5f, 0.5f, 0, 0, 10, 0, 255));
+	/* zero points 0, y_zp 10 (fixed 10): 10.5 -> 10, 11.5 -> 12 (ties to even), (255 + 255) * 0.5 + 10
+	 * saturates, 0 -> 10 */
+	TEAM(o2c_qadd(a, b, y, 4, 0.5f, 0.5f, 10.0f, 0, 255));
 	CU_ASSERT_EQUAL(y[0], 10);
 	CU_ASSERT_EQUAL(y[1], 12);
 	CU_ASSERT_EQUAL(y[2], 255);
 	CU_ASSERT_EQUAL(y[3], 10);
-	/* a fused Relu is the clamp at the output's zero point: -3 + 20 -> 17, not below 20 */
+	/* a fused Relu is the clamp at the output's zero point: a_zp 3, y_zp 20: 0 - 3 + 20 = 17, clamped to 20 */
 	a[0] = 0;
 	b[0] = 0;
-	TEAM(o2c_qadd(a, b, y, 1, 1.0f, 1.0f, 3, 0, 20, 20, 255));
+	TEAM(o2c_qadd(a, b, y, 1, 1.0f, 1.0f, fixed_of(1.0f, 1.0f, 3, 0, 20), 20, 255));
 	CU_ASSERT_EQUAL(y[0], 20);
 }
 
@@ -63,11 +71,13 @@ static void test_random(void)
 				const int za = (int)(rnd(&seed) % 256), zb = (int)(rnd(&seed) % 256), zy = (int)(rnd(&seed) % 256);
 				const int lo = ri % 2 ? zy : 0, hi = ri == 2 ? 200 : 255;
 				const float ra = ratios[ri][0], rb = ratios[ri][1];
-				TEAM(o2c_qadd(a, b, y, n, ra, rb, za, zb, zy, lo, hi));
-				/* the conv-fused form: c = a is the conv's output at zero point za (mult 1, acc = a - za) */
+				const float fixed = fixed_of(ra, rb, za, zb, zy);
+				TEAM(o2c_qadd(a, b, y, n, ra, rb, fixed, lo, hi));
+				/* the conv-fused form: c = a is the conv's output (input A) at zero point za (mult 1,
+				 * acc = a - za), the residual b is input B */
 				const int32_t zero = 0;
 				const float one = 1.0f;
-				const O2cQuant q = { &zero, &one, za, 0, 255, NULL, b, 1, ra, rb, zb, zy, lo, hi };
+				const O2cQuant q = { &zero, &one, za, 0, 255, NULL, b, 1, ra, rb, fixed, 1, lo, hi };
 				for (int i = 0; i < n; i++) {
 					bad += y[i] != ref_add(a[i], b[i], ra, rb, za, zb, zy, lo, hi);
 					fused_bad += y[i] != o2c_q_requant1(&q, 0, (int32_t)a[i] - za, b[i]);

@@ -99,7 +99,10 @@ static void node_init(Node *nd, const Opts *o, ptrdiff_t N, const int64_t *acc, 
 		for (ptrdiff_t i = 0; i < rows * ldr; i++)
 			nd->res[i] = (uint8_t)(i % 3 == 0 ? 0 : i % 5 == 0 ? 255 : rng(&seed));
 		q->res = nd->res, q->ldr = ldr;
-		q->add_a = o->tie ? 0.5f : 0.8125f, q->add_b = o->tie ? 1.5f : 0.3f, q->r_zp = 128, q->add_zp = 128;
+		q->add_a = o->tie ? 0.5f : 0.8125f, q->add_b = o->tie ? 1.5f : 0.3f;
+		/* y_zp 128 - (add_a * c_zp + add_b * r_zp 128), as ORT folds the zero points (int8/shared.c) */
+		q->add_fixed = 128.0f - (q->add_a * (float)q->zp + q->add_b * 128.0f);
+		q->add_res_b = o->tie ? 1 : 0;
 		q->add_lo = o->clamp ? 128 : 0, q->add_hi = o->clamp == 2 ? 230 : 255;
 	}
 }
