@@ -64,6 +64,18 @@ bool qconv_take_add(Node *conv, Node *add);
 /* The int8 clamp [*lo, *hi] (u8 domain) of activation a at output scale ys and zero point yzp (u8 domain);
  * false when a is not Relu, Clip or none. */
 bool q_act_clamp(const Act *a, float ys, int32_t yzp, int32_t *lo, int32_t *hi);
+/* A DqFold's scale at index m (per tensor: the one scale); whether all its zero points are 0. */
+float dq_scale(const DqFold *d, int64_t m);
+bool dq_zero_points_zero(const DqFold *d);
+/* An int8 node's int32 bias bd (NULL: none) has the scale x_scale * w_scale[m] for each of its n outputs, as
+ * ORT's QLinearConv and QGemm take it (a model that says otherwise stays float). */
+bool q_bias_at_scale(const DqFold *wd, const DqFold *bd, int64_t n, float xs);
+/* Its requantisation (int8/shared.c): bias[m] = bias - x_zp * colsum[m] (colsum: the s8 weights' sum per output)
+ * and mult[m] = x_scale * w_scale[m] / y_scale in float, ORT's order; false when a folded bias leaves int32. */
+bool q_fold_bias(const DqFold *wd, const DqFold *bd, const int32_t *colsum, int64_t n, float xs, int32_t xzp, float ys,
+                 int32_t **bias, float **mult);
+/* An int32 array as floats for the weights blob (the bits, not the values). */
+const char *emit_weights_i32(Emit *e, const int32_t *v, int64_t n);
 /* Node k becomes int8 node `op` (private data p) reading dq's quantized input, taking over the activation node
  * act (or NULL) and q's output; dq dies when nothing else reads it. */
 void q_take(Node *k, Node *dq, Node *act, Node *q, int op, const char *op_type, void *p);

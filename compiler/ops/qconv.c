@@ -26,9 +26,6 @@
 #include "blocking.h"
 #include "pack.h"
 
-#include <math.h>
-#include <string.h>
-
 typedef struct QConvP {
 	Window w;
 	int64_t C, M;
@@ -45,17 +42,6 @@ typedef struct QConvP {
 	bool add_res_b;        /* the residual is the add's input B (the conv's output A) */
 } QConvP;
 
-/* The scale of a per-tensor or per-channel DqFold at channel m. */
-static float fold_scale(const DqFold *d, int64_t m) { return d->scale[d->count > 1 ? m : 0]; }
-
-static bool zero_points_zero(const DqFold *d)
-{
-	for (int64_t i = 0; i < d->count; i++)
-		if (d->zp[i] != 0.0f)
-			return false;
-	return true;
-}
-
 bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node *q)
 {
 	(void)g;
@@ -70,11 +56,11 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	const DqFold *wd = W->dq, *bd = B ? B->dq : NULL;
 	const int64_t M = W->shape.d[0], C = x->shape.d[1], group = attr_int(conv, "group", 1);
 	const bool dw = group == C && M == C && C > 1;
-	if (!wd || wd->q->dtype != DT_INT8 || !zero_points_zero(wd) || (wd->axis >= 0 && wd->axis != 0) ||
+	if (!wd || wd->q->dtype != DT_INT8 || !dq_zero_points_zero(wd) || (wd->axis >= 0 && wd->axis != 0) ||
 	    group < 1 || C % group || M % group || W->shape.rank != 4 || W->shape.d[1] != C / group)
 		return false;
 	const int64_t G = dw ? 1 : group, Cg = C / G, Mg = M / G; /* a grouped conv: one dense conv per group */
-	if (B && (!bd || bd->q->dtype != DT_INT32 || !zero_points_zero(bd) || (bd->axis >= 0 && bd->axis != 0)))
+	if (B && (!bd || bd->q->dtype != DT_INT32 || !dq_zero_points_zero(bd) || (bd->axis >= 0 && bd->axis != 0)))
 		return false;
 	QConvP *p = xalloc(sizeof *p);
 	window_parse(conv, &p->w, &x->shape, &W->shape, false, true);
@@ -82,12 +68,8 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	const int64_t KH = p->w.k[0], KW = p->w.k[1], K = KH * KW * (dw ? 1 : Cg);
 	if (p->w.nsp != 2 || (!dw && K > O2C_QCONV_BUF))
 		return false;
-	/* ORT's QLinearConv takes the bias at scale x_scale * w_scale; a model that says otherwise stays float */
-	for (int64_t m = 0; bd && m < M; m++) {
-		float want = xs * fold_scale(wd, m), got = fold_scale(bd, m);
-		if (fabsf(got - want) > 1e-6f * want)
-			return false;
-	}
+	if (!q_bias_at_scale(wd, bd, M, xs))
+		return false;
 	p->C = C;
 	p->M = M;
 	p->dw = dw;
@@ -112,16 +94,8 @@ bool qconv_build(Graph *g, Node *conv, Node *dqx, Node *act, const Act *a, Node 
 	}
 	int32_t *colsum = xalloc((size_t)M * sizeof *colsum);
 	qgemm_colsums(w8, 1, K, K, M, colsum); /* W [M][K]: per output channel, dense, grouped or depthwise */
-	p->bias = xalloc((size_t)M * sizeof *p->bias);
-	p->mult = xalloc((size_t)M * sizeof *p->mult);
-	for (int64_t m = 0; m < M; m++) {
-		int64_t b = bd ? ((const int32_t *)bd->q->data)[m] : 0; /* [M]: conv_infer checked */
-		b -= (int64_t)p->xzp * colsum[m];
-		if (b < INT32_MIN || b > INT32_MAX)
-			return false;
-		p->bias[m] = (int32_t)b;
-		p->mult[m] = xs * fold_scale(wd, m) / ys; /* in float, in ORT's order */
-	}
+	if (!q_fold_bias(wd, bd, colsum, M, xs, p->xzp, ys, &p->bias, &p->mult)) /* B [M]: conv_infer checked */
+		return false;
 
 	/* the Conv becomes the node: x_q in, y_q out; the DQ, the activation and the Q it covers */
 	q_take(conv, dqx, act, q, OP_QLinearConv, "QLinearConv", p);
@@ -173,14 +147,6 @@ int64_t qlinearconv_macs(const Node *n)
 	return shape_numel(&n->out[0]->shape) * (p->dw ? 1 : p->C / p->G) * p->w.k[0] * p->w.k[1];
 }
 
-/* An int32 array as floats for the weights blob (the bits, not the values). */
-static const char *emit_i32(Emit *e, const int32_t *v, int64_t n)
-{
-	float *f = xalloc((size_t)n * sizeof *f);
-	memcpy(f, v, (size_t)n * sizeof *v);
-	return emit_weights(e, f, (size_t)n);
-}
-
 void qlinearconv_emit(Emit *e, Node *n)
 {
 	const QConvP *p = n->p;
@@ -189,7 +155,7 @@ void qlinearconv_emit(Emit *e, Node *n)
 	ASSERT(n->in[0]->q8 && n->out[0]->q8 && (!n->residual || n->residual->q8));
 	emit_need(e, p->dw ? "int8/qdw.c" : "int8/qconv.c");
 	const char *wp = emit_weights(e, p->packed, (size_t)p->packed_floats);
-	const char *bias = emit_i32(e, p->bias, M), *mult = emit_weights(e, p->mult, (size_t)M);
+	const char *bias = emit_weights_i32(e, p->bias, M), *mult = emit_weights(e, p->mult, (size_t)M);
 	emitf(e, "\t/* s8 weights of '%s' packed for the int8 %s conv; the bias with -x_zp * colsum(W) folded in */\n",
 	      c_comment(p->wname), p->dw ? "depthwise" : "dense");
 	if (n->residual) { /* + QLinearAdd(this conv's output, res), ORT's arithmetic (int8/shared.c) */

@@ -17,9 +17,6 @@
 
 #include "pack.h"
 
-#include <math.h>
-#include <string.h>
-
 typedef struct QGemmP {
 	int64_t M, N, K;
 	const char *wname;
@@ -30,16 +27,6 @@ typedef struct QGemmP {
 	int32_t yzp, lo, hi;   /* u8 domain */
 	bool ys8;
 } QGemmP;
-
-static float col_scale(const DqFold *d, int64_t n) { return d->scale[d->count > 1 ? n : 0]; }
-
-static bool zps_zero(const DqFold *d)
-{
-	for (int64_t i = 0; i < d->count; i++)
-		if (d->zp[i] != 0.0f)
-			return false;
-	return true;
-}
 
 bool qgemm_build(Graph *g, Node *mm, Node *act, const Act *a, Node *q)
 {
@@ -52,7 +39,7 @@ bool qgemm_build(Graph *g, Node *mm, Node *act, const Act *a, Node *q)
 		return false;
 	const Tensor *x = dqx->in[0], *W = mm->in[1], *B = mm->nin > 2 ? mm->in[2] : NULL;
 	const bool gemm = mm->op == OP_Gemm, tb = gemm && attr_int(mm, "transB", 0);
-	if (x->shape.rank != 2 || W->shape.rank != 2 || !W->dq || W->dq->q->dtype != DT_INT8 || !zps_zero(W->dq))
+	if (x->shape.rank != 2 || W->shape.rank != 2 || !W->dq || W->dq->q->dtype != DT_INT8 || !dq_zero_points_zero(W->dq))
 		return false;
 	if (gemm && (attr_int(mm, "transA", 0) || attr_float(mm, "alpha", 1.0f) != 1.0f ||
 	             attr_float(mm, "beta", 1.0f) != 1.0f))
@@ -61,14 +48,11 @@ bool qgemm_build(Graph *g, Node *mm, Node *act, const Act *a, Node *q)
 	const int64_t M = x->shape.d[0], K = x->shape.d[1], N = tb ? W->shape.d[0] : W->shape.d[1];
 	if ((tb ? W->shape.d[1] : W->shape.d[0]) != K || K > 65536 || (wd->axis >= 0 && wd->axis != (tb ? 0 : 1)))
 		return false;
-	if (B && (!bd || bd->q->dtype != DT_INT32 || !zps_zero(bd) || shape_numel(&B->shape) != N ||
+	if (B && (!bd || bd->q->dtype != DT_INT32 || !dq_zero_points_zero(bd) || shape_numel(&B->shape) != N ||
 	          (bd->axis >= 0 && B->shape.rank != 1)))
 		return false;
-	for (int64_t n = 0; bd && n < N; n++) { /* the bias at x_scale * w_scale, as QGemm takes it */
-		float want = xs * col_scale(wd, n), got = col_scale(bd, n);
-		if (fabsf(got - want) > 1e-6f * want)
-			return false;
-	}
+	if (!q_bias_at_scale(wd, bd, N, xs))
+		return false;
 	QGemmP *p = xalloc(sizeof *p);
 	p->M = M, p->N = N, p->K = K;
 	p->ys8 = yt == DT_INT8;
@@ -83,16 +67,8 @@ bool qgemm_build(Graph *g, Node *mm, Node *act, const Act *a, Node *q)
 	pack_qgemm((int8_t *)p->packed, w8, rs, cs, K, N);
 	int32_t *colsum = xalloc((size_t)N * sizeof *colsum);
 	qgemm_colsums(w8, rs, cs, K, N, colsum);
-	p->bias = xalloc((size_t)N * sizeof *p->bias);
-	p->mult = xalloc((size_t)N * sizeof *p->mult);
-	for (int64_t n = 0; n < N; n++) {
-		int64_t b = bd ? ((const int32_t *)bd->q->data)[n] : 0;
-		b -= (int64_t)xzp * colsum[n];
-		if (b < INT32_MIN || b > INT32_MAX)
-			return false;
-		p->bias[n] = (int32_t)b;
-		p->mult[n] = xs * col_scale(wd, n) / ys; /* in float, in ORT's order */
-	}
+	if (!q_fold_bias(wd, bd, colsum, N, xs, xzp, ys, &p->bias, &p->mult))
+		return false;
 	q_take(mm, dqx, act, q, OP_QLinearGemm, "QLinearGemm", p);
 	return true;
 }
@@ -126,9 +102,7 @@ void qlineargemm_emit(Emit *e, Node *n)
 	ASSERT(n->in[0]->q8 && n->out[0]->q8);
 	emit_need(e, "int8/qgemm.c");
 	const char *wp = emit_weights(e, p->packed, (size_t)p->packed_floats);
-	float *bias = xalloc((size_t)p->N * sizeof *bias); /* the int32s' bits, for the weights blob */
-	memcpy(bias, p->bias, (size_t)p->N * sizeof *p->bias);
-	const char *b = emit_weights(e, bias, (size_t)p->N), *mult = emit_weights(e, p->mult, (size_t)p->N);
+	const char *b = emit_weights_i32(e, p->bias, p->N), *mult = emit_weights(e, p->mult, (size_t)p->N);
 	emitf(e, "\t/* s8 weights of '%s' packed for the int8 GEMM; the bias with -x_zp * colsum(W) folded in */\n",
 	      c_comment(p->wname));
 	emitf(e, "\tconst O2cQuant q = { (const int32_t *)(const void *)%s, %s, %d, %d, %d, NULL, NULL, 0, 0, 0, 0, 0, "

@@ -205,6 +205,49 @@ bool q_act_clamp(const Act *a, float ys, int32_t yzp, int32_t *lo, int32_t *hi)
 	return true;
 }
 
+float dq_scale(const DqFold *d, int64_t m) { return d->scale[d->count > 1 ? m : 0]; }
+
+bool dq_zero_points_zero(const DqFold *d)
+{
+	for (int64_t i = 0; i < d->count; i++)
+		if (d->zp[i] != 0.0f)
+			return false;
+	return true;
+}
+
+bool q_bias_at_scale(const DqFold *wd, const DqFold *bd, int64_t n, float xs)
+{
+	for (int64_t m = 0; bd && m < n; m++) {
+		float want = xs * dq_scale(wd, m), got = dq_scale(bd, m);
+		if (fabsf(got - want) > 1e-6f * want)
+			return false;
+	}
+	return true;
+}
+
+bool q_fold_bias(const DqFold *wd, const DqFold *bd, const int32_t *colsum, int64_t n, float xs, int32_t xzp, float ys,
+                 int32_t **bias, float **mult)
+{
+	*bias = xalloc((size_t)n * sizeof **bias);
+	*mult = xalloc((size_t)n * sizeof **mult);
+	for (int64_t m = 0; m < n; m++) {
+		int64_t b = bd ? ((const int32_t *)bd->q->data)[m] : 0; /* [n]: the callers checked */
+		b -= (int64_t)xzp * colsum[m];
+		if (b < INT32_MIN || b > INT32_MAX)
+			return false;
+		(*bias)[m] = (int32_t)b;
+		(*mult)[m] = xs * dq_scale(wd, m) / ys; /* in float, in ORT's order */
+	}
+	return true;
+}
+
+const char *emit_weights_i32(Emit *e, const int32_t *v, int64_t n)
+{
+	float *f = xalloc((size_t)n * sizeof *f);
+	memcpy(f, v, (size_t)n * sizeof *v);
+	return emit_weights(e, f, (size_t)n);
+}
+
 void q_take(Node *k, Node *dq, Node *act, Node *q, int op, const char *op_type, void *p)
 {
 	node_add_cover(k, dq);

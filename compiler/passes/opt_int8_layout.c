@@ -4,11 +4,12 @@
  * and where the region meets the rest of the graph.
  *
  * A quantized tensor has two run-time forms: q8, which the int8 nodes
- * (QLinearConv, QLinearAdd, QLinearPool, QLinearConcat) read and write, and
- * its integer values held as floats in the graph's layout, which every other
- * op (a view, a float op's refusal, a graph input or output) sees.  A
- * per-tensor QuantizeLinear writes either form and a per-tensor
- * DequantizeLinear reads either (ops/quant.c).  For each u8/s8 tensor:
+ * (QLinearConv, QLinearAdd, QLinearPool, QLinearConcat, QLinearGemm) read
+ * and write, and its integer values held as floats in the graph's layout,
+ * which every other op (a float op's refusal, a graph input or output)
+ * sees.  A per-tensor QuantizeLinear writes either form, a per-tensor
+ * DequantizeLinear reads either (ops/quant.c), and so does a view whose
+ * bytes mean the same in both (flat()).  For each u8/s8 tensor:
  *
  *   written by an int8 node or a Q, read by int8 nodes and DQs only -> q8;
  *   written so, also read by something else (or a graph output) -> the writer
@@ -82,7 +83,8 @@ static Tensor *new_q8(Graph *g, const Tensor *t)
 
 typedef struct Placed { Node *n, *after; } Placed; /* after: NULL = first */
 
-/* Readers of t of kind `kind` read `to` instead (the residual too). */
+/* The int8 readers of t (and its residual readers), and with !int8_only the readers of either form too,
+ * read `to` instead. */
 static void reroute(Graph *g, int nold, Tensor *t, Tensor *to, bool int8_only)
 {
 	for (int i = 0; i < nold; i++) {
