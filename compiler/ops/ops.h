@@ -74,6 +74,10 @@ bool q_bias_at_scale(const DqFold *wd, const DqFold *bd, int64_t n, float xs);
  * and mult[m] = x_scale * w_scale[m] / y_scale in float, ORT's order; false when a folded bias leaves int32. */
 bool q_fold_bias(const DqFold *wd, const DqFold *bd, const int32_t *colsum, int64_t n, float xs, int32_t xzp, float ys,
                  int32_t **bias, float **mult);
+/* A u8/s8 tensor of shape s between the graph's form (floats, NCHW) and q8 (u8 NHWC when 4-D, templates/int8/
+ * shared.c): to_q8 quantizes in0 into out0, else dequantizes; zp in the u8 domain.  Q and DQ use it with their
+ * scales, Int8Relayout with scale 1 (the values are integers already). */
+void emit_q8_convert(Emit *e, const Shape *s, bool to_q8, float scale, int zp);
 /* An int32 array as floats for the weights blob (the bits, not the values). */
 const char *emit_weights_i32(Emit *e, const int32_t *v, int64_t n);
 /* Node k becomes int8 node `op` (private data p) reading dq's quantized input, taking over the activation node

@@ -44,16 +44,7 @@ bool int8relayout_fold(Graph *g, Node *n) { return fold_none(g, n); }
 void int8relayout_emit(Emit *e, Node *n)
 {
 	const RelayoutP *p = n->p;
-	const Shape *s = &n->in[0]->shape;
-	const int zp = n->in[0]->dtype == DT_INT8 ? 128 : 0; /* u8 domain = s8 value + 128 */
 	ASSERT(n->in[0]->q8 != p->pack && n->out[0]->q8 == p->pack);
-	emit_need(e, "int8/qconvert.c");
-	const char *x = p->pack ? "in0" : "(const uint8_t *)in0", *y = p->pack ? "(uint8_t *)out0" : "out0";
-	if (s->rank == 4)
-		emitf(e, "\to2c_%s(%s, %s, /*N*/%lld, /*C*/%lld, /*HW*/%lld, 1.0f, %d, 0, %lld);\n",
-		      p->pack ? "quantize_nchw_nhwc" : "dequantize_nhwc_nchw", x, y, (long long)s->d[0], (long long)s->d[1],
-		      (long long)(s->d[2] * s->d[3]), zp, (long long)s->d[1]);
-	else
-		emitf(e, "\to2c_%s(%s, %s, %lld, 1.0f, %d, 0);\n", p->pack ? "quantize" : "dequantize", x, y,
-		      (long long)shape_numel(s), zp);
+	/* u8 domain = s8 value + 128 */
+	emit_q8_convert(e, &n->in[0]->shape, p->pack, 1.0f, n->in[0]->dtype == DT_INT8 ? 128 : 0);
 }

@@ -285,26 +285,26 @@ static EltOperand param_operand(Emit *e, const QuantP *p, const Shape *xs, const
 	return o;
 }
 
-/* Q into, or DQ out of, a q8 tensor of the int8 region (passes/opt_int8_layout.c chose it: per tensor only):
- * u8 NHWC when rank 4, with s8 values stored + 128, so the zero point is the u8-domain one. */
+void emit_q8_convert(Emit *e, const Shape *s, bool to_q8, float scale, int zp)
+{
+	emit_need(e, "int8/qconvert.c");
+	const char *x = to_q8 ? "in0" : "(const uint8_t *)in0", *y = to_q8 ? "(uint8_t *)out0" : "out0";
+	const char *fn = to_q8 ? "quantize" : "dequantize";
+	if (s->rank == 4)
+		emitf(e, "\to2c_%s_%s(%s, %s, /*N*/%lld, /*C*/%lld, /*HW*/%lld, %s, %d, 0, %lld);\n", fn,
+		      to_q8 ? "nchw_nhwc" : "nhwc_nchw", x, y, (long long)s->d[0], (long long)s->d[1],
+		      (long long)(s->d[2] * s->d[3]), c_float(scale), zp, (long long)s->d[1]);
+	else
+		emitf(e, "\to2c_%s(%s, %s, %lld, %s, %d, 0);\n", fn, x, y, (long long)shape_numel(s), c_float(scale), zp);
+}
+
+/* Q into, or DQ out of, a q8 tensor of the int8 region (passes/opt_int8_layout.c chose it: per tensor only). */
 static void quant_emit_q8(Emit *e, Node *n)
 {
 	const QuantP *p = n->p;
-	const Tensor *t = p->dq ? n->in[0] : n->out[0];
-	const Shape *s = &t->shape;
-	const int zp = (int)p->zp[0] + (p->qtype == DT_INT8 ? 128 : 0);
 	ASSERT(p->axis < 0);
-	emit_need(e, "int8/qconvert.c");
-	const char *x = p->dq ? "(const uint8_t *)in0" : "in0", *y = p->dq ? "out0" : "(uint8_t *)out0";
-	if (s->rank == 4) {
-		const int64_t C = s->d[1], HW = s->d[2] * s->d[3];
-		emitf(e, "\to2c_%s_%s(%s, %s, /*N*/%lld, /*C*/%lld, /*HW*/%lld, %s, %d, 0, %lld);\n",
-		      p->dq ? "dequantize" : "quantize", p->dq ? "nhwc_nchw" : "nchw_nhwc", x, y, (long long)s->d[0],
-		      (long long)C, (long long)HW, c_float(p->scale[0]), zp, (long long)C);
-	} else {
-		emitf(e, "\to2c_%s(%s, %s, %lld, %s, %d, 0);\n", p->dq ? "dequantize" : "quantize", x, y,
-		      (long long)shape_numel(s), c_float(p->scale[0]), zp);
-	}
+	emit_q8_convert(e, &(p->dq ? n->in[0] : n->out[0])->shape, !p->dq, p->scale[0],
+	                (int)p->zp[0] + (p->qtype == DT_INT8 ? 128 : 0));
 }
 
 static void quant_emit(Emit *e, Node *n)
