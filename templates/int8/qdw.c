@@ -114,6 +114,18 @@ O2C_INLINE __m128i o2c_qdw_out16_avx512(const O2cQuant *q, const O2cQv16 *cv, in
 	                              res ? _mm_maskz_loadu_epi8(m, res + c) : _mm_setzero_si128());
 }
 
+/* The masks of up to four 16-channel vectors over the rem (>= 1) channels
+ * left; returns how many of them hold a channel. */
+O2C_INLINE int o2c_qdw_masks_avx512(int rem, __mmask16 m[4])
+{
+	O2C_UNROLL
+	for (int j = 0; j < 4; j++) {
+		const int r = rem - 16 * j;
+		m[j] = r >= 16 ? (__mmask16)0xffff : r > 0 ? (__mmask16)((1u << r) - 1) : 0;
+	}
+	return rem >= 64 ? 4 : (rem + 15) / 16;
+}
+
 /* Four pixels of a run (step apart, no tap in the padding) x channels
  * [c0, c0 + 16*nb) under masks m: each tap's weight vectors are loaded once
  * for the four, and the 16 sums are independent chains, where one pixel
@@ -164,13 +176,8 @@ O2C_UNUSED static void o2c_qdw_ukernel_avx512(const uint8_t *x, const ptrdiff_t 
 	int px = 0;
 	for (; nz == 0 && px + 4 <= npix; px += 4, x += 4 * step, y += 4 * ldy, res = res ? res + 4 * ldr : NULL)
 		for (int c0 = 0; c0 < C; c0 += 64) {
-			const int nb = C - c0 >= 64 ? 4 : (C - c0 + 15) / 16;
 			__mmask16 m[4];
-			O2C_UNROLL
-			for (int j = 0; j < 4; j++) {
-				const int r = C - c0 - 16 * j;
-				m[j] = r >= 16 ? (__mmask16)0xffff : r > 0 ? (__mmask16)((1u << r) - 1) : 0;
-			}
+			const int nb = o2c_qdw_masks_avx512(C - c0, m);
 			o2c_qdw_px4_avx512(x, off, ws, nv, step, c0, nb, m, q, &cv, res, ldr, y, ldy);
 		}
 	for (; px < npix; px++, x += step, y += ldy, res = res ? res + ldr : NULL) {
@@ -204,13 +211,10 @@ O2C_UNUSED static void o2c_qdw_ukernel_avx512(const uint8_t *x, const ptrdiff_t 
 		 * the taps (the weights are padded to Cp, so they load whole) */
 		__mmask16 m[4];
 		__m512i a[4];
-		const int nb = (C - c0 + 15) / 16;
+		const int nb = o2c_qdw_masks_avx512(C - c0, m);
 		O2C_UNROLL
-		for (int j = 0; j < 4; j++) {
-			const int r = C - c0 - 16 * j;
-			m[j] = r >= 16 ? (__mmask16)0xffff : r > 0 ? (__mmask16)((1u << r) - 1) : 0;
+		for (int j = 0; j < 4; j++)
 			a[j] = _mm512_maskz_loadu_epi32(m[j], q->bias + c0 + 16 * j);
-		}
 		for (int i = 0; i < nv; i++) {
 			const uint8_t *p = x + off[i] + c0;
 			const int32_t *wp = ws[i] + c0;
